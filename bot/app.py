@@ -1,0 +1,92 @@
+"""The lifespan: one place opens the services, registers the commands and closes it all."""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import Protocol
+
+from bot.access import Throttle
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.dispatch import Dispatcher
+from bot.identity import ChannelRef
+from bot.outbound import Outbound
+from bot.registry import Registry
+from bot.services import Services
+from bot.storage.agencies import AgencyRepo
+from bot.storage.database import Database
+from bot.web import WebServer
+from commands import all_features
+
+log = logging.getLogger(__name__)
+
+
+class Adapter(Protocol):
+    """A platform adapter: connects, registers its Sender on `app.outbound`, and stops."""
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def build_registry() -> Registry:
+    registry = Registry()
+    for feature in all_features():
+        registry.add_all(feature.groups, feature.commands)
+    return registry
+
+
+class BotApp:
+    """`async with BotApp(config) as app:` gives a migrated database and a ready dispatcher."""
+
+    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.db = Database.open(config.bot.database_url)
+        self.outbound = Outbound()
+        self.web = WebServer(config.http)
+        self.services = Services(
+            config=config,
+            db=self.db,
+            clock=self.clock,
+            registry=build_registry(),
+            outbound=self.outbound,
+            agencies=AgencyRepo(self.db),
+        )
+        throttle = config.throttle
+        self.dispatcher = Dispatcher(
+            self.services,
+            Throttle(throttle.burst, throttle.rate_per_minute) if throttle.enabled else None,
+        )
+
+    async def start(self) -> None:
+        await self.db.migrate()
+        await self.seed_agencies()
+
+    async def seed_agencies(self) -> None:
+        """Agencies listed in config are created (or updated) on every start."""
+        for seed in self.config.agencies:
+            agency, _ = await self.services.agencies.add(seed.name, seed.region, self.clock.now())
+            for channel in seed.channels:
+                await self.services.agencies.attach_channel(
+                    agency.id, ChannelRef.parse(channel), (), self.clock.now()
+                )
+
+    async def close(self) -> None:
+        await self.web.stop()
+        await self.db.close()
+
+    async def __aenter__(self) -> BotApp:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

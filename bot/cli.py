@@ -1,0 +1,176 @@
+"""The `fedbot` command: run the bot, migrate the database, and the feature tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.config import Config, load_config
+from bot.errors import ConfigError
+from bot.logs import setup_logging
+from bot.spec import Role
+
+if TYPE_CHECKING:
+    from bot.app import Adapter, BotApp
+
+log = logging.getLogger("fedbot")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, help="TOML config file (default: $FEDBOT_CONFIG or ./fedbot.toml)"
+    )
+    parser.add_argument(
+        "--db", help="database URL (default: the config's, else ~/.local/share/fedbot/fedbot.db)"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log at INFO even in the console"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fedbot", description="fedbot — the federation's community bot"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the bot (console when no platform token is set)")
+    _common(run)
+    run.add_argument("--demo", action="store_true", help="load the French demo data set first")
+    run.add_argument(
+        "--console", action="store_true", help="use the console even if tokens are set"
+    )
+    run.add_argument(
+        "--as",
+        dest="role",
+        default="admin",
+        choices=[r.key for r in Role],
+        help="console: caller's role",
+    )
+    run.add_argument("--user", default="operator", help="console: caller's user name")
+    run.add_argument(
+        "--lang", default=None, choices=["fr", "en"], help="console: caller's language"
+    )
+    run.add_argument(
+        "--channel", default="general", help="console: channel the commands are typed in"
+    )
+    run.add_argument(
+        "--json", action="store_true", help="console: print each reply as one JSON line"
+    )
+
+    migrate = sub.add_parser("migrate", help="apply database migrations and exit")
+    _common(migrate)
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Config:
+    config = load_config(args.config)
+    if args.db:
+        from dataclasses import replace
+
+        config = replace(config, bot=replace(config.bot, database_url=args.db))
+    return config
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = _load(args)
+    except ConfigError as exc:
+        print(f"fedbot: {exc}", file=sys.stderr)
+        return 2
+    level = config.bot.log_level
+    if args.command == "run" and not args.verbose and level in ("DEBUG", "INFO"):
+        level = "WARNING"  # keep the console readable; -v brings the logs back
+    setup_logging(level, config.secrets.values())
+    handlers = {"run": _run, "migrate": _migrate}
+    try:
+        return asyncio.run(handlers[args.command](config, args))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _migrate(config: Config, args: argparse.Namespace) -> int:
+    from bot.storage.database import Database
+
+    db = Database.open(config.bot.database_url)
+    try:
+        await db.migrate()
+        heads = await db.revision()
+    finally:
+        await db.close()
+    print(f"database up to date: {', '.join(heads)}")
+    return 0
+
+
+def platform_adapters(app: BotApp) -> list[Adapter]:
+    """Every adapter whose credentials are present in the environment."""
+    secrets = app.config.secrets
+    adapters: list[Adapter] = []
+    if secrets.slack_bot_token or (secrets.slack_client_id and secrets.slack_client_secret):
+        from adapters.slack.adapter import SlackAdapter
+
+        adapters.append(SlackAdapter(app))
+    if secrets.discord_token:
+        from adapters.discord.adapter import DiscordAdapter
+
+        adapters.append(DiscordAdapter(app))
+    return adapters
+
+
+async def _run(config: Config, args: argparse.Namespace) -> int:
+    from bot.app import BotApp
+
+    async with BotApp(config) as app:
+        if args.demo:
+            from bot.demo import load_demo
+
+            await load_demo(app.services)
+        adapters = [] if args.console else platform_adapters(app)
+        if not adapters:
+            await _run_console(app, args)
+            return 0
+        await _serve(app, adapters)
+    return 0
+
+
+async def _run_console(app: BotApp, args: argparse.Namespace) -> None:
+    from adapters.console.adapter import ConsoleAdapter, ConsoleOptions
+
+    options = ConsoleOptions(
+        user=args.user,
+        role=Role.parse(args.role),
+        lang=args.lang or app.config.bot.default_locale,
+        channel=args.channel,
+        json=args.json,
+    )
+    await ConsoleAdapter(app, options).run()
+
+
+async def _serve(app: BotApp, adapters: list[Adapter]) -> None:
+    """Run the platform adapters on one loop until SIGINT/SIGTERM, then stop them cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    started: list[Adapter] = []
+    try:
+        for adapter in adapters:
+            await adapter.start()
+            started.append(adapter)
+            log.info("%s adapter started", adapter.name)
+        if app.web.wanted:
+            await app.web.start()
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        for adapter in reversed(started):
+            await adapter.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

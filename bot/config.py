@@ -1,0 +1,242 @@
+"""Configuration: a TOML file mapped onto frozen dataclasses, secrets from the environment.
+
+Every key is checked against the dataclass that holds it: an unknown key or a wrong type stops
+the bot with a message naming the key (`config: throttle.burst: expected an integer`). Secrets
+are never read from the file; `Secrets.__repr__` hides them so they cannot leak through logs.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+from bot.identity import ChannelRef
+from bot.spec import Role
+
+SECRET_ENV = {
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_client_id": "SLACK_CLIENT_ID",
+    "slack_client_secret": "SLACK_CLIENT_SECRET",
+    "discord_token": "DISCORD_TOKEN",
+}
+
+
+def default_database_url(env: Mapping[str, str] = os.environ) -> str:
+    """One default location for every CLI command: the user's data directory."""
+    base = Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return f"sqlite+aiosqlite:///{base / 'fedbot' / 'fedbot.db'}"
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    default_locale: Literal["fr", "en"] = "fr"
+    timezone: str = "Europe/Paris"
+    database_url: str = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+@dataclass(frozen=True)
+class ThrottleSettings:
+    """A token bucket per user: `burst` commands at once, refilled at `rate_per_minute`."""
+
+    enabled: bool = True
+    burst: int = 8
+    rate_per_minute: int = 30
+
+
+@dataclass(frozen=True)
+class RoleSettings:
+    """Role grants. Users are `platform:workspace:user_id` (`*` matches any workspace);
+    groups are `platform:workspace:group` where group is a Discord role or Slack user group
+    name or id."""
+
+    admin: tuple[str, ...] = ()
+    staff: tuple[str, ...] = ()
+    moderator: tuple[str, ...] = ()
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AgencySeed:
+    name: str
+    region: str
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """The bot's own HTTP server (Slack HTTP mode and OAuth, calendar feeds)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    mode: Literal["socket", "http"] = "socket"
+    api_base_url: str = "https://slack.com/api/"
+    commands: Literal["umbrella", "groups"] = "groups"
+    command_prefix: str = ""
+    umbrella_command: str = "fedbot"
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = ""
+    guild_ids: tuple[str, ...] = ()
+    sync_on_start: bool = False
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Read from environment variables only; never printed."""
+
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    discord_token: str | None = None
+
+    def __repr__(self) -> str:
+        present = [name for name in SECRET_ENV if getattr(self, name)]
+        return f"Secrets(present={present})"
+
+    def values(self) -> list[str]:
+        return [v for name in SECRET_ENV if (v := getattr(self, name))]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Secrets:
+        return cls(**{name: env.get(var) or None for name, var in SECRET_ENV.items()})
+
+
+@dataclass(frozen=True)
+class Config:
+    bot: BotSettings = field(default_factory=BotSettings)
+    throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
+    roles: RoleSettings = field(default_factory=RoleSettings)
+    agencies: tuple[AgencySeed, ...] = ()
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    secrets: Secrets = field(default_factory=Secrets)
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read `path` (or $FEDBOT_CONFIG, or ./fedbot.toml when present); defaults otherwise."""
+    env = os.environ if env is None else env
+    if path is None and env.get("FEDBOT_CONFIG"):
+        path = Path(env["FEDBOT_CONFIG"])
+    if path is None and Path("fedbot.toml").is_file():
+        path = Path("fedbot.toml")
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config: file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config: {path}: {exc}") from None
+    return parse_config(raw, env)
+
+
+def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
+    if "secrets" in raw:
+        raise ConfigError("config: secrets: secrets come from environment variables only")
+    config: Config = _build(Config, {k: v for k, v in raw.items()}, "")
+    bot = config.bot
+    url = env.get("FEDBOT_DATABASE_URL") or bot.database_url or default_database_url(env)
+    _validate(config)
+    return replace(config, bot=replace(bot, database_url=url), secrets=Secrets.from_env(env))
+
+
+def _validate(config: Config) -> None:
+    try:
+        ZoneInfo(config.bot.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"config: bot.timezone: unknown time zone {config.bot.timezone!r}"
+        ) from None
+    if config.throttle.burst < 1 or config.throttle.rate_per_minute < 1:
+        raise ConfigError("config: throttle: burst and rate_per_minute must be at least 1")
+    for role in ("admin", "staff", "moderator"):
+        for ident in getattr(config.roles, role):
+            _check_identity(f"roles.{role}", ident)
+    for role, idents in config.roles.groups.items():
+        try:
+            Role.parse(role)
+        except ValueError:
+            raise ConfigError(f"config: roles.groups.{role}: unknown role") from None
+        for ident in idents:
+            _check_identity(f"roles.groups.{role}", ident)
+    for i, agency in enumerate(config.agencies):
+        for channel in agency.channels:
+            try:
+                ChannelRef.parse(channel)
+            except ValueError as exc:
+                raise ConfigError(f"config: agencies[{i}].channels: {exc}") from None
+
+
+def _check_identity(key: str, ident: str) -> None:
+    if len(ident.split(":")) != 3:
+        raise ConfigError(f"config: {key}: expected platform:workspace:id, got {ident!r}")
+
+
+def _build(cls: type, raw: Any, key: str) -> Any:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"config: {key or '(root)'}: expected a table")
+    hints = get_type_hints(cls)
+    names = {f.name for f in fields(cls) if f.name != "secrets"}
+    unknown = set(raw) - names
+    if unknown:
+        where = f"{key}." if key else ""
+        raise ConfigError(f"config: {where}{sorted(unknown)[0]}: unknown key")
+    kwargs = {}
+    for f in fields(cls):
+        if f.name not in raw:
+            if f.default is MISSING and f.default_factory is MISSING:
+                raise ConfigError(f"config: {key}.{f.name}: missing required key")
+            continue
+        kwargs[f.name] = _coerce(hints[f.name], raw[f.name], f"{key}.{f.name}".lstrip("."))
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, key: str) -> Any:  # noqa: C901 - a flat type switch
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        return _coerce(next(a for a in args if a is not type(None)), value, key)
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"config: {key}: expected one of {list(args)}, got {value!r}")
+        return value
+    if is_dataclass(hint):
+        return _build(hint, value, key)  # type: ignore[arg-type]
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigError(f"config: {key}: expected a list")
+        return tuple(_coerce(args[0], v, f"{key}[{i}]") for i, v in enumerate(value))
+    if origin in (Mapping, dict):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"config: {key}: expected a table")
+        return {k: _coerce(args[1], v, f"{key}.{k}") for k, v in value.items()}
+    expected = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}
+    ok = isinstance(value, hint) and not (hint is int and isinstance(value, bool))
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not ok:
+        raise ConfigError(f"config: {key}: expected {expected.get(hint, hint)}, got {value!r}")
+    return value

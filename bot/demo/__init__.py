@@ -1,0 +1,25 @@
+"""The French demo data set (`fedbot run --demo`): a few agencies, their channels, and the data
+of each feature, so a newcomer sees the bot work at once. Loading it twice changes nothing."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from typing import Any
+
+from bot.identity import ChannelRef
+from bot.services import Services
+
+
+def demo_data() -> dict[str, Any]:
+    return tomllib.loads((resources.files("bot.demo") / "data.toml").read_text("utf-8"))
+
+
+async def load_demo(services: Services) -> None:
+    data = demo_data()
+    now = services.clock.now()
+    for item in data["agencies"]:
+        agency, _ = await services.agencies.add(item["name"], item["region"], now)
+        for channel in item.get("channels", []):
+            ref = ChannelRef.parse(channel["ref"])
+            await services.agencies.attach_channel(agency.id, ref, channel.get("tags", []), now)

@@ -1,0 +1,98 @@
+"""Message catalogues (French and English) and locale-aware formatting.
+
+Catalogues are TOML files, one per feature, under `locales/<lang>/`. A key is
+`<file stem>.<key>`; a value is a `str.format` template, or a table of CLDR plural forms
+(`one`, `other`, …) chosen with Babel's plural rules. French is the default language.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+
+LANGS = ("fr", "en")
+DEFAULT_LANG = "fr"
+
+Entry = str | Mapping[str, str]
+
+
+def normalise_lang(locale: str | None) -> str:
+    """Map a platform locale (`fr-FR`, `en_GB`, `en-US`) onto one of our languages."""
+    if not locale:
+        return DEFAULT_LANG
+    head = locale.replace("_", "-").split("-", 1)[0].lower()
+    return head if head in LANGS else DEFAULT_LANG
+
+
+def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, Entry]) -> None:
+    for key, value in table.items():
+        full = f"{prefix}.{key}"
+        if isinstance(value, Mapping) and not _is_plural(value):
+            _flatten(full, value, out)
+        else:
+            out[full] = value
+
+
+def _is_plural(value: Mapping[str, Any]) -> bool:
+    return "other" in value and all(isinstance(v, str) for v in value.values())
+
+
+@cache
+def load_catalog(lang: str) -> dict[str, Entry]:
+    out: dict[str, Entry] = {}
+    folder = resources.files("bot.i18n") / "locales" / lang
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".toml"):
+            _flatten(item.name[:-5], tomllib.loads(item.read_text("utf-8")), out)
+    return out
+
+
+class Translator:
+    """Looks up and formats messages for one language; cheap, cached per language."""
+
+    def __init__(self, lang: str, tz: str = "Europe/Paris") -> None:
+        self.lang = lang if lang in LANGS else DEFAULT_LANG
+        self.locale = Locale.parse(self.lang)
+        self.tz = ZoneInfo(tz)
+        self._catalog = load_catalog(self.lang)
+        self._fallback = load_catalog(DEFAULT_LANG)
+
+    def __call__(self, key: str, /, **kwargs: Any) -> str:
+        entry = self._catalog.get(key) or self._fallback.get(key)
+        if entry is None:
+            raise KeyError(f"missing message {key!r}")
+        if not isinstance(entry, str):
+            entry = entry["other"]
+        return entry.format(**kwargs) if kwargs else entry
+
+    def plural(self, key: str, n: int, /, **kwargs: Any) -> str:
+        entry = self._catalog.get(key) or self._fallback[key]
+        if isinstance(entry, str):
+            return entry.format(n=n, **kwargs)
+        # CLDR has no "zero" form in French or English, but "aucun salon" reads better than
+        # "0 salon": an optional `zero` entry wins for n == 0.
+        form = "zero" if n == 0 and "zero" in entry else self.locale.plural_form(n)
+        return entry.get(form, entry["other"]).format(n=n, **kwargs)
+
+    def datetime(self, value: datetime, fmt: str = "medium") -> str:
+        """A moment in the federation's zone, written the way the reader's locale writes it."""
+        return format_datetime(value.astimezone(self.tz), fmt, locale=self.locale)
+
+    def date(self, value: datetime, fmt: str = "full") -> str:
+        return format_date(value.astimezone(self.tz).date(), fmt, locale=self.locale)
+
+    def time(self, value: datetime, fmt: str = "short") -> str:
+        return format_time(value.astimezone(self.tz), fmt, locale=self.locale)
+
+
+@cache
+def translator(lang: str, tz: str = "Europe/Paris") -> Translator:
+    return Translator(lang, tz)

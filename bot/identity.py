@@ -1,0 +1,55 @@
+"""Who is speaking and where: the platform-neutral identity every adapter builds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.spec import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A user on one platform. `groups` holds platform role/group names and ids (Discord roles,
+    Slack user groups) so that config can grant roles to them. `assumed_role` is only set by the
+    console adapter: the operator's own terminal chooses its role with `--as`."""
+
+    platform: str
+    workspace: str
+    user_id: str
+    display_name: str = ""
+    locale: str = "fr"
+    groups: frozenset[str] = frozenset()
+    is_bot: bool = False
+    assumed_role: Role | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.workspace}:{self.user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """A channel on a platform, written `platform:workspace:channel` in config and storage."""
+
+    platform: str
+    workspace: str
+    channel_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.workspace}:{self.channel_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> ChannelRef:
+        parts = text.strip().split(":")
+        if len(parts) != 3 or not all(parts):
+            raise ValueError(f"expected platform:workspace:channel, got {text!r}")
+        return cls(*parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a command was typed; `thread_id` and `message_id` when the platform has them."""
+
+    channel: ChannelRef
+    thread_id: str | None = None
+    message_id: str | None = None

@@ -1,0 +1,64 @@
+"""Sending without a command: the port adapters implement so the core can post anywhere.
+
+Events, digests and broadcasts post to registered channels; reminders go by direct message.
+The router picks the adapter by the channel's platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.errors import SendError
+from bot.identity import ChannelRef
+from bot.messages import Message
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """Where a message landed, so it can be edited or withdrawn later."""
+
+    channel: ChannelRef
+    message_id: str
+
+
+class Sender(Protocol):
+    platform: str
+
+    async def send(self, channel: ChannelRef, message: Message) -> Posted: ...
+
+    async def send_dm(self, workspace: str, user_id: str, message: Message) -> Posted: ...
+
+    async def delete(self, posted: Posted) -> None: ...
+
+
+class Outbound:
+    def __init__(self) -> None:
+        self._senders: dict[str, Sender] = {}
+
+    def register(self, sender: Sender) -> None:
+        self._senders[sender.platform] = sender
+
+    def unregister(self, platform: str) -> None:
+        self._senders.pop(platform, None)
+
+    @property
+    def platforms(self) -> list[str]:
+        return sorted(self._senders)
+
+    def _sender(self, platform: str) -> Sender:
+        sender = self._senders.get(platform)
+        if sender is None:
+            raise SendError(f"no adapter running for {platform}", permanent=False)
+        return sender
+
+    async def send(self, channel: ChannelRef, message: Message) -> Posted:
+        return await self._sender(channel.platform).send(channel, message)
+
+    async def send_dm(
+        self, platform: str, workspace: str, user_id: str, message: Message
+    ) -> Posted:
+        return await self._sender(platform).send_dm(workspace, user_id, message)
+
+    async def delete(self, posted: Posted) -> None:
+        await self._sender(posted.channel.platform).delete(posted)

@@ -1,0 +1,174 @@
+"""Declarative commands: a feature describes each command once, every adapter renders it.
+
+A `CommandSpec` carries everything the core and the adapters need: its path, its typed options,
+the minimum role, and its descriptions in French and English. Metadata lives here, never on
+handler functions, so a spec can be inspected (help, Slack manifest, Discord tree) without
+running anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Enum, IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.context import CommandContext
+    from bot.messages import Reply
+
+LANGS = ("fr", "en")
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+class Role(IntEnum):
+    """Roles are ordered: each one may do everything the roles below it may."""
+
+    MEMBER = 0
+    MODERATOR = 1
+    STAFF = 2
+    ADMIN = 3
+
+    @classmethod
+    def parse(cls, name: str) -> Role:
+        try:
+            return cls[name.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown role {name!r}") from None
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class L10n:
+    """A short text in both languages (descriptions, labels)."""
+
+    fr: str
+    en: str
+
+    def __post_init__(self) -> None:
+        if not self.fr.strip() or not self.en.strip():
+            raise ValueError(f"L10n needs both languages: {self!r}")
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.fr
+
+
+class OptionType(Enum):
+    TEXT = "text"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    CHOICE = "choice"
+    USER = "user"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str
+    label: L10n
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    """One typed option. `rest` options swallow the remaining free text of a text command."""
+
+    name: str
+    type: OptionType
+    description: L10n
+    required: bool = False
+    fr_name: str | None = None
+    choices: tuple[Choice, ...] = ()
+    min_value: int | None = None
+    max_value: int | None = None
+    min_length: int = 1
+    max_length: int = 500
+    rest: bool = False
+    autocomplete: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in (self.name, self.fr_name):
+            if name is not None and not _NAME.match(name):
+                raise ValueError(f"bad option name {name!r}")
+        if (self.type is OptionType.CHOICE) != bool(self.choices):
+            raise ValueError(f"option {self.name}: choices go with type CHOICE only")
+        if self.rest and self.type is not OptionType.TEXT:
+            raise ValueError(f"option {self.name}: only a text option can take the rest")
+
+    def display_name(self, lang: str) -> str:
+        return self.fr_name if lang == "fr" and self.fr_name else self.name
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return (self.name,) if self.fr_name is None else (self.name, self.fr_name)
+
+
+Handler = Callable[["CommandContext"], Awaitable["Reply"]]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSpec:
+    """A root word such as `faq` that groups subcommands (a Discord group, a Slack command)."""
+
+    name: str
+    description: L10n
+    fr_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise ValueError(f"bad group name {self.name!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """One command. `hidden` commands are the targets of buttons: callable, never listed."""
+
+    path: tuple[str, ...]
+    description: L10n
+    handler: Handler
+    options: tuple[OptionSpec, ...] = ()
+    role: Role = Role.MEMBER
+    slow: bool = False
+    hidden: bool = False
+    fr_name: str | None = None
+    examples: tuple[str, ...] = ()
+    _by_alias: dict[str, OptionSpec] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.path) <= 2 or not all(_NAME.match(p) for p in self.path):
+            raise ValueError(f"bad command path {self.path!r}")
+        seen_optional = False
+        for opt in self.options:
+            for alias in opt.aliases:
+                if alias in self._by_alias:
+                    raise ValueError(f"{self.name}: duplicate option {alias!r}")
+                self._by_alias[alias] = opt
+            if opt.required and seen_optional:
+                raise ValueError(f"{self.name}: required options must come first")
+            seen_optional |= not opt.required
+        rests = [o for o in self.options if o.rest]
+        if len(rests) > 1 or (rests and rests[0] is not self.options[-1]):
+            raise ValueError(f"{self.name}: at most one rest option, and it comes last")
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+    @property
+    def action_id(self) -> str:
+        """Stable id used by buttons on every platform (`event.rsvp`)."""
+        return ".".join(self.path)
+
+    def option(self, alias: str) -> OptionSpec | None:
+        return self._by_alias.get(alias)
+
+    def usage(self, lang: str) -> str:
+        parts = [f"/{self.name}"]
+        for opt in self.options:
+            name = opt.display_name(lang)
+            parts.append(f"{name}:<…>" if opt.required else f"[{name}:<…>]")
+        return " ".join(parts)

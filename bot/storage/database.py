@@ -1,0 +1,121 @@
+"""The engine and its lifecycle: SQLite pragmas, write serialisation, migrations on start."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class Database:
+    """Owns the engine. `read()` for queries, `write()` for a transaction.
+
+    SQLite allows one writer at a time; rather than letting concurrent writers fail with
+    "database is locked", writes are serialised in-process and start with BEGIN IMMEDIATE so a
+    read-then-write transaction (e.g. an RSVP checking capacity) cannot be overtaken by another
+    process between its read and its write.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        parsed = make_url(url)
+        kwargs: dict[str, Any] = {}
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+            # Every write ends its own transaction and reads open none, so the pool's
+            # rollback-on-return would only cost a thread hop per query.
+            kwargs["pool_reset_on_return"] = None
+        engine = create_async_engine(parsed, **kwargs)
+        if parsed.get_backend_name() == "sqlite":
+            _tune_sqlite(engine)
+        return cls(engine)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for queries. On SQLite no BEGIN is sent: a single SELECT is already
+        consistent, and skipping the transaction saves two thread hops per read."""
+        async with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn = await conn.execution_options(sqlite_autocommit=True)
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        if not self.is_sqlite:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self.engine.connect() as conn:
+            conn = await conn.execution_options(sqlite_immediate=True)
+            async with conn.begin():
+                yield conn
+
+    async def migrate(self) -> None:
+        """Apply every pending migration (all feature branches) up to their heads."""
+        async with self.write() as conn:
+            await conn.run_sync(_upgrade)
+
+    async def revision(self) -> list[str]:
+        async with self.read() as conn:
+            return await conn.run_sync(_current_heads)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _alembic_config(conn: Connection) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def _upgrade(conn: Connection) -> None:
+    command.upgrade(_alembic_config(conn), "heads")
+
+
+def _current_heads(conn: Connection) -> list[str]:
+    from alembic.migration import MigrationContext
+
+    return sorted(MigrationContext.configure(conn).get_current_heads())
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    """WAL for concurrent readers, foreign keys on, and transactions we begin ourselves
+    (pysqlite's implicit BEGIN is wrong for read-then-write transactions)."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        options = conn.get_execution_options()
+        if options.get("sqlite_autocommit"):
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")

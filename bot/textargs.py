@@ -1,0 +1,115 @@
+"""Free text -> command path and raw option values (console and Slack share this).
+
+Grammar: `[/]group [sub] [value ...] [name:value ...]`. Values may be quoted with "…", “…” or
+«…». Single quotes never quote: French writes `l'adhésion`, and an apostrophe must not open a
+string. A `name:` prefix only counts when `name` is an option of the command, so a question
+such as `faq ask prix: combien ?` stays free text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.errors import UserError
+from bot.spec import CommandSpec
+
+_QUOTES = {'"': '"', "“": "”", "«": "»", "„": "“"}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    value: str  # unquoted
+    start: int
+    end: int
+    key: str | None = None  # the text before `:` when the token looks like name:value
+    key_value: str | None = None
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        tokens.append(_read_token(text, i))
+        i = tokens[-1].end
+    return tokens
+
+
+def _read_token(text: str, start: int) -> Token:
+    n = len(text)
+    colon = -1
+    i = start
+    if text[i] in _QUOTES:
+        value, i = _read_quoted(text, i)
+        return Token(value, start, i)
+    while i < n and not text[i].isspace():
+        if text[i] == ":" and colon < 0:
+            colon = i
+            if i + 1 < n and text[i + 1] in _QUOTES:
+                value, end = _read_quoted(text, i + 1)
+                return Token(text[start:end], start, end, text[start:i].lower(), value)
+        i += 1
+    raw = text[start:i]
+    if colon > start:
+        return Token(raw, start, i, text[start:colon].lower(), text[colon + 1 : i])
+    return Token(raw, start, i)
+
+
+def _read_quoted(text: str, i: int) -> tuple[str, int]:
+    """Read a quoted value; an unterminated quote is taken literally rather than refused."""
+    close = _QUOTES[text[i]]
+    end = text.find(close, i + 1)
+    if close == "“" and end < 0:
+        end = text.find('"', i + 1)
+    if end < 0 and close == "”":
+        end = text.find('"', i + 1)
+    if end < 0:
+        j = i
+        while j < len(text) and not text[j].isspace():
+            j += 1
+        return text[i:j], j
+    return text[i + 1 : end], end + 1
+
+
+def split_path(text: str) -> tuple[list[str], list[Token], str]:
+    """Tokenize a command line; returns lowercased words, tokens and the text sans slash."""
+    stripped = text.strip()
+    if stripped.startswith("/"):
+        stripped = stripped[1:]
+    tokens = tokenize(stripped)
+    words = [t.value.lower() for t in tokens[:2] if t.key is None]
+    return words, tokens, stripped
+
+
+def bind_options(spec: CommandSpec, tokens: list[Token], source: str) -> dict[str, str]:
+    """Assign tokens (after the path) to the command's options, by name or by position."""
+    named: dict[str, str] = {}
+    positional: list[Token] = []
+    for token in tokens:
+        opt = spec.option(token.key) if token.key else None
+        if opt is None:
+            positional.append(token)
+            continue
+        if opt.name in named:
+            raise UserError("core.duplicate_option", option=token.key, usage=spec.name)
+        named[opt.name] = token.key_value or ""
+    free = [o for o in spec.options if o.name not in named]
+    for index, token in enumerate(positional):
+        if not free:
+            raise UserError("core.unexpected_argument", value=token.value[:60])
+        opt = free.pop(0)
+        if opt.rest:
+            named[opt.name] = _rest_text(positional[index:], source)
+            break
+        named[opt.name] = token.value
+    return named
+
+
+def _rest_text(tokens: list[Token], source: str) -> str:
+    """The remaining free text as typed (quotes kept), minus the name:value tokens."""
+    pieces: list[str] = []
+    for token in tokens:
+        pieces.append(source[token.start : token.end])
+    return " ".join(pieces)

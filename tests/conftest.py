@@ -1,0 +1,59 @@
+"""Shared fixtures: a real BotApp on a temporary SQLite file, with a clock the test controls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import BotApp
+from bot.clock import FixedClock
+from bot.config import Config, parse_config
+from bot.identity import Caller, ChannelRef, Place
+from bot.messages import Reply
+from bot.spec import Role
+
+# A Thursday morning in Paris, before the events of the demo data.
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def make_config(tmp_path: Path, raw: dict[str, Any] | None = None, **env: str) -> Config:
+    config = parse_config(raw or {}, env)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fedbot.db'}"
+    return replace(config, bot=replace(config.bot, database_url=url))
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotApp]:
+    async with BotApp(make_config(tmp_path), clock=clock) as bot_app:
+        yield bot_app
+
+
+def console_caller(role: Role = Role.ADMIN, lang: str = "fr", user: str = "alice") -> Caller:
+    return Caller("console", "local", user, user, lang, assumed_role=role)
+
+
+PLACE = Place(ChannelRef("console", "local", "general"))
+
+
+@pytest.fixture
+def say(app: BotApp) -> Callable[..., Any]:
+    """`await say("/help", role=Role.MEMBER, lang="en")` -> Reply, through the real dispatcher."""
+
+    async def _say(
+        line: str, role: Role = Role.ADMIN, lang: str = "fr", user: str = "alice"
+    ) -> Reply:
+        reply = await app.dispatcher.handle_text(console_caller(role, lang, user), PLACE, line)
+        assert reply is not None
+        return reply
+
+    return _say
