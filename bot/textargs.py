@@ -1,7 +1,8 @@
 """Free text -> command path and raw option values (console and Slack share this).
 
-Grammar: `[/]group [sub] [value ...] [name:value ...]`. Values may be quoted with "…", “…” or
-«…». Single quotes never quote: French writes `l'adhésion`, and an apostrophe must not open a
+Grammar: `[/]group [sub] [value ...] [name:value ...]`. Positional values fill the required
+options in order, then the free-text ("rest") option; optional options are always named.
+Values may be quoted with "…", “…” or «…». Single quotes never quote: French writes `l'adhésion`, and an apostrophe must not open a
 string. A `name:` prefix only counts when `name` is an option of the command, so a question
 such as `faq ask prix: combien ?` stays free text.
 """
@@ -95,7 +96,9 @@ def bind_options(spec: CommandSpec, tokens: list[Token], source: str) -> dict[st
         if opt.name in named:
             raise UserError("core.duplicate_option", option=token.key, usage=spec.name)
         named[opt.name] = token.key_value or ""
-    free = [o for o in spec.options if o.name not in named]
+    # Positional values fill the required options in order, then the free-text option;
+    # optional options must be named, so `/faq ask c'est quoi…` never lands in `lang`.
+    free = [o for o in spec.options if o.name not in named and (o.required or o.rest)]
     for index, token in enumerate(positional):
         if not free:
             raise UserError("core.unexpected_argument", value=token.value[:60])

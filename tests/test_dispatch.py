@@ -1,0 +1,181 @@
+"""The dispatcher as users meet it: help, errors, roles, throttling, buttons, bugs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.access import Throttle
+from bot.app import BotApp
+from bot.context import CommandContext
+from bot.errors import UserError
+from bot.identity import Caller, ChannelRef, Place
+from bot.messages import Button, Message, Reply
+from bot.spec import CommandSpec, L10n, OptionSpec, OptionType, Role
+from tests.conftest import PLACE
+
+
+async def test_help_lists_only_what_the_role_may_use(say) -> None:
+    member = (await say("/help", role=Role.MEMBER)).message
+    staff = (await say("/help", role=Role.STAFF)).message
+    member_text = member.plain_text()
+    assert "/agency list" in member_text
+    assert "/agency add" not in member_text
+    assert "/agency add" in staff.plain_text()
+    assert member.title == "Commandes de fedbot"
+
+
+async def test_help_speaks_the_callers_language(say) -> None:
+    reply = await say("/help", lang="en")
+    assert reply.message.title == "fedbot commands"
+    assert "List agencies by region" in reply.message.plain_text()
+
+
+async def test_help_on_one_command_gives_usage_and_options(say) -> None:
+    text = (await say("/help agency add", lang="en")).message.plain_text()
+    assert "Usage: /agency add name:<…> region:<…>" in text
+    assert "For federation staff only." in text
+
+
+async def test_french_aliases_reach_the_same_command(say) -> None:
+    await say('/agence ajouter nom:"Lyon Attractivité" region:"Auvergne-Rhône-Alpes"')
+    text = (await say("/agence liste")).message.plain_text()
+    assert "Lyon Attractivité (aucun salon)" in text
+
+
+async def test_unknown_command_suggests_the_closest(say) -> None:
+    reply = await say("/agency lst")
+    assert reply.is_error and reply.ephemeral
+    assert "add, channel, unlink, list" in reply.message.text
+    reply = await say("/hepl")
+    assert "Vouliez-vous dire /help ?" in reply.message.text
+    reply = await say("/zzz", lang="en")
+    assert reply.message.text.startswith('I don\'t know the command "zzz"')
+
+
+async def test_missing_option_says_what_to_type(say) -> None:
+    reply = await say("/agency add name:Lyon", lang="en")
+    assert reply.is_error
+    assert 'The option "region" is missing.' in reply.message.text
+    assert "Usage: /agency add name:<…> region:<…>" in reply.message.text
+
+
+async def test_role_is_checked_in_the_core(say) -> None:
+    reply = await say('/agency add name:"X Y" region:Bretagne', role=Role.MODERATOR)
+    assert reply.is_error
+    assert reply.message.text.startswith(
+        "Cette commande est réservée aux membres de l'équipe fédérale."
+    )
+    assert "X Y" not in (await say("/agency list")).message.plain_text()
+
+
+async def test_roles_come_from_config_users_and_groups(tmp_path, clock) -> None:
+    from tests.conftest import make_config
+
+    raw = {"roles": {"staff": ["slack:T1:U1"], "groups": {"moderator": ["discord:*:Modération"]}}}
+    async with BotApp(make_config(tmp_path, raw), clock=clock) as app:
+        roles = app.dispatcher.roles
+        assert roles.role_of(Caller("slack", "T1", "U1")) is Role.STAFF
+        assert roles.role_of(Caller("slack", "T2", "U1")) is Role.MEMBER
+        mod = Caller("discord", "G9", "42", groups=frozenset({"Modération"}))
+        assert roles.role_of(mod) is Role.MODERATOR
+
+
+def _register(app: BotApp, spec: CommandSpec) -> None:
+    app.services.registry.add(spec)
+
+
+async def test_a_bug_becomes_a_reference_never_a_traceback(app: BotApp, say, caplog) -> None:
+    async def broken(ctx: CommandContext) -> Reply:
+        raise RuntimeError("secret internals")
+
+    _register(app, CommandSpec(("boom",), L10n("Casse", "Breaks"), broken))
+    reply = await say("/boom", lang="en")
+    assert reply.is_error
+    assert "secret internals" not in reply.message.text
+    assert "something went wrong on our side (ref." in reply.message.text
+    ref = reply.message.text.split("ref. ")[1].split(")")[0]
+    assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_user_error_from_a_handler_is_localised(app: BotApp, say) -> None:
+    async def picky(ctx: CommandContext) -> Reply:
+        raise UserError("agency.not_found", name=ctx.options["name"])
+
+    _register(
+        app,
+        CommandSpec(
+            ("picky",),
+            L10n("Difficile", "Picky"),
+            picky,
+            options=(OptionSpec("name", OptionType.TEXT, L10n("Nom", "Name"), required=True),),
+        ),
+    )
+    reply = await say("/picky Rennes", lang="en")
+    assert reply.message.text == 'I can\'t find an agency "Rennes". See /agency list.'
+
+
+async def test_a_button_click_runs_its_command_with_the_same_checks(app: BotApp) -> None:
+    seen: list[int] = []
+
+    async def vote(ctx: CommandContext) -> Reply:
+        seen.append(ctx.options["n"])
+        return Reply.text(f"vote {ctx.options['n']}")
+
+    async def ballot(ctx: CommandContext) -> Reply:
+        return Reply(Message(text="?", buttons=(Button("Un", "vote", {"n": "1"}),)))
+
+    _register(
+        app,
+        CommandSpec(
+            ("vote",),
+            L10n("Vote", "Vote"),
+            vote,
+            hidden=True,
+            role=Role.MODERATOR,
+            options=(OptionSpec("n", OptionType.INTEGER, L10n("n", "n"), min_value=1),),
+        ),
+    )
+    _register(app, CommandSpec(("ballot",), L10n("Bulletin", "Ballot"), ballot))
+    member = Caller("console", "local", "bob", assumed_role=Role.MEMBER)
+    moderator = Caller("console", "local", "eve", assumed_role=Role.MODERATOR)
+    button = (await app.dispatcher.handle_text(member, PLACE, "/ballot")).message.buttons[0]
+    refused = await app.dispatcher.handle_action(member, PLACE, button.action, button.value)
+    assert refused.is_error and seen == []
+    done = await app.dispatcher.handle_action(moderator, PLACE, button.action, button.value)
+    assert done.message.text == "vote 1" and seen == [1]
+    stale = await app.dispatcher.handle_action(moderator, PLACE, "gone.away", "")
+    assert stale.message.text == "Ce bouton n'est plus valable. Relancez la commande."
+    assert (
+        "/vote"
+        not in (await app.dispatcher.handle_text(moderator, PLACE, "/help")).message.plain_text()
+    )
+
+
+async def test_a_flooding_user_gets_one_cooldown_reply_others_are_unaffected(app: BotApp) -> None:
+    now = [0.0]
+    app.dispatcher.throttle = Throttle(burst=3, rate_per_minute=6, clock=lambda: now[0])
+    place = Place(ChannelRef("slack", "T1", "C1"))
+    flooder, other = Caller("slack", "T1", "U1"), Caller("slack", "T1", "U2")
+    replies = [await app.dispatcher.handle_text(flooder, place, "/ping") for _ in range(6)]
+    assert [r is not None and not r.is_error for r in replies[:3]] == [True, True, True]
+    assert replies[3].is_error and "réessayez dans 10 s" in replies[3].message.text
+    assert replies[4:] == [None, None]
+    assert not (await app.dispatcher.handle_text(other, place, "/ping")).is_error
+    now[0] += 10.0
+    assert not (await app.dispatcher.handle_text(flooder, place, "/ping")).is_error
+
+
+async def test_the_console_is_never_throttled(app: BotApp, say) -> None:
+    app.dispatcher.throttle = Throttle(burst=1, rate_per_minute=1)
+    for _ in range(5):
+        assert not (await say("/ping")).is_error
+
+
+async def test_messages_from_bots_are_ignored(app: BotApp) -> None:
+    bot = Caller("slack", "T1", "B1", is_bot=True)
+    assert await app.dispatcher.handle_text(bot, PLACE, "/help") is None
+
+
+@pytest.mark.parametrize("line", ["", "/", "   ", "/help extra words that are many"])
+async def test_odd_lines_get_an_answer(say, line: str) -> None:
+    assert isinstance(await say(line), Reply)

@@ -1,0 +1,55 @@
+"""Every user-facing string exists in French and English, with the same placeholders."""
+
+from __future__ import annotations
+
+import string
+from datetime import UTC, datetime
+
+from bot.app import build_registry
+from bot.i18n import load_catalog, normalise_lang, translator
+
+
+def _placeholders(entry: object) -> set[str]:
+    texts = entry.values() if isinstance(entry, dict) else [entry]
+    return {name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_catalogues_have_the_same_keys_and_placeholders() -> None:
+    fr, en = load_catalog("fr"), load_catalog("en")
+    assert sorted(set(fr) ^ set(en)) == []
+    mismatched = [k for k in fr if _placeholders(fr[k]) != _placeholders(en[k])]
+    assert mismatched == []
+
+
+def test_every_command_is_described_in_both_languages() -> None:
+    registry = build_registry()
+    for spec in registry.commands.values():
+        assert spec.description.fr != spec.description.en or spec.description.fr.isascii()
+        for opt in spec.options:
+            assert opt.description.fr and opt.description.en
+    for group in registry.groups.values():
+        assert group.description.fr and group.description.en
+
+
+def test_locales_map_onto_our_languages() -> None:
+    assert normalise_lang("fr-FR") == "fr"
+    assert normalise_lang("en_GB") == "en"
+    assert normalise_lang("de") == "fr"
+    assert normalise_lang(None) == "fr"
+
+
+def test_dates_are_shown_in_paris_time_in_the_readers_locale() -> None:
+    moment = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # 18:00 in Paris (winter)
+    assert translator("fr").datetime(moment, "short") == "04/12/2026 18:00"
+    assert translator("en").datetime(moment, "short").startswith("12/4/26, 6:00")
+    summer = datetime(2027, 6, 4, 16, 0, tzinfo=UTC)  # 18:00 in Paris (summer)
+    assert translator("fr").time(summer) == "18:00"
+
+
+def test_plurals_follow_each_language() -> None:
+    fr, en = translator("fr"), translator("en")
+    assert fr.plural("agency.channels", 0) == "aucun salon"
+    assert fr.plural("agency.channels", 1) == "1 salon"
+    assert fr.plural("agency.channels", 2) == "2 salons"
+    assert en.plural("agency.list_title", 1) == "1 agency"
+    assert en.plural("agency.list_title", 3) == "3 agencies"
