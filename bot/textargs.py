@@ -2,9 +2,10 @@
 
 Grammar: `[/]group [sub] [value ...] [name:value ...]`. Positional values fill the required
 options in order, then the free-text ("rest") option; optional options are always named.
-Values may be quoted with "…", “…” or «…». Single quotes never quote: French writes `l'adhésion`, and an apostrophe must not open a
-string. A `name:` prefix only counts when `name` is an option of the command, so a question
-such as `faq ask prix: combien ?` stays free text.
+Values may be quoted with "…", “…” or «…». Single quotes never quote: French writes
+`l'adhésion`, and an apostrophe must not open a string. A `name:` prefix only counts when
+`name` is an option of the command, so a question such as `faq ask prix: combien ?` stays
+free text.
 """
 
 from __future__ import annotations
