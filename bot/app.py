@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 from types import TracebackType
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.access import Throttle
 from bot.clock import Clock, SystemClock
@@ -13,9 +17,12 @@ from bot.dispatch import Dispatcher
 from bot.identity import ChannelRef
 from bot.outbound import Outbound
 from bot.registry import Registry
+from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.storage.agencies import AgencyRepo
 from bot.storage.database import Database
+from bot.storage.members import MemberRepo
+from bot.storage.runs import RunLedger
 from bot.web import WebServer
 from commands import all_features
 
@@ -33,6 +40,7 @@ class Adapter(Protocol):
 
 
 def build_registry() -> Registry:
+    """The registry of every feature's commands (also used by the Slack manifest and tests)."""
     registry = Registry()
     for feature in all_features():
         registry.add_all(feature.groups, feature.commands)
@@ -42,19 +50,27 @@ def build_registry() -> Registry:
 class BotApp:
     """`async with BotApp(config) as app:` gives a migrated database and a ready dispatcher."""
 
-    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+    def __init__(
+        self, config: Config, clock: Clock | None = None, *, start_scheduler: bool = True
+    ) -> None:
         self.config = config
         self.clock = clock or SystemClock()
+        self.start_scheduler = start_scheduler
         self.db = Database.open(config.bot.database_url)
         self.outbound = Outbound()
         self.web = WebServer(config.http)
+        self.features = all_features()
         self.services = Services(
             config=config,
             db=self.db,
             clock=self.clock,
             registry=build_registry(),
             outbound=self.outbound,
+            scheduler=Scheduler(ZoneInfo(config.bot.timezone)),
+            instance_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
             agencies=AgencyRepo(self.db),
+            members=MemberRepo(self.db),
+            runs=RunLedger(self.db),
         )
         throttle = config.throttle
         self.dispatcher = Dispatcher(
@@ -65,6 +81,11 @@ class BotApp:
     async def start(self) -> None:
         await self.db.migrate()
         await self.seed_agencies()
+        for feature in self.features:
+            if feature.on_start is not None:
+                await feature.on_start(self.services)
+        if self.start_scheduler:
+            self.services.scheduler.start()
 
     async def seed_agencies(self) -> None:
         """Agencies listed in config are created (or updated) on every start."""
@@ -76,6 +97,7 @@ class BotApp:
                 )
 
     async def close(self) -> None:
+        self.services.scheduler.shutdown()
         await self.web.stop()
         await self.db.close()
 

@@ -129,7 +129,19 @@ def _shape_problem(s: Schedule) -> str | None:
         return "nth out of range"
     if s.anchor is not None and s.anchor.weekday() != s.weekday:
         return "the anchor must be a run date, on the schedule's weekday"
+    if s.cron is not None and not _is_crontab(s.cron):
+        return "not a normalised 5-field crontab expression"
     return None
+
+
+def _is_crontab(expr: str) -> bool:
+    if expr != " ".join(expr.lower().split()):  # else equal schedules could compare unequal
+        return False
+    try:
+        _parse_cron(expr)
+    except _Invalid:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- parsing
@@ -488,8 +500,8 @@ def _when(s: Schedule, t: Translator) -> str:
         return t("schedules.every_other_week", day=day)
     if s.kind == "every4weeks":
         return t("schedules.every_four_weeks", day=day)
-    nth = t(f"schedules.nth.{_NTH_CODES[s.nth or 1]}")
-    return t("schedules.monthly_nth", nth=nth, day=day)
+    assert s.nth is not None  # monthly on a weekday
+    return t("schedules.monthly_nth", nth=t(f"schedules.nth.{_NTH_CODES[s.nth]}"), day=day)
 
 
 def _describe_cron(spec: _Cron, t: Translator) -> str | None:

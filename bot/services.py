@@ -8,15 +8,24 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.outbound import Outbound
 from bot.registry import Registry
+from bot.scheduler import Scheduler
 from bot.storage.agencies import AgencyRepo
 from bot.storage.database import Database
+from bot.storage.members import MemberRepo
+from bot.storage.runs import RunLedger
 
 
 @dataclass
 class Services:
+    """Features add their repository here (one typed field each) and build it in BotApp."""
+
     config: Config
     db: Database
     clock: Clock
     registry: Registry
     outbound: Outbound
+    scheduler: Scheduler
+    instance_id: str  # who claims scheduled runs in the ledger (host:pid:random)
     agencies: AgencyRepo
+    members: MemberRepo
+    runs: RunLedger

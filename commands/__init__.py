@@ -5,17 +5,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.spec import CommandSpec, GroupSpec
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 @dataclass(frozen=True)
 class Feature:
+    """A feature's declarations. `on_start` rebuilds its scheduled jobs from the database
+    and resumes unfinished runs, every time the bot starts."""
+
     name: str
     groups: Sequence[GroupSpec]
     commands: Sequence[CommandSpec]
+    on_start: Callable[[Services], Awaitable[None]] | None = None
 
 
 def all_features() -> list[Feature]:

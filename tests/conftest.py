@@ -34,7 +34,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def app(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotApp]:
-    async with BotApp(make_config(tmp_path), clock=clock) as bot_app:
+    async with BotApp(make_config(tmp_path), clock=clock, start_scheduler=False) as bot_app:
         yield bot_app
 
 

@@ -1,0 +1,74 @@
+"""Exactly-once building blocks: the run ledger, members, and the scheduler wrapper."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.identity import Caller
+from bot.scheduler import Scheduler
+from bot.storage.database import Database
+from bot.storage.members import MemberRepo
+from bot.storage.runs import RunLedger
+
+NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+
+
+async def _open(path: Path) -> Database:
+    db = Database.open(f"sqlite+aiosqlite:///{path}")
+    await db.migrate()
+    return db
+
+
+async def test_a_run_is_claimed_once_even_by_two_processes(tmp_path: Path) -> None:
+    first, second = await _open(tmp_path / "r.db"), await _open(tmp_path / "r.db")
+    ledgers = [RunLedger(first), RunLedger(second)]
+    key = "digest:1:2026-12-07T08:00Z"
+    wins = await asyncio.gather(
+        *(ledger.claim(key, "digest", f"p{i}", NOW) for i, ledger in enumerate(ledgers * 5))
+    )
+    assert sorted(wins) == [False] * 9 + [True]
+    assert [r.key for r in await ledgers[1].unfinished("digest")] == [key]
+    await ledgers[0].finish(key, NOW + timedelta(seconds=2))
+    assert await ledgers[1].unfinished("digest") == []
+    run = await ledgers[1].get(key)
+    assert run is not None and run.outcome == "sent"
+    await first.close()
+    await second.close()
+
+
+async def test_members_are_created_on_first_use_and_erased(tmp_path: Path) -> None:
+    db = await _open(tmp_path / "m.db")
+    repo = MemberRepo(db)
+    alice = Caller("slack", "T1", "U1", "Alice", "fr-FR")
+    member = await repo.ensure(alice, NOW)
+    again = await repo.ensure(Caller("slack", "T1", "U1", "Alice B.", "en-GB"), NOW)
+    assert again.id == member.id and again.display_name == "Alice B."
+    assert await repo.erase(member.id)
+    assert await repo.find("slack", "T1", "U1") is None
+    await db.close()
+
+
+async def test_scheduled_jobs_run_and_a_failing_job_does_not_stop_others(caplog) -> None:
+    scheduler = Scheduler(ZoneInfo("Europe/Paris"))
+    ran: list[str] = []
+
+    async def ok() -> None:
+        ran.append("ok")
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    scheduler.start()
+    soon = datetime.now(UTC) + timedelta(milliseconds=100)
+    scheduler.at("broken", soon, broken)
+    scheduler.at("ok", soon + timedelta(milliseconds=50), ok)
+    for _ in range(50):
+        if ran:
+            break
+        await asyncio.sleep(0.05)
+    scheduler.shutdown()
+    assert ran == ["ok"]
+    assert any("scheduled job broken failed" in r.getMessage() for r in caplog.records)
