@@ -7,7 +7,6 @@ repo root: `python bench/dispatch.py [--quick]`.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import tempfile
 import time
 from dataclasses import replace
@@ -16,6 +15,7 @@ from pathlib import Path
 from measure import peak_rss_mib, percentile, report
 
 from bot.app import BotApp
+from bot.cli import run_async
 from bot.config import parse_config
 from bot.identity import Caller, ChannelRef, Place
 
@@ -80,4 +80,4 @@ async def main(quick: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
-    asyncio.run(main(parser.parse_args().quick))
+    run_async(main(parser.parse_args().quick))  # the bot's own event loop (uvloop)

@@ -7,9 +7,9 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Config, load_config
 from bot.errors import ConfigError
@@ -20,6 +20,16 @@ if TYPE_CHECKING:
     from bot.app import Adapter, BotApp
 
 log = logging.getLogger("fedbot")
+
+
+def run_async(coro: Coroutine[Any, Any, int]) -> int:
+    """Run on uvloop where available: its faster thread wake-ups halve the cost of each
+    aiosqlite round trip (bench/dispatch.py measures it)."""
+    try:
+        import uvloop
+    except ImportError:  # Windows: uvloop does not exist there
+        return asyncio.run(coro)
+    return uvloop.run(coro)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -91,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(level, config.secrets.values())
     handlers = {"run": _run, "migrate": _migrate}
     try:
-        return asyncio.run(handlers[args.command](config, args))
+        return run_async(handlers[args.command](config, args))
     except KeyboardInterrupt:
         return 130
 
