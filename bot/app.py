@@ -76,6 +76,7 @@ class BotApp:
         self.dispatcher = Dispatcher(
             self.services,
             Throttle(throttle.burst, throttle.rate_per_minute) if throttle.enabled else None,
+            [listener for feature in self.features for listener in feature.listeners],
         )
 
     async def start(self) -> None:

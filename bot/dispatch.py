@@ -20,6 +20,7 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.i18n import Translator, normalise_lang, translator
 from bot.identity import Caller, Place
+from bot.listeners import ChannelMessage, Listener
 from bot.messages import Reply, parse_action_value
 from bot.options import OptionConverter
 from bot.services import Services
@@ -38,8 +39,14 @@ def _parse_date(text: str, now: datetime, tz: ZoneInfo, lang: str) -> datetime:
 
 
 class Dispatcher:
-    def __init__(self, services: Services, throttle: Throttle | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        throttle: Throttle | None = None,
+        listeners: list[Listener] | None = None,
+    ) -> None:
         self.services = services
+        self.listeners = listeners or []
         self.registry = services.registry
         self.roles = RoleBook(services.config.roles)
         self.throttle = throttle
@@ -93,6 +100,23 @@ class Dispatcher:
             t = self.translator_for(caller)
             return Reply.error(t("core.stale_button"))
         return await self.handle(caller, place, spec.path, parse_action_value(value))
+
+    async def handle_message(self, caller: Caller, place: Place, text: str) -> Reply | None:
+        """An ordinary channel message: the first listener that answers wins. Bots are never
+        answered (two bots must not talk to each other forever)."""
+        if caller.is_bot or not text.strip():
+            return None
+        message = ChannelMessage(caller, place, text)
+        t = self.translator_for(caller)
+        for listener in self.listeners:
+            try:
+                reply = await listener(message, self.services, t)
+            except Exception:
+                log.exception("listener %s failed on %s", getattr(listener, "__name__", "?"), place)
+                continue
+            if reply is not None:
+                return reply
+        return None
 
     def _gate(self, caller: Caller, t: Translator) -> Reply | bool | None:
         """None to go on; a cooldown Reply once; False (nothing to show) after that."""

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.listeners import Listener
 from bot.spec import CommandSpec, GroupSpec
 
 if TYPE_CHECKING:
@@ -18,12 +19,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Feature:
     """A feature's declarations. `on_start` rebuilds its scheduled jobs from the database
-    and resumes unfinished runs, every time the bot starts."""
+    and resumes unfinished runs, every time the bot starts; `listeners` see ordinary channel
+    messages (passive features)."""
 
     name: str
     groups: Sequence[GroupSpec]
     commands: Sequence[CommandSpec]
     on_start: Callable[[Services], Awaitable[None]] | None = None
+    listeners: Sequence[Listener] = ()
 
 
 def all_features() -> list[Feature]:

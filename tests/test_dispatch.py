@@ -179,3 +179,20 @@ async def test_messages_from_bots_are_ignored(app: BotApp) -> None:
 @pytest.mark.parametrize("line", ["", "/", "   ", "/help extra words that are many"])
 async def test_odd_lines_get_an_answer(say, line: str) -> None:
     assert isinstance(await say(line), Reply)
+
+
+async def test_channel_messages_reach_listeners_but_never_from_bots(app: BotApp, caplog) -> None:
+    async def broken(message, services, t) -> Reply | None:
+        raise RuntimeError("listener bug")
+
+    async def echo(message, services, t) -> Reply | None:
+        return Reply.text(f"vu : {message.text}") if "?" in message.text else None
+
+    app.dispatcher.listeners[:] = [broken, echo]
+    place = Place(ChannelRef("slack", "T1", "C1"), message_id="1700000000.000100")
+    human, bot = Caller("slack", "T1", "U1"), Caller("slack", "T1", "B1", is_bot=True)
+    reply = await app.dispatcher.handle_message(human, place, "on adhère comment ?")
+    assert reply is not None and reply.message.text == "vu : on adhère comment ?"
+    assert await app.dispatcher.handle_message(human, place, "merci") is None
+    assert await app.dispatcher.handle_message(bot, place, "une question ?") is None
+    assert any("listener broken failed" in r.getMessage() for r in caplog.records)
