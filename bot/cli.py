@@ -76,6 +76,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")
     _common(migrate)
+
+    slack = sub.add_parser("slack", help="Slack tools")
+    slack_sub = slack.add_subparsers(dest="slack_command", required=True)
+    manifest = slack_sub.add_parser(
+        "manifest", help="print the Slack app manifest generated from the commands"
+    )
+    _common(manifest)
+    manifest.add_argument("--format", choices=["json", "yaml"], default="json")
+
+    discord = sub.add_parser("discord", help="Discord tools")
+    discord_sub = discord.add_subparsers(dest="discord_command", required=True)
+    sync = discord_sub.add_parser(
+        "sync", help="push the slash commands to Discord (configured guilds, else global)"
+    )
+    _common(sync)
+    sync.add_argument(
+        "--guild", action="append", dest="guilds", metavar="ID", help="only this guild"
+    )
+    sync.add_argument(
+        "--global", action="store_true", dest="global_commands", help="push global commands"
+    )
+    sync.add_argument(
+        "--clear", action="store_true", help="remove the commands from that scope instead"
+    )
     return parser
 
 
@@ -99,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run" and not args.verbose and level in ("DEBUG", "INFO"):
         level = "WARNING"  # keep the console readable; -v brings the logs back
     setup_logging(level, config.secrets.values())
-    handlers = {"run": _run, "migrate": _migrate}
+    handlers = {"run": _run, "migrate": _migrate, "slack": _slack, "discord": _discord}
     try:
         return run_async(handlers[args.command](config, args))
     except KeyboardInterrupt:
@@ -116,6 +140,29 @@ async def _migrate(config: Config, args: argparse.Namespace) -> int:
     finally:
         await db.close()
     print(f"database up to date: {', '.join(heads)}")
+    return 0
+
+
+async def _slack(config: Config, args: argparse.Namespace) -> int:
+    from adapters.slack.manifest import manifest_text
+
+    print(manifest_text(config, args.format))
+    return 0
+
+
+async def _discord(config: Config, args: argparse.Namespace) -> int:
+    from adapters.discord.adapter import sync_commands
+    from bot.app import BotApp
+
+    async with BotApp(config, start_scheduler=False) as app:
+        try:
+            guilds = [] if args.global_commands else args.guilds
+            synced = await sync_commands(app, guilds, clear=args.clear)
+        except ConfigError as exc:
+            print(f"fedbot: {exc}", file=sys.stderr)
+            return 2
+    for result in synced:
+        print(f"{result.scope}: {', '.join(result.commands) or '(none)'}")
     return 0
 
 

@@ -12,11 +12,14 @@ import tomllib
 import types
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import ConfigError
+from bot.dates import parse_duration
+from bot.errors import ConfigError, UserError
 from bot.identity import ChannelRef
 from bot.spec import Role
 
@@ -84,19 +87,106 @@ class HttpSettings:
 
 @dataclass(frozen=True)
 class SlackSettings:
+    """Slack adapter. `ack_deadline`: seconds a command may run before the adapter acks with a
+    "one moment" note and answers later through response_url (Slack's limit is 3 s, network
+    included). Retries: 429 answers wait Retry-After (up to `max_retry_wait` s inline, else the
+    caller gets a transient SendError), 5xx back off; `max_retries` per call."""
+
     mode: Literal["socket", "http"] = "socket"
     api_base_url: str = "https://slack.com/api/"
     commands: Literal["umbrella", "groups"] = "groups"
     command_prefix: str = ""
     umbrella_command: str = "fedbot"
+    ack_deadline: float = 2.0
+    max_retries: int = 3
+    max_retry_wait: float = 120.0
+    user_cache_seconds: int = 3600
+    group_cache_seconds: int = 300
+    message_events: bool = False
 
 
 @dataclass(frozen=True)
 class DiscordSettings:
+    """Discord adapter. `gateway_url` empty = Discord's own (must be set when `api_base_url`
+    points elsewhere). `ack_deadline`: seconds a command may run before the adapter defers
+    (Discord's limit is 3 s). A 429 is waited out by discord.py unless the wait exceeds
+    `max_ratelimit_wait` s (at least 30): then the caller gets a transient SendError.
+    `ready_timeout`: seconds `start()` waits for the gateway; `guild_ready_timeout`: how long
+    discord.py waits for guild data after connecting."""
+
     api_base_url: str = "https://discord.com/api/v10"
     gateway_url: str = ""
     guild_ids: tuple[str, ...] = ()
     sync_on_start: bool = False
+    ack_deadline: float = 2.0
+    max_ratelimit_wait: float = 60.0
+    ready_timeout: float = 30.0
+    guild_ready_timeout: float = 2.0
+
+
+@dataclass(frozen=True)
+class AnnounceSettings:
+    """Staff broadcasts (`announce`): delivery pacing, retries and progress.
+
+    Rates are per second. Slack's `chat.postMessage` allows about one message per second per
+    channel plus an undocumented workspace-wide budget; `chat.update`/`chat.delete` are tier 3
+    (50+ per minute). Discord allows a bot 50 requests per second in all: we keep headroom for
+    the rest of the bot's traffic. `concurrency` caps sends in flight per platform, which also
+    bounds the copies a crash can duplicate (see docs/announce.md)."""
+
+    slack_channel_rate: float = 1.0
+    slack_workspace_rate: float = 5.0
+    slack_workspace_burst: int = 1
+    slack_update_rate: float = 0.8
+    discord_rate: float = 40.0
+    concurrency: int = 8
+    max_attempts: int = 8
+    retry_base: float = 2.0
+    retry_max: float = 600.0
+    progress_interval: float = 2.0
+    sweep_interval: int = 30
+
+    def __post_init__(self) -> None:
+        for name in (
+            "slack_channel_rate",
+            "slack_workspace_rate",
+            "slack_update_rate",
+            "discord_rate",
+            "retry_base",
+            "retry_max",
+            "progress_interval",
+        ):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"config: announce.{name}: must be positive")
+        for name in ("slack_workspace_burst", "concurrency", "max_attempts", "sweep_interval"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"config: announce.{name}: must be at least 1")
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    """Events. `reminder_offsets`: when reminders go to people who come, before the start
+    ("24h", "1h", "2 jours"…); `reminder_check_seconds`: how often due reminders are looked for."""
+
+    reminder_offsets: tuple[str, ...] = ("24h", "1h")
+    reminder_check_seconds: int = 30
+
+    def __post_init__(self) -> None:
+        for text in self.reminder_offsets:
+            try:
+                parse_duration(text)
+            except UserError:
+                raise ConfigError(
+                    f"config: events.reminder_offsets: not a duration: {text!r}"
+                ) from None
+        if self.reminder_check_seconds < 1:
+            raise ConfigError("config: events.reminder_check_seconds: must be at least 1")
+
+    @cached_property
+    def offsets(self) -> tuple[timedelta, ...]:
+        """The offsets, longest first, without duplicates."""
+        found = {parse_duration(text) for text in self.reminder_offsets}
+        return tuple(sorted(found, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -131,6 +221,8 @@ class Config:
     agencies: tuple[AgencySeed, ...] = ()
     slack: SlackSettings = field(default_factory=SlackSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
+    announce: AnnounceSettings = field(default_factory=AnnounceSettings)
+    events: EventSettings = field(default_factory=EventSettings)
     secrets: Secrets = field(default_factory=Secrets)
 
 

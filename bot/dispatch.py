@@ -166,7 +166,7 @@ class Dispatcher:
         t: Translator,
     ) -> Reply:
         try:
-            options = self.converter.convert_all(spec, raw, caller)
+            options = self.converter.convert_all(spec, raw, caller, t.lang)
         except UserError as err:
             return self._usage_error(spec, err, t)
         ctx = CommandContext(caller, place, role, spec, options, self.services, t)

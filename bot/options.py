@@ -38,21 +38,21 @@ class OptionConverter:
         self.parse_date = parse_date
 
     def convert_all(
-        self, spec: CommandSpec, raw: Mapping[str, Any], caller: Caller
+        self, spec: CommandSpec, raw: Mapping[str, Any], caller: Caller, lang: str
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for opt in spec.options:
             value = raw.get(opt.name)
             if value is None or (isinstance(value, str) and not value.strip()):
                 if opt.required:
-                    raise UserError("core.missing_option", option=opt.display_name(caller.locale))
+                    raise UserError("core.missing_option", option=opt.display_name(lang))
                 values[opt.name] = None
                 continue
-            values[opt.name] = self.convert(opt, value, caller)
+            values[opt.name] = self.convert(opt, value, caller, lang)
         return values
 
-    def convert(self, opt: OptionSpec, value: Any, caller: Caller) -> Any:
-        name = opt.display_name(caller.locale)
+    def convert(self, opt: OptionSpec, value: Any, caller: Caller, lang: str = "fr") -> Any:
+        name = opt.display_name(lang)
         match opt.type:
             case OptionType.TEXT:
                 return self._text(opt, name, str(value))
@@ -65,7 +65,7 @@ class OptionConverter:
             case OptionType.DATETIME:
                 if isinstance(value, datetime):
                     return value
-                return self.parse_date(str(value).strip(), self.now(), self.tz, caller.locale)
+                return self.parse_date(str(value).strip(), self.now(), self.tz, lang)
             case OptionType.USER:
                 return self._user(name, str(value), caller)
             case OptionType.CHANNEL:

@@ -1,0 +1,358 @@
+"""The Slack adapter: a bolt `AsyncApp` whose listeners ack first and hand over to the core.
+
+Every transport (Socket Mode envelope or signed HTTP request) becomes one bolt request and goes
+through one `async_dispatch`, so both modes share every listener below.
+
+Ack strategy (measured: `bench/slack_ack.py`). bolt's default runner
+(`process_before_response=False`) starts the listener in a task and polls for `ack()` every
+10 ms: 11 ms per command on loopback even when the listener acks at once. With
+`process_before_response=True` the HTTP answer (or Socket Mode ack) leaves as soon as the
+listener returns: under 1 ms. So the listener itself keeps Slack's 3-second promise: it starts
+the command, waits up to `slack.ack_deadline` (2 s) for it, and acks *with the reply* when it
+is ready in time (one round trip, no response_url call). A command declared `slow`, or one
+still running at the deadline, is acked with a short "one moment" note and answered later
+through response_url. Clicks and events are acked at once and handled in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import manifest
+from adapters.slack.cache import TtlCache
+from adapters.slack.identity import IdentityResolver
+from adapters.slack.inbound import (
+    Click,
+    CommandRouting,
+    Invocation,
+    click,
+    message_invocation,
+    slash_invocation,
+)
+from adapters.slack.installations import InstallationStore, OAuthStateStore
+from adapters.slack.render import escape
+from adapters.slack.replies import Responder, ack_body
+from adapters.slack.sender import SlackSender
+from adapters.slack.webapi import RetryPolicy, Sleep, WebApi
+from adapters.slack.workspaces import InstalledWorkspaces, SingleWorkspace, Workspaces
+from bot.app import BotApp
+from bot.errors import ConfigError, SendError
+from bot.i18n import translator
+from bot.identity import Caller, Place
+from bot.messages import Reply
+
+log = logging.getLogger(__name__)
+
+# A hook for passive channel messages (the FAQ feature plugs in here); a Reply goes to the
+# message's thread.
+MessageHook = Callable[[Caller, Place, str], Awaitable[Reply | None]]
+REDELIVERY_TTL = 3600.0  # Slack retries an event 3 times within minutes
+SHUTDOWN_GRACE = 5.0
+
+
+class SlackAdapter:
+    name = "slack"
+
+    def __init__(self, app: BotApp, *, sleep: Sleep = asyncio.sleep) -> None:
+        self.app = app
+        self.config = app.config
+        self.settings = app.config.slack
+        self.routing = CommandRouting(self.settings, app.services.registry)
+        self.identity = IdentityResolver(app.config)
+        policy = RetryPolicy(self.settings.max_retries, self.settings.max_retry_wait)
+        self.api = WebApi(self.settings.api_base_url, policy, sleep)
+        self.deliveries: TtlCache[str, bool] = TtlCache(REDELIVERY_TTL)
+        self.on_message: MessageHook | None = None
+        self.store: InstallationStore | None = None
+        self.sender: SlackSender | None = None
+        self.responder: Responder | None = None
+        self.bolt: AsyncApp | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._started_web = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def uses_oauth(self) -> bool:
+        secrets = self.config.secrets
+        return bool(secrets.slack_client_id and secrets.slack_client_secret)
+
+    def _check_config(self) -> None:
+        secrets, mode = self.config.secrets, self.settings.mode
+        if not (secrets.slack_bot_token or self.uses_oauth):
+            raise ConfigError(
+                "config: slack: set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"
+            )
+        if mode == "socket" and not secrets.slack_app_token:
+            raise ConfigError('config: slack.mode: "socket" needs SLACK_APP_TOKEN (xapp-…)')
+        if mode == "http" and not secrets.slack_signing_secret:
+            raise ConfigError('config: slack.mode: "http" needs SLACK_SIGNING_SECRET')
+        if not 0 <= self.settings.ack_deadline <= 2.5:
+            raise ConfigError("config: slack.ack_deadline: between 0 and 2.5 seconds")
+
+    async def start(self) -> None:
+        self._check_config()
+        workspaces: Workspaces
+        if self.uses_oauth:
+            self.store = InstallationStore(self.app.db, self.app.clock)
+            if self.config.secrets.slack_bot_token:
+                await self._adopt_env_token(self.config.secrets.slack_bot_token)
+            workspaces = InstalledWorkspaces(self.store)
+        else:
+            workspaces = SingleWorkspace(self.config.secrets.slack_bot_token or "", self.api)
+        self.sender = SlackSender(workspaces, self.api)
+        self.responder = Responder(self.sender)
+        self.bolt = self._build_bolt()
+        self._listen(self.bolt)
+        if self.settings.mode == "http" or self.uses_oauth:
+            await self._mount()
+        if self.settings.mode == "socket":
+            self._socket = AsyncSocketModeHandler(self.bolt, self.config.secrets.slack_app_token)
+            await self._socket.connect_async()
+        self.app.outbound.register(self.sender)
+        log.info(
+            "Slack adapter started (%s mode, commands: %s)",
+            self.settings.mode,
+            " ".join(self.routing.registered),
+        )
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._tasks:  # answers in flight get a moment to land
+            await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_GRACE)
+            for task in self._tasks:
+                task.cancel()
+        self.app.outbound.unregister(self.name)
+        if self._started_web:
+            await self.app.web.stop()
+            self._started_web = False
+
+    async def _adopt_env_token(self, token: str) -> None:
+        """With OAuth on, SLACK_BOT_TOKEN still serves its own workspace: it is recorded as
+        that workspace's installation unless one was made through the install page."""
+        assert self.store is not None
+        client = self.api.client(token)
+        try:
+            auth = await self.api.call("auth.test", client.auth_test)
+        except SendError as err:
+            log.error("SLACK_BOT_TOKEN ignored: %s", err.reason)
+            return
+        team_id = str(auth["team_id"])
+        if await self.store.async_find_bot(enterprise_id=None, team_id=team_id) is not None:
+            return
+        scopes = (auth.headers or {}).get("x-oauth-scopes", "")
+        await self.store.async_save_bot(
+            Bot(
+                app_id=auth.get("app_id"),
+                enterprise_id=auth.get("enterprise_id"),
+                team_id=team_id,
+                team_name=auth.get("team"),
+                bot_token=token,
+                bot_id=auth.get("bot_id") or "",
+                bot_user_id=auth.get("user_id") or "",
+                bot_scopes=scopes,
+                installed_at=self.app.clock.now().timestamp(),
+            )
+        )
+
+    def _build_bolt(self) -> AsyncApp:
+        secrets = self.config.secrets
+        t = translator(self.config.bot.default_locale)
+        token = None if self.uses_oauth else secrets.slack_bot_token
+        options: dict[str, Any] = {
+            "name": "fedbot",
+            # only client=, never token= as well: the client carries token and base URL
+            "client": AsyncWebClient(token=token, base_url=self.settings.api_base_url),
+            "signing_secret": secrets.slack_signing_secret or "",
+            "process_before_response": True,
+            "user_facing_authorize_error_message": t("slack.not_installed"),
+        }
+        if self.store is not None:
+            client_id, client_secret = secrets.slack_client_id, secrets.slack_client_secret
+            public = self.config.http.public_url.rstrip("/")
+            options |= {
+                "installation_store": self.store,
+                "installation_store_bot_only": True,
+                # auth.test once per token, not once per command
+                "authorize": AsyncInstallationStoreAuthorize(
+                    logger=log,
+                    installation_store=self.store,
+                    client_id=client_id,
+                    client_secret=client_secret,
+                    bot_only=True,
+                    cache_enabled=True,
+                ),
+                "oauth_settings": AsyncOAuthSettings(
+                    client_id=client_id,
+                    client_secret=client_secret,
+                    scopes=manifest.bot_scopes(self.settings),
+                    user_scopes=[],
+                    redirect_uri=public + manifest.REDIRECT_PATH if public else None,
+                    install_path=manifest.INSTALL_PATH,
+                    redirect_uri_path=manifest.REDIRECT_PATH,
+                    installation_store=self.store,
+                    installation_store_bot_only=True,
+                    state_store=OAuthStateStore(self.app.db, self.app.clock),
+                ),
+            }
+        return AsyncApp(**options)
+
+    def _listen(self, bolt: AsyncApp) -> None:
+        bolt.middleware(self._drop_redeliveries)
+        bolt.command(re.compile(r"^/"))(self._on_command)
+        bolt.action(re.compile(r".+"))(self._on_click)
+        bolt.event("message")(self._on_message)
+        if self.store is not None:
+            bolt.enable_token_revocation_listeners()
+
+    async def _mount(self) -> None:
+        """Bolt's endpoints on the bot's one web server, which HTTP mode and OAuth need."""
+        router = self.app.web.app.router
+        if self.settings.mode == "http":
+            router.add_post(manifest.EVENTS_PATH, self._http_events)
+        if self.uses_oauth:
+            router.add_get(manifest.INSTALL_PATH, self._http_install)
+            router.add_get(manifest.REDIRECT_PATH, self._http_redirect)
+        if not self.app.web.wanted:  # the CLI starts it when [http] enabled; else we do
+            await self.app.web.start()
+            self._started_web = True
+
+    async def _http_events(self, request: web.Request) -> web.Response:
+        assert self.bolt is not None
+        return await to_aiohttp_response(
+            await self.bolt.async_dispatch(await to_bolt_request(request))
+        )
+
+    async def _http_install(self, request: web.Request) -> web.Response:
+        assert self.bolt is not None and self.bolt.oauth_flow is not None
+        flow = self.bolt.oauth_flow
+        return await to_aiohttp_response(
+            await flow.handle_installation(await to_bolt_request(request))
+        )
+
+    async def _http_redirect(self, request: web.Request) -> web.Response:
+        assert self.bolt is not None and self.bolt.oauth_flow is not None
+        flow = self.bolt.oauth_flow
+        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    # ------------------------------------------------------------------ listeners
+
+    async def _drop_redeliveries(
+        self, body: dict[str, Any], next_: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        """Slack redelivers an event it thinks we missed (X-Slack-Retry-Num): handle it once."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not self.deliveries.add_new(event_id):
+            log.info("event %s delivered again: ignored", event_id)
+            return BoltResponse(status=200, body="")
+        return await next_()
+
+    async def _on_command(
+        self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        line = self.routing.command_line(command.get("command", ""), command.get("text", ""))
+        if line is None:
+            await ack(self._unknown(command))
+            return
+        invocation = slash_invocation(command, line)
+        answer = self._spawn(self._answer(client, invocation))
+        spec = self.routing.spec_for(line)
+        if spec is None or not spec.slow:
+            done, _ = await asyncio.wait({answer}, timeout=self.settings.ack_deadline)
+            body = ack_body(answer.result()) if done else None
+            if body is not None:
+                await (ack(body) if body else ack())
+                return
+        if answer.done():  # ready, but too big for an ack: parts go to response_url
+            await ack()
+        else:
+            await ack(self._working(invocation))
+        self._spawn(self._respond_later(client, invocation, answer))
+
+    async def _on_click(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()  # the ack of a click carries nothing: the answer goes to response_url
+        self._spawn(self._click(client, click(body, action)))
+
+    async def _on_message(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        invocation = message_invocation(body, event)
+        if invocation is not None and self.on_message is not None:
+            self._spawn(self._message(client, invocation))
+
+    # ------------------------------------------------------------------ work after the ack
+
+    async def _answer(self, client: AsyncWebClient, invocation: Invocation) -> Reply | None:
+        caller = await self.identity.caller(
+            client, invocation.team_id, invocation.user_id, invocation.user_name
+        )
+        return await self.app.dispatcher.handle_text(caller, invocation.place, invocation.text)
+
+    async def _respond_later(
+        self, client: AsyncWebClient, invocation: Invocation, answer: asyncio.Task[Reply | None]
+    ) -> None:
+        reply = await answer
+        if reply is not None and self.responder is not None:
+            await self.responder.respond(client, invocation, reply)
+
+    async def _click(self, client: AsyncWebClient, clicked: Click) -> None:
+        invocation = clicked.invocation
+        caller = await self.identity.caller(
+            client, invocation.team_id, invocation.user_id, invocation.user_name
+        )
+        reply = await self.app.dispatcher.handle_action(
+            caller, invocation.place, clicked.action_id, clicked.value
+        )
+        if reply is not None and self.responder is not None:
+            await self.responder.respond(client, invocation, reply, click=True)
+
+    async def _message(self, client: AsyncWebClient, invocation: Invocation) -> None:
+        assert self.on_message is not None
+        caller = await self.identity.caller(client, invocation.team_id, invocation.user_id)
+        reply = await self.on_message(caller, invocation.place, invocation.text)
+        if reply is not None and self.responder is not None:
+            await self.responder.post_in_thread(client, invocation, reply)
+
+    def _working(self, invocation: Invocation) -> dict[str, Any]:
+        t = translator(self.identity.cached_lang(invocation.team_id, invocation.user_id))
+        return {"response_type": "ephemeral", "text": escape(t("slack.working"))}
+
+    def _unknown(self, command: dict[str, Any]) -> dict[str, Any]:
+        t = translator(
+            self.identity.cached_lang(command.get("team_id", ""), command.get("user_id", ""))
+        )
+        help_command = f"{self.routing.umbrella} help"
+        if self.settings.commands == "groups" and "help" in self.routing.roots.values():
+            help_command = next(name for name, root in self.routing.roots.items() if root == "help")
+        text = t("slack.unknown_command", command=command.get("command", "?"), help=help_command)
+        return {"response_type": "ephemeral", "text": escape(text)}
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("Slack work failed after the ack", exc_info=exc)

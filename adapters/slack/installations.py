@@ -1,0 +1,232 @@
+"""Slack installations (one bot token per workspace) and OAuth states, in our database.
+
+Bolt's OAuth flow and authorization talk to these through slack_sdk's store interfaces; the
+rows live in our own tables (migration `0002_slack`), on SQLite or PostgreSQL like the rest.
+Only bot tokens are kept: fedbot asks for no user scopes. `app_uninstalled` and
+`tokens_revoked` delete the workspace's row (bolt's built-in listeners call `async_delete_*`).
+Tokens are stored as issued; protect the database like the environment that holds the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from sqlalchemy import Boolean, Column, Integer, String, Table, false, select
+
+from bot.clock import Clock
+from bot.storage.database import Database
+from bot.storage.schema import UTCDateTime, metadata
+
+log = logging.getLogger(__name__)
+
+slack_installations = Table(
+    "slack_installations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # team id, or enterprise id for an org-wide install: one bot token per key
+    Column("workspace_key", String(64), nullable=False, unique=True),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("app_id", String(32)),
+    Column("bot_token", String(255), nullable=False),
+    Column("bot_id", String(32), nullable=False, server_default=""),
+    Column("bot_user_id", String(32), nullable=False, server_default=""),
+    Column("bot_scopes", String(1000), nullable=False, server_default=""),
+    Column("bot_refresh_token", String(255)),
+    Column("bot_token_expires_at", UTCDateTime()),
+    Column("installer_user_id", String(32)),
+    Column("is_enterprise_install", Boolean, nullable=False, server_default=false()),
+    Column("installed_at", UTCDateTime(), nullable=False),
+)
+
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    metadata,
+    Column("state", String(64), primary_key=True),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+
+def _key(enterprise_id: str | None, team_id: str | None, org_wide: bool | None) -> str:
+    return (enterprise_id if org_wide else team_id) or team_id or enterprise_id or ""
+
+
+def _epoch(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def _moment(value: int | float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+class InstallationStore(AsyncInstallationStore):
+    """Bot installations, one row per workspace (bot-only: `installation_store_bot_only`)."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_save(self, installation: Installation) -> None:
+        await self._save(installation.to_bot(), installation.user_id)
+
+    async def async_save_bot(self, bot: Bot) -> None:
+        await self._save(bot, None)
+
+    async def _save(self, bot: Bot, installer: str | None) -> None:
+        key = _key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
+        row: dict[str, Any] = {
+            "workspace_key": key,
+            "enterprise_id": bot.enterprise_id,
+            "enterprise_name": bot.enterprise_name,
+            "team_id": bot.team_id,
+            "team_name": bot.team_name,
+            "app_id": bot.app_id,
+            "bot_token": bot.bot_token,
+            "bot_id": bot.bot_id or "",
+            "bot_user_id": bot.bot_user_id or "",
+            "bot_scopes": ",".join(bot.bot_scopes or ()),
+            "bot_refresh_token": bot.bot_refresh_token,
+            "bot_token_expires_at": _moment(bot.bot_token_expires_at),
+            "installer_user_id": installer,
+            "is_enterprise_install": bool(bot.is_enterprise_install),
+            "installed_at": self.clock.now(),
+        }
+        table = slack_installations
+        async with self.db.write() as conn:
+            old = (
+                await conn.execute(
+                    select(table.c.installer_user_id).where(table.c.workspace_key == key)
+                )
+            ).first()
+            if old is not None:
+                row["installer_user_id"] = installer or old.installer_user_id
+                await conn.execute(table.update().where(table.c.workspace_key == key).values(row))
+            else:
+                await conn.execute(table.insert().values(row))
+        log.info("Slack installation saved for %s", key)
+
+    async def _row(self, enterprise_id: str | None, team_id: str | None, org_wide: bool | None):
+        table = slack_installations
+        key = _key(enterprise_id, team_id, org_wide)
+        async with self.db.read() as conn:
+            return (await conn.execute(select(table).where(table.c.workspace_key == key))).first()
+
+    async def async_find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        row = await self._row(enterprise_id, team_id, is_enterprise_install)
+        if row is None:
+            return None
+        return Bot(
+            app_id=row.app_id,
+            enterprise_id=row.enterprise_id,
+            enterprise_name=row.enterprise_name,
+            team_id=row.team_id,
+            team_name=row.team_name,
+            bot_token=row.bot_token,
+            bot_id=row.bot_id,
+            bot_user_id=row.bot_user_id,
+            bot_scopes=row.bot_scopes,
+            bot_refresh_token=row.bot_refresh_token,
+            bot_token_expires_at=_epoch(row.bot_token_expires_at),
+            is_enterprise_install=row.is_enterprise_install,
+            installed_at=row.installed_at.timestamp(),
+        )
+
+    async def async_find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        row = await self._row(enterprise_id, team_id, is_enterprise_install)
+        if row is None or (user_id is not None and user_id != row.installer_user_id):
+            return None
+        return Installation(
+            app_id=row.app_id,
+            enterprise_id=row.enterprise_id,
+            enterprise_name=row.enterprise_name,
+            team_id=row.team_id,
+            team_name=row.team_name,
+            bot_token=row.bot_token,
+            bot_id=row.bot_id,
+            bot_user_id=row.bot_user_id,
+            bot_scopes=row.bot_scopes,
+            bot_refresh_token=row.bot_refresh_token,
+            bot_token_expires_at=_epoch(row.bot_token_expires_at),
+            user_id=row.installer_user_id or "",
+            is_enterprise_install=row.is_enterprise_install,
+            installed_at=row.installed_at.timestamp(),
+        )
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        table = slack_installations
+        key = team_id or enterprise_id or ""
+        async with self.db.write() as conn:
+            await conn.execute(table.delete().where(table.c.workspace_key == key))
+        log.info("Slack installation deleted for %s", key)
+
+    async def async_delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        if user_id is None:  # no user tokens are kept: only a whole uninstall has work to do
+            await self.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+    async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        await self.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+    async def workspaces(self) -> list[str]:
+        """The installed workspace keys (for logs and diagnostics)."""
+        table = slack_installations
+        async with self.db.read() as conn:
+            rows = await conn.execute(select(table.c.workspace_key).order_by(table.c.id))
+            return [r.workspace_key for r in rows]
+
+
+class OAuthStateStore(AsyncOAuthStateStore):
+    """Single-use OAuth `state` values, valid `expiration_seconds` (bolt's default: 10 min)."""
+
+    def __init__(self, db: Database, clock: Clock, expiration_seconds: int = 600) -> None:
+        self.db = db
+        self.clock = clock
+        self.expiration = timedelta(seconds=expiration_seconds)
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        state = secrets.token_urlsafe(24)
+        now = self.clock.now()
+        table = slack_oauth_states
+        async with self.db.write() as conn:
+            await conn.execute(table.delete().where(table.c.expires_at <= now))
+            await conn.execute(table.insert().values(state=state, expires_at=now + self.expiration))
+        return state
+
+    async def async_consume(self, state: str) -> bool:
+        table = slack_oauth_states
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                table.delete().where(table.c.state == state, table.c.expires_at > self.clock.now())
+            )
+        return result.rowcount == 1
