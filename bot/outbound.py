@@ -31,6 +31,10 @@ class Sender(Protocol):
 
     async def delete(self, posted: Posted) -> None: ...
 
+    async def edit(self, posted: Posted, message: Message) -> None:
+        """Replace a posted message's content (live progress of a broadcast)."""
+        ...
+
 
 class Outbound:
     def __init__(self) -> None:
@@ -62,3 +66,6 @@ class Outbound:
 
     async def delete(self, posted: Posted) -> None:
         await self._sender(posted.channel.platform).delete(posted)
+
+    async def edit(self, posted: Posted, message: Message) -> None:
+        await self._sender(posted.channel.platform).edit(posted, message)

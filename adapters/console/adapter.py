@@ -76,6 +76,16 @@ class ConsoleSender:
             flush=True,
         )
 
+    async def edit(self, posted: Posted, message: Message) -> None:
+        target = f"#{posted.channel.channel_id} message {posted.message_id}"
+        registry = self.app.services.registry
+        if self.as_json:
+            payload = {"edited": target, **message_json(message, registry)}
+            print(json.dumps(payload, ensure_ascii=False), file=self.out, flush=True)
+            return
+        text = render_text(message, registry, prefix="  ")
+        print(f"\n[edited {target}]\n{text}", file=self.out, flush=True)
+
 
 class ConsoleAdapter:
     def __init__(

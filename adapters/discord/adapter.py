@@ -1,0 +1,272 @@
+"""The Discord adapter: a discord.py client whose slash commands and buttons lead to the core.
+
+`start()` logs in, connects the gateway in a background task, waits until ready and registers
+the Sender; `stop()` closes it all. Slash commands are generated from the registry
+(`adapters.discord.commands`) and pushed to Discord only by `fedbot discord sync` (or
+`discord.sync_on_start`): syncing on every start would hit Discord's command rate limits and
+is pointless when nothing changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord.buttons import ActionButton
+from adapters.discord.commands import SpecTranslator, build_commands
+from adapters.discord.inbound import PLATFORM, caller_of
+from adapters.discord.render import NO_MENTIONS
+from adapters.discord.responder import Responder
+from adapters.discord.sender import DiscordSender
+from bot.completion import Completer, default_completer
+from bot.config import DiscordSettings
+from bot.errors import ConfigError
+from bot.spec import CommandSpec
+
+if TYPE_CHECKING:
+    from bot.app import BotApp
+
+log = logging.getLogger(__name__)
+
+AUTOCOMPLETE_DEADLINE = 2.5  # seconds; Discord drops suggestions that come later than 3 s
+STOP_TIMEOUT = 5.0
+
+
+def gateway_intents() -> discord.Intents:
+    """The one place that decides what the gateway sends us.
+
+    `guilds` only: GUILD_CREATE fills the cache of roles (to turn a member's role ids into the
+    role names config may grant) and channels. Interactions need no intent. No privileged
+    intent: not GUILD_MEMBERS (interactions carry the member), not MESSAGE_CONTENT — the
+    FAQ's passive mode will need that one, and must turn it on here and in the developer portal.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    return intents
+
+
+def point_at(settings: DiscordSettings) -> Callable[[], None]:
+    """Aim discord.py at `api_base_url` / `gateway_url`; returns a function that undoes it.
+
+    discord.py has no per-client endpoint: `Route.BASE` is a class attribute read whenever a
+    request is built, and `Client.connect` dials the class attribute
+    `DiscordWebSocket.DEFAULT_GATEWAY`. So this is process-wide, which is fine for the one
+    Discord bot a process runs (and lets tests aim it at a local fake Discord).
+    """
+    default_api = DiscordSettings().api_base_url
+    if settings.api_base_url.rstrip("/") != default_api and not settings.gateway_url:
+        # Never talk to a custom API and the real gateway at the same time.
+        raise ConfigError("config: discord.gateway_url: required when api_base_url is changed")
+    old_base, old_gateway = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    Route.BASE = settings.api_base_url.rstrip("/")
+    if settings.gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+    def restore() -> None:
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = old_base, old_gateway
+
+    return restore
+
+
+@dataclass(frozen=True)
+class Synced:
+    """What `fedbot discord sync` pushed: `scope` is "global" or a guild id."""
+
+    scope: str
+    commands: tuple[str, ...]
+
+
+class FedbotTree(app_commands.CommandTree):
+    def __init__(self, client: discord.Client, responder: Responder) -> None:
+        super().__init__(client)
+        self.responder = responder
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            # Discord shows commands that this code no longer declares (or differently).
+            log.warning("outdated Discord commands (%s): run `fedbot discord sync`", error)
+            await self.responder.fail(interaction, "discord.outdated_commands")
+            return
+        await self.responder.fail_internal(interaction, error)
+
+
+class FedbotClient(discord.Client):
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        settings = adapter.settings
+        super().__init__(
+            intents=gateway_intents(),
+            allowed_mentions=NO_MENTIONS,  # the default for every send; render passes it too
+            max_ratelimit_timeout=settings.max_ratelimit_wait,
+            guild_ready_timeout=settings.guild_ready_timeout,
+        )
+        self.adapter = adapter
+        self.tree = FedbotTree(self, adapter.responder)
+        lang = adapter.app.config.bot.default_locale
+        for command in build_commands(adapter.app.services.registry, adapter, lang):
+            self.tree.add_command(command)
+
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(SpecTranslator())
+        # Buttons of any message, even one sent before a restart, route to `on_action`.
+        self.add_dynamic_items(ActionButton)
+
+    async def on_action(self, interaction: discord.Interaction, action: str, value: str) -> None:
+        await self.adapter.responder.click(interaction, action, value)
+
+    async def on_ready(self) -> None:
+        log.info("Discord: connected as %s to %d guild(s)", self.user, len(self.guilds))
+
+
+class DiscordAdapter:
+    name = PLATFORM
+
+    def __init__(self, app: BotApp, completer: Completer | None = None) -> None:
+        self.app = app
+        self.settings = app.config.discord
+        self.completer = completer or default_completer()
+        self.responder = Responder(app.dispatcher, self.settings.ack_deadline)
+        self.client: FedbotClient | None = None
+        self._connection: asyncio.Task[None] | None = None
+        self._restore: Callable[[], None] | None = None
+
+    # -- lifecycle
+
+    async def start(self) -> None:
+        client = await self.login()
+        self._connection = asyncio.create_task(client.connect(), name="discord-gateway")
+        self._connection.add_done_callback(_report_gateway_end)
+        ready = asyncio.ensure_future(client.wait_until_ready())
+        await asyncio.wait(
+            {ready, self._connection},
+            timeout=self.settings.ready_timeout,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if not ready.done():
+            ready.cancel()
+            connection = self._connection
+            failed = connection.done() and not connection.cancelled() and connection.exception()
+            await self.stop()
+            raise failed or TimeoutError(f"Discord not ready in {self.settings.ready_timeout}s")
+        if self.settings.sync_on_start:
+            await self.sync()
+        self.app.outbound.register(DiscordSender(client))
+
+    async def stop(self) -> None:
+        self.app.outbound.unregister(PLATFORM)
+        if self.client is not None:
+            await self.client.close()
+        if self._connection is not None:
+            done, _ = await asyncio.wait({self._connection}, timeout=STOP_TIMEOUT)
+            if not done:
+                self._connection.cancel()
+                await asyncio.wait({self._connection})
+        if self._restore is not None:
+            self._restore()
+        self.client, self._connection, self._restore = None, None, None
+
+    async def login(self) -> FedbotClient:
+        token = self.app.config.secrets.discord_token
+        if not token:
+            raise ConfigError("DISCORD_TOKEN is not set")
+        self._restore = point_at(self.settings)
+        self.client = FedbotClient(self)
+        try:
+            await self.client.login(token)
+        except BaseException:
+            await self.stop()
+            raise
+        return self.client
+
+    # -- commands
+
+    async def sync(
+        self, guild_ids: Sequence[str] | None = None, *, clear: bool = False
+    ) -> list[Synced]:
+        """Push the command tree to each guild (default: `discord.guild_ids`), else globally.
+        `clear` pushes an empty tree instead: how commands leave a scope no longer used."""
+        if self.client is None:
+            raise RuntimeError("log in before syncing")
+        targets = list(self.settings.guild_ids if guild_ids is None else guild_ids)
+        scopes = [discord.Object(_guild_id(g)) for g in targets] or [None]
+        results = []
+        for guild in scopes:
+            results.append(await self._sync_scope(guild, clear))
+        return results
+
+    async def _sync_scope(self, guild: discord.Object | None, clear: bool) -> Synced:
+        assert self.client is not None
+        tree = self.client.tree
+        if clear:
+            tree.clear_commands(guild=guild)
+        elif guild is not None:
+            tree.copy_global_to(guild=guild)
+        try:
+            pushed = await tree.sync(guild=guild)
+        except discord.Forbidden as exc:
+            where = f"guild {guild.id}" if guild else "global commands"
+            raise ConfigError(
+                f"discord sync: {where}: refused by Discord (is the bot in that guild, "
+                "invited with the applications.commands scope?)"
+            ) from exc
+        return Synced(str(guild.id) if guild else "global", tuple(c.name for c in pushed))
+
+    async def run_command(
+        self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
+    ) -> None:
+        await self.responder.command(interaction, spec, options)
+
+    def completes(self, source: str) -> bool:
+        return source in self.completer
+
+    async def complete(
+        self, interaction: discord.Interaction, source: str, current: str
+    ) -> list[tuple[str, str]]:
+        work = self.completer.complete(source, self.app.services, current, caller_of(interaction))
+        try:
+            return await asyncio.wait_for(work, AUTOCOMPLETE_DEADLINE)
+        except TimeoutError:
+            log.warning("autocomplete %s too slow for %r", source, current[:40])
+            return []
+
+
+def _report_gateway_end(task: asyncio.Task[None]) -> None:
+    """discord.py reconnects by itself; it gives up only on fatal errors (bad token, an intent
+    not enabled in the developer portal): those must be seen in the logs."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("Discord gateway stopped: %r", error)
+
+
+def _guild_id(text: str) -> int:
+    if not text.isdigit():
+        raise ConfigError(f"config: discord.guild_ids: not a guild id: {text!r}")
+    return int(text)
+
+
+async def sync_commands(
+    app: BotApp, guild_ids: Sequence[str] | None = None, *, clear: bool = False
+) -> list[Synced]:
+    """`fedbot discord sync`: log in over HTTP only (no gateway), push the tree, log out.
+
+    `guild_ids` None means the configured guilds (global when there are none); an empty
+    list forces a global sync.
+    """
+    adapter = DiscordAdapter(app)
+    try:
+        await adapter.login()
+    except discord.LoginFailure as exc:
+        raise ConfigError("DISCORD_TOKEN: refused by Discord") from exc
+    try:
+        return await adapter.sync(guild_ids, clear=clear)
+    finally:
+        await adapter.stop()

@@ -1,0 +1,50 @@
+"""Discord interactions -> the core's neutral identity: who (Caller) and where (Place).
+
+Roles are not checked here: the caller's Discord role ids AND names go into `Caller.groups`,
+and the core matches them against `[roles.groups]` (`discord:*:Modération`, `discord:G:R`).
+"""
+
+from __future__ import annotations
+
+import discord
+
+from bot.identity import Caller, ChannelRef, Place
+
+PLATFORM = "discord"
+DM_WORKSPACE = "dm"
+
+
+def workspace_of(interaction: discord.Interaction) -> str:
+    return str(interaction.guild_id) if interaction.guild_id else DM_WORKSPACE
+
+
+def caller_of(interaction: discord.Interaction) -> Caller:
+    user = interaction.user
+    return Caller(
+        platform=PLATFORM,
+        workspace=workspace_of(interaction),
+        user_id=str(user.id),
+        display_name=user.display_name,
+        locale=interaction.locale.value,  # "fr", "en-US", "en-GB"…: the core maps it
+        groups=role_groups(user),
+        is_bot=user.bot,
+    )
+
+
+def role_groups(user: discord.User | discord.Member) -> frozenset[str]:
+    """Ids and names of the member's roles (from the guild cache GUILD_CREATE filled)."""
+    if not isinstance(user, discord.Member):
+        return frozenset()
+    roles = [role for role in user.roles if not role.is_default()]
+    return frozenset({str(role.id) for role in roles} | {role.name for role in roles})
+
+
+def place_of(interaction: discord.Interaction) -> Place:
+    channel = ChannelRef(PLATFORM, workspace_of(interaction), str(interaction.channel_id or ""))
+    message = interaction.message
+    thread = interaction.channel
+    return Place(
+        channel,
+        thread_id=str(thread.id) if isinstance(thread, discord.Thread) else None,
+        message_id=str(message.id) if message is not None else None,
+    )

@@ -1,0 +1,108 @@
+"""The core's outbound port on Discord: post to a channel, send a DM, withdraw a message.
+
+Rate limits are discord.py's job: it waits out a 429 (`retry_after` of the response) and
+retries, and gives up with `RateLimited` only when the wait would exceed the client's
+`max_ratelimit_timeout`. What is left becomes a `SendError`: permanent when retrying cannot
+help (unknown channel, missing access, refused payload), transient otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+import discord
+
+from adapters.discord.inbound import DM_WORKSPACE, PLATFORM
+from adapters.discord.render import render_message
+from bot.errors import SendError
+from bot.identity import ChannelRef
+from bot.messages import Message
+from bot.outbound import Posted
+
+log = logging.getLogger(__name__)
+
+ID_SEPARATOR = ","  # a message split over several Discord messages is posted as "id1,id2"
+FAILURES = (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError)
+
+
+class DiscordSender:
+    platform = PLATFORM
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def send(self, channel: ChannelRef, message: Message) -> Posted:
+        target = self.client.get_partial_messageable(_snowflake(channel.channel_id, "channel"))
+        return Posted(channel, await self._post(target, message))
+
+    async def send_dm(self, workspace: str, user_id: str, message: Message) -> Posted:
+        try:
+            dm = await self.client.create_dm(discord.Object(_snowflake(user_id, "user")))
+        except FAILURES as exc:
+            raise _send_error(exc) from exc
+        channel = ChannelRef(PLATFORM, DM_WORKSPACE, str(dm.id))
+        return Posted(channel, await self._post(dm, message))
+
+    async def delete(self, posted: Posted) -> None:
+        target = self.client.get_partial_messageable(
+            _snowflake(posted.channel.channel_id, "channel")
+        )
+        for message_id in posted.message_id.split(ID_SEPARATOR):
+            try:
+                await target.get_partial_message(_snowflake(message_id, "message")).delete()
+            except discord.NotFound:
+                continue  # already gone: what the caller wanted
+            except FAILURES as exc:
+                raise _send_error(exc) from exc
+
+    async def edit(self, posted: Posted, message: Message) -> None:
+        """Edit in place; a message that now needs more parts than were posted is shortened."""
+        target = self.client.get_partial_messageable(
+            _snowflake(posted.channel.channel_id, "channel")
+        )
+        ids = posted.message_id.split(ID_SEPARATOR)
+        parts = render_message(message)
+        if len(parts) > len(ids):
+            log.warning("edit of %s: %d parts shown of %d", posted, len(ids), len(parts))
+        for index, message_id in enumerate(ids):
+            partial = target.get_partial_message(_snowflake(message_id, "message"))
+            try:
+                if index < len(parts):
+                    await partial.edit(**parts[index].edit_kwargs())
+                else:
+                    await partial.delete()  # the new text is shorter: drop the extra parts
+            except FAILURES as exc:
+                raise _send_error(exc) from exc
+
+    async def _post(self, target: discord.abc.Messageable, message: Message) -> str:
+        ids: list[str] = []
+        for part in render_message(message):
+            try:
+                sent = await target.send(**part.send_kwargs())
+            except FAILURES as exc:
+                raise _send_error(exc) from exc
+            ids.append(str(sent.id))
+        return ID_SEPARATOR.join(ids)
+
+
+def _snowflake(value: str, what: str) -> int:
+    if not value.isdigit():
+        raise SendError(f"not a Discord {what} id: {value!r}", permanent=True)
+    return int(value)
+
+
+def _send_error(exc: Exception) -> SendError:
+    """discord.py's exceptions -> the core's two kinds of failure."""
+    if isinstance(exc, discord.RateLimited):
+        return SendError("rate_limited", permanent=False, retry_after=exc.retry_after)
+    if isinstance(exc, discord.NotFound):
+        return SendError(f"not_found ({exc.code})", permanent=True)
+    if isinstance(exc, discord.Forbidden):
+        return SendError(f"missing_access ({exc.code})", permanent=True)
+    if isinstance(exc, discord.HTTPException):
+        if exc.status == 429 or exc.status >= 500:
+            return SendError(f"http_{exc.status}", permanent=False)
+        return SendError(f"refused: http_{exc.status} ({exc.code})", permanent=True)
+    # Network trouble, or the client is between connections: worth retrying later.
+    return SendError(f"unavailable: {type(exc).__name__}", permanent=False)
