@@ -193,7 +193,11 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
         if not adapters:
             await _run_console(app, args)
             return 0
-        await _serve(app, adapters)
+        try:
+            await _serve(app, adapters)
+        except ConfigError as exc:  # e.g. a token the platform refuses: say which, no traceback
+            print(f"fedbot: {exc}", file=sys.stderr)
+            return 2
     return 0
 
 

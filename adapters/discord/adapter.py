@@ -183,6 +183,9 @@ class DiscordAdapter:
         self.client = FedbotClient(self)
         try:
             await self.client.login(token)
+        except discord.LoginFailure as exc:
+            await self.stop()
+            raise ConfigError("DISCORD_TOKEN: refused by Discord") from exc
         except BaseException:
             await self.stop()
             raise
