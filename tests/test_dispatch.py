@@ -196,3 +196,19 @@ async def test_channel_messages_reach_listeners_but_never_from_bots(app: BotApp,
     assert await app.dispatcher.handle_message(human, place, "merci") is None
     assert await app.dispatcher.handle_message(bot, place, "une question ?") is None
     assert any("listener broken failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_agencies_are_seeded_from_config_at_every_start(tmp_path, clock) -> None:
+    from tests.conftest import make_config
+
+    raw = {
+        "agencies": [
+            {"name": "Brest Métropole", "region": "Bretagne", "channels": ["slack:T1:C9"]},
+        ]
+    }
+    for _ in range(2):  # a restart changes nothing
+        async with BotApp(make_config(tmp_path, raw), clock=clock, start_scheduler=False) as app:
+            listed = await app.services.agencies.list()
+            assert [(a.name, a.channel_count) for a in listed] == [("Brest Métropole", 1)]
+            found = await app.services.agencies.agency_of(ChannelRef("slack", "T1", "C9"))
+            assert found is not None and found.name == "Brest Métropole"
