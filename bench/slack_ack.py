@@ -14,7 +14,6 @@ Run from the repo root: `python bench/slack_ack.py [--quick]`.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import socket
 import tempfile
 import time
@@ -29,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.adapter import SlackAdapter
 from bot.app import BotApp
+from bot.cli import run_async
 from bot.config import parse_config
 from tests.fakes.slack_server import (
     DEFAULT_BOT_TOKEN,
@@ -127,4 +127,4 @@ async def main(quick: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
-    asyncio.run(main(parser.parse_args().quick))
+    run_async(main(parser.parse_args().quick))  # the bot's own loop (uvloop)

@@ -20,8 +20,12 @@ from bot.registry import Registry
 from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.storage.agencies import AgencyRepo
+from bot.storage.announcements import AnnouncementRepo
 from bot.storage.database import Database
+from bot.storage.digests import DigestRepo
+from bot.storage.events import EventRepo
 from bot.storage.members import MemberRepo
+from bot.storage.profiles import ProfileRepo
 from bot.storage.runs import RunLedger
 from bot.web import WebServer
 from commands import all_features
@@ -56,6 +60,7 @@ class BotApp:
         self.config = config
         self.clock = clock or SystemClock()
         self.start_scheduler = start_scheduler
+        self._features_stopped = False
         self.db = Database.open(config.bot.database_url)
         self.outbound = Outbound()
         self.web = WebServer(config.http)
@@ -71,7 +76,14 @@ class BotApp:
             agencies=AgencyRepo(self.db),
             members=MemberRepo(self.db),
             runs=RunLedger(self.db),
+            events=EventRepo(self.db),
+            announcements=AnnouncementRepo(self.db),
+            digests=DigestRepo(self.db),
+            profiles=ProfileRepo(self.db),
         )
+        for feature in self.features:
+            if feature.routes is not None:
+                self.web.add_routes(feature.routes(self.services))
         throttle = config.throttle
         self.dispatcher = Dispatcher(
             self.services,
@@ -85,6 +97,8 @@ class BotApp:
         for feature in self.features:
             if feature.on_start is not None:
                 await feature.on_start(self.services)
+        if self.db.is_sqlite:
+            self.services.scheduler.every("sqlite-checkpoint", 60, self.db.checkpoint)
         if self.start_scheduler:
             self.services.scheduler.start()
 
@@ -97,8 +111,19 @@ class BotApp:
                     agency.id, ChannelRef.parse(channel), (), self.clock.now()
                 )
 
-    async def close(self) -> None:
+    async def stop_features(self) -> None:
+        """Let features finish in-flight work (sends) while the adapters are still up; the
+        CLI calls it before stopping the adapters, `close` again (it runs once)."""
+        if self._features_stopped:
+            return
+        self._features_stopped = True
         self.services.scheduler.shutdown()
+        for feature in self.features:
+            if feature.on_stop is not None:
+                await feature.on_stop(self.services)
+
+    async def close(self) -> None:
+        await self.stop_features()
         await self.web.stop()
         await self.db.close()
 

@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.config import Config, load_config
 from bot.errors import ConfigError
@@ -19,10 +19,12 @@ from bot.spec import Role
 if TYPE_CHECKING:
     from bot.app import Adapter, BotApp
 
+T = TypeVar("T")
+
 log = logging.getLogger("fedbot")
 
 
-def run_async(coro: Coroutine[Any, Any, int]) -> int:
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Run on uvloop where available: its faster thread wake-ups halve the cost of each
     aiosqlite round trip (bench/dispatch.py measures it)."""
     try:
@@ -231,6 +233,7 @@ async def _serve(app: BotApp, adapters: list[Adapter]) -> None:
         await stop.wait()
         log.info("shutting down")
     finally:
+        await app.stop_features()  # in-flight sends finish while the adapters can still send
         for adapter in reversed(started):
             await adapter.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):

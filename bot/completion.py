@@ -58,8 +58,16 @@ async def agency_names(services: Services, prefix: str, caller: Caller) -> list[
     return [(name, name) for name in rank(prefix, names)]
 
 
+async def tag_names(services: Services, prefix: str, caller: Caller) -> list[Suggestion]:
+    """Interest tags in use (profiles, `match topic`), most used first."""
+    from commands.profile.vocabulary import tag_choices  # the feature owns its vocabulary
+
+    return await tag_choices(services, prefix, caller)
+
+
 def default_completer() -> Completer:
     """Every source the features offer; add a line here when a feature adds one."""
     completer = Completer()
     completer.register("agency", agency_names)
+    completer.register("tag", tag_names)
     return completer

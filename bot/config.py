@@ -190,6 +190,61 @@ class EventSettings:
 
 
 @dataclass(frozen=True)
+class DigestSettings:
+    """Scheduled digests. `grace_minutes`: a run missed while the bot was down is sent on
+    start if it is at most this late, else skipped (and logged); `max_items`: lines per
+    section; `max_per_channel`: digests one channel may have; `concurrency`: digests built and
+    sent at once when many are due the same minute; `sweep_seconds`: how often runs left
+    unfinished by a stopped process are looked for and resumed."""
+
+    grace_minutes: int = 60
+    max_items: int = 5
+    max_per_channel: int = 5
+    concurrency: int = 8
+    sweep_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.grace_minutes <= 7 * 24 * 60:
+            raise ConfigError("config: digest.grace_minutes: must be between 0 and 10080")
+        if not 1 <= self.max_items <= 10:
+            raise ConfigError("config: digest.max_items: must be between 1 and 10")
+        for name in ("max_per_channel", "concurrency", "sweep_seconds"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"config: digest.{name}: must be at least 1")
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Profiles and matching. `repeat_after_days`: nobody is suggested or paired again with
+    someone they were introduced to less than this long ago (unless they ask, `again:yes`);
+    `followup_after_days`: when a round's members are asked "did you meet?"; `suggestions`:
+    partners `match find` shows; `introductions_per_day`: introductions one member may ask
+    for in 24 hours; `late_grace_hours`: a round missed while the bot was down runs at start
+    if at most this late, else it is skipped; `check_seconds`: how often due rounds, pending
+    introductions and questions are looked for."""
+
+    repeat_after_days: int = 90
+    followup_after_days: int = 5
+    suggestions: int = 5
+    introductions_per_day: int = 5
+    late_grace_hours: int = 24
+    check_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        bounds = {
+            "repeat_after_days": (0, 3650),
+            "followup_after_days": (1, 60),
+            "suggestions": (1, 10),
+            "introductions_per_day": (1, 100),
+            "late_grace_hours": (0, 24 * 14),
+            "check_seconds": (1, 3600),
+        }
+        for name, (low, high) in bounds.items():
+            if not low <= getattr(self, name) <= high:
+                raise ConfigError(f"config: match.{name}: must be between {low} and {high}")
+
+
+@dataclass(frozen=True)
 class Secrets:
     """Read from environment variables only; never printed."""
 
@@ -223,6 +278,8 @@ class Config:
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     announce: AnnounceSettings = field(default_factory=AnnounceSettings)
     events: EventSettings = field(default_factory=EventSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    match: MatchSettings = field(default_factory=MatchSettings)
     secrets: Secrets = field(default_factory=Secrets)
 
 

@@ -77,8 +77,13 @@ class Scheduler:
             self._scheduler.remove_job(job_id)
 
     def next_run(self, job_id: str) -> datetime | None:
+        """The job's next run; before the scheduler starts, computed from its trigger."""
         job = self._scheduler.get_job(job_id)
-        return job.next_run_time if job is not None else None
+        if job is None:
+            return None
+        if hasattr(job, "next_run_time"):  # only set once the scheduler has started
+            return job.next_run_time
+        return job.trigger.get_next_fire_time(None, datetime.now(self.tz))
 
     def job_ids(self) -> list[str]:
         return [job.id for job in self._scheduler.get_jobs()]

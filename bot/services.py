@@ -10,8 +10,12 @@ from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.scheduler import Scheduler
 from bot.storage.agencies import AgencyRepo
+from bot.storage.announcements import AnnouncementRepo
 from bot.storage.database import Database
+from bot.storage.digests import DigestRepo
+from bot.storage.events import EventRepo
 from bot.storage.members import MemberRepo
+from bot.storage.profiles import ProfileRepo
 from bot.storage.runs import RunLedger
 
 
@@ -29,3 +33,7 @@ class Services:
     agencies: AgencyRepo
     members: MemberRepo
     runs: RunLedger
+    events: EventRepo
+    announcements: AnnouncementRepo
+    digests: DigestRepo
+    profiles: ProfileRepo  # and .matching: introductions, rounds, answers

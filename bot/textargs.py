@@ -112,8 +112,11 @@ def bind_options(spec: CommandSpec, tokens: list[Token], source: str) -> dict[st
 
 
 def _rest_text(tokens: list[Token], source: str) -> str:
-    """The remaining free text as typed (quotes kept), minus the name:value tokens."""
-    pieces: list[str] = []
-    for token in tokens:
+    """The remaining free text exactly as typed (quotes and line breaks kept), minus the
+    name:value tokens bound elsewhere (they are not in `tokens`)."""
+    pieces: list[str] = [source[tokens[0].start : tokens[0].end]]
+    for previous, token in zip(tokens, tokens[1:], strict=False):
+        gap = source[previous.end : token.start]
+        pieces.append(gap if gap.strip() == "" else " ")
         pieces.append(source[token.start : token.end])
-    return " ".join(pieces)
+    return "".join(pieces)

@@ -6,6 +6,8 @@ Features and adapters add routes before it starts; it binds only when something 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -14,12 +16,56 @@ from bot.config import HttpSettings
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class WebResponse:
+    """What a feature's route returns; the server turns it into an HTTP response."""
+
+    body: bytes
+    content_type: str = "text/plain"
+    status: int = 200
+    filename: str | None = None  # sent as Content-Disposition: inline
+
+
+WebHandler = Callable[[Mapping[str, str]], Awaitable[WebResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class WebRoute:
+    """A GET route a feature declares (`Feature.routes`): `path` in aiohttp's syntax
+    (`/calendar/event/{event_id:\\d+}.ics`); the handler receives the path's variables, so
+    features stay free of the HTTP library."""
+
+    path: str
+    handler: WebHandler
+
+
+def _serve(handler: WebHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def serve(request: web.Request) -> web.Response:
+        reply = await handler(dict(request.match_info))
+        headers = {}
+        if reply.filename:
+            headers["Content-Disposition"] = f'inline; filename="{reply.filename}"'
+        return web.Response(
+            body=reply.body,
+            status=reply.status,
+            content_type=reply.content_type,
+            charset="utf-8",
+            headers=headers,
+        )
+
+    return serve
+
+
 class WebServer:
     def __init__(self, settings: HttpSettings) -> None:
         self.settings = settings
         self.app = web.Application()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
+
+    def add_routes(self, routes: Iterable[WebRoute]) -> None:
+        for route in routes:
+            self.app.router.add_get(route.path, _serve(route.handler))
 
     @property
     def wanted(self) -> bool:

@@ -14,6 +14,7 @@ from bot.spec import CommandSpec, GroupSpec
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from bot.web import WebRoute
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,22 @@ class Feature:
     groups: Sequence[GroupSpec]
     commands: Sequence[CommandSpec]
     on_start: Callable[[Services], Awaitable[None]] | None = None
+    # Called when the bot stops, before the database closes (e.g. let sends in flight finish).
+    on_stop: Callable[[Services], Awaitable[None]] | None = None
+    # HTTP routes the feature serves on the bot's web server (e.g. calendar feeds).
+    routes: Callable[[Services], Sequence[WebRoute]] | None = None
     listeners: Sequence[Listener] = ()
 
 
 def all_features() -> list[Feature]:
-    from commands import agency, help
+    from commands import agency, announce, digest, events, help, match, profile
 
-    return [help.FEATURE, agency.FEATURE]
+    return [
+        help.FEATURE,
+        agency.FEATURE,
+        events.FEATURE,
+        announce.FEATURE,
+        digest.FEATURE,
+        profile.FEATURE,
+        match.FEATURE,
+    ]

@@ -14,7 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import discord
 import pytest
 
 from adapters.discord.adapter import DiscordAdapter
@@ -22,7 +21,7 @@ from bot.app import BotApp, build_registry
 from bot.cli import _discord as discord_cli
 from bot.cli import _serve, build_parser, platform_adapters
 from bot.context import CommandContext
-from bot.errors import SendError
+from bot.errors import ConfigError, SendError
 from bot.identity import ChannelRef
 from bot.messages import Button, ButtonStyle, Message, Reply
 from bot.registry import Registry
@@ -505,7 +504,7 @@ async def test_a_refused_token_fails_start_and_leaves_discord_py_as_it_was(
     wrong = replace(config, secrets=replace(config.secrets, discord_token="wrong"))
     before = Route.BASE
     async with BotApp(wrong, start_scheduler=False) as app:
-        with pytest.raises(discord.LoginFailure):
+        with pytest.raises(ConfigError, match="DISCORD_TOKEN: refused by Discord"):
             await DiscordAdapter(app).start()
         assert app.outbound.platforms == []
     assert Route.BASE == before and fake.identify_payloads == []

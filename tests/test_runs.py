@@ -72,3 +72,15 @@ async def test_scheduled_jobs_run_and_a_failing_job_does_not_stop_others(caplog)
     scheduler.shutdown()
     assert ran == ["ok"]
     assert any("scheduled job broken failed" in r.getMessage() for r in caplog.records)
+
+
+def test_next_run_is_known_before_the_scheduler_starts() -> None:
+    scheduler = Scheduler(ZoneInfo("Europe/Paris"))
+
+    async def job() -> None:  # pragma: no cover - never run
+        pass
+
+    when = datetime.now(UTC) + timedelta(days=3)
+    scheduler.at("later", when, job)
+    assert scheduler.next_run("later") == when
+    assert scheduler.next_run("unknown") is None

@@ -167,3 +167,8 @@ async def test_random_command_lines_never_crash(app, line: str) -> None:
     reply = await app.dispatcher.handle_text(console_caller(), PLACE, line)
     assert reply is not None
     assert "ref." not in reply.message.text  # an internal error would carry a reference
+
+
+def test_free_text_keeps_its_line_breaks() -> None:
+    got = bind(ASK, "/faq ask première ligne\n  - un point\n\nfin lang:en")
+    assert got == {"lang": "en", "question": "première ligne\n  - un point\n\nfin"}

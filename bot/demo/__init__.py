@@ -23,3 +23,15 @@ async def load_demo(services: Services) -> None:
         for channel in item.get("channels", []):
             ref = ChannelRef.parse(channel["ref"])
             await services.agencies.attach_channel(agency.id, ref, channel.get("tags", []), now)
+    from commands.events.demo import load_demo_events  # features import bot: load late
+
+    await load_demo_events(services, data.get("events", []))
+    from commands.announce.demo import load_demo_announcements
+
+    await load_demo_announcements(services, data.get("announcements", []))
+    from commands.digest.demo import load_demo_digests
+
+    await load_demo_digests(services, data.get("digests", []))
+    from commands.profile.demo import load_demo_profiles
+
+    await load_demo_profiles(services, data.get("profiles", []))

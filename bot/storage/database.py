@@ -69,6 +69,13 @@ class Database:
             async with conn.begin():
                 yield conn
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL back into the database file (SQLite only; PASSIVE: never blocks
+        readers or writers). Scheduled every minute by the app, and run at close."""
+        if self.is_sqlite:
+            async with self.read() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
     async def migrate(self) -> None:
         """Apply every pending migration (all feature branches) up to their heads."""
         async with self.write() as conn:
@@ -79,6 +86,7 @@ class Database:
             return await conn.run_sync(_current_heads)
 
     async def close(self) -> None:
+        await self.checkpoint()
         await self.engine.dispose()
 
 
@@ -111,6 +119,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # No automatic checkpoint inside a user's commit (it showed as the p99 tail of RSVPs):
+        # `Database.checkpoint` runs one periodically, off the request path.
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -62,32 +62,31 @@ class MemberRepo:
         self.db = db
 
     async def ensure(self, caller: Caller, now: datetime) -> Member:
-        """The caller's member row, created on first use; name and locale kept fresh."""
+        """The caller's member row, created on first use; name and locale kept fresh.
+        The common case (known member, nothing changed) is one read; otherwise one write
+        that returns the row."""
         found = await self.find(caller.platform, caller.workspace, caller.user_id)
         name, locale = caller.display_name[:120], caller.locale[:8]
         if found and (found.display_name, found.locale) == (name, locale):
             return found
         async with self.db.write() as conn:
             if found:
-                await conn.execute(
+                stmt = (
                     members.update()
                     .where(members.c.id == found.id)
                     .values(display_name=name or found.display_name, locale=locale)
                 )
             else:
-                await conn.execute(
-                    members.insert().values(
-                        platform=caller.platform,
-                        workspace=caller.workspace,
-                        user_id=caller.user_id,
-                        display_name=name,
-                        locale=locale,
-                        created_at=now,
-                    )
+                stmt = members.insert().values(
+                    platform=caller.platform,
+                    workspace=caller.workspace,
+                    user_id=caller.user_id,
+                    display_name=name,
+                    locale=locale,
+                    created_at=now,
                 )
-        found = await self.find(caller.platform, caller.workspace, caller.user_id)
-        assert found is not None
-        return found
+            row = (await conn.execute(stmt.returning(*members.c))).one()
+        return _member(row)
 
     async def find(self, platform: str, workspace: str, user_id: str) -> Member | None:
         c = members.c

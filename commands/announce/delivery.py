@@ -1,0 +1,342 @@
+"""The courier: delivers a broadcast's outbox rows, within the platforms' rate limits.
+
+Platform-free: it only talks to `services.outbound` (so the same code sends to Slack, Discord,
+the console or a test's recording sender) and takes its `sleep` as a dependency; time comes
+from `services.clock`.
+
+One run per announcement. A run repeats passes until no row is due soon: each pass fans the due
+rows out per platform, `concurrency` workers per platform; a worker reserves a slot in the rate
+limiter, sleeps until it, claims its row (`sending`), calls the platform and records the
+outcome, each step in its own small transaction. A per-platform semaphore caps the sends in
+flight across all runs: that cap is also the bound on copies a crash can leave in doubt.
+
+Transient failures (429, 5xx, network, adapter away) come back later with exponential backoff
+and jitter, or after the platform's Retry-After; permanent ones (channel not found, bot not in
+channel) fail the row with the reason, and staff get one alert per run in their channel. A row
+due later than the sweep interval ends the run: the periodic sweep (`run_due`) and the
+scheduled-send job start it again, as they do after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import Counter, defaultdict, deque
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.errors import SendError
+from bot.i18n import Translator, translator
+from bot.identity import ChannelRef
+from bot.messages import Message
+from bot.outbound import Posted
+from bot.storage.announce_outbox import (
+    FAILED,
+    GIVEN_UP,
+    PENDING,
+    QUEUED_AGAIN,
+    SENDING,
+    WITHDRAWING,
+    WITHDRAWN,
+    Delivery,
+)
+from bot.storage.announcements import Announcement, State
+from commands.announce.ratelimit import Limiter, Rate, RatePlan, backoff
+from commands.announce.render import alert_message, copy_message, progress_message
+
+if TYPE_CHECKING:
+    from bot.config import AnnounceSettings
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[object]]
+STOP_GRACE = 10.0  # seconds in-flight sends get to finish when the bot stops
+
+
+def rate_plan(settings: AnnounceSettings) -> RatePlan:
+    return RatePlan(
+        slack_channel=Rate(settings.slack_channel_rate),
+        slack_workspace=Rate(settings.slack_workspace_rate, settings.slack_workspace_burst),
+        # Tier 3 "welcomes sporadic bursts": the final progress edit need not queue behind the
+        # last periodic one.
+        slack_update=Rate(settings.slack_update_rate, burst=2),
+        discord_global=Rate(settings.discord_rate),
+    )
+
+
+class Courier:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.services = services
+        self.settings = services.config.announce
+        self.repo = services.announcements
+        self.outbox = services.announcements.outbox
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.plan = rate_plan(self.settings)
+        self.limiter = Limiter()
+        self._slots: dict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(self.settings.concurrency)
+        )
+        self._runs: dict[int, asyncio.Task[None]] = {}
+        self._kicks: Counter[int] = Counter()
+        self._edits: dict[int, asyncio.Task[None]] = {}
+        self._last_edit: dict[int, float] = {}
+        self._stopping = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self, announcement_id: int) -> None:
+        """Deliver what is due for this announcement, in the background (idempotent)."""
+        if self._stopping:
+            return
+        self._kicks[announcement_id] += 1
+        task = self._runs.get(announcement_id)
+        if task is None or task.done():
+            self._runs[announcement_id] = asyncio.create_task(
+                self._guarded(announcement_id), name=f"announce-{announcement_id}"
+            )
+
+    @property
+    def running(self) -> list[int]:
+        return sorted(self._runs)
+
+    async def drain(self) -> None:
+        """Wait until every run has ended (tests, benchmarks)."""
+        while self._runs:
+            await asyncio.gather(*list(self._runs.values()), return_exceptions=True)
+
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Take no new row; let sends in flight finish (up to `grace` s), then cancel. Rows
+        never claimed stay pending for the next start; a cancelled send stays `sending`."""
+        self._stopping = True
+        tasks = [*self._runs.values(), *self._edits.values()]
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=grace)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
+    async def _guarded(self, announcement_id: int) -> None:
+        """The job wrapper: a bug in one run is logged and ends that run, nothing else."""
+        try:
+            while not self._stopping:
+                seen = self._kicks[announcement_id]
+                await self.run(announcement_id)
+                if self._kicks[announcement_id] == seen:
+                    break  # nobody asked for more since this run began
+        except Exception:
+            log.exception("delivery of announcement %s failed", announcement_id)
+        finally:
+            if self._runs.get(announcement_id) is asyncio.current_task():
+                del self._runs[announcement_id]
+
+    # -- one run ----------------------------------------------------------------------------
+
+    async def run(self, announcement_id: int) -> None:
+        ann = await self.repo.get(announcement_id)
+        if ann is None or ann.state not in (State.ACTIVE, State.WITHDRAWN, State.DONE):
+            return
+        t = translator(ann.lang, self.services.config.bot.timezone)
+        if ann.status_message_id is None:
+            await self._show_progress(ann.id, t)
+        copy = copy_message(ann, t)
+        horizon = timedelta(seconds=self.settings.sweep_interval)
+        while not self._stopping:
+            platforms = self.services.outbound.platforms
+            now = self.services.clock.now()
+            rows = await self.outbox.due(ann.id, now, platforms)
+            if rows:
+                await self._pass(ann, rows, copy, t)
+                continue
+            nxt = await self.outbox.next_due(ann.id, platforms)
+            if nxt is None or nxt - now > horizon:
+                break
+            await self.sleep(max(0.0, (nxt - now).total_seconds()))
+        await self._finish(ann.id, t)
+
+    async def _pass(
+        self, ann: Announcement, rows: Sequence[Delivery], copy: Message, t: Translator
+    ) -> None:
+        by_platform: dict[str, deque[Delivery]] = defaultdict(deque)
+        for row in rows:
+            by_platform[row.ref.platform].append(row)
+
+        async def worker(queue: deque[Delivery]) -> None:
+            while queue and not self._stopping:
+                await self._deliver(ann, queue.popleft(), copy, t)
+
+        workers = [
+            worker(queue)
+            for queue in by_platform.values()
+            for _ in range(min(self.settings.concurrency, len(queue)))
+        ]
+        await asyncio.gather(*workers)
+
+    async def _deliver(
+        self, ann: Announcement, row: Delivery, copy: Message, t: Translator
+    ) -> None:
+        op = "send" if row.state == PENDING else "delete"
+        async with self._slots[row.ref.platform]:
+            await self._pace(op, row.ref)
+            if self._stopping or not await self.outbox.claim(row):
+                return
+            try:
+                if op == "send":
+                    posted = await self.services.outbound.send(row.ref, copy)
+                else:
+                    await self.services.outbound.delete(Posted(row.ref, row.message_id or ""))
+            except SendError as err:
+                await self._failed(row, err)
+            except Exception:
+                # An adapter bug must not leave the row in flight until the next restart.
+                log.exception("announcement %s: %s to %s failed", ann.id, op, row.ref)
+                await self._failed(row, SendError("internal error", permanent=False))
+            else:
+                now = self.services.clock.now()
+                if op == "send":
+                    await self.outbox.mark_sent(row, posted.message_id, now)
+                else:
+                    await self.outbox.settle(row, WITHDRAWN, now)
+        self._progress(ann, t)
+
+    async def _pace(self, op: str, ref: ChannelRef, *, skip_if_busy: bool = False) -> bool:
+        """Wait for a slot in the rate limiter; with `skip_if_busy`, False instead of waiting."""
+        wants = self.plan.wants(op, ref)
+        if not wants:
+            return True
+        now = self.services.clock.now().timestamp()
+        if skip_if_busy:
+            return self.limiter.try_reserve(wants, now)
+        start = self.limiter.reserve(wants, now)
+        if start > now:
+            await self.sleep(start - now)
+        return True
+
+    async def _failed(self, row: Delivery, err: SendError) -> None:
+        attempts = row.attempts + 1  # the claim counted this attempt
+        now = self.services.clock.now()
+        in_flight = SENDING if row.state == PENDING else WITHDRAWING
+        if err.permanent or attempts >= self.settings.max_attempts:
+            log.warning("announcement %s: %s gave up: %s", row.announcement_id, row.ref, err.reason)
+            await self.outbox.settle(row, GIVEN_UP[in_flight], now, err.reason)
+            return
+        delay = backoff(
+            attempts,
+            err.retry_after,
+            self.settings.retry_base,
+            self.settings.retry_max,
+            self.rng.random(),
+        )
+        if err.retry_after and (key := self.plan.pause_key(row.ref)):
+            self.limiter.pause(key, now.timestamp() + err.retry_after)
+        log.info(
+            "announcement %s: %s again in %.1f s: %s",
+            row.announcement_id,
+            row.ref,
+            delay,
+            err.reason,
+        )
+        later = now + timedelta(seconds=delay)
+        await self.outbox.settle(row, QUEUED_AGAIN[in_flight], later, err.reason)
+
+    # -- what staff see ---------------------------------------------------------------------
+
+    def _progress(self, ann: Announcement, t: Translator) -> None:
+        """Update the progress message at most every `progress_interval` seconds, in the
+        background: a slow edit never holds up the sends."""
+        if ann.id in self._edits:
+            return
+        now = self.services.clock.now().timestamp()
+        if now - self._last_edit.get(ann.id, 0.0) < self.settings.progress_interval:
+            return
+        self._last_edit[ann.id] = now
+        task = asyncio.create_task(self._show_progress(ann.id, t, best_effort=True))
+        self._edits[ann.id] = task
+        task.add_done_callback(lambda _: self._edits.pop(ann.id, None))
+
+    async def _show_progress(
+        self, announcement_id: int, t: Translator, *, best_effort: bool = False
+    ) -> None:
+        """Post the progress message where staff confirmed, or edit it if it exists. A post
+        that failed (the staff channel's platform was busy) is tried again next time. A
+        `best_effort` update is skipped when the edit budget is not ready: the next one, or
+        the final one, will show the counts."""
+        ann = await self.repo.get(announcement_id)
+        if ann is None:
+            return
+        counts = await self.outbox.counts(ann.id)
+        message = progress_message(ann, counts, t, self.services.clock.now())
+        try:
+            if ann.status_message_id is None:
+                await self._pace("send", ann.origin)
+                posted = await self.services.outbound.send(ann.origin, message)
+                await self.repo.set_status_message(ann.id, posted.message_id)
+            elif await self._pace("update", ann.origin, skip_if_busy=best_effort):
+                await self.services.outbound.edit(
+                    Posted(ann.origin, ann.status_message_id), message
+                )
+        except SendError as err:
+            log.info("announcement %s: progress not shown: %s", ann.id, err.reason)
+
+    async def _finish(self, announcement_id: int, t: Translator) -> None:
+        """After a run: settle the announcement, show the final count, alert on failures."""
+        if (edit := self._edits.get(announcement_id)) is not None:
+            await asyncio.gather(edit, return_exceptions=True)
+        await self.repo.settle(announcement_id, self.services.clock.now())
+        ann = await self.repo.get(announcement_id)
+        if ann is None:
+            return
+        self._last_edit.pop(announcement_id, None)
+        self.limiter.forget_idle(self.services.clock.now().timestamp())
+        await self._show_progress(ann.id, t)
+        failed = await self.outbox.in_states(ann.id, (FAILED,))
+        if len(failed) > ann.alerted_failures and ann.state != State.WITHDRAWN:
+            await self._alert(ann, failed, t)
+
+    async def _alert(self, ann: Announcement, failed: Sequence[Delivery], t: Translator) -> None:
+        message = alert_message(ann, failed, len(failed), t)
+        try:
+            await self._pace("send", ann.origin)
+            await self.services.outbound.send(ann.origin, message)
+        except SendError as err:
+            log.warning("announcement %s: failure alert not sent: %s", ann.id, err.reason)
+            return
+        await self.repo.note_alerted(ann.id, len(failed))
+
+
+async def run_due(services: Services, now: datetime) -> list[int]:
+    """The periodic sweep: start a run for every announcement with a row due on a platform
+    that is connected. Also what resumes deliveries after a restart, once adapters are up."""
+    ids = await services.announcements.outbox.due_announcements(now, services.outbound.platforms)
+    courier = courier_for(services)
+    for announcement_id in ids:
+        courier.start(announcement_id)
+    return ids
+
+
+# One courier per running app (keyed by the app's instance id): it owns the delivery tasks and
+# the rate limiter, which must be shared by every command and job of that app.
+_COURIERS: dict[str, Courier] = {}
+
+
+def courier_for(services: Services) -> Courier:
+    courier = _COURIERS.get(services.instance_id)
+    if courier is None:
+        courier = _COURIERS[services.instance_id] = Courier(services)
+    return courier
+
+
+async def stop_courier(services: Services) -> None:
+    courier = _COURIERS.pop(services.instance_id, None)
+    if courier is not None:
+        await courier.stop()

@@ -1,0 +1,122 @@
+"""Pacing sends under the platforms' rate limits: pure token buckets, no I/O, no clock.
+
+Each bucket is a GCRA ("generic cell rate algorithm", the virtual-scheduling form of a token
+bucket): it remembers only the theoretical arrival time of the next request. A send that must
+respect several limits at once (a Slack channel's 1/s *and* its workspace's budget) reserves a
+slot in all of its buckets at the same moment, the earliest that every one of them allows. The
+caller passes the time and sleeps until the slot it got; reserving before sleeping means
+concurrent workers take consecutive slots instead of waking together and stampeding.
+
+Which buckets a send uses is the `RatePlan`'s business (platform + operation -> keys); the
+numbers come from the `[announce]` config section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.identity import ChannelRef
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """`per_second` sustained, and up to `burst` requests back to back."""
+
+    per_second: float
+    burst: int = 1
+
+    def __post_init__(self) -> None:
+        if self.per_second <= 0 or self.burst < 1:
+            raise ValueError(f"invalid rate {self!r}")
+
+    @property
+    def interval(self) -> float:
+        return 1.0 / self.per_second
+
+
+class Limiter:
+    """GCRA buckets by key. `reserve` returns when (on the caller's clock) the request may go."""
+
+    def __init__(self) -> None:
+        self._tat: dict[str, float] = {}  # theoretical arrival time of the next request
+
+    def reserve(self, wants: Iterable[tuple[str, Rate]], now: float) -> float:
+        wants = list(wants)
+        start = now
+        for key, rate in wants:
+            tolerance = (rate.burst - 1) * rate.interval
+            start = max(start, self._tat.get(key, now) - tolerance)
+        for key, rate in wants:
+            self._tat[key] = max(self._tat.get(key, start), start) + rate.interval
+        return start
+
+    def try_reserve(self, wants: Iterable[tuple[str, Rate]], now: float) -> bool:
+        """Reserve only if the request may go right now (best-effort work skips a turn)."""
+        wants = list(wants)
+        for key, rate in wants:
+            if self._tat.get(key, now) - (rate.burst - 1) * rate.interval > now:
+                return False
+        self.reserve(wants, now)
+        return True
+
+    def pause(self, key: str, until: float) -> None:
+        """A platform said "wait" (429 Retry-After): nothing on `key` before `until`."""
+        self._tat[key] = max(self._tat.get(key, until), until)
+
+    def forget_idle(self, now: float) -> None:
+        """Drop buckets that are full again (one entry per channel would otherwise pile up)."""
+        self._tat = {key: tat for key, tat in self._tat.items() if tat > now}
+
+
+@dataclass(frozen=True, slots=True)
+class RatePlan:
+    """Which limits apply to what.
+
+    Slack: `chat.postMessage` is "special tier": about one message per second per channel and a
+    workspace-wide budget; `chat.update`/`chat.delete` are tier 3 (50+ per minute per
+    workspace). Discord: one global budget (50 requests/s for a bot, we stay under it); its
+    per-route buckets are tracked by discord.py from the response headers. Other platforms
+    (the console) are not paced.
+    """
+
+    slack_channel: Rate
+    slack_workspace: Rate
+    slack_update: Rate
+    discord_global: Rate
+
+    def wants(self, op: str, ref: ChannelRef) -> list[tuple[str, Rate]]:
+        if ref.platform == "slack":
+            if op == "send":
+                return [
+                    (f"slack:{ref.workspace}", self.slack_workspace),
+                    (f"slack:{ref.workspace}:{ref.channel_id}", self.slack_channel),
+                ]
+            return [(f"slack-update:{ref.workspace}", self.slack_update)]
+        if ref.platform == "discord":
+            return [("discord", self.discord_global)]
+        return []
+
+    def pause_key(self, ref: ChannelRef) -> str | None:
+        """The bucket a 429 on this channel stalls: the workspace's (Slack) or the bot's."""
+        if ref.platform == "slack":
+            return f"slack:{ref.workspace}"
+        if ref.platform == "discord":
+            return "discord"
+        return None
+
+
+def backoff(
+    attempt: int, retry_after: float | None, base: float, cap: float, jitter: float
+) -> float:
+    """Seconds before the next try of a send that failed `attempt` times (1 = first failure).
+
+    A platform's Retry-After is honoured as given, plus up to 10 % so the retries of many
+    channels that were told the same thing do not come back together. Otherwise exponential
+    backoff with "equal jitter": between half and all of `base * 2^(attempt-1)`, capped.
+    `jitter` is a random number in [0, 1).
+    """
+    if retry_after is not None:
+        return max(0.0, retry_after) * (1 + 0.1 * jitter)
+    ceiling = min(cap, base * 2 ** (attempt - 1))
+    return ceiling * (0.5 + 0.5 * jitter)

@@ -1,0 +1,146 @@
+"""Reminders by direct message to the people who come, at the configured offsets.
+
+A periodic job calls `send_due_reminders(services, now)`; tests call it with a simulated
+clock. Each send is claimed in the run ledger first and finished after, so neither a restart
+nor a second process sends one twice. The rules:
+- a reminder missed while the bot was down is sent late if the event has not started, else
+  dropped ("late"); when several are due at once (the bot was down a day) only the nearest to
+  the start is sent, the others are "superseded";
+- a reminder for a platform whose adapter is not running stays pending until it runs;
+- a run claimed but never finished (the process died between claim and send) is resumed by
+  the next tick after RESUME_AFTER, under its own claim so only one process resumes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.errors import SendError
+from bot.i18n import Translator
+from bot.messages import Button, Message
+from bot.services import Services
+from bot.storage.event_reminders import DueReminder
+from bot.storage.events import Event
+from commands.events import render
+from commands.events.notify import member_translator
+
+log = logging.getLogger(__name__)
+
+KIND = "event-reminder"
+JOB_ID = "events.reminders"
+RESUME_AFTER = timedelta(minutes=2)  # longer than any send: older unfinished runs are orphans
+
+
+async def start_reminders(services: Services) -> None:
+    """Feature start hook: apply changed offsets to upcoming events, schedule the job."""
+    settings = services.config.events
+    added = await services.events.reminders.reconcile(settings.offsets, services.clock.now())
+    if added:
+        log.info("events: %d reminders added for the configured offsets", added)
+
+    async def tick() -> None:
+        await send_due_reminders(services, services.clock.now())
+
+    services.scheduler.every(JOB_ID, settings.reminder_check_seconds, tick)
+
+
+async def send_due_reminders(services: Services, now: datetime) -> int:
+    """Send what is due at `now`; returns the number of reminders sent."""
+    repo = services.events.reminders
+    await resume_interrupted(services, now)
+    await repo.expire_late(now)
+    due = await repo.due(now)
+    nearest: dict[tuple[int, int], DueReminder] = {}
+    for reminder in due:  # the smallest offset is the one nearest to the start
+        key = (reminder.event_id, reminder.member_id)
+        if key not in nearest or reminder.offset < nearest[key].offset:
+            nearest[key] = reminder
+    chosen = {r.id for r in nearest.values()}
+    await repo.mark([r.id for r in due if r.id not in chosen], now, "superseded")
+    live = set(services.outbound.platforms)
+    events = {e.id: e for e in await services.events.many(list({k[0] for k in nearest}))}
+    sent = 0
+    for reminder in nearest.values():
+        if reminder.platform not in live or reminder.event_id not in events:
+            continue
+        if not await services.runs.claim(reminder.run_key, KIND, services.instance_id, now):
+            await _settle_claimed(services, reminder, now)
+            continue
+        outcome = await deliver(services, events[reminder.event_id], reminder, now)
+        await repo.mark([reminder.id], now, outcome)
+        await services.runs.finish(reminder.run_key, now, outcome)
+        sent += outcome == "sent"
+    return sent
+
+
+async def _settle_claimed(services: Services, reminder: DueReminder, now: datetime) -> None:
+    """Someone claimed it before: if that run is over, record its outcome on the row."""
+    run = await services.runs.get(reminder.run_key)
+    if run is not None and run.finished_at is not None:
+        await services.events.reminders.mark([reminder.id], now, run.outcome or "sent")
+
+
+async def resume_interrupted(services: Services, now: datetime) -> None:
+    live = set(services.outbound.platforms)
+    for run in await services.runs.unfinished(KIND):
+        if run.claimed_at > now - RESUME_AFTER:
+            continue  # possibly being sent right now by a live process
+        _, event_id, member_id, minutes, _ = run.key.split(":")
+        repo = services.events.reminders
+        reminder = await repo.pending(int(event_id), int(member_id), int(minutes))
+        if reminder is not None and reminder.platform not in live:
+            continue  # resumed once that platform's adapter runs
+        resume_key = f"{run.key}:resume"
+        if not await services.runs.claim(resume_key, f"{KIND}-resume", services.instance_id, now):
+            continue
+        outcome = await _resume(services, run.key, reminder, now)
+        await services.runs.finish(run.key, now, outcome)
+        await services.runs.finish(resume_key, now, outcome)
+
+
+async def _resume(services: Services, key: str, reminder: DueReminder | None, now: datetime) -> str:
+    if reminder is None or reminder.run_key != key:
+        return "skipped"  # already recorded, or re-targeted since
+    event = await services.events.get(reminder.event_id)
+    if event is None or event.cancelled or event.starts_at <= now:
+        outcome = "late"
+    else:
+        outcome = await deliver(services, event, reminder, now)
+    await services.events.reminders.mark([reminder.id], now, outcome)
+    return outcome
+
+
+async def deliver(services: Services, event: Event, reminder: DueReminder, now: datetime) -> str:
+    t = member_translator(services, reminder.locale)
+    message = reminder_message(event, now, t)
+    try:
+        await services.outbound.send_dm(
+            reminder.platform, reminder.workspace, reminder.user_id, message
+        )
+    except SendError as err:
+        log.warning("reminder %s not delivered: %s", reminder.run_key, err.reason)
+        return "failed"
+    return "sent"
+
+
+def reminder_message(event: Event, now: datetime, t: Translator) -> Message:
+    # Rounded (to the hour beyond 2 hours, else to 5 minutes): the job runs every few seconds,
+    # and "in 59 minutes" or "in 1,417 minutes" would read oddly.
+    left = event.starts_at - now
+    step = timedelta(hours=1) if left >= timedelta(hours=2) else timedelta(minutes=5)
+    starts_in = render.span_text(max(step * round(left / step), step), t)
+    intro = t("events.reminder.intro", starts_in=starts_in)
+    card = render.event_message(
+        event,
+        None,
+        t,
+        title=t("events.reminder.title", title=event.title),
+        intro=intro,
+        buttons=False,
+    )
+    withdraw = Button(
+        t("events.reminder.withdraw"), render.RSVP_ACTION, {"event": str(event.id), "answer": "no"}
+    )
+    return replace(card, buttons=(withdraw,))

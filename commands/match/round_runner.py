@@ -1,0 +1,211 @@
+"""Matching rounds, run by the clock: pair the members, introduce them, ask if they met.
+
+`run_due(services, now)` does everything that is due at `now`; the APScheduler jobs only call
+it (one job per active config at its next run, and a sweep every `check_seconds`), and tests
+call it with a simulated clock. Exactly once, across restarts and processes:
+- a round is claimed in the run ledger (`round:<config id>:<scheduled time, UTC>`) and written
+  with its groups in one transaction that also moves the config to its next run; a run claimed
+  but never finished (the process died) is resumed by the next sweep after RESUME_AFTER;
+- introductions and questions are rows whose state is claimed before each send
+  (bot/storage/match_delivery.py), so each member gets each message once.
+
+Population: the members of the channel's workspace (same platform) who opted in and are not
+snoozed at the scheduled time. Only one channel per workspace may run rounds, so nobody is in
+two rounds at once. Introductions go by direct message to each member of a group (platforms
+only offer 1:1 DMs to bots everywhere), naming the others; when a member cannot receive DMs,
+the introduction is posted in the rounds channel for them instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.schedules import next_runs, parse_schedule
+from bot.services import Services
+from bot.storage.matching import NewGroup, RoundConfig
+from commands.match.pool import agency_key
+from commands.match.ranking import Candidate
+from commands.match.round_delivery import ask_if_met, deliver_introductions
+from commands.match.rounds import pair_round
+
+log = logging.getLogger(__name__)
+
+KIND = "match-round"
+SWEEP_JOB = "match.sweep"
+RESUME_AFTER = timedelta(minutes=2)  # longer than any round takes to build
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    rounds: int = 0
+    introduced: int = 0
+    asked: int = 0
+
+
+def run_key(config_id: int, scheduled_for: datetime) -> str:
+    return f"round:{config_id}:{scheduled_for.astimezone(UTC).strftime('%Y-%m-%dT%H:%MZ')}"
+
+
+def round_job(config_id: int) -> str:
+    return f"match.round.{config_id}"
+
+
+def tz_of(services: Services) -> ZoneInfo:
+    return ZoneInfo(services.config.bot.timezone)
+
+
+async def start_rounds(services: Services) -> None:
+    """Feature start hook: requeue sends a crash interrupted, schedule every active config."""
+    requeued = await services.profiles.matching.delivery.recover_in_flight()
+    if requeued:
+        log.info("match: %d sends interrupted by a stop are queued again", requeued)
+    for config in await services.profiles.matching.active_configs():
+        schedule_round(services, config)
+
+    async def sweep() -> None:
+        await run_due(services, services.clock.now())
+
+    services.scheduler.every(SWEEP_JOB, services.config.match.check_seconds, sweep)
+
+
+def schedule_round(services: Services, config: RoundConfig) -> None:
+    if config.next_run_at is None or not config.active:
+        services.scheduler.remove(round_job(config.id))
+        return
+
+    async def job() -> None:
+        await run_due(services, services.clock.now())
+
+    when = max(config.next_run_at, services.clock.now() + timedelta(seconds=1))
+    services.scheduler.at(round_job(config.id), when, job)
+
+
+async def run_due(services: Services, now: datetime) -> Progress:
+    await resume_interrupted(services, now)
+    rounds = 0
+    for config in await services.profiles.matching.active_configs():
+        if config.next_run_at is not None and config.next_run_at <= now:
+            rounds += await run_round(services, config, now)
+    introduced = await deliver_introductions(services)
+    asked = await ask_if_met(services, now)
+    return Progress(rounds, introduced, asked)
+
+
+def following_run(services: Services, config: RoundConfig, after: datetime) -> datetime | None:
+    runs = next_runs(parse_schedule(config.schedule), after, tz_of(services))
+    return runs[0] if runs else None
+
+
+async def run_round(services: Services, config: RoundConfig, now: datetime) -> int:
+    """The round due at `config.next_run_at`; 1 if this call made it."""
+    scheduled = config.next_run_at
+    assert scheduled is not None
+    key = run_key(config.id, scheduled)
+    if not await services.runs.claim(key, KIND, services.instance_id, now):
+        return 0  # another process runs it (or did): it moves the config on
+    outcome, made = await _run_claimed(services, config, scheduled, now)
+    await services.runs.finish(key, now, outcome)
+    fresh = await services.profiles.matching.get_config(config.id)
+    if fresh is not None:
+        schedule_round(services, fresh)
+    return made
+
+
+async def _run_claimed(
+    services: Services, config: RoundConfig, scheduled: datetime, now: datetime
+) -> tuple[str, int]:
+    next_run = following_run(services, config, max(scheduled, now))
+    grace = timedelta(hours=services.config.match.late_grace_hours)
+    if now - scheduled > grace:
+        log.warning("match: round %s of %s skipped, %s late", config.id, scheduled, now - scheduled)
+        await services.profiles.matching.advance(config.id, scheduled, next_run)
+        return "late", 0
+    groups = await make_groups(services, config, scheduled)
+    if not groups:
+        await services.profiles.matching.advance(config.id, scheduled, next_run)
+        return "skipped", 0
+    round_id = await services.profiles.matching.create_round(
+        config,
+        scheduled,
+        groups,
+        member_count=sum(len(g.members) for g in groups),
+        now=now,
+        ask_at=now + timedelta(days=services.config.match.followup_after_days),
+        next_run_at=next_run,
+    )
+    return ("sent", 1) if round_id is not None else ("skipped", 0)
+
+
+async def run_now(services: Services, config: RoundConfig, now: datetime) -> int | None:
+    """An extra round at once (`match rounds now`), the schedule unchanged; the number of
+    groups formed, or None if a round for this minute exists already."""
+    scheduled = now.replace(second=0, microsecond=0)
+    key = run_key(config.id, scheduled)
+    if not await services.runs.claim(key, KIND, services.instance_id, now):
+        return None
+    groups = await make_groups(services, config, scheduled)
+    round_id = None
+    if groups:
+        round_id = await services.profiles.matching.create_round(
+            config,
+            scheduled,
+            groups,
+            member_count=sum(len(g.members) for g in groups),
+            now=now,
+            ask_at=now + timedelta(days=services.config.match.followup_after_days),
+            next_run_at=None,
+        )
+    await services.runs.finish(key, now, "sent" if round_id else "skipped")
+    if round_id is None:
+        return None if groups else 0
+    await deliver_introductions(services)
+    return len(groups)
+
+
+async def make_groups(
+    services: Services, config: RoundConfig, scheduled: datetime
+) -> list[NewGroup]:
+    """Pairs (and one trio) for the round: opted-in, not snoozed members of the workspace."""
+    channel = config.channel
+    people = await services.profiles.round_population(channel.platform, channel.workspace)
+    since = scheduled - timedelta(days=services.config.match.repeat_after_days)
+    history = [(str(a), str(b)) for a, b in await services.profiles.matching.pairs_since(since)]
+    candidates = [
+        Candidate(str(p.member_id), agency_key(p.agency_id), p.tags, True, p.snoozed_until)
+        for p in people
+    ]
+    seed = zlib.crc32(run_key(config.id, scheduled).encode())
+    # CPU-bound (about half a second for 26,000 members): off the event loop.
+    groups = await asyncio.to_thread(pair_round, candidates, history, seed=seed, now=scheduled)
+    return [NewGroup(tuple(int(k) for k in g.members), g.shared, g.repeat) for g in groups]
+
+
+async def resume_interrupted(services: Services, now: datetime) -> None:
+    """Rounds claimed by a process that stopped before writing them."""
+    for run in await services.runs.unfinished(KIND):
+        if run.claimed_at > now - RESUME_AFTER:
+            continue  # possibly being built right now by a live process
+        resume_key = f"{run.key}:resume"
+        if not await services.runs.claim(resume_key, KIND + "-resume", services.instance_id, now):
+            continue
+        outcome = await _resume(services, run.key, now)
+        await services.runs.finish(run.key, now, outcome)
+        await services.runs.finish(resume_key, now, outcome)
+
+
+async def _resume(services: Services, key: str, now: datetime) -> str:
+    _, config_id, stamp = key.split(":", 2)
+    scheduled = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    config = await services.profiles.matching.get_config(int(config_id))
+    if config is None or not config.active or config.next_run_at != scheduled:
+        return "skipped"  # disabled since, or already moved on
+    outcome, _ = await _run_claimed(services, config, scheduled, now)
+    fresh = await services.profiles.matching.get_config(config.id)
+    if fresh is not None:
+        schedule_round(services, fresh)
+    return outcome

@@ -1,0 +1,93 @@
+"""GDPR: `profile export` (everything held about me, as a JSON file), `profile delete`
+(erase it all, after confirmation) and `profile purge` (an admin erases someone who left).
+
+The profile's own data is exported by `export_profile`, registered with bot/privacy.py like
+any feature's; erasure is the members row's deletion, which cascades to every table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import CommandContext
+from bot.errors import UserError
+from bot.messages import Attachment, Button, ButtonStyle, Message, Reply
+from bot.privacy import erase_member, export_member, register_eraser, register_exporter, to_json
+from bot.services import Services
+
+EXPORT_FILE = "fedbot-data.json"
+
+
+async def export_profile(services: Services, member_id: int) -> dict[str, Any]:
+    profile = await services.profiles.get(member_id)
+    if profile is None:
+        return {}
+    return {
+        "agency": profile.agency_name,
+        "organisation": profile.organisation,
+        "role": profile.role,
+        "description": profile.description,
+        "languages": list(profile.languages),
+        "interests": [{"tag": t.slug, "as_written": t.display} for t in profile.tags],
+        "match_opt_in": profile.opt_in,
+        "visible_to_others": profile.visible,
+        "rounds_snoozed_until": profile.snoozed_until,
+        "updated_at": profile.updated_at,
+    }
+
+
+async def forget_cached_profile(services: Services, member_id: int) -> None:
+    services.profiles.invalidate()  # the in-memory index must not outlive the profile
+
+
+register_exporter("profile", export_profile, tables=("profiles", "profile_tags"))
+register_eraser("profile", forget_cached_profile)
+
+
+async def export_data(ctx: CommandContext) -> Reply:
+    caller = ctx.caller
+    member = await ctx.services.members.find(caller.platform, caller.workspace, caller.user_id)
+    data = await export_member(ctx.services, member.id) if member else None
+    if data is None:
+        return Reply.text(ctx.t("profile.export_nothing"))
+    attachment = Attachment(EXPORT_FILE, to_json(data), "application/json")
+    sections = ", ".join(k for k in data if k not in ("exported_at", "member"))
+    text = ctx.t("profile.export_done", sections=sections or "—")
+    return Reply(Message(text=text, attachments=(attachment,)))
+
+
+async def delete_data(ctx: CommandContext) -> Reply:
+    caller = ctx.caller
+    member = await ctx.services.members.find(caller.platform, caller.workspace, caller.user_id)
+    if member is None:
+        return Reply.text(ctx.t("profile.delete_nothing"))
+    if not ctx.options["confirm"]:
+        button = Button(
+            ctx.t("profile.delete_button"),
+            "profile.delete",
+            {"confirm": "yes"},
+            ButtonStyle.DANGER,
+        )
+        return Reply(Message(text=ctx.t("profile.delete_confirm"), buttons=(button,)))
+    await erase_member(ctx.services, member.id)
+    return Reply(Message(text=ctx.t("profile.deleted")), replace_original=True)
+
+
+async def purge_member(ctx: CommandContext) -> Reply:
+    """Erase a member who left the workspace (in the caller's platform and workspace)."""
+    caller, user = ctx.caller, ctx.options["user"]
+    member = await ctx.services.members.find(caller.platform, caller.workspace, user)
+    if member is None:
+        raise UserError("profile.purge_unknown", user=user)
+    name = member.display_name or member.user_id
+    if not ctx.options["confirm"]:
+        button = Button(
+            ctx.t("profile.purge_button", name=name[:40]),
+            "profile.purge",
+            {"user": user, "confirm": "yes"},
+            ButtonStyle.DANGER,
+        )
+        text = ctx.t("profile.purge_confirm", name=name, user=user)
+        return Reply(Message(text=text, buttons=(button,)))
+    await erase_member(ctx.services, member.id)
+    return Reply(Message(text=ctx.t("profile.purged", name=name)), replace_original=True)

@@ -1,0 +1,130 @@
+"""Helpers shared by the digest tests: a recording Sender (a fake at the platform seam),
+agencies with console channels, and a way to type a command in a given channel."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from bot.app import BotApp
+from bot.clock import FixedClock
+from bot.errors import SendError
+from bot.identity import ChannelRef, Place
+from bot.messages import Message, Reply
+from bot.outbound import Posted
+from bot.spec import Role
+from tests.conftest import console_caller, make_config
+
+# key -> (agency, region); two agencies share a region, one channel belongs to no agency.
+AGENCIES = {
+    "nantes": ("Nantes Métropole Développement", "Pays de la Loire"),
+    "angers": ("Aldev Angers", "Pays de la Loire"),
+    "rennes": ("Rennes Atalante", "Bretagne"),
+}
+
+
+class Crash(Exception):
+    """Stands for the process dying in the middle of a send (nothing after it runs)."""
+
+
+@dataclass
+class RecordingSender:
+    """Implements the Sender protocol and records what the bot posts, as a platform would."""
+
+    platform: str = "console"
+    failing: set[str] = field(default_factory=set)  # channel ids refused for good
+    crash: bool = False  # the next send "kills the process"
+    delay: float = 0.0  # a slow platform
+    sent: list[tuple[str, Message]] = field(default_factory=list)
+
+    async def send(self, channel: ChannelRef, message: Message) -> Posted:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.crash:
+            self.crash = False
+            raise Crash
+        if channel.channel_id in self.failing:
+            raise SendError("channel_not_found", permanent=True)
+        self.sent.append((f"#{channel.channel_id}", message))
+        return Posted(channel, str(len(self.sent)))
+
+    async def send_dm(self, workspace: str, user_id: str, message: Message) -> Posted:
+        self.sent.append((f"@{user_id}", message))
+        return Posted(ChannelRef(self.platform, workspace, f"D-{user_id}"), str(len(self.sent)))
+
+    async def delete(self, posted: Posted) -> None:
+        return None
+
+    async def edit(self, posted: Posted, message: Message) -> None:
+        return None
+
+    def to(self, target: str) -> list[Message]:
+        return [m for t, m in self.sent if t == target]
+
+
+def recorder(app: BotApp, **kwargs: object) -> RecordingSender:
+    sender = RecordingSender(**kwargs)  # type: ignore[arg-type]
+    app.outbound.register(sender)
+    return sender
+
+
+async def setup_agencies(app: BotApp) -> dict[str, int]:
+    ids = {}
+    now = app.clock.now()
+    for key, (name, region) in AGENCIES.items():
+        agency, _ = await app.services.agencies.add(name, region, now)
+        await app.services.agencies.attach_channel(
+            agency.id, ChannelRef("console", "local", key), (), now
+        )
+        ids[key] = agency.id
+    # Nantes also has a Discord channel: the same agency, another platform.
+    await app.services.agencies.attach_channel(
+        ids["nantes"], ChannelRef("discord", "G1", "555"), (), now
+    )
+    return ids
+
+
+async def type_in(
+    app: BotApp,
+    line: str,
+    *,
+    channel: str = "general",
+    role: Role = Role.ADMIN,
+    user: str = "alice",
+    lang: str = "fr",
+) -> Reply:
+    place = Place(ChannelRef("console", "local", channel))
+    reply = await app.dispatcher.handle_text(console_caller(role, lang, user), place, line)
+    assert reply is not None
+    return reply
+
+
+async def create(app: BotApp, options: str, *, channel: str = "nantes", **kw: object) -> int:
+    """Create a digest as staff (unless told otherwise) and return its number."""
+    reply = await type_in(app, f"/digest create {options}", channel=channel, **kw)  # type: ignore[arg-type]
+    assert not reply.is_error, reply.message.plain_text()
+    return digest_id(reply)
+
+
+def digest_id(reply: Reply) -> int:
+    match = re.search(r"(?:n°|#)(\d+)", reply.message.title or "")
+    assert match, reply.message.plain_text()
+    return int(match.group(1))
+
+
+def plain(text: str | None) -> str:
+    """Babel writes French with narrow, thin and no-break spaces: compare words."""
+    return (text or "").replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
+
+
+def app_on(path: Path, clock: FixedClock, raw: dict | None = None) -> BotApp:
+    """A bot process on the database file in `path` (two of them share it)."""
+    return BotApp(make_config(path, raw), clock=clock, start_scheduler=False)
+
+
+def at(text: str) -> datetime:
+    """An aware moment from ISO text: at("2026-11-30T08:00+00:00")."""
+    return datetime.fromisoformat(text)
