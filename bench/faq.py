@@ -14,8 +14,11 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
+import json
 import random
 import statistics
+import subprocess
+import sys
 import time
 import zlib
 from collections.abc import Iterable, Sequence
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from faq_bot import BotFigures
 from measure import ROOT, peak_rss_mib, percentile, report
 
 from commands.faq.retrieval import FaqDoc, FaqIndex, RetrievalConfig
@@ -412,6 +416,59 @@ def speed_section(docs: list[FaqDoc], queries: list[Query], size: int, rounds: i
     return {"build_s": build_s, "p50": p50, "p99": p99, "cold_p99": percentile(cold, 99)}
 
 
+# --- through the bot: dispatcher, database, passive mode ---------------------------------
+
+
+def bot_section(size: int, rounds: int) -> BotFigures:
+    """`/faq ask` and passive mode through the bot, measured in a fresh process (faq_bot.py)."""
+    script = Path(__file__).with_name("faq_bot.py")
+    command = [sys.executable, str(script), "--size", str(size), "--rounds", str(rounds), "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    f = BotFigures(**json.loads(done.stdout))
+    print(f"\n== Through the bot: {size} entries in SQLite, {rounds} round(s) of /faq ask ==")
+    print(
+        f"import in one transaction {f.import_s:.2f} s; index built from the database at start "
+        f"{f.load_s:.2f} s"
+    )
+    print(
+        f"/faq ask p50 {f.ask_p50:.2f} ms, p99 {f.ask_p99:.2f} ms; not answered (the question "
+        f"is recorded) p99 {f.ask_unknown_p99:.2f} ms"
+    )
+    print(
+        f"passive mode (every eval query typed in a channel where it is on): p50 "
+        f"{f.passive_p50:.2f} ms, p99 {f.passive_p99:.2f} ms; answered right "
+        f"{f.passive_answered_right}/{f.passive_answerable}, false answers "
+        f"{f.passive_false}/{f.passive_out_of_scope}"
+    )
+    return f
+
+
+def bot_rows(f: BotFigures, size: int) -> list[tuple[str, str, str, bool]]:
+    false = f.passive_false / max(1, f.passive_out_of_scope)
+    return [
+        (
+            f"/faq ask p99 via dispatcher+SQLite, {size}",
+            f"{f.ask_p99:.2f} ms",
+            "< 5 ms",
+            f.ask_p99 < TARGET_P99_MS,
+        ),
+        (
+            "/faq ask p99, question recorded",
+            f"{f.ask_unknown_p99:.2f} ms",
+            "< 5 ms",
+            f.ask_unknown_p99 < TARGET_P99_MS,
+        ),
+        (f"index load from DB at start, {size}", f"{f.load_s:.2f} s", "-", True),
+        ("passive: false answers", f"{false:.1%}", "<= 5 %", false <= TARGET_FALSE),
+        (
+            "passive p99 (handle_message)",
+            f"{f.passive_p99:.2f} ms",
+            "< 5 ms",
+            f.passive_p99 < TARGET_P99_MS,
+        ),
+    ]
+
+
 # --- a model shipped inside a registry package ------------------------------------------
 
 
@@ -526,6 +583,7 @@ def main() -> None:
     if args.model:
         model_section(docs, queries)
     speed = speed_section(docs, queries, args.size, rounds=1 if args.quick else 7)
+    bot = bot_section(args.size, rounds=1 if args.quick else 3)
     print()
     a, o = overall.answerable, overall.out_of_scope
     report(
@@ -562,6 +620,7 @@ def main() -> None:
                 speed["cold_p99"] < TARGET_P99_MS,
             ),
             (f"index build, {args.size} entries", f"{speed['build_s']:.2f} s", "-", True),
+            *bot_rows(bot, args.size),
             ("peak RSS", f"{peak_rss_mib():.0f} MiB", "-", True),
         ]
     )

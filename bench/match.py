@@ -3,8 +3,9 @@
 Interests follow a Zipf-like law over ~300 tags (a few tags held by thousands, a long tail held
 by a handful), members belong to ~80 agencies of very unequal size. Measures the index build,
 `match` latency over 1,000 random callers (excluding whom they met in earlier rounds), `match
-topic:` latency and full rounds, with and without history. Run from the repo root:
-`python bench/match.py [--quick]`.
+topic:` latency and full rounds, with and without history: first the pure core, then the same
+through the real bot (dispatcher, SQLite, repositories: bench/match_bot.py). Run from the repo
+root: `python bench/match.py [--quick]`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from match_bot import measure_bot
 from measure import peak_rss_mib, percentile, report
 
+from bot.cli import run_async
 from commands.match.ranking import Candidate, MatchPool, members_on_topic, rank_partners
 from commands.match.rounds import RoundGroup, pair_round
 from commands.match.tags import CANONICAL_TAGS
@@ -139,6 +142,7 @@ def main(count: int, callers: int) -> None:
     rows: list[Row] = [("index build", f"{build_s * 1e3:.0f} ms", "", True)]
     rows += measure_matches(members, pool, callers, rng)
     rows += measure_rounds(members, pool)
+    rows += run_async(measure_bot(members, callers, rng))
     rows.append(("peak RSS", f"{peak_rss_mib():.0f} MiB", "", True))
     report(rows)
 

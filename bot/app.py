@@ -24,6 +24,7 @@ from bot.storage.announcements import AnnouncementRepo
 from bot.storage.database import Database
 from bot.storage.digests import DigestRepo
 from bot.storage.events import EventRepo
+from bot.storage.faq import FaqRepo
 from bot.storage.members import MemberRepo
 from bot.storage.profiles import ProfileRepo
 from bot.storage.runs import RunLedger
@@ -80,6 +81,7 @@ class BotApp:
             announcements=AnnouncementRepo(self.db),
             digests=DigestRepo(self.db),
             profiles=ProfileRepo(self.db),
+            faq=FaqRepo(self.db),
         )
         for feature in self.features:
             if feature.routes is not None:

@@ -102,7 +102,45 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument(
         "--clear", action="store_true", help="remove the commands from that scope instead"
     )
+    _members_parser(sub)
+    _faq_parser(sub)
     return parser
+
+
+def _members_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    members = sub.add_parser("members", help="member lists: import profiles, erase who left")
+    members_sub = members.add_subparsers(dest="members_command", required=True)
+    tools = {
+        "import": "import members and profiles from a CSV file (platform, user_id, "
+        "display_name, agency, interests separated by ';', opt_in[, workspace])",
+        "purge": "erase the members listed in a CSV file (platform, user_id[, workspace])",
+    }
+    for name, help_text in tools.items():
+        tool = members_sub.add_parser(name, help=help_text)
+        _common(tool)
+        tool.add_argument("file", type=Path, help="the CSV file (UTF-8)")
+        tool.add_argument(
+            "--workspace", help="workspace of rows without one (Slack team id, Discord guild id)"
+        )
+        tool.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+        if name == "import":
+            tool.add_argument(
+                "--strict", action="store_true", help="write nothing if any row is rejected"
+            )
+
+
+def _faq_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    faq = sub.add_parser("faq", help="FAQ tools: import or export the entries as YAML")
+    faq_sub = faq.add_subparsers(dest="faq_command", required=True)
+    tools = {
+        "import": "add or update FAQ entries from a YAML file (by id); a file with a mistake "
+        "is refused whole",
+        "export": "write every FAQ entry to a YAML file (- for standard output)",
+    }
+    for name, help_text in tools.items():
+        tool = faq_sub.add_parser(name, help=help_text)
+        _common(tool)
+        tool.add_argument("file", type=Path, help="the YAML file (UTF-8)")
 
 
 def _load(args: argparse.Namespace) -> Config:
@@ -122,14 +160,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fedbot: {exc}", file=sys.stderr)
         return 2
     level = config.bot.log_level
-    if args.command == "run" and not args.verbose and level in ("DEBUG", "INFO"):
+    quiet = args.command in ("run", "members", "faq")  # interactive, or a report of its own
+    if quiet and not args.verbose and level in ("DEBUG", "INFO"):
         level = "WARNING"  # keep the console readable; -v brings the logs back
     setup_logging(level, config.secrets.values())
-    handlers = {"run": _run, "migrate": _migrate, "slack": _slack, "discord": _discord}
+    handlers = {
+        "run": _run,
+        "migrate": _migrate,
+        "slack": _slack,
+        "discord": _discord,
+        "members": _members,
+        "faq": _faq,
+    }
     try:
         return run_async(handlers[args.command](config, args))
     except KeyboardInterrupt:
         return 130
+
+
+async def _members(config: Config, args: argparse.Namespace) -> int:
+    from commands.profile.member_tools import members_command
+
+    return await members_command(config, args)
+
+
+async def _faq(config: Config, args: argparse.Namespace) -> int:
+    from commands.faq.transfer import faq_command
+
+    return await faq_command(config, args.faq_command, args.file)
 
 
 async def _migrate(config: Config, args: argparse.Namespace) -> int:

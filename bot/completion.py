@@ -65,9 +65,17 @@ async def tag_names(services: Services, prefix: str, caller: Caller) -> list[Sug
     return await tag_choices(services, prefix, caller)
 
 
+async def faq_entries(services: Services, prefix: str, caller: Caller) -> list[Suggestion]:
+    """FAQ entries by number or by words of their question."""
+    from commands.faq.answers import entry_choices  # the feature owns its entries
+
+    return await entry_choices(services, prefix, caller)
+
+
 def default_completer() -> Completer:
     """Every source the features offer; add a line here when a feature adds one."""
     completer = Completer()
     completer.register("agency", agency_names)
     completer.register("tag", tag_names)
+    completer.register("faq", faq_entries)
     return completer

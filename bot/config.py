@@ -122,6 +122,9 @@ class DiscordSettings:
     max_ratelimit_wait: float = 60.0
     ready_timeout: float = 30.0
     guild_ready_timeout: float = 2.0
+    # Receive channel messages (the FAQ's passive mode): asks for the privileged
+    # MESSAGE_CONTENT intent, which must also be switched on in the developer portal.
+    message_content: bool = False
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,23 @@ class MatchSettings:
 
 
 @dataclass(frozen=True)
+class FaqSettings:
+    """The FAQ. `passive_min_confidence`: how sure (0..1) an answer must be before passive mode
+    replies to a channel message unasked (`faq ask` answers from 0.56, the engine's threshold);
+    `refresh_seconds`: how often the bot looks for changes another process made to the FAQ
+    (`fedbot faq import` while the bot runs, a second bot) and rebuilds its index."""
+
+    passive_min_confidence: float = 0.7
+    refresh_seconds: int = 30
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.passive_min_confidence <= 1:
+            raise ConfigError("config: faq.passive_min_confidence: must be between 0 and 1")
+        if not 1 <= self.refresh_seconds <= 86_400:
+            raise ConfigError("config: faq.refresh_seconds: must be between 1 and 86400")
+
+
+@dataclass(frozen=True)
 class Secrets:
     """Read from environment variables only; never printed."""
 
@@ -280,6 +300,7 @@ class Config:
     events: EventSettings = field(default_factory=EventSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     match: MatchSettings = field(default_factory=MatchSettings)
+    faq: FaqSettings = field(default_factory=FaqSettings)
     secrets: Secrets = field(default_factory=Secrets)
 
 

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from bot.spec import Role
 
+# The workspace of a caller in a direct message, on platforms whose DMs belong to no
+# workspace (Discord: a DM has no guild). Such a caller is the member known by their user id.
+DIRECT_MESSAGES = "dm"
+
 
 @dataclass(frozen=True, slots=True)
 class Caller:

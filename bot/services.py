@@ -14,6 +14,7 @@ from bot.storage.announcements import AnnouncementRepo
 from bot.storage.database import Database
 from bot.storage.digests import DigestRepo
 from bot.storage.events import EventRepo
+from bot.storage.faq import FaqRepo
 from bot.storage.members import MemberRepo
 from bot.storage.profiles import ProfileRepo
 from bot.storage.runs import RunLedger
@@ -37,3 +38,4 @@ class Services:
     announcements: AnnouncementRepo
     digests: DigestRepo
     profiles: ProfileRepo  # and .matching: introductions, rounds, answers
+    faq: FaqRepo  # entries + the in-memory search index; .activity: asks, feedback

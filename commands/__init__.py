@@ -36,6 +36,7 @@ class Feature:
 
 def all_features() -> list[Feature]:
     from commands import agency, announce, digest, events, help, match, profile
+    from commands.faq import feature as faq
 
     return [
         help.FEATURE,
@@ -45,4 +46,5 @@ def all_features() -> list[Feature]:
         digest.FEATURE,
         profile.FEATURE,
         match.FEATURE,
+        faq.FEATURE,
     ]

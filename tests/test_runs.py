@@ -84,3 +84,16 @@ def test_next_run_is_known_before_the_scheduler_starts() -> None:
     scheduler.at("later", when, job)
     assert scheduler.next_run("later") == when
     assert scheduler.next_run("unknown") is None
+
+
+async def test_a_caller_in_a_direct_message_is_the_member_known_in_their_workspace(
+    tmp_path: Path,
+) -> None:
+    db = await _open(tmp_path / "dm.db")
+    repo = MemberRepo(db)
+    known = await repo.ensure(Caller("discord", "111", "42", "Alice", "fr"), NOW)
+    in_dm = await repo.ensure(Caller("discord", "dm", "42", "Alice", "fr"), NOW)
+    assert in_dm.id == known.id
+    stranger = await repo.ensure(Caller("discord", "dm", "43", "Bob", "fr"), NOW)
+    assert stranger.id != known.id
+    await db.close()

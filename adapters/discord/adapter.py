@@ -22,6 +22,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.discord.buttons import ActionButton
+from adapters.discord.channel_messages import answer_channel_message
 from adapters.discord.commands import SpecTranslator, build_commands
 from adapters.discord.inbound import PLATFORM, caller_of
 from adapters.discord.render import NO_MENTIONS
@@ -41,16 +42,20 @@ AUTOCOMPLETE_DEADLINE = 2.5  # seconds; Discord drops suggestions that come late
 STOP_TIMEOUT = 5.0
 
 
-def gateway_intents() -> discord.Intents:
+def gateway_intents(settings: DiscordSettings) -> discord.Intents:
     """The one place that decides what the gateway sends us.
 
-    `guilds` only: GUILD_CREATE fills the cache of roles (to turn a member's role ids into the
-    role names config may grant) and channels. Interactions need no intent. No privileged
-    intent: not GUILD_MEMBERS (interactions carry the member), not MESSAGE_CONTENT — the
-    FAQ's passive mode will need that one, and must turn it on here and in the developer portal.
+    `guilds`: GUILD_CREATE fills the cache of roles (to turn a member's role ids into the
+    role names config may grant) and channels. Interactions need no intent. Never
+    GUILD_MEMBERS (interactions carry the member). `message_content` (the FAQ's passive mode)
+    adds guild messages and the privileged MESSAGE_CONTENT intent, which must also be switched
+    on in the developer portal, or Discord refuses the connection.
     """
     intents = discord.Intents.none()
     intents.guilds = True
+    if settings.message_content:
+        intents.guild_messages = True
+        intents.message_content = True
     return intents
 
 
@@ -105,7 +110,7 @@ class FedbotClient(discord.Client):
     def __init__(self, adapter: DiscordAdapter) -> None:
         settings = adapter.settings
         super().__init__(
-            intents=gateway_intents(),
+            intents=gateway_intents(settings),
             allowed_mentions=NO_MENTIONS,  # the default for every send; render passes it too
             max_ratelimit_timeout=settings.max_ratelimit_wait,
             guild_ready_timeout=settings.guild_ready_timeout,
@@ -123,6 +128,10 @@ class FedbotClient(discord.Client):
 
     async def on_action(self, interaction: discord.Interaction, action: str, value: str) -> None:
         await self.adapter.responder.click(interaction, action, value)
+
+    async def on_message(self, message: discord.Message) -> None:
+        lang = self.adapter.app.config.bot.default_locale
+        await answer_channel_message(self.adapter.app.dispatcher, message, lang)
 
     async def on_ready(self) -> None:
         log.info("Discord: connected as %s to %d guild(s)", self.user, len(self.guilds))

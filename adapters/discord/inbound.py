@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import discord
 
-from bot.identity import Caller, ChannelRef, Place
+from bot.identity import DIRECT_MESSAGES, Caller, ChannelRef, Place
 
 PLATFORM = "discord"
-DM_WORKSPACE = "dm"
+DM_WORKSPACE = DIRECT_MESSAGES  # a DM has no guild
 
 
 def workspace_of(interaction: discord.Interaction) -> str:
@@ -47,4 +47,33 @@ def place_of(interaction: discord.Interaction) -> Place:
         channel,
         thread_id=str(thread.id) if isinstance(thread, discord.Thread) else None,
         message_id=str(message.id) if message is not None else None,
+    )
+
+
+def message_caller(message: discord.Message, default_locale: str) -> Caller:
+    """The author of a channel message. A message carries no locale: the guild's preferred
+    one stands in for it (the member's own is only known in interactions)."""
+    author = message.author
+    guild = message.guild
+    locale = guild.preferred_locale.value if guild is not None else default_locale
+    return Caller(
+        platform=PLATFORM,
+        workspace=str(guild.id) if guild is not None else DM_WORKSPACE,
+        user_id=str(author.id),
+        display_name=author.display_name,
+        locale=locale,
+        groups=role_groups(author),
+        is_bot=author.bot,
+    )
+
+
+def message_place(message: discord.Message) -> Place:
+    """Where a message was typed; `message_id` identifies it (answered once at most)."""
+    guild = message.guild
+    workspace = str(guild.id) if guild is not None else DM_WORKSPACE
+    channel = message.channel
+    return Place(
+        ChannelRef(PLATFORM, workspace, str(channel.id)),
+        thread_id=str(channel.id) if isinstance(channel, discord.Thread) else None,
+        message_id=str(message.id),
     )

@@ -76,7 +76,11 @@ class SlackAdapter:
         policy = RetryPolicy(self.settings.max_retries, self.settings.max_retry_wait)
         self.api = WebApi(self.settings.api_base_url, policy, sleep)
         self.deliveries: TtlCache[str, bool] = TtlCache(REDELIVERY_TTL)
-        self.on_message: MessageHook | None = None
+        # Channel messages go to the core's listeners (the FAQ's passive mode) when the app
+        # subscribes to them (`message_events`); tests may plug in their own hook.
+        self.on_message: MessageHook | None = (
+            app.dispatcher.handle_message if self.settings.message_events else None
+        )
         self.store: InstallationStore | None = None
         self.sender: SlackSender | None = None
         self.responder: Responder | None = None

@@ -35,3 +35,6 @@ async def load_demo(services: Services) -> None:
     from commands.profile.demo import load_demo_profiles
 
     await load_demo_profiles(services, data.get("profiles", []))
+    from commands.faq.demo import load_demo_faq
+
+    await load_demo_faq(services)

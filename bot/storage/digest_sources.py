@@ -7,7 +7,7 @@ trip saved per digest is worth more than a repository method per figure.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,6 +49,15 @@ _NEWCOMERS_ALL = (
 # Scoped to agencies: members whose profile names one of them.
 _NEWCOMERS_IN = _NEWCOMERS_ALL.where(
     profiles.c.agency_id.in_(bindparam("b_agencies", expanding=True))
+)
+# Names of the members among some ids whose profile others may see.
+_VISIBLE = (
+    select(members.c.id, members.c.display_name, members.c.user_id)
+    .select_from(members.join(profiles, profiles.c.member_id == members.c.id))
+    .where(
+        members.c.id.in_(bindparam("b_ids", expanding=True)),
+        profiles.c.visible.is_(True),
+    )
 )
 _ACTIVITY = select(
     _count(members, *_between(members.c.created_at)).label("members"),
@@ -111,3 +120,12 @@ class DigestSources:
             rows = (await conn.execute(stmt, params)).all()
         total = rows[0].total if rows else 0
         return total, [Newcomer(r.id, r.display_name or r.user_id, bool(r.visible)) for r in rows]
+
+    async def visible_people(self, member_ids: Iterable[int]) -> dict[int, str]:
+        """The names of those members whose profile is visible to others."""
+        ids = sorted(set(member_ids))
+        if not ids:
+            return {}
+        async with self.db.read() as conn:
+            rows = (await conn.execute(_VISIBLE, {"b_ids": ids})).all()
+        return {r.id: r.display_name or r.user_id for r in rows}

@@ -115,6 +115,8 @@ class DeliveryQueue:
     async def claim_intros(self, platforms: Iterable[str], limit: int) -> list[Task]:
         query = select(*_TASK_COLUMNS).select_from(_TASKS_FROM)
         query = query.where(gm.intro_state == PENDING, m.platform.in_(list(platforms)))
+        if not await self._any(query):
+            return []
         async with self.db.write() as conn:
             tasks = await _claim(conn, query, limit)
             if tasks:
@@ -139,6 +141,8 @@ class DeliveryQueue:
                 m.platform.in_(list(platforms)),
             )
         )
+        if not await self._any(query):
+            return []
         async with self.db.write() as conn:
             tasks = await _claim(conn, query, limit)
             if tasks:
@@ -148,6 +152,12 @@ class DeliveryQueue:
                     .values(ask_state=SENDING)
                 )
         return tasks
+
+    async def _any(self, query: Any) -> bool:
+        """A read first: the sweep, every minute, usually finds nothing, and then takes no
+        write lock for it."""
+        async with self.db.read() as conn:
+            return (await conn.execute(query.limit(1))).first() is not None
 
     async def settle_intros(self, outcomes: Mapping[int, str]) -> None:
         """{row id: dm | channel | failed | pending (to retry)}."""
@@ -201,6 +211,7 @@ class DeliveryQueue:
 
 
 async def _claim(conn: AsyncConnection, query: Any, limit: int) -> list[Task]:
+    """Called within the write transaction that moves the rows to `sending`."""
     # PostgreSQL: rows another process is claiming are skipped rather than waited for.
     # SQLite ignores FOR UPDATE: its writes are serialised (BEGIN IMMEDIATE) anyway.
     query = (

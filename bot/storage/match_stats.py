@@ -81,25 +81,31 @@ async def round_stats(conn: AsyncConnection, platform: str, workspace: str) -> R
 async def member_history(conn: AsyncConnection, member_id: int) -> dict[str, list[dict[str, Any]]]:
     """Everything the matching tables hold about `member_id`, names of partners included
     (the member was introduced to them: they know them already)."""
+    return {
+        "introductions": await _introductions(conn, member_id),
+        "rounds": await _rounds(conn, member_id),
+    }
+
+
+async def _introductions(conn: AsyncConnection, member_id: int) -> list[dict[str, Any]]:
     other = members.alias("other")
-    intro_q = (
+    partner = or_(
+        and_(pairs.member_a == member_id, other.c.id == pairs.member_b),
+        and_(pairs.member_b == member_id, other.c.id == pairs.member_a),
+    )
+    query = (
         select(pairs.source, pairs.met_at, other.c.display_name)
-        .select_from(
-            match_pairs.join(
-                other,
-                or_(
-                    and_(pairs.member_a == member_id, other.c.id == pairs.member_b),
-                    and_(pairs.member_b == member_id, other.c.id == pairs.member_a),
-                ),
-            )
-        )
+        .select_from(match_pairs.join(other, partner))
         .order_by(pairs.met_at)
     )
-    introductions = [
+    return [
         {"source": r.source, "at": r.met_at, "with": r.display_name}
-        for r in await conn.execute(intro_q)
+        for r in await conn.execute(query)
     ]
-    groups_q = (
+
+
+async def _rounds(conn: AsyncConnection, member_id: int) -> list[dict[str, Any]]:
+    query = (
         select(
             gm.group_id,
             gm.intro_state,
@@ -118,9 +124,9 @@ async def member_history(conn: AsyncConnection, member_id: int) -> dict[str, lis
         .where(gm.member_id == member_id)
         .order_by(rnd.scheduled_for)
     )
-    rows = (await conn.execute(groups_q)).all()
+    rows = (await conn.execute(query)).all()
     partners = await _group_partners(conn, [r.group_id for r in rows], member_id)
-    rounds = [
+    return [
         {
             "round": r.scheduled_for,
             "channel": f"{r.platform}:{r.workspace}:{r.channel_id}",
@@ -133,7 +139,6 @@ async def member_history(conn: AsyncConnection, member_id: int) -> dict[str, lis
         }
         for r in rows
     ]
-    return {"introductions": introductions, "rounds": rounds}
 
 
 async def _group_partners(

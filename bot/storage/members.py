@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import Column, Integer, String, Table, UniqueConstraint, select
 
-from bot.identity import Caller
+from bot.identity import DIRECT_MESSAGES, Caller
 from bot.storage.database import Database
 from bot.storage.schema import UTCDateTime, metadata
 
@@ -66,6 +66,12 @@ class MemberRepo:
         The common case (known member, nothing changed) is one read; otherwise one write
         that returns the row."""
         found = await self.find(caller.platform, caller.workspace, caller.user_id)
+        if found is None and caller.workspace == DIRECT_MESSAGES:
+            # A button clicked in a DM (a reminder's "I no longer come"): the same person as
+            # in their workspace, not a new member.
+            found = await self.find_anywhere(caller.platform, caller.user_id)
+            if found is not None:
+                return found
         name, locale = caller.display_name[:120], caller.locale[:8]
         if found and (found.display_name, found.locale) == (name, locale):
             return found
@@ -96,6 +102,20 @@ class MemberRepo:
                     select(members).where(
                         c.platform == platform, c.workspace == workspace, c.user_id == user_id
                     )
+                )
+            ).first()
+        return _member(row) if row else None
+
+    async def find_anywhere(self, platform: str, user_id: str) -> Member | None:
+        """The member with this user id in any workspace of the platform (most recent)."""
+        c = members.c
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(members)
+                    .where(c.platform == platform, c.user_id == user_id)
+                    .order_by(c.id.desc())
+                    .limit(1)
                 )
             ).first()
         return _member(row) if row else None

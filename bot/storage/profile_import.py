@@ -30,6 +30,7 @@ _UPDATE_PROFILE = (
         agency_id=bindparam("b_agency"),
         opt_in=bindparam("b_opt_in"),
         updated_at=bindparam("b_now"),
+        revision=p.revision + 1,
     )
 )
 

@@ -6,97 +6,38 @@ member says yes; `visible` (others may read my profile) too. `edited_by_member` 
 the member set their profile themselves: a CSV re-import then leaves it alone, so an import
 can never opt back in someone who opted out.
 
-`snapshot()` gives the tags of every opted-in member and the use of every tag, cached in
-memory and rebuilt only when profiles change: local writes invalidate it at once, writes by
-another process are seen through a cheap fingerprint (row count, latest update).
+Tables: bot/storage/profile_tables.py. `snapshot()` gives the tags of every opted-in member
+and the use of every tag, cached in memory and rebuilt only when profiles change
+(bot/storage/profile_snapshot.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    ForeignKey,
-    Index,
-    Integer,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    bindparam,
-    false,
-    func,
-    select,
-)
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.agencies import agencies
 from bot.storage.database import Database
 from bot.storage.matching import MatchingRepo
 from bot.storage.members import members
-from bot.storage.schema import UTCDateTime, metadata
-
-MAX_DESCRIPTION = 500
-
-profiles = Table(
-    "profiles",
-    metadata,
-    Column(
-        "member_id",
-        Integer,
-        ForeignKey("members.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("agency_id", Integer, ForeignKey("agencies.id", ondelete="SET NULL"), nullable=True),
-    Column("organisation", String(120), nullable=False, server_default=""),
-    Column("role", String(120), nullable=False, server_default=""),
-    Column("description", String(MAX_DESCRIPTION), nullable=False, server_default=""),
-    Column("languages", String(60), nullable=False, server_default=""),
-    Column("opt_in", Boolean, nullable=False, server_default=false()),
-    Column("visible", Boolean, nullable=False, server_default=false()),
-    Column("snoozed_until", UTCDateTime(), nullable=True),
-    Column("edited_by_member", Boolean, nullable=False, server_default=false()),
-    Column("updated_at", UTCDateTime(), nullable=False),
-    Index("ix_profiles_updated_at", "updated_at"),
-)
-
-profile_tags = Table(
-    "profile_tags",
-    metadata,
-    Column(
-        "member_id",
-        Integer,
-        ForeignKey("profiles.member_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column("slug", String(60), nullable=False),
-    Column("display", String(40), nullable=False),
-    PrimaryKeyConstraint("member_id", "slug", name="pk_profile_tags"),
-    Index("ix_profile_tags_slug", "slug", "member_id"),
-)
+from bot.storage.profile_snapshot import Snapshot, SnapshotCache
+from bot.storage.profile_tables import profile_tags, profiles
 
 p, pt, m = profiles.c, profile_tags.c, members.c
 
 # Built once: constructing a SELECT costs more than running it on SQLite.
-_FINGERPRINT = select(func.count(), func.max(p.updated_at))
 _GET = (
     select(profiles, agencies.c.name.label("agency_name"))
     .select_from(profiles.outerjoin(agencies, agencies.c.id == p.agency_id))
     .where(p.member_id == bindparam("b_member"))
 )
 _TAGS = select(pt.slug, pt.display).where(pt.member_id == bindparam("b_member"))
-_OPTED_IN_TAGS = (
-    select(pt.member_id, p.agency_id, pt.slug)
-    .select_from(profile_tags.join(profiles))
-    .where(p.opt_in.is_(True))
-)
-_TAG_USE = select(pt.slug, pt.display, func.count().label("n")).group_by(pt.slug, pt.display)
 _CARDS = (
     select(
         p.member_id,
@@ -192,36 +133,19 @@ class Card:
     tags: tuple[Tag, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class MatchRow:
-    member_id: int
-    agency_id: int | None
-    tags: frozenset[str]
-
-
-@dataclass(frozen=True, eq=False)
-class Snapshot:
-    """Opted-in members' tags, and how many profiles use each tag (all profiles), as of one
-    state of the table. Compared by identity: derived indexes are cached per snapshot."""
-
-    members: tuple[MatchRow, ...]
-    tag_use: Mapping[str, int]
-    spellings: Mapping[str, str]  # slug -> the most common spelling
-
-
 class ProfileRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._snapshot: Snapshot | None = None
-        self._fingerprint: tuple[Any, ...] | None = None
-        self._generation = 0  # bumped by every local write
-        self._built_generation = -1
-        self._lock = asyncio.Lock()
+        self._snapshots = SnapshotCache(db)
         self.matching = MatchingRepo(db)
 
     def invalidate(self) -> None:
         """Forget the snapshot (after a local write, or an erasure through members)."""
-        self._generation += 1
+        self._snapshots.invalidate()
+
+    async def snapshot(self) -> Snapshot:
+        """Opted-in members' tags and the use of each tag (cached: see profile_snapshot.py)."""
+        return await self._snapshots.get()
 
     async def get(self, member_id: int) -> Profile | None:
         async with self.db.read() as conn:
@@ -248,7 +172,7 @@ class ProfileRepo:
             result = await conn.execute(
                 profiles.update()
                 .where(p.member_id == member_id)
-                .values(snoozed_until=until, updated_at=now)
+                .values(snoozed_until=until, updated_at=now, revision=p.revision + 1)
             )
         self.invalidate()
         return result.rowcount > 0
@@ -264,44 +188,6 @@ class ProfileRepo:
         for t in tag_rows:
             tags[t.member_id].append(Tag(t.slug, t.display))
         return {r.member_id: _card(r, tuple(tags[r.member_id])) for r in rows}
-
-    async def snapshot(self) -> Snapshot:
-        """The current snapshot; rebuilt (once, even for concurrent callers) after a change."""
-        async with self.db.read() as conn:
-            fingerprint = tuple((await conn.execute(_FINGERPRINT)).one())
-        if self._is_fresh(fingerprint):
-            assert self._snapshot is not None
-            return self._snapshot
-        async with self._lock:
-            if not self._is_fresh(fingerprint):
-                generation = self._generation
-                self._snapshot = await self._build()
-                self._fingerprint, self._built_generation = fingerprint, generation
-        assert self._snapshot is not None
-        return self._snapshot
-
-    def _is_fresh(self, fingerprint: tuple[Any, ...]) -> bool:
-        return (
-            self._snapshot is not None
-            and fingerprint == self._fingerprint
-            and self._built_generation == self._generation
-        )
-
-    async def _build(self) -> Snapshot:
-        async with self.db.read() as conn:
-            rows = (await conn.execute(_OPTED_IN_TAGS)).all()
-            use = (await conn.execute(_TAG_USE)).all()
-        grouped: dict[int, tuple[int | None, list[str]]] = {}
-        for member_id, agency_id, slug in rows:
-            grouped.setdefault(member_id, (agency_id, []))[1].append(slug)
-        found = tuple(MatchRow(k, a, frozenset(tags)) for k, (a, tags) in grouped.items())
-        counts: Counter[str] = Counter()
-        spellings: dict[str, Counter[str]] = defaultdict(Counter)
-        for slug, display, n in use:
-            counts[slug] += n
-            spellings[slug][display] += n
-        best = {slug: c.most_common(1)[0][0] for slug, c in spellings.items()}
-        return Snapshot(found, counts, best)
 
     async def count(self, *, opted_in: bool | None = None) -> int:
         query = select(func.count()).select_from(profiles)
@@ -344,7 +230,11 @@ class RoundMember:
 async def _upsert(conn: AsyncConnection, member_id: int, values: Mapping[str, Any]) -> None:
     exists = (await conn.execute(select(p.member_id).where(p.member_id == member_id))).first()
     if exists:
-        await conn.execute(profiles.update().where(p.member_id == member_id).values(**values))
+        await conn.execute(
+            profiles.update()
+            .where(p.member_id == member_id)
+            .values(**values, revision=p.revision + 1)
+        )
     else:
         await conn.execute(profiles.insert().values(member_id=member_id, **values))
 

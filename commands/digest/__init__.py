@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
 from commands import Feature
 from commands.digest import handlers as h
-from commands.digest.runner import start_digests
+from commands.digest.runner import start_digests, stop_digests
 from commands.digest.settings import MAX_DAYS
 
 _ID = OptionSpec(
@@ -61,10 +61,8 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
             "sections",
             OptionType.TEXT,
             L10n(
-                "Rubriques, séparées par des virgules : events, members, faq, unanswered, "
-                "announcements, matches, activity (par défaut : toutes)",
-                "Sections, comma separated: events, members, faq, unanswered, announcements, "
-                "matches, activity (default: all)",
+                "Rubriques : events, members, faq, unanswered, announcements, matches, activity",
+                "Sections: events, members, faq, unanswered, announcements, matches, activity",
             ),
             fr_name="rubriques",
             max_length=200,
@@ -182,4 +180,5 @@ FEATURE = Feature(
         _by_id("delete", "supprimer", "Supprime un récap", "Delete a digest", h.delete_digest),
     ),
     on_start=start_digests,
+    on_stop=stop_digests,
 )

@@ -84,9 +84,7 @@ async def build_digest(
     t = digest_translator(services, digest)
     window = await make_window(services, digest, at)
     providers = [PROVIDERS[name] for name in digest.fields.sections if name in PROVIDERS]
-    found = await asyncio.gather(
-        *(p.build(services, digest, window, t) for p in providers if p.available(services))
-    )
+    found = await asyncio.gather(*(build(services, digest, window, t) for build in providers))
     sections = tuple(s for s in found if s is not None)
     return Built(render(digest, sections, window, t, next_run), sections)
 

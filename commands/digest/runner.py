@@ -24,8 +24,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import SendError
@@ -41,9 +44,8 @@ FAILED, MISSED, GONE = "failed", "missed", "gone"
 # Longer than any send can take (a Slack 429 is waited out inline up to 3 x 120 s): a claim
 # this old belongs to a process that stopped.
 RESUME_AFTER = timedelta(minutes=15)
-# A job fires at most this late (the scheduler's misfire grace): its run is the latest before.
-TICK_LATENESS = timedelta(minutes=5)
 STARTUP_DELAY = timedelta(seconds=3)  # after a start, once the adapters had time to connect
+STOP_WAIT = timedelta(seconds=10)  # how long a stopping bot lets digests being sent finish
 MAX_CATCH_UP = timedelta(days=92)  # missed runs older than this are not even looked for
 RECOVER_JOB, SWEEP_JOB = "digest.recover", "digest.sweep"
 _STAMP, _MANUAL_STAMP = "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M:%SZ"
@@ -63,12 +65,16 @@ class RunKey:
 
     @classmethod
     def parse(cls, key: str) -> RunKey | None:
-        kind, ident, rest = (key.split(":", 2) + ["", ""])[:3]
-        manual = rest.startswith("manual:")
+        parts = key.split(":", 2)
+        if len(parts) != 3 or parts[0] != KIND:
+            return None
+        _, ident, stamp = parts
+        manual = stamp.startswith("manual:")
         try:
-            stamp = rest.removeprefix("manual:")
-            at = datetime.strptime(stamp, _MANUAL_STAMP if manual else _STAMP)
-            return cls(int(ident), at.replace(tzinfo=UTC), manual) if kind == KIND else None
+            at = datetime.strptime(
+                stamp.removeprefix("manual:"), _MANUAL_STAMP if manual else _STAMP
+            )
+            return cls(int(ident), at.replace(tzinfo=UTC), manual)
         except ValueError:
             return None
 
@@ -95,10 +101,10 @@ async def start_digests(services: Services) -> None:
     now = services.clock.now()
 
     async def recover_now() -> None:
-        await recover(services, services.clock.now())
+        _spawn(services, recover(services, services.clock.now()))
 
     async def sweep() -> None:
-        await resume_interrupted(services, services.clock.now())
+        _spawn(services, resume_interrupted(services, services.clock.now()))
 
     services.scheduler.at(RECOVER_JOB, now + STARTUP_DELAY, recover_now)
     services.scheduler.every(SWEEP_JOB, services.config.digest.sweep_seconds, sweep)
@@ -109,14 +115,18 @@ def schedule_digest(services: Services, digest: DigestConfig) -> None:
     # Removed first: before the scheduler starts, APScheduler queues a replacement next to the
     # job it replaces instead of replacing it.
     services.scheduler.remove(job_id(digest.id))
-    if digest.paused:
-        return
+    if not digest.paused:
+        trigger = to_trigger(schedule_of(digest), _tz(services))
+        services.scheduler.schedule(job_id(digest.id), trigger, digest_job(services, digest.id))
+
+
+def digest_job(services: Services, digest_id: int) -> Callable[[], Awaitable[None]]:
+    """What the digest's job does when it fires: start its run, in a task of its own."""
 
     async def tick() -> None:
-        await run_scheduled(services, digest.id, services.clock.now())
+        _spawn(services, run_scheduled(services, digest_id, services.clock.now()))
 
-    trigger = to_trigger(schedule_of(digest), _tz(services))
-    services.scheduler.schedule(job_id(digest.id), trigger, tick)
+    return tick
 
 
 def unschedule_digest(services: Services, digest_id: int) -> None:
@@ -165,7 +175,8 @@ async def run_scheduled(services: Services, digest_id: int, now: datetime) -> st
     digest = await services.digests.get(digest_id)
     if digest is None or digest.paused:
         return None
-    since = max(digest.active_since, now - TICK_LATENESS)
+    # A job fires at most the scheduler's misfire grace late: its run is the latest before.
+    since = max(digest.active_since, now - services.scheduler.misfire_grace)
     due = latest_run(schedule_of(digest), since, now, _tz(services))
     if due is None:
         return None
@@ -182,8 +193,9 @@ async def run_once(services: Services, digest: DigestConfig, key: RunKey, now: d
     """Claim, send, finish. "taken" when the run was claimed before (by anyone)."""
     if not await services.runs.claim(str(key), KIND, services.instance_id, now):
         return "taken"
-    outcome, detail = await _deliver(services, digest, key.at)
-    await _finish(services, digest.id, key, outcome, detail)
+    with _in_flight(services):
+        outcome, detail = await _deliver(services, digest, key.at)
+        await _finish(services, digest.id, key, outcome, detail)
     return outcome
 
 
@@ -196,7 +208,7 @@ async def _finish(
 
 
 async def _deliver(services: Services, digest: DigestConfig, at: datetime) -> tuple[str, str]:
-    async with _gate(services):
+    async with _sending(services).gate:
         built = await build_digest(services, digest, at, next_run(services, digest, at))
         if built.empty and digest.fields.skip_empty:
             log.info("digest %d: nothing new at %s, not sent", digest.id, at.isoformat())
@@ -209,16 +221,66 @@ async def _deliver(services: Services, digest: DigestConfig, at: datetime) -> tu
     return SENT, posted.message_id
 
 
-# One gate per running app (keyed by its instance id): however many digests are due the same
-# minute, at most `[digest] concurrency` are built and sent at once.
-_GATES: dict[str, asyncio.Semaphore] = {}
+@dataclass
+class _Sending:
+    """Per running app: at most `[digest] concurrency` digests are built and sent at once,
+    however many are due the same minute; and the runs between claim and finish, which a
+    clean stop lets end (a run cut there would be resumed, and perhaps sent twice)."""
+
+    gate: asyncio.Semaphore
+    runs: set[asyncio.Task[object]] = field(default_factory=set)
 
 
-def _gate(services: Services) -> asyncio.Semaphore:
-    gate = _GATES.get(services.instance_id)
-    if gate is None:
-        gate = _GATES[services.instance_id] = asyncio.Semaphore(services.config.digest.concurrency)
-    return gate
+_SENDING: dict[str, _Sending] = {}  # keyed by the app's instance id
+
+
+def _sending(services: Services) -> _Sending:
+    state = _SENDING.get(services.instance_id)
+    if state is None:
+        gate = asyncio.Semaphore(services.config.digest.concurrency)
+        state = _SENDING[services.instance_id] = _Sending(gate)
+    return state
+
+
+def _spawn(services: Services, work: Coroutine[Any, Any, object]) -> None:
+    """Run a job's work in a task of its own. Stopping the scheduler cancels its jobs' tasks,
+    and a run cut between claim and finish would be resumed later (perhaps sent twice):
+    `stop_digests` lets these tasks end instead."""
+    runs = _sending(services).runs
+    task = asyncio.create_task(work)
+    runs.add(task)
+    task.add_done_callback(lambda done: _settled(runs, done))
+
+
+def _settled(runs: set[asyncio.Task[object]], task: asyncio.Task[object]) -> None:
+    runs.discard(task)
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("digest job failed", exc_info=error)
+
+
+@contextmanager
+def _in_flight(services: Services) -> Iterator[None]:
+    """Count the current task among the runs a stop waits for (a `digest run` typed by a
+    moderator runs in the dispatcher's task; a spawned job's task is counted already)."""
+    runs, task = _sending(services).runs, asyncio.current_task()
+    if task is None or task in runs:
+        yield
+        return
+    runs.add(task)
+    try:
+        yield
+    finally:
+        runs.discard(task)
+
+
+async def stop_digests(services: Services) -> None:
+    """Feature stop hook: let runs being sent finish (a few seconds at most)."""
+    state = _SENDING.pop(services.instance_id, None)
+    if state is None or not state.runs:
+        return
+    _, pending = await asyncio.wait(state.runs, timeout=STOP_WAIT.total_seconds())
+    if pending:
+        log.warning("%d digests still sending at stop: resumed at the next start", len(pending))
 
 
 # --------------------------------------------------------------------------- recovery
@@ -278,7 +340,8 @@ async def resume_interrupted(services: Services, now: datetime) -> int:
 
 async def _resume(services: Services, key: RunKey, now: datetime) -> str:
     digest = await services.digests.get(key.digest_id)
-    if digest is None or digest.paused:
+    # SQLite may give a deleted digest's number to a new one: that one is not this run's.
+    if digest is None or digest.paused or digest.created_at > key.at:
         await services.runs.finish(str(key), now, GONE, "deleted or paused since")
         return GONE
     if now - key.at > timedelta(minutes=services.config.digest.grace_minutes):

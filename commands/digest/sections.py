@@ -1,10 +1,10 @@
 """The sections of a digest: one small provider each, independent and testable alone.
 
 A provider takes (services, digest, window, t) and returns a `Section`, or None when it has
-nothing to say for that window, so a quiet section simply does not appear. A provider whose
-data source is not part of this bot yet (the FAQ storage arrives with its own issue) declares
-the `Services` field it needs and yields nothing until it exists: choosing such a section is
-allowed, it fills in once the feature is installed.
+nothing to say for that window, so a quiet section simply does not appear. Each reads what it
+shows through that feature's repository (events, profiles and matching, FAQ, announcements),
+or bot/storage/digest_sources.py for the figures that span features, so one can be tested,
+changed or dropped alone.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ from bot.storage.digest_sources import DigestSources
 from bot.storage.digests import DigestConfig
 from bot.storage.events import EventQuery
 from commands.match.pool import pool_of
-from commands.match.ranking import rank_partners
+from commands.match.ranking import Suggestion, rank_partners
 
 LINE_MAX = 160  # characters of one item: titles and names are cut with "…"
 MAX_SUGGESTIONS = 3  # "a few" people worth meeting
 NEWCOMERS_MATCHED = 20  # newcomers looked at for suggestions (the latest first)
 PARTNERS_TRIED = 5  # per newcomer: the best partners, until one has a visible profile
+UNANSWERED_LOOKED_AT = 50  # the most asked unanswered questions, among which recent ones
+MIN_ASKS = 2  # an unanswered question shown in a channel was asked at least this often
 RECENT_ANNOUNCEMENTS = 30  # looked at per digest; more than a week of broadcasts
 
 
@@ -51,16 +53,6 @@ class Section:
 
 
 Build = Callable[[Services, DigestConfig, Window, Translator], Awaitable[Section | None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Provider:
-    name: str
-    build: Build
-    needs: str | None = None  # the Services field the section reads, when optional
-
-    def available(self, services: Services) -> bool:
-        return self.needs is None or getattr(services, self.needs, None) is not None
 
 
 def shorten(text: str, limit: int = LINE_MAX) -> str:
@@ -118,7 +110,8 @@ async def newcomers(
     cards = await services.profiles.cards(p.member_id for p in people if p.visible)
     lines = []
     for person in people:
-        tags = [tag.display for tag in cards[person.member_id].tags] if person.visible else []
+        card = cards.get(person.member_id) if person.visible else None
+        tags = [tag.display for tag in card.tags] if card else []
         key = "digest.section.members.line_tags" if tags else "digest.section.members.line"
         lines.append(t(key, name=shorten(person.name, 60), tags=shorten(", ".join(tags), 90)))
     more = t.plural("digest.section.members.more", total - n) if total > n else ""
@@ -175,64 +168,86 @@ async def suggestions(
     """A few people worth meeting: each newcomer (in scope) with the member who shares their
     rarest interests. Both must have opted in to matching (only they are in the pool) and
     made their profile visible: a digest is read by a whole channel."""
-    pool = pool_of(await services.profiles.snapshot())
-    _, people = await DigestSources(services.db).newcomers(
+    snapshot = await services.profiles.snapshot()
+    pool = pool_of(snapshot)
+    sources = DigestSources(services.db)
+    _, people = await sources.newcomers(
         window.since, window.until, NEWCOMERS_MATCHED, window.agency_ids
     )
-    pairs: list[tuple[int, int, tuple[str, ...]]] = []
+    found: list[tuple[int, list[Suggestion]]] = []
     for person in people:
         me = pool.get(str(person.member_id)) if person.visible else None
-        if me is None:
-            continue
-        for found in rank_partners(me, pool, limit=PARTNERS_TRIED):
-            partner = await services.profiles.get(int(found.key))
-            if partner is not None and partner.visible:
-                pairs.append((person.member_id, partner.member_id, found.shared))
-                break
-        if len(pairs) == min(window.max_items, MAX_SUGGESTIONS):
+        if me is not None:
+            found.append((person.member_id, rank_partners(me, pool, limit=PARTNERS_TRIED)))
+        if len(found) == 2 * MAX_SUGGESTIONS:  # enough, even if some partners are hidden
             break
+    # One query tells who, among all the candidates, may be shown (and their names).
+    ids = [newcomer for newcomer, _ in found] + [int(s.key) for _, f in found for s in f]
+    names = await sources.visible_people(ids)
+    pairs: dict[frozenset[int], tuple[int, int, tuple[str, ...]]] = {}
+    for newcomer, partners in found:
+        partner = next((int(s.key) for s in partners if int(s.key) in names), None)
+        if newcomer in names and partner is not None:
+            shared = next(s.shared for s in partners if int(s.key) == partner)
+            pairs.setdefault(frozenset((newcomer, partner)), (newcomer, partner, shared))
     if not pairs:
         return None
-    return Section(
-        "matches", t("digest.section.matches.heading"), tuple(await _pair_lines(services, pairs, t))
-    )
-
-
-async def _pair_lines(
-    services: Services, pairs: list[tuple[int, int, tuple[str, ...]]], t: Translator
-) -> list[str]:
-    cards = await services.profiles.cards(i for a, b, _ in pairs for i in (a, b))
-    spellings = (await services.profiles.snapshot()).spellings
-    return [
+    lines = [
         t(
             "digest.section.matches.line",
-            first=shorten(cards[a].display_name, 50),
-            second=shorten(cards[b].display_name, 50),
-            tags=shorten(", ".join(spellings.get(tag, tag) for tag in shared[:3]), 80),
+            first=shorten(names[a], 50),
+            second=shorten(names[b], 50),
+            tags=shorten(", ".join(snapshot.spellings.get(tag, tag) for tag in shared[:3]), 80),
         )
-        for a, b, shared in pairs
-        if a in cards and b in cards
+        for a, b, shared in list(pairs.values())[: min(window.max_items, MAX_SUGGESTIONS)]
     ]
+    return Section("matches", t("digest.section.matches.heading"), tuple(lines))
 
 
-async def not_installed(
+async def new_faq_entries(
     services: Services, digest: DigestConfig, window: Window, t: Translator
 ) -> Section | None:
-    """The FAQ storage is not part of the bot yet (see the module's docstring)."""
-    return None
+    """FAQ entries added in the window, newest first, in the digest's language if translated."""
+    entries = [e for e in await services.faq.all() if window.since < e.created_at <= window.until]
+    if not entries:
+        return None
+    entries.sort(key=lambda e: (e.created_at, e.id), reverse=True)
+    lang = digest.fields.lang
+    lines = []
+    for entry in entries[: window.max_items]:
+        question = entry.draft.question
+        if entry.draft.lang != lang and lang in entry.draft.translations:
+            question = entry.draft.translations[lang][0]
+        lines.append(t("digest.section.faq.line", question=shorten(question, 120), id=entry.id))
+    return _section("faq", t, lines, len(entries), window.max_items)
 
 
-PROVIDERS: Mapping[str, Provider] = {
-    p.name: p
-    for p in (
-        Provider("events", upcoming_events),
-        Provider("members", newcomers),
-        Provider("faq", not_installed, needs="faq"),
-        Provider("unanswered", not_installed, needs="faq"),
-        Provider("announcements", announcements),
-        Provider("matches", suggestions),
-        Provider("activity", activity),
-    )
+async def unanswered_questions(
+    services: Services, digest: DigestConfig, window: Window, t: Translator
+) -> Section | None:
+    """The most asked questions the FAQ could not answer, still asked during the window.
+    Only those asked several times: a channel reads them, and a question many people ask is
+    the community's, where a one-off may be personal."""
+    asked, _ = await services.faq.activity.unanswered(limit=UNANSWERED_LOOKED_AT)
+    shown = [q for q in asked if q.count >= MIN_ASKS and q.last_asked_at > window.since]
+    if not shown:
+        return None
+    lines = [
+        t.plural("digest.section.unanswered.line", q.count, question=shorten(q.text, 120))
+        for q in shown[: window.max_items]
+    ]
+    return _section("unanswered", t, lines, len(shown), window.max_items)
+
+
+# In the order a digest shows them.
+PROVIDERS: Mapping[str, Build] = {
+    "events": upcoming_events,
+    "members": newcomers,
+    "faq": new_faq_entries,
+    "unanswered": unanswered_questions,
+    "announcements": announcements,
+    "matches": suggestions,
+    "activity": activity,
 }
 SECTION_NAMES = tuple(PROVIDERS)
 

@@ -34,8 +34,9 @@ def schedule_words(digest: DigestConfig, t: Translator) -> str:
 
 def summary_field(digest: DigestConfig, next_run: datetime | None, t: Translator) -> Field:
     f = digest.fields
-    name = t("digest.summary.name", id=digest.id, title=shorten(f.title or "", 80))
-    if not f.title:
+    if f.title:
+        name = t("digest.summary.name", id=digest.id, title=shorten(f.title, 80))
+    else:
         name = t("digest.summary.name_untitled", id=digest.id)
     when = t("digest.summary.paused") if digest.paused else t("digest.summary.next_none")
     if next_run is not None:

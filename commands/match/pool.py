@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.storage.profiles import Profile, Snapshot
+from bot.storage.profile_snapshot import Snapshot
+from bot.storage.profiles import Profile
 from commands.match.ranking import Candidate, MatchPool
 
 

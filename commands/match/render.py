@@ -29,8 +29,8 @@ def tag_list(slugs: Sequence[str], vocab: TagVocabulary, t: Translator) -> str:
 
 def card_line(card: Card, t: Translator, *, platform: str | None = None) -> str:
     """ "Chargée de mission · Nantes Métropole Développement (sur Discord)"."""
-    parts = [x for x in (card.role, card.organisation, card.agency_name) if x]
-    line = " · ".join(parts)
+    parts = dict.fromkeys(x for x in (card.role, card.organisation, card.agency_name) if x)
+    line = " · ".join(parts)  # an agency's own staff: organisation and agency are one
     if platform is not None and card.platform != platform:
         where = t("match.on_platform", platform=PLATFORM_NAMES.get(card.platform, card.platform))
         line = f"{line} {where}".strip()

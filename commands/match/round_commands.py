@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from babel.numbers import format_percent
+
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.i18n import Translator
@@ -127,7 +129,7 @@ async def stats(ctx: CommandContext) -> Reply:
     found = await ctx.services.profiles.matching.stats(channel.platform, channel.workspace)
     opted_in = await ctx.services.profiles.count(opted_in=True)
     t = ctx.t
-    rate = f"{found.met / found.groups:.0%}" if found.groups else "—"
+    rate = format_percent(found.met / found.groups, locale=t.lang) if found.groups else "—"
     fields = (
         Field(t("match.stats.rounds"), str(found.rounds)),
         Field(

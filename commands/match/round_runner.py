@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 KIND = "match-round"
 SWEEP_JOB = "match.sweep"
+DELIVER_JOB = "match.deliver"
 RESUME_AFTER = timedelta(minutes=2)  # longer than any round takes to build
 
 
@@ -107,7 +108,14 @@ async def run_round(services: Services, config: RoundConfig, now: datetime) -> i
     assert scheduled is not None
     key = run_key(config.id, scheduled)
     if not await services.runs.claim(key, KIND, services.instance_id, now):
-        return 0  # another process runs it (or did): it moves the config on
+        run = await services.runs.get(key)
+        if run is not None and run.finished_at is not None:
+            # Done already: make sure the config moved on (a no-op when it did).
+            after = max(scheduled, now)
+            await services.profiles.matching.advance(
+                config.id, scheduled, following_run(services, config, after)
+            )
+        return 0  # else another process is running it, and moves the config on
     outcome, made = await _run_claimed(services, config, scheduled, now)
     await services.runs.finish(key, now, outcome)
     fresh = await services.profiles.matching.get_config(config.id)
@@ -138,15 +146,19 @@ async def _run_claimed(
         ask_at=now + timedelta(days=services.config.match.followup_after_days),
         next_run_at=next_run,
     )
-    return ("sent", 1) if round_id is not None else ("skipped", 0)
+    if round_id is None:  # a round at this very time exists (`match rounds now`)
+        await services.profiles.matching.advance(config.id, scheduled, next_run)
+        return "skipped", 0
+    return "sent", 1
 
 
 async def run_now(services: Services, config: RoundConfig, now: datetime) -> int | None:
     """An extra round at once (`match rounds now`), the schedule unchanged; the number of
-    groups formed, or None if a round for this minute exists already."""
+    groups formed, or None if a round for this minute exists already. Introductions leave
+    right after, in the background."""
     scheduled = now.replace(second=0, microsecond=0)
-    key = run_key(config.id, scheduled)
-    if not await services.runs.claim(key, KIND, services.instance_id, now):
+    key = f"now-{run_key(config.id, scheduled)}"  # its own kind: never resumed, never late
+    if not await services.runs.claim(key, KIND + "-now", services.instance_id, now):
         return None
     groups = await make_groups(services, config, scheduled)
     round_id = None
@@ -163,8 +175,18 @@ async def run_now(services: Services, config: RoundConfig, now: datetime) -> int
     await services.runs.finish(key, now, "sent" if round_id else "skipped")
     if round_id is None:
         return None if groups else 0
-    await deliver_introductions(services)
+    deliver_soon(services)
     return len(groups)
+
+
+def deliver_soon(services: Services) -> None:
+    """Send the introductions in the background, not in the moderator's command: thousands of
+    DMs take far longer than a platform waits for a command's answer."""
+
+    async def job() -> None:
+        await deliver_introductions(services)
+
+    services.scheduler.at(DELIVER_JOB, services.clock.now(), job)
 
 
 async def make_groups(

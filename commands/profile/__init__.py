@@ -4,7 +4,7 @@ and their personal data (export, erasure). Matching itself is `match` (commands/
 from __future__ import annotations
 
 from bot.spec import CommandSpec, GroupSpec, L10n, OptionSpec, OptionType, Role
-from bot.storage.profiles import MAX_DESCRIPTION
+from bot.storage.profile_tables import MAX_DESCRIPTION
 from commands import Feature
 from commands.profile.editing import set_profile
 from commands.profile.privacy import delete_data, export_data, purge_member

@@ -30,7 +30,7 @@ async def set_profile(ctx: CommandContext) -> Reply:
         raise UserError("profile.nothing_to_set")
     member = await services.members.ensure(ctx.caller, now)
     before = await services.profiles.get(member.id)
-    typed = await _interests(ctx)
+    typed = await _interests(ctx, before.slugs if before else frozenset())
     changes = ProfileChanges(
         **await _agency(ctx, first_time=before is None),
         organisation=_text(options["organisation"]),
@@ -74,14 +74,14 @@ async def _agency(ctx: CommandContext, *, first_time: bool) -> dict[str, object]
     return {"agency_id": agency.id}
 
 
-async def _interests(ctx: CommandContext) -> list[TypedTag] | None:
+async def _interests(ctx: CommandContext, own: frozenset[str]) -> list[TypedTag] | None:
     text = ctx.options["interests"]
     if text is None:
         return None
     if text == CLEAR:
         return []
     try:
-        return read_tags(text, await vocabulary(ctx.services))
+        return read_tags(text, await vocabulary(ctx.services), own)
     except TagError as err:
         raise UserError(
             f"profile.tag_{err.reason}",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _YES = {"yes", "oui", "true", "vrai", "1", "y", "o", "x"}
 _NO = {"no", "non", "false", "faux", "0", "n", ""}
 MAX_NAME = 120
+_BAD = "\x00"  # the key of a record that could not be read (no column has this name)
 
 
 class MalformedFile(Exception):
@@ -72,6 +74,9 @@ def _records(
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         columns = [c.strip().lower() for c in next(reader)]
+        twice = sorted({c for c in columns if columns.count(c) > 1})
+        if twice:
+            raise MalformedFile(f"column(s) given twice: {', '.join(twice)}")
         missing = [c for c in required if c not in columns]
         if missing:
             raise MalformedFile(f"missing column(s): {', '.join(missing)}")
@@ -81,7 +86,7 @@ def _records(
             if not any(v.strip() for v in values):
                 continue  # a blank line
             if len(values) != len(columns):
-                yield reader.line_num, {"": f"{len(values)} fields, expected {len(columns)}"}
+                yield reader.line_num, {_BAD: f"{len(values)} fields, expected {len(columns)}"}
                 continue
             yield reader.line_num, dict(zip(columns, (v.strip() for v in values), strict=True))
     except csv.Error as exc:
@@ -94,15 +99,13 @@ def _need_workspace_for(text: str, columns: list[str], delimiter: str) -> None:
     next(reader)
     index = columns.index("platform")
     for values in reader:
-        if len(values) > index and values[index].strip().lower() not in ("", "console"):
+        if len(values) > index and values[index].strip().lower() in ("slack", "discord"):
             raise MalformedFile(
                 "no workspace column: pass --workspace (the Slack team id or Discord guild id)"
             )
 
 
-def read_import(
-    text: str, agencies: Mapping[str, int], workspace: str | None = None
-) -> MemberFile:
+def read_import(text: str, agencies: Mapping[str, int], workspace: str | None = None) -> MemberFile:
     """Rows of an import file. `agencies` maps `name_key(name)` to agency ids."""
     rows: list[ImportedMember] = []
     rejected: list[Rejected] = []
@@ -132,8 +135,11 @@ def read_purge(text: str, workspace: str | None = None) -> tuple[list[Identity],
 
 
 def _identity(record: Mapping[str, str], default_workspace: str | None) -> Identity:
-    if "" in record:
-        raise _RowError(record[""])
+    if _BAD in record:
+        raise _RowError(record[_BAD])
+    for column, value in record.items():
+        if any(unicodedata.category(c) == "Cc" for c in value):
+            raise _RowError(f"control character in {column}")
     platform = record["platform"].lower()
     if platform not in PLATFORMS:
         raise _RowError(f"unknown platform {record['platform'][:20]!r} ({', '.join(PLATFORMS)})")

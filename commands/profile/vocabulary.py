@@ -8,11 +8,11 @@ from functools import lru_cache
 
 from bot.identity import Caller
 from bot.services import Services
-from bot.storage.profiles import Snapshot, Tag
+from bot.storage.profile_snapshot import Snapshot
+from bot.storage.profiles import Tag
 from commands.match.tags import (
     CANONICAL_TAGS,
     SEPARATORS,
-    TagError,
     TagVocabulary,
     display_tag,
     normalise_tag,
@@ -54,12 +54,16 @@ class TypedTag:
         return _loose(self.typed) != _loose(self.tag.display)
 
 
-def read_tags(text: str, vocab: TagVocabulary) -> list[TypedTag]:
-    """The tags in `text`, normalised; raises `TagError` (see commands.match.tags)."""
+_CANONICAL = frozenset(tag.slug for tag in CANONICAL_TAGS)
+
+
+def read_tags(text: str, vocab: TagVocabulary, own: frozenset[str] = frozenset()) -> list[TypedTag]:
+    """The tags in `text`, normalised; raises `TagError` (see commands.match.tags). A tag
+    only the member uses (`own`: their current tags) is still new: the hint stays."""
     found = []
     for spelling in split_tags(text):
         slug = normalise_tag(spelling)
-        new = slug not in vocab
+        new = slug not in _CANONICAL and vocab.count(slug) - (slug in own) <= 0
         display = display_tag(spelling) if new else vocab.display(slug)
         hints = [s for s in vocab.suggest(spelling, limit=4) if s != slug] if new else []
         suggestions = tuple(vocab.display(s) for s in hints[:3])
@@ -77,10 +81,7 @@ async def tag_choices(services: Services, prefix: str, caller: Caller) -> list[t
     snapshot = await services.profiles.snapshot()
     vocab = vocabulary_of(snapshot)
     head, last = _split_last(prefix)
-    try:
-        slugs = vocab.suggest(last, limit=CHOICES) if last.strip() else most_used(snapshot, CHOICES)
-    except TagError:
-        return []
+    slugs = vocab.suggest(last, limit=CHOICES) if last.strip() else most_used(snapshot, CHOICES)
     choices = []
     for slug in slugs:
         value = head + vocab.display(slug)

@@ -130,6 +130,8 @@ OP_HELLO = 10
 OP_HEARTBEAT_ACK = 11
 
 INTENT_GUILD_MEMBERS = 1 << 1
+INTENT_GUILD_MESSAGES = 1 << 9
+INTENT_MESSAGE_CONTENT = 1 << 15  # privileged
 
 # Message flags.
 FLAG_SUPPRESS_EMBEDS = 1 << 2
@@ -1351,7 +1353,17 @@ class FakeDiscord:
             partial.pop("user")
             message["member"] = partial
         self._messages[int(message["id"])] = message
-        await self.dispatch("MESSAGE_CREATE", copy.deepcopy(message), timeout=timeout)
+        session = await self._wait(lambda: self._session, timeout, "a client to IDENTIFY")
+        intents = int(session.identify.get("intents") or 0)
+        # Like Discord: guild messages only with GUILD_MESSAGES, and their content only with
+        # the privileged MESSAGE_CONTENT intent (or when the bot is mentioned).
+        if guild is not None and not intents & INTENT_GUILD_MESSAGES:
+            return message
+        sent = copy.deepcopy(message)
+        mentioned = any(int(u["id"]) == self.bot_user.id for u in sent["mentions"])
+        if guild is not None and not intents & INTENT_MESSAGE_CONTENT and not mentioned:
+            sent.update(content="", embeds=[], attachments=[], components=[])
+        await self._dispatch_to(session, "MESSAGE_CREATE", sent)
         return message
 
     def _command_interaction(

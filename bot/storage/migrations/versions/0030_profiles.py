@@ -47,8 +47,10 @@ def _profiles() -> None:
         sa.Column("snoozed_until", UTCDateTime(), nullable=True),
         sa.Column("edited_by_member", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("revision", sa.Integer, nullable=False, server_default="1"),
     )
     op.create_index("ix_profiles_updated_at", "profiles", ["updated_at"])
+    op.create_index("ix_profiles_revision", "profiles", ["revision"])
     op.create_table(
         "profile_tags",
         sa.Column(
@@ -61,7 +63,7 @@ def _profiles() -> None:
         sa.Column("display", sa.String(40), nullable=False),
         sa.PrimaryKeyConstraint("member_id", "slug", name="pk_profile_tags"),
     )
-    op.create_index("ix_profile_tags_slug", "profile_tags", ["slug", "member_id"])
+    op.create_index("ix_profile_tags_slug", "profile_tags", ["slug", "display", "member_id"])
 
 
 def _rounds() -> None:

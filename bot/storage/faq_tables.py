@@ -1,0 +1,125 @@
+"""Tables of the FAQ: entries and their translations, what was asked, feedback, passive mode.
+
+People are referenced through `members.id`. Feedback and the questions a member asked that
+the bot could not answer are theirs: ON DELETE CASCADE (erasing a member removes them). The
+author of an entry is SET NULL: an answer the federation curates outlives who typed it. The
+ask log (`faq_asks`) names nobody: it only counts verdicts for `faq stats`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from bot.storage.schema import UTCDateTime, metadata
+
+# Limits shared by the commands, the YAML importer and the columns.
+QUESTION_MAX = 300
+ANSWER_MAX = 2000
+VARIANTS_MAX = 20
+TAGS_MAX = 10
+TAG_MAX = 30
+ASKED_MAX = 500  # an unanswered question as typed, clipped
+
+faq_entries = Table(
+    "faq_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("lang", String(2), nullable=False),
+    Column("question", String(QUESTION_MAX), nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("variants", JSON, nullable=False),  # list of other phrasings, entry's language
+    Column("tags", JSON, nullable=False),  # list of keywords
+    Column("created_by", Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+faq_translations = Table(
+    "faq_translations",
+    metadata,
+    Column("entry_id", Integer, ForeignKey("faq_entries.id", ondelete="CASCADE"), nullable=False),
+    Column("lang", String(2), nullable=False),
+    Column("question", String(QUESTION_MAX), nullable=False),
+    Column("answer", Text, nullable=False),
+    PrimaryKeyConstraint("entry_id", "lang", name="pk_faq_translations"),
+)
+
+faq_asks = Table(
+    "faq_asks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("asked_at", UTCDateTime(), nullable=False, index=True),
+    Column("verdict", String(8), nullable=False),  # answer, suggest, unknown
+    Column("entry_id", Integer, ForeignKey("faq_entries.id", ondelete="SET NULL"), nullable=True),
+    Column("passive", Boolean, nullable=False),
+)
+
+faq_unanswered = Table(
+    "faq_unanswered",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("normalised", String(ASKED_MAX), nullable=False, unique=True),
+    Column("text", String(ASKED_MAX), nullable=False),
+    Column("lang", String(2), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("first_asked_at", UTCDateTime(), nullable=False),
+    Column("last_asked_at", UTCDateTime(), nullable=False),
+    Column(
+        "first_asker_id",
+        Integer,
+        ForeignKey("members.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    Column("channel", String(200), nullable=True),
+)
+
+faq_feedback = Table(
+    "faq_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entry_id", Integer, ForeignKey("faq_entries.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "member_id",
+        Integer,
+        ForeignKey("members.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("helpful", Boolean, nullable=False),
+    Column("given_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("entry_id", "member_id", name="uq_faq_feedback_vote"),
+)
+
+faq_passive_channels = Table(
+    "faq_passive_channels",
+    metadata,
+    Column("channel", String(200), primary_key=True),  # a ChannelRef, platform:workspace:id
+    Column("enabled", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+)
+
+# One row per channel message answered in passive mode: claimed before answering, so a
+# redelivered event, a second process or a restart never answers the same message twice.
+faq_answered_messages = Table(
+    "faq_answered_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(200), nullable=False),
+    Column("message_id", String(64), nullable=False),
+    Column("entry_id", Integer, ForeignKey("faq_entries.id", ondelete="SET NULL"), nullable=True),
+    Column("answered_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("channel", "message_id", name="uq_faq_answered_messages_message"),
+)

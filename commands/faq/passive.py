@@ -1,0 +1,73 @@
+"""Passive mode: in channels where a moderator turned it on, the FAQ answers questions nobody
+addressed to it, in the message's thread.
+
+It speaks only when sure: the message must look like a question, the engine must answer (not
+merely suggest) and with at least `[faq] passive_min_confidence`. A message is answered once at
+most: its (channel, message id) is claimed in the database before answering, so a redelivered
+event, a restart or a second bot process cannot answer it again. Bots are never answered (the
+dispatcher drops their messages before any listener).
+
+Also here: the start hook, which builds the index and schedules its refresh.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.context import CommandContext
+from bot.i18n import Translator
+from bot.listeners import ChannelMessage
+from bot.messages import Reply
+from bot.services import Services
+from commands.faq.analysis import looks_like_question
+from commands.faq.answers import answer_message, reader_translator
+
+log = logging.getLogger(__name__)
+
+REFRESH_JOB = "faq.refresh"
+
+
+async def answer_in_thread(
+    message: ChannelMessage, services: Services, t: Translator
+) -> Reply | None:
+    faq, place = services.faq, message.place
+    if place.message_id is None or not faq.passive_in(place.channel):
+        return None
+    if not looks_like_question(message.text):
+        return None
+    result = faq.search(message.text, lang=t.lang)
+    best = result.best
+    if result.verdict != "answer" or best is None:
+        return None
+    if best.score < services.config.faq.passive_min_confidence:
+        return None
+    doc = faq.index.doc(best.doc_id)  # before any await: the entry may be removed meanwhile
+    reply = answer_message(doc, best.lang, reader_translator(t, result), passive=True)
+    now = services.clock.now()
+    if not await faq.activity.claim_message(str(place.channel), place.message_id, best.doc_id, now):
+        log.info("FAQ: message %s in %s already answered", place.message_id, place.channel)
+        return None
+    return Reply(reply, ephemeral=False)
+
+
+async def passive(ctx: CommandContext) -> Reply:
+    """`faq passive on|off` for the channel it is typed in."""
+    state = ctx.options["state"]
+    faq, channel = ctx.services.faq, ctx.place.channel
+    member = await ctx.services.members.ensure(ctx.caller, ctx.now())
+    await faq.set_passive(channel, state == "on", member.id, ctx.now())
+    key = "faq.passive.turned_on" if state == "on" else "faq.passive.turned_off"
+    return Reply.text(ctx.t(key), ephemeral=False)
+
+
+async def start_faq(services: Services) -> None:
+    """Build the index from the database; then look every `refresh_seconds` for changes made
+    by another process (an import, a second bot) and rebuild when there are."""
+    await services.faq.load()
+    log.info("FAQ index: %d entries", len(services.faq.index))
+
+    async def refresh() -> None:
+        if await services.faq.refresh():
+            log.info("FAQ changed in another process: index rebuilt (%d)", len(services.faq.index))
+
+    services.scheduler.every(REFRESH_JOB, services.config.faq.refresh_seconds, refresh)

@@ -1,0 +1,170 @@
+"""`faq unanswered|promote|dismiss|stats`: what members asked that the FAQ could not answer,
+turned into new entries or new phrasings of existing ones, and how well the FAQ does.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.context import CommandContext
+from bot.errors import UserError
+from bot.messages import Button, ButtonStyle, Field, Message, Reply
+from bot.storage.faq_activity import Unanswered
+from commands.faq.answers import LABEL_MAX, clip
+from commands.faq.curation import page_buttons
+from commands.faq.drafts import check_question, make_draft, parse_tags
+
+PAGE_SIZE = 5  # each question has its button: 5 + 2 page buttons fit Discord's rows
+CLOSEST = 3
+STATS_DAYS = 30
+
+
+async def unanswered(ctx: CommandContext) -> Reply:
+    page = ctx.options["page"] or 1
+    activity = ctx.services.faq.activity
+    found, total = await activity.unanswered((page - 1) * PAGE_SIZE, PAGE_SIZE)
+    if not total:
+        return Reply.text(ctx.t("faq.unanswered.none"))
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    if not found:
+        raise UserError("faq.unanswered.no_page", pages=pages)
+    fields = tuple(_field(q, ctx) for q in found)
+    buttons = tuple(
+        Button(ctx.t("faq.unanswered.handle", id=q.id), "faq.promote", {"question": str(q.id)})
+        for q in found
+    )
+    return Reply(
+        Message(
+            title=ctx.t.plural("faq.unanswered.title", total),
+            text=ctx.t("faq.unanswered.hint"),
+            fields=fields,
+            footer=ctx.t("faq.list.page", page=page, pages=pages),
+            buttons=buttons + page_buttons("faq.unanswered", page, pages, ctx, {}),
+        )
+    )
+
+
+def _field(question: Unanswered, ctx: CommandContext) -> Field:
+    name = ctx.t.plural("faq.unanswered.asked", question.count, id=question.id)
+    when = ctx.t("faq.unanswered.last", when=ctx.t.datetime(question.last_asked_at))
+    return Field(name, f"{clip(question.text, 300)}\n{when}", inline=False)
+
+
+async def _question(ctx: CommandContext) -> Unanswered:
+    question_id: int = ctx.options["question"]
+    found = await ctx.services.faq.activity.get_unanswered(question_id)
+    if found is None:
+        raise UserError("faq.unanswered.not_found", id=question_id)
+    return found
+
+
+async def promote(ctx: CommandContext) -> Reply:
+    """With `answer`: a new entry; with `variant_of`: a new phrasing; else: what to do."""
+    question = await _question(ctx)
+    answer, variant_of = ctx.options["answer"], ctx.options["variant_of"]
+    if answer and variant_of:
+        raise UserError("faq.promote.one_or_other")
+    if variant_of:
+        return await _as_variant(ctx, question, variant_of)
+    if answer:
+        lang = ctx.options["lang"] or question.lang
+        draft = make_draft(lang, question.text, answer, tags=parse_tags(ctx.options["tags"]))
+        member = await ctx.services.members.ensure(ctx.caller, ctx.now())
+        entry = await ctx.services.faq.add(draft, member.id, ctx.now())
+        await ctx.services.faq.activity.drop_unanswered(question.id)
+        return Reply.text(ctx.t("faq.promote.created", id=entry.id, question=draft.question))
+    return Reply(_guidance(question, ctx))
+
+
+async def _as_variant(ctx: CommandContext, question: Unanswered, entry_id: int) -> Reply:
+    faq = ctx.services.faq
+    entry = await faq.get(entry_id)
+    if entry is None:
+        raise UserError("faq.not_found", id=entry_id)
+    old = entry.draft
+    draft = make_draft(
+        old.lang,
+        old.question,
+        old.answer,
+        [*old.variants, check_question(question.text)],
+        old.tags,
+        old.translations,
+    )
+    await faq.update(entry.id, draft, ctx.now())
+    await faq.activity.drop_unanswered(question.id)
+    return Reply.text(ctx.t("faq.promote.variant", id=entry.id, question=old.question))
+
+
+def _guidance(question: Unanswered, ctx: CommandContext) -> Message:
+    """The two ways on, typed; the closest entries as one-click "variant of" buttons."""
+    index = ctx.services.faq.index
+    closest = [index.doc(s.doc_id) for s in index.rank(question.text)[:CLOSEST]]
+    buttons = [
+        Button(
+            clip(ctx.t("faq.promote.variant_button", id=doc.id, question=doc.question), LABEL_MAX),
+            "faq.promote",
+            {"question": str(question.id), "variant_of": str(doc.id)},
+        )
+        for doc in closest
+    ]
+    buttons.append(
+        Button(
+            ctx.t("faq.promote.dismiss_button"),
+            "faq.dismiss",
+            {"question": str(question.id)},
+            style=ButtonStyle.DANGER,
+        )
+    )
+    text = ctx.t("faq.promote.how", id=question.id, question=clip(question.text, 300))
+    return Message(text=text, buttons=tuple(buttons))
+
+
+async def dismiss(ctx: CommandContext) -> Reply:
+    question = await _question(ctx)
+    await ctx.services.faq.activity.drop_unanswered(question.id)
+    return Reply(Message(text=ctx.t("faq.dismiss.done", id=question.id)), replace_original=True)
+
+
+async def stats(ctx: CommandContext) -> Reply:
+    faq, t = ctx.services.faq, ctx.t
+    entries, translated = await faq.counts()
+    asks = await faq.activity.asks_since(ctx.now() - timedelta(days=STATS_DAYS))
+    fields = [
+        Field(t("faq.stats.entries"), t("faq.stats.entries_value", n=entries, t=translated)),
+        Field(t.plural("faq.stats.asks", STATS_DAYS), str(asks.total)),
+    ]
+    if asks.total:
+        fields.append(
+            Field(
+                t("faq.stats.outcomes"),
+                t(
+                    "faq.stats.outcomes_value",
+                    answered=_percent(asks.answered, asks.total),
+                    suggested=_percent(asks.suggested, asks.total),
+                    unknown=_percent(asks.unknown, asks.total),
+                ),
+                inline=False,
+            )
+        )
+    votes = await faq.activity.votes()
+    if votes:
+        lines = (
+            t(
+                "faq.stats.vote",
+                id=v.entry_id,
+                question=clip(v.question, 60),
+                yes=v.helpful,
+                no=v.unhelpful,
+            )
+            for v in votes
+        )
+        fields.append(Field(t("faq.stats.votes"), "\n".join(lines), inline=False))
+    top, _ = await faq.activity.unanswered(0, 5)
+    if top:
+        lines = (t.plural("faq.stats.top", q.count, question=clip(q.text, 80)) for q in top)
+        fields.append(Field(t("faq.stats.unanswered"), "\n".join(lines), inline=False))
+    return Reply(Message(title=t("faq.stats.title"), fields=tuple(fields)))
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)} %"

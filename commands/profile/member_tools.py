@@ -1,0 +1,100 @@
+"""`fedbot members import FILE.csv` and `fedbot members purge FILE.csv` (operators' tools).
+
+Import: every row is checked before anything is written, then all valid rows are written in
+ONE transaction (a progress bar on stderr), so a malformed file or a failure writes nothing.
+Rows with a wrong value are reported by line and skipped (`--strict`: nothing is written if
+any row is wrong). Re-importing is idempotent; profiles members edited themselves are kept.
+
+Purge: erases each listed member (who left a workspace) as `profile delete` would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from tqdm import tqdm
+
+from bot.config import Config
+from bot.privacy import erase_member
+from bot.services import Services
+from bot.storage.agencies import name_key
+from bot.storage.profile_import import import_members
+from commands.profile.member_file import MalformedFile, Rejected, read_import, read_purge
+
+SHOWN_REJECTS = 50
+OK, SOME_REJECTED, NOTHING_WRITTEN = 0, 1, 2
+
+
+async def members_command(config: Config, args: argparse.Namespace) -> int:
+    from bot.app import BotApp  # the app imports every feature: only for this command
+
+    app = BotApp(config, start_scheduler=False)
+    try:
+        await app.db.migrate()  # no feature start hooks: a running bot owns its jobs
+        text = _read(args.file)
+        if args.members_command == "import":
+            return await import_file(app.services, text, args, sys.stdout)
+        return await purge_file(app.services, text, args, sys.stdout)
+    except MalformedFile as exc:
+        print(f"fedbot: {args.file}: {exc}; nothing written", file=sys.stderr)
+        return NOTHING_WRITTEN
+    finally:
+        await app.db.close()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise MalformedFile("no such file") from None
+    except UnicodeDecodeError as exc:
+        raise MalformedFile(f"not UTF-8 text (byte {exc.start})") from None
+
+
+async def import_file(services: Services, text: str, args: argparse.Namespace, out: TextIO) -> int:
+    agencies = {name_key(a.name): a.id for a in await services.agencies.list()}
+    parsed = read_import(text, agencies, args.workspace)
+    _report_rejected(parsed.rejected, out)
+    if parsed.rejected and args.strict:
+        print(f"{len(parsed.rejected)} row(s) rejected (--strict): nothing written", file=out)
+        return NOTHING_WRITTEN
+    if args.dry_run:
+        print(f"{len(parsed.rows)} row(s) valid (--dry-run): nothing written", file=out)
+        return SOME_REJECTED if parsed.rejected else OK
+    with tqdm(total=len(parsed.rows), unit="row", desc="import", file=sys.stderr) as bar:
+        counts = await import_members(
+            services.profiles, parsed.rows, services.clock.now(), progress=bar.update
+        )
+    print(
+        f"{counts.created} created, {counts.updated} updated, {counts.kept} kept "
+        f"(edited by the members themselves), {len(parsed.rejected)} rejected",
+        file=out,
+    )
+    return SOME_REJECTED if parsed.rejected else OK
+
+
+async def purge_file(services: Services, text: str, args: argparse.Namespace, out: TextIO) -> int:
+    identities, rejected = read_purge(text, args.workspace)
+    _report_rejected(rejected, out)
+    erased = unknown = 0
+    for who in tqdm(identities, unit="member", desc="purge", file=sys.stderr):
+        member = await services.members.find(who.platform, who.workspace, who.user_id)
+        if member is None:
+            unknown += 1
+        elif not args.dry_run:
+            erased += await erase_member(services, member.id)
+    if args.dry_run:
+        print(f"{len(identities) - unknown} member(s) would be erased (--dry-run)", file=out)
+    else:
+        print(f"{erased} member(s) erased, {unknown} unknown, {len(rejected)} rejected", file=out)
+    return SOME_REJECTED if rejected else OK
+
+
+def _report_rejected(rejected: tuple[Rejected, ...] | list[Rejected], out: TextIO) -> None:
+    for item in rejected[:SHOWN_REJECTS]:
+        print(f"line {item.line}: {item.reason}", file=out)
+    if len(rejected) > SHOWN_REJECTS:
+        print(f"… and {len(rejected) - SHOWN_REJECTS} more rejected rows", file=out)
