@@ -2,7 +2,8 @@
 
 A file SQLite database holds the size of the largest network: 80 agencies with 500 channels,
 26,000 members (joined over six months) with profiles and interests, 10,000 events over the
-next year, 50,000 registrations, 30 announcements. Measured:
+next year, 50,000 registrations, 30 announcements, 300 FAQ entries and 500 unanswered
+questions. Measured:
 - building one digest with every section (scope: the channel's region), first build (which
   includes the profiles snapshot shared with matching) and then p50/p99 over repeated builds;
 - 500 digests due at the same minute, as their 500 jobs fire: claimed in the run ledger, built,
@@ -34,6 +35,7 @@ from bot.outbound import Posted
 from bot.storage.announcements import Destination, Draft
 from bot.storage.digests import DigestConfig, DigestFields
 from bot.storage.event_tables import GOING, event_rsvps, events
+from bot.storage.faq_tables import faq_entries, faq_unanswered
 from bot.storage.members import members
 from bot.storage.profiles import profile_tags, profiles
 from commands.digest.build import Built, build_digest
@@ -89,6 +91,8 @@ async def populate(app: BotApp, n_members: int, n_events: int, rng: random.Rando
         await conn.execute(profile_tags.insert(), _tags(n_members, rng))
         await conn.execute(events.insert(), _events(n_events, ids, now, rng))
         await conn.execute(event_rsvps.insert(), _rsvps(n_events, n_members, now, rng))
+        await conn.execute(faq_entries.insert(), _faq(now, rng))
+        await conn.execute(faq_unanswered.insert(), _unanswered(now, rng))
     await _announcements(app, now, ids)
 
 
@@ -140,6 +144,31 @@ def _rsvps(n_events: int, n_members: int, now: datetime, rng: random.Random) -> 
          "answered_at": now - timedelta(minutes=rng.randrange(90 * 24 * 60))}
         for e, m in sorted(pairs)
     ]  # fmt: skip
+
+
+def _faq(now: datetime, rng: random.Random) -> list[dict[str, Any]]:
+    """300 FAQ entries written over the last year."""
+    rows = []
+    for i in range(1, 301):
+        at = now - timedelta(minutes=rng.randrange(365 * 24 * 60))
+        rows.append(
+            {"id": i, "lang": "fr", "question": f"Question fréquente {i} ?", "answer": "Réponse.",
+             "variants": [], "tags": [], "created_at": at, "updated_at": at}
+        )  # fmt: skip
+    return rows
+
+
+def _unanswered(now: datetime, rng: random.Random) -> list[dict[str, Any]]:
+    """500 questions the FAQ could not answer, a few asked often."""
+    rows = []
+    for i in range(1, 501):
+        last = now - timedelta(minutes=rng.randrange(60 * 24 * 60))
+        rows.append(
+            {"id": i, "normalised": f"question {i}", "text": f"Question sans réponse {i} ?",
+             "lang": "fr", "count": 1 + int(rng.paretovariate(1.5)),
+             "first_asked_at": last - timedelta(days=30), "last_asked_at": last}
+        )  # fmt: skip
+    return rows
 
 
 async def _announcements(app: BotApp, now: datetime, ids: list[int]) -> None:

@@ -55,6 +55,9 @@ class Scheduler:
 
     def schedule(self, job_id: str, trigger: BaseTrigger, func: Job) -> None:
         """Add or replace a job; `func` is an async callable taking no argument."""
+        if not self._scheduler.running:
+            # Before start, APScheduler queues a replacement next to the job it replaces.
+            self.remove(job_id)
         self._scheduler.add_job(
             _guarded,
             trigger,

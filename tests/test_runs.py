@@ -97,3 +97,16 @@ async def test_a_caller_in_a_direct_message_is_the_member_known_in_their_workspa
     stranger = await repo.ensure(Caller("discord", "dm", "43", "Bob", "fr"), NOW)
     assert stranger.id != known.id
     await db.close()
+
+
+def test_replacing_a_job_before_the_scheduler_starts_keeps_one() -> None:
+    scheduler = Scheduler(ZoneInfo("Europe/Paris"))
+
+    async def job() -> None:  # pragma: no cover - never run
+        pass
+
+    later = datetime.now(UTC) + timedelta(days=1)
+    scheduler.at("digest-1", later, job)
+    scheduler.at("digest-1", later + timedelta(hours=1), job)
+    assert scheduler.job_ids() == ["digest-1"]
+    assert scheduler.next_run("digest-1") == later + timedelta(hours=1)
