@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -235,13 +235,14 @@ class FaqRepo:
                     continue
                 if current is not None:
                     await _update(conn, current.id, draft, now)
+                    changed.append(replace(current, draft=draft, updated_at=now))
                     updated += 1
                 else:
                     entry_id = await _insert(conn, wanted_id, draft, None, now)
+                    changed.append(FaqEntry(entry_id, draft, None, now, now))
                     explicit |= wanted_id is not None
                     created += 1
-                by_question[_question_key(draft)] = entry_id
-                changed.append(await _entry(conn, entry_id))  # type: ignore[arg-type]
+                by_question[_question_key(draft)] = changed[-1].id
             if explicit and conn.dialect.name == "postgresql":
                 await _advance_sequence(conn)
             after = await _fingerprint(conn)

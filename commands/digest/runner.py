@@ -112,12 +112,11 @@ async def start_digests(services: Services) -> None:
 
 def schedule_digest(services: Services, digest: DigestConfig) -> None:
     """(Re)place the digest's job; a paused digest has none."""
-    # Removed first: before the scheduler starts, APScheduler queues a replacement next to the
-    # job it replaces instead of replacing it.
-    services.scheduler.remove(job_id(digest.id))
-    if not digest.paused:
-        trigger = to_trigger(schedule_of(digest), _tz(services))
-        services.scheduler.schedule(job_id(digest.id), trigger, digest_job(services, digest.id))
+    if digest.paused:
+        services.scheduler.remove(job_id(digest.id))
+        return
+    trigger = to_trigger(schedule_of(digest), _tz(services))
+    services.scheduler.schedule(job_id(digest.id), trigger, digest_job(services, digest.id))
 
 
 def digest_job(services: Services, digest_id: int) -> Callable[[], Awaitable[None]]:
