@@ -16,6 +16,8 @@ from bot.config import Config, parse_config
 from bot.identity import Caller, ChannelRef, Place
 from bot.messages import Reply
 from bot.spec import Role
+from bot.storage.database import Database
+from tests.postgres import PG_URL, postgres_database
 
 # A Thursday morning in Paris, before the events of the demo data.
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -57,3 +59,22 @@ def say(app: BotApp) -> Callable[..., Any]:
         return reply
 
     return _say
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database: a temp SQLite file, and a fresh PostgreSQL database when
+    FEDBOT_TEST_POSTGRES_URL is set, so storage code is proven on both engines."""
+    if request.param == "sqlite":
+        database = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+        await database.migrate()
+        yield database
+        await database.close()
+        return
+    if not PG_URL:
+        pytest.skip("set FEDBOT_TEST_POSTGRES_URL to run the PostgreSQL variant")
+    async with postgres_database(PG_URL) as url:
+        database = Database.open(url)
+        await database.migrate()
+        yield database
+        await database.close()

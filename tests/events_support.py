@@ -3,13 +3,7 @@ agencies with console channels, and a way to type a command in a given channel."
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-
-from sqlalchemy import text
 
 from bot.app import BotApp
 from bot.errors import SendError
@@ -17,10 +11,8 @@ from bot.identity import ChannelRef, Place
 from bot.messages import Message, Reply
 from bot.outbound import Posted
 from bot.spec import Role
-from bot.storage.database import Database
 from tests.conftest import console_caller
-
-PG_URL = os.environ.get("FEDBOT_TEST_POSTGRES_URL")
+from tests.postgres import PG_URL, postgres_database  # noqa: F401 - re-exported
 
 AGENCIES = {
     "nantes": ("Nantes Métropole Développement", "Pays de la Loire"),
@@ -116,20 +108,3 @@ def event_id(reply: Reply) -> int:
 def plain(text: str | None) -> str:
     """Babel writes French with narrow and no-break spaces ("24\u00a0heures"): compare words."""
     return (text or "").replace("\u00a0", " ").replace("\u202f", " ")
-
-
-@asynccontextmanager
-async def postgres_database(server_url: str) -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for one test (dropped after), as a SQLAlchemy URL."""
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    admin = Database.open(server_url)
-    try:
-        async with admin.engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield server_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        async with admin.engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.close()

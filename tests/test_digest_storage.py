@@ -3,14 +3,7 @@ FEDBOT_TEST_POSTGRES_URL is set: the same statements must run on both engines.""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
-from sqlalchemy import text
 
 from bot.identity import Caller, ChannelRef
 from bot.storage.database import Database
@@ -20,37 +13,8 @@ from bot.storage.members import MemberRepo
 from bot.storage.runs import RunLedger
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
-PG_URL = os.environ.get("FEDBOT_TEST_POSTGRES_URL")
 NANTES = ChannelRef("slack", "T1", "C1")
 FIELDS = DigestFields(NANTES, "weekly monday 09:00", "fr", ("events", "activity"), 14, "agency")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        database = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'digests.db'}")
-        await database.migrate()
-        yield database
-        await database.close()
-        return
-    if not PG_URL:
-        pytest.skip("set FEDBOT_TEST_POSTGRES_URL to run the PostgreSQL variant")
-    schema = f"t_{uuid.uuid4().hex[:10]}"
-    admin = Database.open(PG_URL)
-    async with admin.write() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    await admin.close()
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
-    database = Database(engine)
-    await database.migrate()
-    yield database
-    await database.close()
-    admin = Database.open(PG_URL)
-    async with admin.write() as conn:
-        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    await admin.close()
 
 
 async def test_digests_round_trip(db: Database) -> None:

@@ -19,8 +19,8 @@ from bot.storage.faq import FaqRepo
 from bot.storage.faq_activity import NewQuestion
 from commands.faq.drafts import make_draft
 from tests.conftest import T0, make_config
-from tests.events_support import PG_URL, postgres_database
 from tests.faq_support import EVAL_ENTRIES, load_eval_faq
+from tests.postgres import PG_URL, postgres_database
 
 CHANNEL = ChannelRef("slack", "T1", "C1")
 

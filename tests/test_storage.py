@@ -6,13 +6,9 @@ when a server answers), so the data layer stays portable.
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from bot.identity import ChannelRef
@@ -20,35 +16,6 @@ from bot.storage.agencies import AgencyRepo
 from bot.storage.database import Database
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
-PG_URL = os.environ.get("FEDBOT_TEST_POSTGRES_URL")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        database = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
-        await database.migrate()
-        yield database
-        await database.close()
-        return
-    if not PG_URL:
-        pytest.skip("set FEDBOT_TEST_POSTGRES_URL to run the PostgreSQL variant")
-    schema = f"t_{uuid.uuid4().hex[:10]}"
-    admin = Database.open(PG_URL)
-    async with admin.write() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    await admin.close()
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
-    database = Database(engine)
-    await database.migrate()
-    yield database
-    await database.close()
-    admin = Database.open(PG_URL)
-    async with admin.write() as conn:
-        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    await admin.close()
 
 
 async def test_agencies_and_channels_round_trip(db: Database) -> None:
