@@ -37,13 +37,15 @@ class Recorder:
     accepted_then_held: int = 0
 
     async def send(self, channel: ChannelRef, message: Message) -> Posted:
+        # Stamped on arrival, as a platform would see the request (not after our own yield).
+        arrived = self.clock.now().timestamp() if self.clock is not None else 0.0
         await asyncio.sleep(0)
         errors = self.failures.get(channel.channel_id)
         if errors:
             raise errors.pop(0)
         self.sent.append((channel, message))
         if self.clock is not None:
-            self.sent_at.append(self.clock.now().timestamp())
+            self.sent_at.append(arrived)
         posted = Posted(channel, f"m{len(self.sent)}")
         if self.hold is not None and channel.channel_id != "staff":
             self.accepted_then_held += 1

@@ -239,7 +239,7 @@ async def test_a_command_past_the_deadline_is_deferred_and_its_public_reply_post
         sent = await fake.dispatch_interaction(fake.slash_interaction("demo late", locale="fr"))
         started = time.monotonic()
         body = await fake.wait_for_callback(sent)
-        assert 0.1 < time.monotonic() - started < 1.5
+        assert 0.1 < time.monotonic() - started < 3.0  # deferred past 0.2 s, inside Discord's 3 s
         assert body == {"type": 5, "data": {"flags": FLAG_EPHEMERAL}}  # nothing leaks early
 
         gate.set()

@@ -182,8 +182,8 @@ async def test_a_handler_slower_than_three_seconds_is_acked_in_time(
         declared_ack = time.monotonic() - start
         posts = await fake.wait_for_response_url_post(count=2, timeout=4)
 
-    assert 1.9 <= slow_ack < 2.5  # the deadline (2 s), well inside Slack's 3 s
-    assert declared_ack < 0.5  # declared slow: acked at once, no waiting
+    assert 1.9 <= slow_ack < 3.0  # the deadline (2 s), inside Slack's 3 s
+    assert declared_ack < 1.0  # declared slow: acked at once, no waiting
     working = {"response_type": "ephemeral", "text": "⏳ Un instant, je m'en occupe…"}
     assert slow.body == declared.body == working
     by_text = {p.body["text"]: p.body for p in posts}
