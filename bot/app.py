@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.access import Throttle
 from bot.clock import Clock, SystemClock
+from bot.completion import build_completer
 from bot.config import Config
 from bot.dispatch import Dispatcher
 from bot.identity import ChannelRef
@@ -66,6 +67,7 @@ class BotApp:
         self.outbound = Outbound()
         self.web = WebServer(config.http)
         self.features = all_features()
+        self.completer = build_completer(feature.completions for feature in self.features)
         self.services = Services(
             config=config,
             db=self.db,

@@ -1,13 +1,14 @@
 """Suggestions while the user types an option value (Discord autocomplete, later others).
 
 An `OptionSpec` names its source (`autocomplete="agency"`); a source is a plain coroutine
-`(services, prefix, caller) -> [(label, value), ...]`. Adapters ask the `Completer` and never
-know what the sources do, so a feature adds a source here without touching any adapter.
+`(services, prefix, caller) -> [(label, value), ...]`. Adapters ask the app's `Completer` and never
+know what the sources do: a feature declares its sources (`Feature.completions`) and the app
+registers them, so neither the core nor the adapters know any feature's source.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from bot.identity import Caller
@@ -58,24 +59,11 @@ async def agency_names(services: Services, prefix: str, caller: Caller) -> list[
     return [(name, name) for name in rank(prefix, names)]
 
 
-async def tag_names(services: Services, prefix: str, caller: Caller) -> list[Suggestion]:
-    """Interest tags in use (profiles, `match topic`), most used first."""
-    from commands.profile.vocabulary import tag_choices  # the feature owns its vocabulary
-
-    return await tag_choices(services, prefix, caller)
-
-
-async def faq_entries(services: Services, prefix: str, caller: Caller) -> list[Suggestion]:
-    """FAQ entries by number or by words of their question."""
-    from commands.faq.answers import entry_choices  # the feature owns its entries
-
-    return await entry_choices(services, prefix, caller)
-
-
-def default_completer() -> Completer:
-    """Every source the features offer; add a line here when a feature adds one."""
+def build_completer(feature_sources: Iterable[Mapping[str, CompletionSource]]) -> Completer:
+    """The core's own source (agencies) and every source the features declare."""
     completer = Completer()
     completer.register("agency", agency_names)
-    completer.register("tag", tag_names)
-    completer.register("faq", faq_entries)
+    for sources in feature_sources:
+        for name, source in sources.items():
+            completer.register(name, source)
     return completer

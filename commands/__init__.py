@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.completion import CompletionSource
 from bot.listeners import Listener
 from bot.spec import CommandSpec, GroupSpec
 
@@ -32,6 +33,8 @@ class Feature:
     # HTTP routes the feature serves on the bot's web server (e.g. calendar feeds).
     routes: Callable[[Services], Sequence[WebRoute]] | None = None
     listeners: Sequence[Listener] = ()
+    # Autocomplete sources the feature offers, by name (`OptionSpec.autocomplete`).
+    completions: Mapping[str, CompletionSource] = field(default_factory=dict)
 
 
 def all_features() -> list[Feature]:

@@ -26,7 +26,6 @@ from bot.storage.announce_outbox import (
 from bot.storage.announcements import AnnouncementRepo, Destination, Draft, State
 from bot.storage.database import Database
 from bot.storage.members import MemberRepo
-from tests.test_storage import db  # noqa: F401 - the SQLite + PostgreSQL fixture
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 STAFF_CHANNEL = ChannelRef("slack", "T1", "CSTAFF")

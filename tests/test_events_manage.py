@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.spec import Role
+from tests.conftest import console_caller
 from tests.events_support import (
     RecordingSender,
     click,
@@ -191,3 +192,23 @@ async def test_demo_events_are_upcoming_and_load_once(app) -> None:
     number = group.name.split(" · ")[0].lstrip("#")
     waiting = await type_in(app, f"/event rsvp {number} going", user="operator")
     assert "vous êtes n° 1 sur la liste d'attente" in waiting.message.text
+
+
+async def test_event_numbers_autocomplete_by_number_or_title(app) -> None:
+    await setup_agencies(app)
+    night = event_id(
+        await type_in(
+            app, f'/event create "Nuit du numérique" "demain 18h" {NANTES}', role=Role.STAFF
+        )
+    )
+    forum = event_id(
+        await type_in(
+            app, f'/event create "Forum export" "après-demain 9h" {NANTES}', role=Role.STAFF
+        )
+    )
+    caller = console_caller()
+    by_words = await app.completer.complete("event", app.services, "forum", caller)
+    assert [value for _, value in by_words] == [str(forum)]
+    assert by_words[0][0].startswith(f"{forum} · Forum export — ")
+    everything = await app.completer.complete("event", app.services, "", caller)
+    assert [value for _, value in everything] == [str(night), str(forum)]

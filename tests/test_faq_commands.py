@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from bot.app import BotApp
-from bot.completion import default_completer
 from bot.spec import Role
 from tests.conftest import console_caller
 from tests.faq_support import actions, labels, load_eval_faq, type_in
@@ -295,7 +294,7 @@ async def test_members_see_an_entry_without_the_moderators_details(faq_app: BotA
 
 async def test_entry_numbers_autocomplete_by_number_or_words(faq_app: BotApp) -> None:
     services, caller = faq_app.services, console_caller()
-    completer = default_completer()
+    completer = faq_app.completer
     by_number = await completer.complete("faq", services, "3", caller)
     assert by_number[0] == ("3 · Quand faut-il payer la cotisation ?", "3")
     by_words = await completer.complete("faq", services, "cotisation", caller)

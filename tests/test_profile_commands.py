@@ -4,7 +4,6 @@ consent off until given, visibility, validation that loses nothing, tag autocomp
 from __future__ import annotations
 
 from bot.app import BotApp
-from bot.completion import default_completer
 from tests.match_support import caller, member_id, plain, profile, setup_agencies, type_in
 
 
@@ -118,7 +117,7 @@ async def test_profile_tags_lists_tags_in_use_then_the_federations(app: BotApp) 
 
 async def test_tag_autocomplete_completes_the_last_tag_of_the_list(app: BotApp) -> None:
     await profile(app, "bob", "hackathon")
-    completer = default_completer()
+    completer = app.completer
     choices = await completer.complete("tag", app.services, "tiers-lieux, hack", caller("a"))
     assert choices[0] == ("hackathon (1)", "tiers-lieux, hackathon")
     synonyms = await completer.complete("tag", app.services, "third pl", caller("a"))

@@ -18,7 +18,6 @@ from bot.storage.profile_import import ImportedMember, import_members
 from bot.storage.profiles import ProfileChanges, ProfileRepo, Tag
 from bot.storage.schema import metadata
 from tests.match_support import caller
-from tests.test_storage import db  # noqa: F401 - the SQLite + PostgreSQL fixture
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 MINE = (

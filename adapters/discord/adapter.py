@@ -28,7 +28,7 @@ from adapters.discord.inbound import PLATFORM, caller_of
 from adapters.discord.render import NO_MENTIONS
 from adapters.discord.responder import Responder
 from adapters.discord.sender import DiscordSender
-from bot.completion import Completer, default_completer
+from bot.completion import Completer
 from bot.config import DiscordSettings
 from bot.errors import ConfigError
 from bot.spec import CommandSpec
@@ -143,7 +143,7 @@ class DiscordAdapter:
     def __init__(self, app: BotApp, completer: Completer | None = None) -> None:
         self.app = app
         self.settings = app.config.discord
-        self.completer = completer or default_completer()
+        self.completer = completer or app.completer
         self.responder = Responder(app.dispatcher, self.settings.ack_deadline)
         self.client: FedbotClient | None = None
         self._connection: asyncio.Task[None] | None = None

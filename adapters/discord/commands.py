@@ -146,6 +146,12 @@ class CompletingTransformer(OptionTransformer):
     ) -> list[app_commands.Choice[str]]:
         source = self.option.autocomplete or ""
         suggestions = await self.hooks.complete(interaction, source, str(value or ""))
+        if self.option.type is OptionType.INTEGER:  # Discord wants numbers for a number option
+            return [
+                app_commands.Choice(name=clip(label, CHOICE_MAX), value=int(found))
+                for label, found in suggestions
+                if label.strip() and found.isdigit()
+            ]
         return [
             app_commands.Choice(name=clip(label, CHOICE_MAX), value=found[:CHOICE_MAX])
             for label, found in suggestions
@@ -153,11 +159,14 @@ class CompletingTransformer(OptionTransformer):
         ]
 
 
+_COMPLETABLE = (OptionType.TEXT, OptionType.INTEGER)
+
+
 def _transformer(option: OptionSpec, default_lang: str, hooks: CommandHooks) -> OptionTransformer:
     source = option.autocomplete
     # Only free text is completed (Discord refuses choices and autocomplete together), and only
     # from a source that exists: an option declared for a source still to come is plain text.
-    if source and option.type is OptionType.TEXT and hooks.completes(source):
+    if source and option.type in _COMPLETABLE and hooks.completes(source):
         return CompletingTransformer(option, default_lang, hooks)
     return OptionTransformer(option, default_lang)
 

@@ -20,7 +20,7 @@ from bot.spec import (
     Role,
 )
 from commands import Feature
-from commands.events.browse import list_events, my_events, show_event
+from commands.events.browse import event_choices, list_events, my_events, show_event
 from commands.events.drafts import MAX_OCCURRENCES
 from commands.events.feeds import ics, routes
 from commands.events.organise import cancel_event, create_event, edit_event
@@ -43,6 +43,7 @@ EVENT = _opt(
     fr_name="evenement",
     min_value=1,
     max_value=2**31 - 1,
+    autocomplete="event",
 )
 AGENCY = _opt(
     "agency",
@@ -347,4 +348,5 @@ FEATURE = Feature(
     commands=COMMANDS,
     on_start=_on_start,
     routes=routes,
+    completions={"event": event_choices},
 )

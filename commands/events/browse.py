@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from bot.completion import rank
 from bot.context import CommandContext
 from bot.errors import UserError
+from bot.i18n import normalise_lang, translator
+from bot.identity import Caller
 from bot.messages import Button, Field, Message, Reply
 from bot.storage.events import EventQuery
 from commands.events import render
 from commands.events.drafts import day_bound, tag_key
 from commands.events.permissions import find_event, may_organise
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 PAGE_SIZE = 6
 MAX_CUSTOM_ID = 100  # Discord's limit for a button's custom_id
@@ -91,3 +99,15 @@ async def my_events(ctx: CommandContext) -> Reply:
         if event_id in found
     )
     return Reply(Message(title=t("events.mine_title"), fields=fields))
+
+
+async def event_choices(services: Services, prefix: str, caller: Caller) -> list[tuple[str, str]]:
+    """Autocomplete of event numbers: upcoming events by number or by words of their title
+    ("12 · Nuit du numérique — 04/12 18:00")."""
+    t = translator(normalise_lang(caller.locale), services.config.bot.timezone)
+    upcoming = await services.events.page(EventQuery(services.clock.now()), 100)
+    labels = {
+        f"{e.id} · {e.title} — {t.datetime(e.starts_at, 'short')}": str(e.id)
+        for e in (listed.event for listed in upcoming)
+    }
+    return [(label, labels[label]) for label in rank(prefix, list(labels))]

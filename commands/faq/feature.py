@@ -354,4 +354,5 @@ FEATURE = Feature(
     commands=COMMANDS,
     on_start=passive.start_faq,
     listeners=(passive.answer_in_thread,),
+    completions={"faq": answers.entry_choices},
 )

@@ -9,6 +9,7 @@ from commands import Feature
 from commands.profile.editing import set_profile
 from commands.profile.privacy import delete_data, export_data, purge_member
 from commands.profile.viewing import list_tags, show_profile
+from commands.profile.vocabulary import tag_choices
 
 T, B = OptionType.TEXT, OptionType.BOOLEAN
 
@@ -166,4 +167,5 @@ FEATURE = Feature(
     "profile",
     groups=(GroupSpec("profile", L10n("Profil des membres", "Member profiles"), fr_name="profil"),),
     commands=COMMANDS,
+    completions={"tag": tag_choices},
 )
