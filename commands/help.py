@@ -45,7 +45,8 @@ def _detail(registry: Registry, topic: str, role: Role, lang: str) -> Message:
     t = translator(lang)
     spec, used = registry.resolve(topic.split()[:2])
     if spec is None and registry.is_group(topic.split()[0]):
-        specs = [s for s in registry.group_commands(topic.split()[0]) if not s.hidden]
+        group = registry.group_commands(topic.split()[0])
+        specs = [s for s in group if not s.hidden and s.role <= role]
         body = "\n".join(f"/{s.name} — {s.description.get(lang)}" for s in specs)
         return Message(title=t("core.help.group_title", group=topic.split()[0]), text=body)
     if spec is None or spec.hidden:

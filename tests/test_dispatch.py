@@ -212,3 +212,10 @@ async def test_agencies_are_seeded_from_config_at_every_start(tmp_path, clock) -
             assert [(a.name, a.channel_count) for a in listed] == [("Brest Métropole", 1)]
             found = await app.services.agencies.agency_of(ChannelRef("slack", "T1", "C9"))
             assert found is not None and found.name == "Brest Métropole"
+
+
+async def test_help_on_a_group_lists_only_what_the_role_may_use(say) -> None:
+    member = (await say("/help agency", role=Role.MEMBER, lang="en")).message.plain_text()
+    assert "/agency list" in member and "/agency add" not in member
+    staff = (await say("/help agency", role=Role.STAFF, lang="en")).message.plain_text()
+    assert "/agency add" in staff
