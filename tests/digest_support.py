@@ -3,20 +3,17 @@ agencies with console channels, and a way to type a command in a given channel."
 
 from __future__ import annotations
 
-import asyncio
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from bot.app import BotApp
 from bot.clock import FixedClock
-from bot.errors import SendError
 from bot.identity import ChannelRef, Place
-from bot.messages import Message, Reply
-from bot.outbound import Posted
+from bot.messages import Reply
 from bot.spec import Role
 from tests.conftest import console_caller, make_config
+from tests.recording import Crash, RecordingSender, add_agencies, recorder  # noqa: F401
 
 # key -> (agency, region); two agencies share a region, one channel belongs to no agency.
 AGENCIES = {
@@ -26,60 +23,9 @@ AGENCIES = {
 }
 
 
-class Crash(Exception):
-    """Stands for the process dying in the middle of a send (nothing after it runs)."""
-
-
-@dataclass
-class RecordingSender:
-    """Implements the Sender protocol and records what the bot posts, as a platform would."""
-
-    platform: str = "console"
-    failing: set[str] = field(default_factory=set)  # channel ids refused for good
-    crash: bool = False  # the next send "kills the process"
-    delay: float = 0.0  # a slow platform
-    sent: list[tuple[str, Message]] = field(default_factory=list)
-
-    async def send(self, channel: ChannelRef, message: Message) -> Posted:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if self.crash:
-            self.crash = False
-            raise Crash
-        if channel.channel_id in self.failing:
-            raise SendError("channel_not_found", permanent=True)
-        self.sent.append((f"#{channel.channel_id}", message))
-        return Posted(channel, str(len(self.sent)))
-
-    async def send_dm(self, workspace: str, user_id: str, message: Message) -> Posted:
-        self.sent.append((f"@{user_id}", message))
-        return Posted(ChannelRef(self.platform, workspace, f"D-{user_id}"), str(len(self.sent)))
-
-    async def delete(self, posted: Posted) -> None:
-        return None
-
-    async def edit(self, posted: Posted, message: Message) -> None:
-        return None
-
-    def to(self, target: str) -> list[Message]:
-        return [m for t, m in self.sent if t == target]
-
-
-def recorder(app: BotApp, **kwargs: object) -> RecordingSender:
-    sender = RecordingSender(**kwargs)  # type: ignore[arg-type]
-    app.outbound.register(sender)
-    return sender
-
-
 async def setup_agencies(app: BotApp) -> dict[str, int]:
-    ids = {}
+    ids = await add_agencies(app, AGENCIES)
     now = app.clock.now()
-    for key, (name, region) in AGENCIES.items():
-        agency, _ = await app.services.agencies.add(name, region, now)
-        await app.services.agencies.attach_channel(
-            agency.id, ChannelRef("console", "local", key), (), now
-        )
-        ids[key] = agency.id
     # Nantes also has a Discord channel: the same agency, another platform.
     await app.services.agencies.attach_channel(
         ids["nantes"], ChannelRef("discord", "G1", "555"), (), now
