@@ -44,7 +44,7 @@ from bot.identity import ChannelRef
 from bot.storage.announce_outbox import UNSETTLED, Delivery, Outbox
 from bot.storage.database import Database
 from bot.storage.members import members
-from bot.storage.schema import UTCDateTime, metadata
+from bot.storage.schema import UTCDateTime, member_ref, metadata
 
 
 class State:
@@ -61,7 +61,7 @@ announcements = Table(
     "announcements",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("author_id", Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+    member_ref("author_id", keep_row=True),
     Column("state", String(16), nullable=False),
     Column("title", String(150), nullable=True),
     Column("body", Text, nullable=False),
@@ -90,7 +90,7 @@ announcement_acks = Table(
         nullable=False,
     ),
     Column("agency_id", Integer, ForeignKey("agencies.id", ondelete="CASCADE"), nullable=False),
-    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    member_ref("member_id"),
     Column("acked_at", UTCDateTime(), nullable=False),
     UniqueConstraint("announcement_id", "agency_id", name="uq_announcement_acks_agency"),
 )
@@ -101,7 +101,7 @@ announcement_audit = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("announcement_id", Integer, nullable=False),
-    Column("actor_id", Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+    member_ref("actor_id", keep_row=True),
     Column("action", String(16), nullable=False),  # confirm, retry, delete, cancel
     Column("at", UTCDateTime(), nullable=False),
     Column("audience", String(600), nullable=False),

@@ -18,7 +18,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     Column,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -32,7 +31,7 @@ from sqlalchemy import (
 
 from bot.identity import ChannelRef
 from bot.storage.database import Database
-from bot.storage.schema import UTCDateTime, metadata
+from bot.storage.schema import UTCDateTime, member_ref, metadata
 
 SENT, EMPTY = "sent", "empty"  # outcomes that count as "the channel got its digest"
 
@@ -49,7 +48,7 @@ digests = Table(
     Column("skip_empty", Boolean, nullable=False),
     Column("title", String(150), nullable=True),
     Column("paused", Boolean, nullable=False, server_default=false()),
-    Column("created_by", Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+    member_ref("created_by", keep_row=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     # Runs before this moment are never caught up (created, schedule changed, resumed).

@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from bot.storage.schema import UTCDateTime, metadata
+from bot.storage.schema import UTCDateTime, member_ref, metadata
 
 SCHEDULED, CANCELLED = "scheduled", "cancelled"
 GOING, MAYBE, NOT_GOING, WAITLISTED = "going", "maybe", "not_going", "waitlisted"
@@ -49,7 +49,7 @@ events = Table(
     Column("finishes_at", UTCDateTime(), nullable=False),
     Column("status", String(12), nullable=False, server_default=SCHEDULED),
     Column("sequence", Integer, nullable=False, server_default="0"),
-    Column("created_by", Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+    member_ref("created_by", keep_row=True),
     Column("source_key", String(80), nullable=True, unique=True),  # e.g. demo slugs
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -70,13 +70,7 @@ event_rsvps = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
-    Column(
-        "member_id",
-        Integer,
-        ForeignKey("members.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    member_ref("member_id", index=True),
     Column("status", String(12), nullable=False),
     Column("answered_at", UTCDateTime(), nullable=False),
     # Waitlist order, first come first in: a counter per event taken under the event's lock
@@ -109,13 +103,7 @@ event_reminders = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
-    Column(
-        "member_id",
-        Integer,
-        ForeignKey("members.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    member_ref("member_id", index=True),
     Column("offset_minutes", Integer, nullable=False),
     Column("due_at", UTCDateTime(), nullable=False),
     Column("done_at", UTCDateTime(), nullable=True),

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from bot.storage.schema import UTCDateTime, metadata
+from bot.storage.schema import UTCDateTime, member_ref, metadata
 
 # Limits shared by the commands, the YAML importer and the columns.
 QUESTION_MAX = 300
@@ -40,7 +40,7 @@ faq_entries = Table(
     Column("answer", Text, nullable=False),
     Column("variants", JSON, nullable=False),  # list of other phrasings, entry's language
     Column("tags", JSON, nullable=False),  # list of keywords
-    Column("created_by", Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+    member_ref("created_by", keep_row=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
@@ -75,13 +75,7 @@ faq_unanswered = Table(
     Column("count", Integer, nullable=False),
     Column("first_asked_at", UTCDateTime(), nullable=False),
     Column("last_asked_at", UTCDateTime(), nullable=False),
-    Column(
-        "first_asker_id",
-        Integer,
-        ForeignKey("members.id", ondelete="CASCADE"),
-        nullable=True,
-        index=True,
-    ),
+    member_ref("first_asker_id", nullable=True, index=True),
     Column("channel", String(200), nullable=True),
 )
 
@@ -90,13 +84,7 @@ faq_feedback = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("entry_id", Integer, ForeignKey("faq_entries.id", ondelete="CASCADE"), nullable=False),
-    Column(
-        "member_id",
-        Integer,
-        ForeignKey("members.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    member_ref("member_id", index=True),
     Column("helpful", Boolean, nullable=False),
     Column("given_at", UTCDateTime(), nullable=False),
     UniqueConstraint("entry_id", "member_id", name="uq_faq_feedback_vote"),
@@ -108,7 +96,7 @@ faq_passive_channels = Table(
     Column("channel", String(200), primary_key=True),  # a ChannelRef, platform:workspace:id
     Column("enabled", Boolean, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
-    Column("updated_by", Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+    member_ref("updated_by", keep_row=True),
 )
 
 # One row per channel message answered in passive mode: claimed before answering, so a

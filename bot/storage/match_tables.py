@@ -19,15 +19,13 @@ from sqlalchemy import (
     false,
 )
 
-from bot.storage.schema import UTCDateTime, metadata
+from bot.storage.schema import UTCDateTime, member_ref, metadata
 
 MATCH, ROUND = "match", "round"  # sources of an introduction
 
 
 def _member(name: str) -> Column[int]:
-    return Column(
-        name, Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    return member_ref(name, index=True)
 
 
 match_round_configs = Table(

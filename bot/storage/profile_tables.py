@@ -14,19 +14,14 @@ from sqlalchemy import (
     false,
 )
 
-from bot.storage.schema import UTCDateTime, metadata
+from bot.storage.schema import UTCDateTime, member_ref, metadata
 
 MAX_DESCRIPTION = 500
 
 profiles = Table(
     "profiles",
     metadata,
-    Column(
-        "member_id",
-        Integer,
-        ForeignKey("members.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    member_ref("member_id", primary_key=True),
     Column("agency_id", Integer, ForeignKey("agencies.id", ondelete="SET NULL"), nullable=True),
     Column("organisation", String(120), nullable=False, server_default=""),
     Column("role", String(120), nullable=False, server_default=""),

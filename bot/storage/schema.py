@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, TypeDecorator
 
 # Stable constraint names make migrations identical on SQLite and PostgreSQL.
 metadata = MetaData(
@@ -35,3 +36,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def member_ref(name: str = "member_id", *, keep_row: bool = False, **kw: Any) -> Column[int]:
+    """A column pointing at `members.id`. By default erasing the member (GDPR) erases the row;
+    `keep_row=True` keeps the row and forgets who it was (SET NULL, nullable)."""
+    kw.setdefault("nullable", keep_row)
+    ondelete = "SET NULL" if keep_row else "CASCADE"
+    return Column(name, Integer, ForeignKey("members.id", ondelete=ondelete), **kw)
