@@ -23,7 +23,6 @@ from bot.schedules.model import (
     Schedule,
 )
 
-
 _MAX_LEN = 120  # longer than any real schedule; bounds the regex work on hostile input
 _TYPOGRAPHY = str.maketrans("’‘«»“”", "''    ")
 
