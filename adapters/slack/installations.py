@@ -134,21 +134,7 @@ class InstallationStore(AsyncInstallationStore):
         row = await self._row(enterprise_id, team_id, is_enterprise_install)
         if row is None:
             return None
-        return Bot(
-            app_id=row.app_id,
-            enterprise_id=row.enterprise_id,
-            enterprise_name=row.enterprise_name,
-            team_id=row.team_id,
-            team_name=row.team_name,
-            bot_token=row.bot_token,
-            bot_id=row.bot_id,
-            bot_user_id=row.bot_user_id,
-            bot_scopes=row.bot_scopes,
-            bot_refresh_token=row.bot_refresh_token,
-            bot_token_expires_at=_epoch(row.bot_token_expires_at),
-            is_enterprise_install=row.is_enterprise_install,
-            installed_at=row.installed_at.timestamp(),
-        )
+        return Bot(**_bot_fields(row))
 
     async def async_find_installation(
         self,
@@ -162,20 +148,8 @@ class InstallationStore(AsyncInstallationStore):
         if row is None or (user_id is not None and user_id != row.installer_user_id):
             return None
         return Installation(
-            app_id=row.app_id,
-            enterprise_id=row.enterprise_id,
-            enterprise_name=row.enterprise_name,
-            team_id=row.team_id,
-            team_name=row.team_name,
-            bot_token=row.bot_token,
-            bot_id=row.bot_id,
-            bot_user_id=row.bot_user_id,
-            bot_scopes=row.bot_scopes,
-            bot_refresh_token=row.bot_refresh_token,
-            bot_token_expires_at=_epoch(row.bot_token_expires_at),
+            **_bot_fields(row),
             user_id=row.installer_user_id or "",
-            is_enterprise_install=row.is_enterprise_install,
-            installed_at=row.installed_at.timestamp(),
         )
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
@@ -230,3 +204,22 @@ class OAuthStateStore(AsyncOAuthStateStore):
                 table.delete().where(table.c.state == state, table.c.expires_at > self.clock.now())
             )
         return result.rowcount == 1
+
+
+def _bot_fields(row: Any) -> dict[str, Any]:
+    """What a stored installation says about the bot: shared by `Bot` and `Installation`."""
+    return {
+        "app_id": row.app_id,
+        "enterprise_id": row.enterprise_id,
+        "enterprise_name": row.enterprise_name,
+        "team_id": row.team_id,
+        "team_name": row.team_name,
+        "bot_token": row.bot_token,
+        "bot_id": row.bot_id,
+        "bot_user_id": row.bot_user_id,
+        "bot_scopes": row.bot_scopes,
+        "bot_refresh_token": row.bot_refresh_token,
+        "bot_token_expires_at": _epoch(row.bot_token_expires_at),
+        "is_enterprise_install": row.is_enterprise_install,
+        "installed_at": row.installed_at.timestamp(),
+    }
