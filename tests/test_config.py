@@ -92,3 +92,27 @@ def test_logging_setup_scrubs_third_party_loggers(capsys) -> None:
     logging.getLogger("slack_sdk.web").debug("Authorization: Bearer very-secret-token-value")
     assert "very-secret-token-value" not in capsys.readouterr().err
     setup_logging("WARNING", [])
+
+
+def test_the_example_config_documents_every_key() -> None:
+    """Every settings field appears in config.example.toml (commented out or set)."""
+    from dataclasses import fields
+
+    from bot.config import Config
+
+    text = (ROOT / "config.example.toml").read_text("utf-8")
+    missing = []
+    for section in fields(Config):
+        if section.name in ("secrets", "agencies", "roles"):
+            continue
+        if f"[{section.name}]" not in text:
+            missing.append(f"[{section.name}]")
+            continue
+        body = text.split(f"[{section.name}]", 1)[1].split("\n[", 1)[0]
+        settings = section.default_factory()  # type: ignore[misc]
+        for key in (f.name for f in fields(settings)):
+            if f"{key} =" not in body:
+                missing.append(f"{section.name}.{key}")
+    assert missing == []
+    for variable in ("SLACK_BOT_TOKEN", "DISCORD_TOKEN", "FEDBOT_DATABASE_URL"):
+        assert variable in text
