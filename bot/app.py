@@ -10,25 +10,30 @@ from types import TracebackType
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.access import Throttle
 from bot.clock import Clock, SystemClock
 from bot.completion import build_completer
 from bot.config import Config
 from bot.dispatch import Dispatcher
+from bot.federation import Federation
 from bot.identity import ChannelRef
 from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.scheduler import Scheduler
 from bot.services import Services
+from bot.signing import Signer
 from bot.storage.agencies import AgencyRepo
 from bot.storage.announcements import AnnouncementRepo
 from bot.storage.database import Database
+from bot.storage.deliveries import DeliveryLedger
 from bot.storage.digests import DigestRepo
 from bot.storage.events import EventRepo
 from bot.storage.faq import FaqRepo
+from bot.storage.keys import KeyStore
 from bot.storage.members import MemberRepo
 from bot.storage.profiles import ProfileRepo
 from bot.storage.runs import RunLedger
+from bot.storage.workspaces import WorkspaceRepo
+from bot.throttle import Throttle
 from bot.web import WebServer
 from commands import all_features
 
@@ -79,6 +84,9 @@ class BotApp:
             agencies=AgencyRepo(self.db),
             members=MemberRepo(self.db),
             runs=RunLedger(self.db),
+            federation=Federation(config.federation, WorkspaceRepo(self.db)),
+            deliveries=DeliveryLedger(self.db),
+            signer=Signer(),
             events=EventRepo(self.db),
             announcements=AnnouncementRepo(self.db),
             digests=DigestRepo(self.db),
@@ -93,27 +101,42 @@ class BotApp:
             self.services,
             Throttle(throttle.burst, throttle.rate_per_minute) if throttle.enabled else None,
             [listener for feature in self.features for listener in feature.listeners],
+            completer=self.completer,
+            completion_throttle=(
+                Throttle(throttle.completion_burst, throttle.completion_rate_per_minute)
+                if throttle.enabled
+                else None
+            ),
         )
 
     async def start(self) -> None:
         await self.db.migrate()
+        self.services.signer.load(await KeyStore(self.db).get_or_create("signing"))
         await self.seed_agencies()
         for feature in self.features:
             if feature.on_start is not None:
                 await feature.on_start(self.services)
         if self.db.is_sqlite:
             self.services.scheduler.every("sqlite-checkpoint", 60, self.db.checkpoint)
+        self.services.scheduler.every("forget-deliveries", 600, self._forget_deliveries)
         if self.start_scheduler:
             self.services.scheduler.start()
 
+    async def _forget_deliveries(self) -> None:
+        await self.services.deliveries.forget_expired(self.clock.now())
+
     async def seed_agencies(self) -> None:
-        """Agencies listed in config are created (or updated) on every start."""
+        """Agencies listed in config are created (or updated) on every start, and their
+        moderators' grants bound to them."""
+        ids: dict[str, int] = {}
         for seed in self.config.agencies:
             agency, _ = await self.services.agencies.add(seed.name, seed.region, self.clock.now())
+            ids[seed.name] = agency.id
             for channel in seed.channels:
                 await self.services.agencies.attach_channel(
                     agency.id, ChannelRef.parse(channel), (), self.clock.now()
                 )
+        self.dispatcher.roles.bind_agencies(ids)
 
     async def stop_features(self) -> None:
         """Let features finish in-flight work (sends) while the adapters are still up; the

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.dates import parse_duration
 from bot.errors import ConfigError, UserError
+from bot.grants import SLACK_ENTERPRISE, SLACK_TEAM, SNOWFLAKE, Grant, GrantError, parse_grant
 from bot.identity import ChannelRef
-from bot.spec import Role
 
 SECRET_ENV = {
     "slack_bot_token": "SLACK_BOT_TOKEN",
@@ -54,25 +54,63 @@ class ThrottleSettings:
     enabled: bool = True
     burst: int = 8
     rate_per_minute: int = 30
+    # Autocomplete asks once per key typed: a bucket of its own, larger.
+    completion_burst: int = 20
+    completion_rate_per_minute: int = 120
+
+
+@dataclass(frozen=True)
+class FederationSettings:
+    """Who belongs: the federation's Slack workspaces (team ids), Enterprise Grid orgs (every
+    workspace of the org belongs) and Discord servers (guild ids). Anything else is refused
+    (commands), dropped (events) or left (Discord servers). Admins add more at run time with
+    `fedbot workspaces approve`. `unlisted_installs`: what an OAuth install from a workspace
+    not listed here becomes ("pending" until an admin approves it, or "refuse");
+    `require_invite`: the install page needs a single-use invite link
+    (`fedbot workspaces invite`), valid `invite_hours`."""
+
+    slack_teams: tuple[str, ...] = ()
+    slack_enterprises: tuple[str, ...] = ()
+    discord_guilds: tuple[str, ...] = ()
+    unlisted_installs: Literal["pending", "refuse"] = "pending"
+    require_invite: bool = False
+    invite_hours: int = 72
+
+    def __post_init__(self) -> None:
+        checks = (
+            ("slack_teams", SLACK_TEAM, "a Slack team id (T…)"),
+            ("slack_enterprises", SLACK_ENTERPRISE, "an Enterprise Grid org id (E…)"),
+            ("discord_guilds", SNOWFLAKE, "a Discord server id (digits)"),
+        )
+        for name, pattern, what in checks:
+            for value in getattr(self, name):
+                if not pattern.match(value):
+                    raise ConfigError(f"config: federation.{name}: {value!r} is not {what}")
+        if not 1 <= self.invite_hours <= 24 * 30:
+            raise ConfigError("config: federation.invite_hours: must be between 1 and 720")
 
 
 @dataclass(frozen=True)
 class RoleSettings:
-    """Role grants. Users are `platform:workspace:user_id` (`*` matches any workspace);
-    groups are `platform:workspace:group` where group is a Discord role or Slack user group
-    name or id."""
+    """Role grants by stable id (`bot.grants`): `slack:<team>:<user or user group id>`,
+    `discord:<guild>:<user or role id>`, `discord:*:<user id>`. Moderators moderate
+    agencies: their grants are on `[[agencies]] moderators`. `faq_editor`: curates the FAQ
+    (staff do too)."""
 
     admin: tuple[str, ...] = ()
     staff: tuple[str, ...] = ()
-    moderator: tuple[str, ...] = ()
-    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    faq_editor: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class AgencySeed:
+    """An agency created or updated at every start; `moderators` are grants (as in `[roles]`)
+    of the people who moderate it: its events, its channels' digests and FAQ passive mode."""
+
     name: str
     region: str
     channels: tuple[str, ...] = ()
+    moderators: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,8 +139,13 @@ class SlackSettings:
     max_retries: int = 3
     max_retry_wait: float = 120.0
     user_cache_seconds: int = 3600
-    group_cache_seconds: int = 300
+    group_cache_seconds: int = 60
     message_events: bool = False
+
+    def __post_init__(self) -> None:
+        # Group memberships grant roles: a removal must take effect within a minute.
+        if not 1 <= self.group_cache_seconds <= 60:
+            raise ConfigError("config: slack.group_cache_seconds: must be between 1 and 60")
 
 
 @dataclass(frozen=True)
@@ -292,6 +335,7 @@ class Config:
     bot: BotSettings = field(default_factory=BotSettings)
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
+    federation: FederationSettings = field(default_factory=FederationSettings)
     roles: RoleSettings = field(default_factory=RoleSettings)
     agencies: tuple[AgencySeed, ...] = ()
     slack: SlackSettings = field(default_factory=SlackSettings)
@@ -325,6 +369,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
 def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     if "secrets" in raw:
         raise ConfigError("config: secrets: secrets come from environment variables only")
+    _refuse_old_roles(raw.get("roles"))
     config: Config = _build(Config, {k: v for k, v in raw.items()}, "")
     bot = config.bot
     url = env.get("FEDBOT_DATABASE_URL") or bot.database_url or default_database_url(env)
@@ -339,29 +384,61 @@ def _validate(config: Config) -> None:
         raise ConfigError(
             f"config: bot.timezone: unknown time zone {config.bot.timezone!r}"
         ) from None
-    if config.throttle.burst < 1 or config.throttle.rate_per_minute < 1:
-        raise ConfigError("config: throttle: burst and rate_per_minute must be at least 1")
-    for role in ("admin", "staff", "moderator"):
+    throttle = config.throttle
+    for name in ("burst", "rate_per_minute", "completion_burst", "completion_rate_per_minute"):
+        if getattr(throttle, name) < 1:
+            raise ConfigError(f"config: throttle.{name}: must be at least 1")
+    for role in ("admin", "staff", "faq_editor"):
         for ident in getattr(config.roles, role):
-            _check_identity(f"roles.{role}", ident)
-    for role, idents in config.roles.groups.items():
-        try:
-            Role.parse(role)
-        except ValueError:
-            raise ConfigError(f"config: roles.groups.{role}: unknown role") from None
-        for ident in idents:
-            _check_identity(f"roles.groups.{role}", ident)
+            _check_grant(config, f"roles.{role}", ident)
     for i, agency in enumerate(config.agencies):
         for channel in agency.channels:
             try:
                 ChannelRef.parse(channel)
             except ValueError as exc:
                 raise ConfigError(f"config: agencies[{i}].channels: {exc}") from None
+        for ident in agency.moderators:
+            _check_grant(config, f"agencies[{i}].moderators", ident)
 
 
-def _check_identity(key: str, ident: str) -> None:
-    if len(ident.split(":")) != 3:
-        raise ConfigError(f"config: {key}: expected platform:workspace:id, got {ident!r}")
+def _refuse_old_roles(roles: Any) -> None:
+    """Before the trust boundary, moderators were global and groups were granted by name:
+    say what replaced each key rather than "unknown key"."""
+    if not isinstance(roles, Mapping):
+        return
+    if "moderator" in roles:
+        raise ConfigError(
+            "config: roles.moderator: moderators moderate agencies: list their grants on the "
+            'agency, [[agencies]] moderators = ["slack:T0123ABCD:S0789IJKL"]'
+        )
+    if "groups" in roles:
+        raise ConfigError(
+            "config: roles.groups: grants name group ids directly in roles.staff/admin/"
+            "faq_editor (slack:<team id>:S…, discord:<server id>:<role id>); names and "
+            "wildcard workspaces are refused; `fedbot slack groups` and `fedbot discord "
+            "roles` list the ids"
+        )
+
+
+def _check_grant(config: Config, key: str, text: str) -> Grant:
+    """A grant by id, for a workspace of the federation (else it could never apply, or
+    would apply to a stranger's workspace)."""
+    try:
+        grant = parse_grant(text)
+    except GrantError as exc:
+        raise ConfigError(f"config: {key}: {exc}") from None
+    federation = config.federation
+    listed = {
+        "slack": (*federation.slack_teams, *federation.slack_enterprises),
+        "discord": federation.discord_guilds,
+    }[grant.platform]
+    if grant.workspace != "*" and grant.workspace not in listed:
+        list_key = "slack_teams" if grant.platform == "slack" else "discord_guilds"
+        raise ConfigError(
+            f"config: {key}: {text!r}: workspace {grant.workspace} is not in "
+            f"federation.{list_key}; list it there first"
+        )
+    return grant
 
 
 def _build(cls: type, raw: Any, key: str) -> Any:

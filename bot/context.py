@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.i18n import Translator
 from bot.identity import Caller, Place
-from bot.spec import CommandSpec, Role
+from bot.roles import Access
+from bot.spec import CommandSpec
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 class CommandContext:
     caller: Caller
     place: Place
-    role: Role
+    access: Access
     spec: CommandSpec
     options: dict[str, Any]
     services: Services

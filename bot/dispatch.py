@@ -1,9 +1,13 @@
-"""The one road every command takes: throttle -> resolve -> role -> options -> handler -> Reply.
+"""The one road every command takes: federation -> throttle -> resolve -> rights -> options ->
+handler -> Reply.
 
 Adapters hand over an invocation (free text, or a path with typed options, or a button's
 action id) and get back a platform-neutral `Reply`, or None when nothing must be shown (a
-throttled user who was already warned). This is the only place with a broad `except`:
-a bug becomes a log line with a reference id and a polite message, never a traceback in chat.
+throttled user who was already warned). A caller from outside the federation gets one polite
+refusal and nothing runs: no handler, so no row is written.
+
+This is the only place with a broad `except`: a bug becomes a log line with a reference id and
+a polite message, never a traceback in chat.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.access import RoleBook, Throttle
+from bot.completion import Completer, Suggestion
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.i18n import Translator, normalise_lang, translator
@@ -23,9 +27,11 @@ from bot.identity import Caller, Place
 from bot.listeners import ChannelMessage, Listener
 from bot.messages import Reply, parse_action_value
 from bot.options import OptionConverter
+from bot.roles import Access, RoleBook
 from bot.services import Services
-from bot.spec import CommandSpec, Role
+from bot.spec import CommandSpec
 from bot.textargs import bind_options, split_path
+from bot.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +50,18 @@ class Dispatcher:
         services: Services,
         throttle: Throttle | None = None,
         listeners: list[Listener] | None = None,
+        *,
+        completer: Completer | None = None,
+        completion_throttle: Throttle | None = None,
     ) -> None:
         self.services = services
         self.listeners = listeners or []
         self.registry = services.registry
-        self.roles = RoleBook(services.config.roles)
+        self.roles = RoleBook(services.config.roles, services.config.agencies)
+        self.federation = services.federation
         self.throttle = throttle
+        self.completer = completer or Completer()
+        self.completion_throttle = completion_throttle
         self.tz_name = services.config.bot.timezone
         self.converter = OptionConverter(ZoneInfo(self.tz_name), services.clock.now, _parse_date)
 
@@ -59,37 +71,37 @@ class Dispatcher:
     async def handle_text(self, caller: Caller, place: Place, text: str) -> Reply | None:
         """A typed command line such as `faq ask comment adhérer ?` (slash optional)."""
         t = self.translator_for(caller)
-        if (gate := self._gate(caller, t)) is not None:
+        if (gate := await self._gate(caller, t)) is not None:
             return gate or None
         try:
             words, tokens, source = split_path(text)
             spec, used = self.registry.resolve(words)
             if spec is None:
                 return self._unknown(words, t)
-            role = self._check_role(spec, caller, t)
+            access = self._check_access(spec, caller, t)
         except UserError as err:
             return Reply.error(t(err.key, **err.kwargs))
         try:
             raw = bind_options(spec, tokens[used:], source)
         except UserError as err:
             return self._usage_error(spec, err, t)
-        return await self._run(spec, caller, place, role, raw, t)
+        return await self._run(spec, caller, place, access, raw, t)
 
     async def handle(
         self, caller: Caller, place: Place, path: tuple[str, ...], options: Mapping[str, Any]
     ) -> Reply | None:
         """A structured invocation (Discord slash commands give typed options)."""
         t = self.translator_for(caller)
-        if (gate := self._gate(caller, t)) is not None:
+        if (gate := await self._gate(caller, t)) is not None:
             return gate or None
         spec = self.registry.commands.get(tuple(path))
         if spec is None:
             return self._unknown(list(path), t)
         try:
-            role = self._check_role(spec, caller, t)
+            access = self._check_access(spec, caller, t)
         except UserError as err:
             return Reply.error(t(err.key, **err.kwargs))
-        return await self._run(spec, caller, place, role, dict(options), t)
+        return await self._run(spec, caller, place, access, dict(options), t)
 
     async def handle_action(
         self, caller: Caller, place: Place, action_id: str, value: str
@@ -104,7 +116,7 @@ class Dispatcher:
     async def handle_message(self, caller: Caller, place: Place, text: str) -> Reply | None:
         """An ordinary channel message: the first listener that answers wins. Bots are never
         answered (two bots must not talk to each other forever)."""
-        if caller.is_bot or not text.strip():
+        if caller.is_bot or not text.strip() or not await self.federation.belongs(caller):
             return None
         message = ChannelMessage(caller, place, text)
         t = self.translator_for(caller)
@@ -118,10 +130,33 @@ class Dispatcher:
                 return reply
         return None
 
-    def _gate(self, caller: Caller, t: Translator) -> Reply | bool | None:
-        """None to go on; a cooldown Reply once; False (nothing to show) after that."""
+    async def complete(self, caller: Caller, source: str, prefix: str) -> list[Suggestion]:
+        """Autocomplete: the same boundary and a throttle of its own (one request per key
+        typed), but never a message: a refused caller simply gets no suggestions."""
+        if caller.is_bot or not await self.federation.belongs(caller):
+            return []
+        throttle = self.completion_throttle
+        if throttle is not None and caller.platform not in UNTHROTTLED_PLATFORMS:
+            if throttle.check(caller.key) != "allow":
+                return []
+        return await self.completer.complete(source, self.services, prefix, caller)
+
+    async def _gate(self, caller: Caller, t: Translator) -> Reply | bool | None:
+        """None to go on; a refusal or a cooldown Reply once; False (nothing to show)."""
         if caller.is_bot:
             return False
+        if not await self.federation.belongs(caller):
+            return self._stranger(caller, t)
+        return self._throttled(caller, t)
+
+    def _stranger(self, caller: Caller, t: Translator) -> Reply | bool:
+        """Outside the federation: a polite refusal, silence once the throttle drops them."""
+        log.info("refused %s: workspace not in the federation", caller.key)
+        if self.throttle is not None and self.throttle.check(caller.key) == "drop":
+            return False
+        return Reply.error(t("core.not_federation"))
+
+    def _throttled(self, caller: Caller, t: Translator) -> Reply | bool | None:
         if self.throttle is None or caller.platform in UNTHROTTLED_PLATFORMS:
             return None
         verdict = self.throttle.check(caller.key)
@@ -132,14 +167,14 @@ class Dispatcher:
             return Reply.error(t("core.throttled", seconds=self.throttle.retry_in(caller.key)))
         return False
 
-    def role_of(self, caller: Caller) -> Role:
-        return self.roles.role_of(caller)
+    def access_for(self, caller: Caller) -> Access:
+        return self.roles.access_for(caller)
 
-    def _check_role(self, spec: CommandSpec, caller: Caller, t: Translator) -> Role:
-        role = self.roles.role_of(caller)
-        if role < spec.role:
+    def _check_access(self, spec: CommandSpec, caller: Caller, t: Translator) -> Access:
+        access = self.roles.access_for(caller)
+        if not access.may(spec.role):
             raise UserError("core.forbidden", role=t(f"core.role.{spec.role.key}"))
-        return role
+        return access
 
     def _unknown(self, words: list[str], t: Translator) -> Reply:
         typed = " ".join(words[:2]) or "?"
@@ -161,7 +196,7 @@ class Dispatcher:
         spec: CommandSpec,
         caller: Caller,
         place: Place,
-        role: Role,
+        access: Access,
         raw: dict[str, Any],
         t: Translator,
     ) -> Reply:
@@ -169,7 +204,7 @@ class Dispatcher:
             options = self.converter.convert_all(spec, raw, caller, t.lang)
         except UserError as err:
             return self._usage_error(spec, err, t)
-        ctx = CommandContext(caller, place, role, spec, options, self.services, t)
+        ctx = CommandContext(caller, place, access, spec, options, self.services, t)
         try:
             return await spec.handler(ctx)
         except UserError as err:

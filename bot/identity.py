@@ -13,9 +13,17 @@ DIRECT_MESSAGES = "dm"
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """A user on one platform. `groups` holds platform role/group names and ids (Discord roles,
-    Slack user groups) so that config can grant roles to them. `assumed_role` is only set by the
-    console adapter: the operator's own terminal chooses its role with `--as`."""
+    """A user on one platform, as the adapter read it from the platform (never from text the
+    user typed).
+
+    `groups`: the ids of the caller's Discord roles or Slack user groups in `workspace`, so
+    that config can grant roles to them. `organisation`: the Slack Enterprise Grid org of
+    `workspace`, if any. `home_workspaces`: for a direct message (which belongs to no
+    workspace), the workspaces the platform says the user is a member of. `assumed_role` is
+    only set by the console adapter: the operator's own terminal chooses its role with `--as`
+    (and, for a moderator, which agencies with `--agency`: `assumed_agencies` holds their
+    ids; None means every agency).
+    """
 
     platform: str
     workspace: str
@@ -25,6 +33,9 @@ class Caller:
     groups: frozenset[str] = frozenset()
     is_bot: bool = False
     assumed_role: Role | None = None
+    assumed_agencies: frozenset[int] | None = None
+    organisation: str | None = None
+    home_workspaces: frozenset[str] = frozenset()
 
     @property
     def key(self) -> str:

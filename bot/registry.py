@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from bot.spec import CommandSpec, GroupSpec, Role
+from bot.spec import CommandSpec, GroupSpec
+
+if TYPE_CHECKING:
+    from bot.roles import Access
 
 
 class Registry:
@@ -69,8 +73,8 @@ class Registry:
     def by_action(self, action_id: str) -> CommandSpec | None:
         return self._by_action.get(action_id)
 
-    def visible(self, role: Role) -> list[CommandSpec]:
-        return [s for s in self.commands.values() if not s.hidden and s.role <= role]
+    def visible(self, access: Access) -> list[CommandSpec]:
+        return [s for s in self.commands.values() if not s.hidden and access.may(s.role)]
 
     def suggest(self, text: str) -> str | None:
         names = [s.name for s in self.commands.values() if not s.hidden]

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.federation import Federation
 from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.scheduler import Scheduler
+from bot.signing import Signer
 from bot.storage.agencies import AgencyRepo
 from bot.storage.announcements import AnnouncementRepo
 from bot.storage.database import Database
+from bot.storage.deliveries import DeliveryLedger
 from bot.storage.digests import DigestRepo
 from bot.storage.events import EventRepo
 from bot.storage.faq import FaqRepo
@@ -34,6 +37,9 @@ class Services:
     agencies: AgencyRepo
     members: MemberRepo
     runs: RunLedger
+    federation: Federation  # who belongs: listed and approved workspaces
+    deliveries: DeliveryLedger  # platform deliveries already handled (retries, replays)
+    signer: Signer  # tags on button values that must be the bot's own (keyed at start)
     events: EventRepo
     announcements: AnnouncementRepo
     digests: DigestRepo

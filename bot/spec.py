@@ -23,12 +23,15 @@ _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
 class Role(IntEnum):
-    """Roles are ordered: each one may do everything the roles below it may."""
+    """What a command requires. Staff may do everything a moderator (of any agency) or a FAQ
+    editor may, and an admin everything staff may; moderators and FAQ editors are separate
+    rights (`bot.roles.Access.may`). The order is only used to name someone's highest role."""
 
     MEMBER = 0
     MODERATOR = 1
-    STAFF = 2
-    ADMIN = 3
+    FAQ_EDITOR = 2
+    STAFF = 3
+    ADMIN = 4
 
     @classmethod
     def parse(cls, name: str) -> Role:

@@ -34,6 +34,8 @@ async def link_channel(ctx: CommandContext) -> Reply:
     if agency is None:
         raise UserError("agency.not_found", name=ctx.options["agency"])
     channel: ChannelRef = ctx.options["channel"] or ctx.place.channel
+    if not await ctx.services.federation.admits_channel(channel):
+        raise UserError("agency.channel_outside", channel=str(channel))
     tags = parse_channel_tags(ctx.options["tags"])
     created = await ctx.services.agencies.attach_channel(agency.id, channel, tags, ctx.now())
     key = "agency.channel_linked" if created else "agency.channel_updated"

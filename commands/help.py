@@ -8,6 +8,7 @@ from bot.context import CommandContext
 from bot.i18n import translator
 from bot.messages import Field, Message, Reply
 from bot.registry import Registry
+from bot.roles import Access
 from bot.spec import CommandSpec, L10n, OptionSpec, OptionType, Role
 from commands import Feature
 
@@ -16,17 +17,25 @@ async def show_help(ctx: CommandContext) -> Reply:
     topic = ctx.options["topic"]
     registry = ctx.services.registry
     if topic:
-        return Reply(_detail(registry, topic.lower().removeprefix("/"), ctx.role, ctx.lang))
-    return Reply(_overview(registry, ctx.role, ctx.lang, ctx.t.tz.key))
+        return Reply(_detail(registry, topic.lower().removeprefix("/"), ctx.access, ctx.lang))
+    return Reply(_overview(registry, _rights(ctx.access), ctx.lang, ctx.t.tz.key))
+
+
+def _rights(access: Access) -> Access:
+    """Access without the agency ids: what help shows depends on the kind of rights only,
+    so the cache below holds a handful of entries."""
+    return Access(
+        rank=access.rank, faq_editor=access.faq_editor, every_agency=access.is_moderator
+    )
 
 
 @lru_cache(maxsize=64)
-def _overview(registry: Registry, role: Role, lang: str, tz: str) -> Message:
-    """Cached per (role, language): help is the most typed command and never changes."""
+def _overview(registry: Registry, access: Access, lang: str, tz: str) -> Message:
+    """Cached per (rights, language): help is the most typed command and never changes."""
     t = translator(lang, tz)
-    lines = [t("core.help.intro", role=t(f"core.role_name.{role.key}"))]
+    lines = [t("core.help.intro", role=t(f"core.role_name.{access.role.key}"))]
     by_group: dict[str, list[CommandSpec]] = {}
-    for spec in registry.visible(role):
+    for spec in registry.visible(access):
         by_group.setdefault(spec.path[0] if len(spec.path) == 2 else "", []).append(spec)
     fields = []
     for group, specs in sorted(by_group.items()):
@@ -41,12 +50,12 @@ def _overview(registry: Registry, role: Role, lang: str, tz: str) -> Message:
     )
 
 
-def _detail(registry: Registry, topic: str, role: Role, lang: str) -> Message:
+def _detail(registry: Registry, topic: str, access: Access, lang: str) -> Message:
     t = translator(lang)
     spec, used = registry.resolve(topic.split()[:2])
     if spec is None and registry.is_group(topic.split()[0]):
         group = registry.group_commands(topic.split()[0])
-        specs = [s for s in group if not s.hidden and s.role <= role]
+        specs = [s for s in group if not s.hidden and access.may(s.role)]
         body = "\n".join(f"/{s.name} — {s.description.get(lang)}" for s in specs)
         return Message(title=t("core.help.group_title", group=topic.split()[0]), text=body)
     if spec is None or spec.hidden:

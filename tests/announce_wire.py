@@ -107,7 +107,8 @@ class Network:
                 "guild_ready_timeout": 0.05,
                 "ready_timeout": 10,
             },
-            "roles": {"staff": [f"slack:*:{STAFF}"]},
+            "federation": {"slack_teams": [DEFAULT_TEAM_ID], "discord_guilds": [str(GUILD)]},
+            "roles": {"staff": [f"slack:{DEFAULT_TEAM_ID}:{STAFF}"]},
             "throttle": {"enabled": False},
             "announce": {"retry_base": 0.2, "sweep_interval": 2, **announce},
         }

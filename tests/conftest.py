@@ -23,8 +23,17 @@ from tests.postgres import PG_URL, postgres_database
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
+# The workspaces the tests' federation is made of (the fake Slack's default team, the fake
+# Discord's guild, the short ids of unit tests); strangers use any other id.
+TEST_FEDERATION = {
+    "slack_teams": ["T1", "T0FAKE001"],
+    "discord_guilds": ["3000000000000000001"],
+}
+
+
 def make_config(tmp_path: Path, raw: dict[str, Any] | None = None, **env: str) -> Config:
-    config = parse_config(raw or {}, env)
+    raw = {"federation": TEST_FEDERATION, **(raw or {})}
+    config = parse_config(raw, env)
     url = f"sqlite+aiosqlite:///{tmp_path / 'fedbot.db'}"
     return replace(config, bot=replace(config.bot, database_url=url))
 
@@ -40,8 +49,16 @@ async def app(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotApp]:
         yield bot_app
 
 
-def console_caller(role: Role = Role.ADMIN, lang: str = "fr", user: str = "alice") -> Caller:
-    return Caller("console", "local", user, user, lang, assumed_role=role)
+def console_caller(
+    role: Role = Role.ADMIN,
+    lang: str = "fr",
+    user: str = "alice",
+    moderates: frozenset[int] | None = None,
+) -> Caller:
+    """The console operator with `--as role` (and `--agency`: the ids in `moderates`)."""
+    return Caller(
+        "console", "local", user, user, lang, assumed_role=role, assumed_agencies=moderates
+    )
 
 
 PLACE = Place(ChannelRef("console", "local", "general"))

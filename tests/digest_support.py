@@ -41,9 +41,15 @@ async def type_in(
     role: Role = Role.ADMIN,
     user: str = "alice",
     lang: str = "fr",
+    moderates: tuple[str, ...] | None = None,
 ) -> Reply:
+    """`moderates`: the agencies (keys of AGENCIES) a moderator moderates; None = all."""
     place = Place(ChannelRef("console", "local", channel))
-    reply = await app.dispatcher.handle_text(console_caller(role, lang, user), place, line)
+    ids = None
+    if moderates is not None:
+        found = [await app.services.agencies.find(AGENCIES[key][0]) for key in moderates]
+        ids = frozenset(a.id for a in found if a is not None)
+    reply = await app.dispatcher.handle_text(console_caller(role, lang, user, ids), place, line)
     assert reply is not None
     return reply
 

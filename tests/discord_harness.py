@@ -30,8 +30,8 @@ from tests.fakes.discord_server import (
 GUILD = 3_000_000_000_000_000_001
 GENERAL = 3_000_000_000_000_000_002
 NEWS = 3_000_000_000_000_000_003
-STAFF_ROLE = 3_000_000_000_000_000_004  # granted staff by name in config
-ADMIN_ROLE = 3_000_000_000_000_000_005  # granted admin by id in config
+STAFF_ROLE = 3_000_000_000_000_000_004  # granted staff in config
+ADMIN_ROLE = 3_000_000_000_000_000_005  # granted admin in config
 ALICE = FakeUser(id=3_000_000_000_000_000_010, username="alice", global_name="Alice")
 BOB = FakeUser(id=3_000_000_000_000_000_011, username="bob", global_name="Bob")
 CAROL = FakeUser(id=3_000_000_000_000_000_012, username="carol", global_name="Carol")
@@ -72,10 +72,8 @@ def discord_config(
     base: dict[str, Any] = {
         "discord": settings,
         "roles": {
-            "groups": {
-                "staff": ["discord:*:Équipe fédérale"],
-                "admin": [f"discord:{GUILD}:{ADMIN_ROLE}"],
-            }
+            "staff": [f"discord:{GUILD}:{STAFF_ROLE}"],
+            "admin": [f"discord:{GUILD}:{ADMIN_ROLE}"],
         },
         "throttle": {"enabled": False},
     }

@@ -30,11 +30,20 @@ async def type_in(
     role: Role = Role.ADMIN,
     user: str = "alice",
     lang: str = "fr",
+    moderates: tuple[str, ...] | None = None,
 ) -> Reply:
+    """`moderates`: the agencies (keys of AGENCIES) a moderator moderates; None = all."""
     place = Place(ChannelRef("console", "local", channel))
-    reply = await app.dispatcher.handle_text(console_caller(role, lang, user), place, line)
+    ids = None if moderates is None else await agency_ids(app, moderates)
+    caller = console_caller(role, lang, user, ids)
+    reply = await app.dispatcher.handle_text(caller, place, line)
     assert reply is not None
     return reply
+
+
+async def agency_ids(app: BotApp, keys: tuple[str, ...]) -> frozenset[int]:
+    found = [await app.services.agencies.find(AGENCIES[key][0]) for key in keys]
+    return frozenset(a.id for a in found if a is not None)
 
 
 async def click(

@@ -23,8 +23,12 @@ async def setup_agencies(app: BotApp) -> dict[str, int]:
     return await add_agencies(app, AGENCIES)
 
 
-def caller(user: str, role: Role = Role.MEMBER, lang: str = "fr") -> Caller:
-    return Caller("console", "local", user, user.title(), lang, assumed_role=role)
+def caller(
+    user: str, role: Role = Role.MEMBER, lang: str = "fr", moderates: frozenset[int] | None = None
+) -> Caller:
+    return Caller(
+        "console", "local", user, user.title(), lang, assumed_role=role, assumed_agencies=moderates
+    )
 
 
 async def type_in(
@@ -35,9 +39,10 @@ async def type_in(
     channel: str = "general",
     role: Role = Role.MEMBER,
     lang: str = "fr",
+    moderates: frozenset[int] | None = None,
 ) -> Reply:
     place = Place(ChannelRef("console", "local", channel))
-    reply = await app.dispatcher.handle_text(caller(user, role, lang), place, line)
+    reply = await app.dispatcher.handle_text(caller(user, role, lang, moderates), place, line)
     assert reply is not None
     return reply
 

@@ -15,7 +15,7 @@ from adapters.slack.adapter import SlackAdapter
 from bot.app import BotApp
 from bot.clock import FixedClock
 from bot.spec import CommandSpec
-from tests.conftest import T0, make_config
+from tests.conftest import T0, TEST_FEDERATION, make_config
 from tests.fakes.slack_server import (
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
@@ -75,12 +75,15 @@ async def slack_bot(
     env: dict[str, str] | None = None,
     specs: Iterable[CommandSpec] = (),
     http: dict[str, Any] | None = None,
+    federation: dict[str, Any] | None = None,
 ) -> AsyncIterator[SlackBot]:
-    """HTTP mode unless `slack={"mode": "socket"}`; the web server binds a free port."""
+    """HTTP mode unless `slack={"mode": "socket"}`; the web server binds a free port.
+    `federation` replaces the tests' default one (the fake's team and T1)."""
     raw = {
+        "federation": federation or TEST_FEDERATION,
         "http": {"port": 0, **(http or {})},
         "slack": {"mode": "http", "api_base_url": fake.api_url, **(slack or {})},
-        "roles": roles if roles is not None else {"staff": [f"slack:*:{STAFF}"]},
+        "roles": roles if roles is not None else {"staff": [f"slack:{DEFAULT_TEAM_ID}:{STAFF}"]},
         "throttle": {"enabled": False},
     }
     secrets = {

@@ -190,7 +190,7 @@ async def test_run_reports_an_empty_digest_and_a_failed_send(app, agencies) -> N
     assert sender.sent == []
 
 
-# --- permissions: staff anywhere; a moderator, the channels of the agency they type in ------
+# --- permissions: staff anywhere; a moderator, the channels of the agencies they moderate ---
 
 
 async def test_members_cannot_manage_digests(app, agencies) -> None:
@@ -210,7 +210,8 @@ async def test_members_cannot_manage_digests(app, agencies) -> None:
         ("nantes", "rennes", False),  # another agency
         ("nantes", "angers", False),  # another agency of the same region
         ("nantes", "general", False),  # a channel of no agency
-        ("general", "nantes", False),  # typed outside any agency channel
+        ("general", "nantes", True),  # typed anywhere: the digest's channel is what counts
+        ("rennes", None, False),  # in another agency's channel, for that channel
     ],
 )
 async def test_moderator_creates_only_for_their_agency(
@@ -218,9 +219,13 @@ async def test_moderator_creates_only_for_their_agency(
 ) -> None:
     channel = f" channel:{target}" if target else ""
     reply = await type_in(
-        app, f'/digest create schedule:"daily 9h"{channel}', channel=typed_in, role=M
-    )
+        app, f'/digest create schedule:"daily 9h"{channel}', channel=typed_in, role=M,
+        moderates=("nantes",),
+    )  # fmt: skip
     assert reply.is_error is not allowed, reply.message.plain_text()
+
+
+NANTES = ("nantes",)
 
 
 async def test_moderator_manages_only_their_agency_digests(app, agencies) -> None:
@@ -233,18 +238,22 @@ async def test_moderator_manages_only_their_agency_digests(app, agencies) -> Non
             line = "/digest " + (
                 command.format(number) if "{}" in command else f"{command} {number}"
             )
-            reply = await type_in(app, line, channel="nantes", role=M)
+            reply = await type_in(app, line, channel="nantes", role=M, moderates=NANTES)
             assert reply.is_error and f"n°{number} appartient" in reply.message.text, line
-    listed = await type_in(app, "/digest list", channel="nantes", role=M)
+    listed = await type_in(app, "/digest list", channel="nantes", role=M, moderates=NANTES)
     assert [f.name for f in listed.message.fields] == [f"N°{nantes}"]
     assert listed.message.title == "1 récap programmé"
-    elsewhere = await type_in(app, "/digest list", channel="general", role=M)
-    assert elsewhere.is_error and "aucune agence" in elsewhere.message.text
-    # From the agency's other channel, on another platform's behalf: the same agency.
-    ran = await type_in(app, f"/digest run {nantes}", channel="nantes", role=M)
+    # Wherever they type: the agencies they moderate decide, not the channel.
+    elsewhere = await type_in(app, "/digest list", channel="general", role=M, moderates=NANTES)
+    assert [f.name for f in elsewhere.message.fields] == [f"N°{nantes}"]
+    ran = await type_in(app, f"/digest run {nantes}", channel="rennes", role=M, moderates=NANTES)
     assert not ran.is_error
-    moved = await type_in(app, f"/digest edit {nantes} channel:rennes", channel="nantes", role=M)
-    assert moved.is_error and "Vous modérez pour Nantes" in moved.message.text
+    moved = await type_in(
+        app, f"/digest edit {nantes} channel:rennes", channel="nantes", role=M, moderates=NANTES
+    )
+    assert moved.is_error and "appartient à Rennes Atalante, que vous ne modérez pas" in (
+        moved.message.text
+    )
     # Staff manage them all, from anywhere.
     everything = await type_in(app, "/digest list", role=S)
     assert len(everything.message.fields) == 3

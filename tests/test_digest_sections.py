@@ -226,15 +226,22 @@ async def test_unanswered_section_shows_questions_asked_often_and_lately(app, ag
     activity = app.services.faq.activity
     assert (await _build(app, "sections:unanswered")).sections == ()
 
-    async def ask(text: str, ago: timedelta, times: int = 1) -> None:
-        for _ in range(times):
-            question = NewQuestion(text.lower(), text, "fr", None, None)
+    people = [
+        (await app.services.members.ensure(Caller("slack", "T1", f"U{i}"), T0)).id
+        for i in range(4)
+    ]
+
+    async def ask(text: str, ago: timedelta, askers: list[int]) -> None:
+        for member in askers:
+            question = NewQuestion(text.lower(), text, "fr", member, None)
             await activity.record_ask("unknown", None, T0 - ago, unanswered=question)
 
-    await ask("Quel est le calendrier 2027 ?", 2 * HOUR, times=3)
-    await ask("Mon dossier personnel est-il complet ?", HOUR)  # asked once: not shown
-    await ask("Qui contacter à Lyon ?", 3 * DAY, times=4)  # not asked since the last digest
-    await ask("Comment devenir ambassadeur ?", HOUR, times=2)
+    await ask("Quel est le calendrier 2027 ?", 2 * HOUR, people[:3])
+    await ask("Mon dossier personnel est-il complet ?", HOUR, people[:1])  # one person
+    await ask("Qui contacter à Lyon ?", 3 * DAY, people)  # not asked since the last digest
+    await ask("Comment devenir ambassadeur ?", HOUR, people[2:])
+    # One member asking again and again does not put their words in a channel's digest.
+    await ask("Pourquoi mon voisin ne répond pas ?", HOUR, people[:1] * 5)
     lines = _section(await _build(app, "sections:unanswered"), "unanswered")
     assert lines == [
         "• « Quel est le calendrier 2027 ? » — posée 3 fois",

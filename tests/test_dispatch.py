@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from bot.throttle import Throttle
 
-from bot.access import Throttle
 from bot.app import BotApp
 from bot.context import CommandContext
 from bot.errors import UserError
@@ -68,16 +68,30 @@ async def test_role_is_checked_in_the_core(say) -> None:
     assert "X Y" not in (await say("/agency list")).message.plain_text()
 
 
-async def test_roles_come_from_config_users_and_groups(tmp_path, clock) -> None:
+async def test_roles_come_from_config_users_groups_and_agencies(tmp_path, clock) -> None:
     from tests.conftest import make_config
 
-    raw = {"roles": {"staff": ["slack:T1:U1"], "groups": {"moderator": ["discord:*:Modération"]}}}
+    guild, role = "300000000000000001", "300000000000000004"
+    raw = {
+        "federation": {"slack_teams": ["T01"], "discord_guilds": [guild]},
+        "roles": {"staff": ["slack:T01:U01"], "faq_editor": ["slack:T01:S0EDIT"]},
+        "agencies": [
+            {"name": "Rennes", "region": "Bretagne", "moderators": [f"discord:{guild}:{role}"]}
+        ],
+    }
     async with BotApp(make_config(tmp_path, raw), clock=clock) as app:
         roles = app.dispatcher.roles
-        assert roles.role_of(Caller("slack", "T1", "U1")) is Role.STAFF
-        assert roles.role_of(Caller("slack", "T2", "U1")) is Role.MEMBER
-        mod = Caller("discord", "G9", "42", groups=frozenset({"Modération"}))
-        assert roles.role_of(mod) is Role.MODERATOR
+        rennes = await app.services.agencies.find("Rennes")
+        assert roles.access_for(Caller("slack", "T01", "U01")).role is Role.STAFF
+        assert roles.access_for(Caller("slack", "T02", "U01")).role is Role.MEMBER
+        editor = roles.access_for(Caller("slack", "T01", "U7", groups=frozenset({"S0EDIT"})))
+        assert editor.may(Role.FAQ_EDITOR) and not editor.may(Role.MODERATOR)
+        mod = roles.access_for(Caller("discord", guild, "42", groups=frozenset({role})))
+        assert mod.may(Role.MODERATOR) and mod.moderates == {rennes.id}
+        assert not mod.may(Role.FAQ_EDITOR)
+        # The same role id in another server grants nothing.
+        other = Caller("discord", "300000000000000099", "42", groups=frozenset({role}))
+        assert roles.access_for(other).role is Role.MEMBER
 
 
 def _register(app: BotApp, spec: CommandSpec) -> None:

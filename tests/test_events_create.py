@@ -102,19 +102,38 @@ async def test_creation_announces_in_the_agencys_channels_with_rsvp_buttons(read
     assert card.buttons[0].custom_id == "fb:event.rsvp:answer=going&event=1"
 
 
-async def test_a_moderator_organises_for_the_agency_of_the_channel(ready) -> None:
+async def test_a_moderator_organises_for_the_agencies_they_moderate(ready) -> None:
     sent = recorder(ready)
+    rennes = ("rennes",)
     here = await type_in(
-        ready, '/event create "Atelier" "4 déc. 18h"', channel="rennes", role=Role.MODERATOR
-    )
+        ready, '/event create "Atelier" "4 déc. 18h"', channel="rennes", role=Role.MODERATOR,
+        moderates=rennes,
+    )  # fmt: skip
     assert not here.is_error
     assert sent.targets() == ["#rennes"]
     elsewhere = await type_in(
         ready, f'/event create "Atelier" "4 déc. 18h" {NANTES}', channel="rennes",
-        role=Role.MODERATOR,
+        role=Role.MODERATOR, moderates=rennes,
     )  # fmt: skip
-    assert "pour l'agence de ce salon seulement" in elsewhere.message.text
-    nowhere = await type_in(ready, '/event create "Atelier" "4 déc. 18h"', role=Role.MODERATOR)
+    assert "Vous ne modérez pas l'agence « Nantes Métropole Développement »" in (
+        elsewhere.message.text
+    )
+    # Typed in another agency's channel, the event is still for the agency they moderate.
+    sent.clear()
+    anywhere = await type_in(
+        ready, '/event create "Atelier" "5 déc. 18h"', channel="general", role=Role.MODERATOR,
+        moderates=rennes,
+    )  # fmt: skip
+    assert not anywhere.is_error and sent.targets() == ["#rennes"]
+    in_nantes = await type_in(
+        ready, '/event create "Atelier" "5 déc. 18h"', channel="nantes", role=Role.MODERATOR,
+        moderates=rennes,
+    )  # fmt: skip
+    assert "Vous ne modérez pas l'agence « Nantes" in in_nantes.message.text
+    two = ("rennes", "lyon")
+    nowhere = await type_in(
+        ready, '/event create "Atelier" "4 déc. 18h"', role=Role.MODERATOR, moderates=two
+    )
     assert "Pour quelle agence ?" in nowhere.message.text
     member = await type_in(ready, '/event create "Atelier" "4 déc. 18h"', role=Role.MEMBER)
     assert member.is_error and "réservée aux modérateurs" in member.message.text

@@ -33,28 +33,37 @@ async def forum(app, sent: RecordingSender) -> int:
     await setup_agencies(app)
     reply = await type_in(
         app, '/event create "Forum" "4 déc. 18h" capacity:1', channel="nantes",
-        role=Role.MODERATOR, user="mona",
+        role=Role.MODERATOR, user="mona", moderates=("nantes",),
     )  # fmt: skip
     return event_id(reply)
 
 
 @pytest.mark.parametrize(
-    ("user", "role", "channel", "allowed"),
+    ("user", "role", "moderates", "channel", "allowed"),
     [
-        ("mona", Role.MODERATOR, "general", True),  # the creator, anywhere
-        ("nico", Role.MODERATOR, "nantes", True),  # a moderator in the agency's channel
-        ("rita", Role.MODERATOR, "rennes", False),  # a moderator of another agency
-        ("gene", Role.MODERATOR, "general", False),  # a moderator outside any agency
-        ("stan", Role.STAFF, "rennes", True),  # federation staff, anywhere
-        ("mel", Role.MEMBER, "nantes", False),  # a member, even in the agency's channel
+        ("mona", Role.MODERATOR, ("lyon",), "general", True),  # the creator, anywhere
+        ("nico", Role.MODERATOR, ("nantes",), "nantes", True),  # a moderator of the agency
+        ("nico", Role.MODERATOR, ("nantes",), "rennes", True),  # ... wherever they type
+        ("rita", Role.MODERATOR, ("rennes",), "rennes", False),  # of another agency
+        ("rita", Role.MODERATOR, ("rennes",), "nantes", False),  # ... even in its channel
+        ("gene", Role.MODERATOR, ("lyon",), "general", False),  # of another agency
+        ("stan", Role.STAFF, None, "rennes", True),  # federation staff, anywhere
+        ("mel", Role.MEMBER, None, "nantes", False),  # a member, even in the agency's channel
     ],
 )
 @pytest.mark.parametrize("command", ["edit {id} title:Nouveau", "attendees {id}", "cancel {id}"])
 async def test_permission_matrix(
-    app, forum: int, command: str, user: str, role: Role, channel: str, allowed: bool
+    app,
+    forum: int,
+    command: str,
+    user: str,
+    role: Role,
+    moderates: tuple[str, ...] | None,
+    channel: str,
+    allowed: bool,
 ) -> None:
     line = "/event " + command.format(id=forum)
-    reply = await type_in(app, line, user=user, role=role, channel=channel)
+    reply = await type_in(app, line, user=user, role=role, channel=channel, moderates=moderates)
     assert reply.is_error is not allowed, reply.message.plain_text()
     if not allowed:
         assert "Seuls les organisateurs" in reply.message.text or "réservée" in reply.message.text

@@ -11,7 +11,7 @@ from bot.spec import Role
 from tests.conftest import console_caller
 from tests.faq_support import actions, labels, load_eval_faq, type_in
 
-MOD = Role.MODERATOR
+MOD = Role.FAQ_EDITOR  # curating the FAQ is a federation-wide right, not a moderator's
 
 
 @pytest.fixture
@@ -279,9 +279,17 @@ MEMBER_REFUSED = [
 
 
 @pytest.mark.parametrize("line", MEMBER_REFUSED)
-async def test_members_may_not_curate(faq_app: BotApp, line: str) -> None:
-    reply = await type_in(faq_app, line, role=Role.MEMBER)
-    assert reply.is_error and "réservée aux modérateurs" in reply.message.text
+@pytest.mark.parametrize("role", [Role.MEMBER, Role.MODERATOR])
+async def test_members_and_agency_moderators_may_not_curate(
+    faq_app: BotApp, line: str, role: Role
+) -> None:
+    reply = await type_in(faq_app, line, role=role)
+    assert reply.is_error, reply.message.text
+    if "passive" in line:  # switched by the channel's agency's moderators: this is no agency's
+        expected = "réservée aux modérateurs" if role is Role.MEMBER else "aucune agence"
+    else:
+        expected = "réservée aux éditeurs de la FAQ"
+    assert expected in reply.message.text
     assert (await faq_app.services.faq.get(1)) is not None
 
 

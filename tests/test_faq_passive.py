@@ -68,7 +68,7 @@ async def test_it_stays_silent_unless_sure(faq_app: BotApp) -> None:
     ]
     for caller, place, text in silent:
         assert await handle(caller, place, text) is None, text
-    stats = (await type_in(faq_app, "/faq stats", role=Role.MODERATOR)).message
+    stats = (await type_in(faq_app, "/faq stats", role=Role.FAQ_EDITOR)).message
     assert {f.name: f.value for f in stats.fields}["Questions posées (30 derniers jours)"] == "0"
 
 
@@ -84,7 +84,8 @@ async def test_the_confidence_bar_is_configurable(tmp_path: Path) -> None:
 async def test_moderators_switch_it_per_channel_and_it_survives_a_restart(
     tmp_path: Path,
 ) -> None:
-    config = make_config(tmp_path)
+    agency = {"name": "Rennes Atalante", "region": "Bretagne", "channels": ["console:local:entraide"]}
+    config = make_config(tmp_path, {"agencies": [agency]})
     async with BotApp(config, clock=FixedClock(T0), start_scheduler=False) as app:
         await load_eval_faq(app)
         on = await type_in(app, "/faq passive on", role=Role.MODERATOR, channel="entraide")

@@ -72,7 +72,10 @@ def _groups(sender: Recorder, users: list[str]) -> set[frozenset[str]]:
 async def test_a_moderator_enables_rounds_here_and_they_are_scheduled(app: BotApp) -> None:
     refused = await type_in(app, ENABLE, role=Role.MEMBER)
     assert refused.is_error and "réservée aux modérateurs" in refused.message.text
-    reply = await type_in(app, ENABLE, role=Role.MODERATOR)
+    # "general" belongs to no agency: only staff organise rounds there.
+    no_agency = await type_in(app, ENABLE, role=Role.MODERATOR)
+    assert no_agency.is_error and "aucune agence" in no_agency.message.text
+    reply = await type_in(app, ENABLE, role=Role.STAFF)
     assert not reply.ephemeral
     assert plain(reply.message.text).startswith(
         "Rencontres activées dans ce salon : un lundi sur deux à 09:00. "
@@ -83,15 +86,24 @@ async def test_a_moderator_enables_rounds_here_and_they_are_scheduled(app: BotAp
     status = await type_in(app, "/match rounds status", role=Role.MODERATOR, lang="en")
     assert "Next round: Monday, November 30, 2026 at 9:00 AM." in plain(status.message.text)
     daily = await type_in(
-        app, "/match rounds enable schedule:quotidien", role=Role.MODERATOR, channel="x"
+        app, "/match rounds enable schedule:quotidien", role=Role.STAFF, channel="x"
     )
     assert daily.is_error and "toutes les 4 semaines" in daily.message.text
-    elsewhere = await type_in(app, ENABLE, role=Role.MODERATOR, channel="other")
+    elsewhere = await type_in(app, ENABLE, role=Role.STAFF, channel="other")
     assert elsewhere.is_error and "déjà organisées dans le salon general" in elsewhere.message.text
-    off = await type_in(app, "/match rounds disable", role=Role.MODERATOR)
+    off = await type_in(app, "/match rounds disable", role=Role.STAFF)
     assert "historique et leurs statistiques sont conservés" in off.message.text
     assert round_job(1) not in app.services.scheduler.job_ids()
-    assert not (await type_in(app, ENABLE, role=Role.MODERATOR, channel="other")).is_error
+    # In an agency's channel, its moderators organise them.
+    ids = await setup_agencies(app)
+    other = await type_in(
+        app, ENABLE, role=Role.MODERATOR, channel="nantes", moderates=frozenset({ids["rennes"]})
+    )
+    assert other.is_error and "que vous ne modérez pas" in other.message.text
+    mine = await type_in(
+        app, ENABLE, role=Role.MODERATOR, channel="nantes", moderates=frozenset({ids["nantes"]})
+    )
+    assert not mine.is_error, mine.message.text
 
 
 async def test_a_round_pairs_everyone_with_a_trio_when_odd(
@@ -102,7 +114,7 @@ async def test_a_round_pairs_everyone_with_a_trio_when_odd(
         await profile(app, "shy", "tiers-lieux, hackathon", match=False)
         await profile(app, "away", "tiers-lieux, hackathon")
         await type_in(app, "/match snooze weeks:2", user="away")
-        await type_in(app, ENABLE, role=Role.MODERATOR)
+        await type_in(app, ENABLE, role=Role.STAFF)
         assert (await _tick(app, clock, FIRST - timedelta(minutes=1))).rounds == 0
         progress = await _tick(app, clock, FIRST + timedelta(seconds=20))
         assert (progress.rounds, progress.introduced) == (1, 7)
@@ -120,7 +132,7 @@ async def test_a_round_happens_once_across_restarts_and_processes(
 ) -> None:
     async with lifetime(tmp_path, clock) as (app, sent):
         await _members(app, 4)
-        await type_in(app, ENABLE, role=Role.MODERATOR)
+        await type_in(app, ENABLE, role=Role.STAFF)
     async with (
         lifetime(tmp_path, clock) as (first, first_sent),
         lifetime(tmp_path, clock) as (
@@ -144,7 +156,7 @@ async def test_a_round_claimed_by_a_process_that_died_is_resumed(
 ) -> None:
     async with lifetime(tmp_path, clock) as (app, sent):
         await _members(app, 4)
-        await type_in(app, ENABLE, role=Role.MODERATOR)
+        await type_in(app, ENABLE, role=Role.STAFF)
         # A process claimed the round, then died before writing it.
         assert await app.services.runs.claim(run_key(1, FIRST), KIND, "dead:1", FIRST)
         assert (await _tick(app, clock, FIRST + timedelta(seconds=30))).rounds == 0
@@ -160,7 +172,7 @@ async def test_a_round_claimed_by_a_process_that_died_is_resumed(
 async def test_the_next_round_avoids_repeats(tmp_path: Path, clock: FixedClock) -> None:
     async with lifetime(tmp_path, clock) as (app, sent):
         users = await _members(app, 6)
-        await type_in(app, ENABLE, role=Role.MODERATOR)
+        await type_in(app, ENABLE, role=Role.STAFF)
         await _tick(app, clock, FIRST)
         first = _groups(sent, users)
         sent.sent.clear()
@@ -176,7 +188,7 @@ async def test_who_cannot_receive_a_dm_is_introduced_in_the_channel(
 ) -> None:
     async with lifetime(tmp_path, clock, failing={"dm:m0"}, transient={"dm:m1"}) as (app, sent):
         await _members(app, 2)
-        await type_in(app, ENABLE, role=Role.MODERATOR)
+        await type_in(app, ENABLE, role=Role.STAFF)
         await _tick(app, clock, FIRST)
         (post,) = sent.to("#general")
         assert post.text.startswith("Pour M0 :\nCette fois, fedbot vous présente M1.")
@@ -193,7 +205,7 @@ async def test_members_are_asked_once_if_they_met_and_answers_feed_stats(
 ) -> None:
     async with lifetime(tmp_path, clock) as (app, sent):
         users = await _members(app, 4)
-        await type_in(app, ENABLE, role=Role.MODERATOR)
+        await type_in(app, ENABLE, role=Role.STAFF)
         await _tick(app, clock, FIRST)
         sent.sent.clear()
         assert (await _tick(app, clock, FIRST + timedelta(days=4, hours=23))).asked == 0
@@ -225,7 +237,7 @@ async def test_snooze_skips_rounds_until_the_date(tmp_path: Path, clock: FixedCl
         await _members(app, 3)
         reply = await type_in(app, "/match snooze weeks:3", user="m2")
         assert plain(reply.message.text).startswith("Pause jusqu'au jeudi 17 décembre 2026")
-        await type_in(app, ENABLE, role=Role.MODERATOR)
+        await type_in(app, ENABLE, role=Role.STAFF)
         await _tick(app, clock, FIRST)
         assert "@m2" not in sent.targets() and len(sent.sent) == 2
         past = await type_in(app, '/match snooze until:"1 janvier 2020"', user="m2")
@@ -241,7 +253,7 @@ async def test_a_round_missed_for_too_long_is_skipped_not_run_late(
 ) -> None:
     async with lifetime(tmp_path, clock) as (app, sent):
         await _members(app, 2)
-        await type_in(app, ENABLE, role=Role.MODERATOR)
+        await type_in(app, ENABLE, role=Role.STAFF)
     async with lifetime(tmp_path, clock) as (app, sent):  # the bot was down for 2 days
         progress = await _tick(app, clock, FIRST + timedelta(days=2))
         assert progress.rounds == 0 and sent.sent == []
@@ -256,10 +268,10 @@ async def test_a_moderator_can_run_a_round_now(app: BotApp) -> None:
     sent = Recorder()
     app.outbound.register(sent)
     await _members(app, 5)
-    none = await type_in(app, "/match rounds now", role=Role.MODERATOR)
+    none = await type_in(app, "/match rounds now", role=Role.STAFF)
     assert none.is_error
-    await type_in(app, ENABLE, role=Role.MODERATOR)
-    reply = await type_in(app, "/match rounds maintenant", role=Role.MODERATOR)
+    await type_in(app, ENABLE, role=Role.STAFF)
+    reply = await type_in(app, "/match rounds maintenant", role=Role.STAFF)
     assert reply.message.text == "Tour lancé : 2 groupes formés, les présentations partent."
     assert DELIVER_JOB in app.services.scheduler.job_ids()  # sent in the background
     assert (await run_due(app.services, app.clock.now())).introduced == 5
@@ -273,9 +285,9 @@ async def test_a_round_run_now_at_the_scheduled_minute_replaces_that_round(app: 
     sent = Recorder()
     app.outbound.register(sent)
     await _members(app, 4)
-    await type_in(app, ENABLE, role=Role.MODERATOR)
+    await type_in(app, ENABLE, role=Role.STAFF)
     app.clock.set(FIRST)  # type: ignore[attr-defined]
-    assert not (await type_in(app, "/match rounds now", role=Role.MODERATOR)).is_error
+    assert not (await type_in(app, "/match rounds now", role=Role.STAFF)).is_error
     progress = await run_due(app.services, FIRST)
     assert (progress.rounds, progress.introduced) == (0, 4)  # one round at 09:00, not two
     config = await app.services.profiles.matching.get_config(1)

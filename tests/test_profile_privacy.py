@@ -32,7 +32,7 @@ async def _history(app: BotApp, clock: FixedClock) -> None:
     await profile(app, "carol", "hackathon", agency="lyon")
     button = (await type_in(app, "/match find", user=USER)).message.buttons[0]
     assert not (await click(app, button, user=USER)).is_error
-    await type_in(app, '/match rounds enable schedule:"every monday 9am"', role=Role.MODERATOR)
+    await type_in(app, '/match rounds enable schedule:"every monday 9am"', role=Role.STAFF)
     clock.set(clock.now() + timedelta(days=4))
     await run_due(app.services, clock.now())
     clock.set(clock.now() + timedelta(days=6))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect
 
-from bot.identity import ChannelRef
+from bot.identity import Caller, ChannelRef
 from bot.storage.agencies import AgencyRepo
 from bot.storage.database import Database
 from bot.storage.match_delivery import DM
@@ -116,7 +116,8 @@ async def test_rounds_history_answers_and_stats(db: Database) -> None:  # noqa: 
     questions = await matching.delivery.claim_questions(NOW, ["console"], 10)
     assert len(questions) == 4  # not u0: who opted out is not asked any more
     group = await matching.group_of(tasks[0].group_id)
-    assert group.member_for("console", "u0") == ids[0]
+    assert group.member_for(Caller("console", "local", "u0")) == ids[0]
+    assert group.member_for(Caller("console", "elsewhere", "u0")) is None
     assert await matching.answer(tasks[0].group_id, ids[0], "yes", NOW)
     stats = await matching.stats("console", "local")
     assert (stats.rounds, stats.groups, stats.trios, stats.members_paired) == (1, 2, 1, 5)

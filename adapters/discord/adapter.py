@@ -24,11 +24,11 @@ from discord.http import Route
 from adapters.discord.buttons import ActionButton
 from adapters.discord.channel_messages import answer_channel_message
 from adapters.discord.commands import SpecTranslator, build_commands
-from adapters.discord.inbound import PLATFORM, caller_of
+from adapters.discord.inbound import PLATFORM
+from adapters.discord.membership import DmMembership
 from adapters.discord.render import NO_MENTIONS
 from adapters.discord.responder import Responder
 from adapters.discord.sender import DiscordSender
-from bot.completion import Completer
 from bot.config import DiscordSettings
 from bot.errors import ConfigError
 from bot.spec import CommandSpec
@@ -135,16 +135,21 @@ class FedbotClient(discord.Client):
 
     async def on_ready(self) -> None:
         log.info("Discord: connected as %s to %d guild(s)", self.user, len(self.guilds))
+        for guild in list(self.guilds):
+            await self.adapter.admit(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.adapter.admit(guild)
 
 
 class DiscordAdapter:
     name = PLATFORM
 
-    def __init__(self, app: BotApp, completer: Completer | None = None) -> None:
+    def __init__(self, app: BotApp) -> None:
         self.app = app
         self.settings = app.config.discord
-        self.completer = completer or app.completer
-        self.responder = Responder(app.dispatcher, self.settings.ack_deadline)
+        self.membership = DmMembership()
+        self.responder = Responder(app.dispatcher, self.settings.ack_deadline, self._homes)
         self.client: FedbotClient | None = None
         self._connection: asyncio.Task[None] | None = None
         self._restore: Callable[[], None] | None = None
@@ -238,13 +243,33 @@ class DiscordAdapter:
     ) -> None:
         await self.responder.command(interaction, spec, options)
 
+    async def admit(self, guild: discord.Guild) -> None:
+        """A server outside the federation is left at once (and recorded as pending, so an
+        admin can approve it and invite the bot again)."""
+        admission = await self.app.services.federation.ask_to_join(
+            PLATFORM, str(guild.id), guild.name, self.app.clock.now()
+        )
+        if admission.admitted:
+            return
+        log.warning("leaving Discord server %s (%s): not in the federation", guild.id, guild.name)
+        try:
+            await guild.leave()
+        except discord.HTTPException as exc:
+            log.error("could not leave Discord server %s: %s", guild.id, exc)
+
+    async def _homes(self, user_id: int) -> frozenset[str]:
+        if self.client is None:
+            return frozenset()
+        return await self.membership.homes(self.client, user_id)
+
     def completes(self, source: str) -> bool:
-        return source in self.completer
+        return source in self.app.completer
 
     async def complete(
         self, interaction: discord.Interaction, source: str, current: str
     ) -> list[tuple[str, str]]:
-        work = self.completer.complete(source, self.app.services, current, caller_of(interaction))
+        caller = await self.responder.caller(interaction)
+        work = self.app.dispatcher.complete(caller, source, current)
         try:
             return await asyncio.wait_for(work, AUTOCOMPLETE_DEADLINE)
         except TimeoutError:

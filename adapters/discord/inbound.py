@@ -1,7 +1,8 @@
 """Discord interactions -> the core's neutral identity: who (Caller) and where (Place).
 
-Roles are not checked here: the caller's Discord role ids AND names go into `Caller.groups`,
-and the core matches them against `[roles.groups]` (`discord:*:Modération`, `discord:G:R`).
+Roles are not checked here: the caller's Discord role ids go into `Caller.groups`, and the core
+matches them against the grants of its config (`discord:<guild>:<role id>`). Role names are
+never used: anyone can name a role "Équipe fédérale" in their own server.
 """
 
 from __future__ import annotations
@@ -32,11 +33,10 @@ def caller_of(interaction: discord.Interaction) -> Caller:
 
 
 def role_groups(user: discord.User | discord.Member) -> frozenset[str]:
-    """Ids and names of the member's roles (from the guild cache GUILD_CREATE filled)."""
+    """Ids of the member's roles (an interaction carries them)."""
     if not isinstance(user, discord.Member):
         return frozenset()
-    roles = [role for role in user.roles if not role.is_default()]
-    return frozenset({str(role.id) for role in roles} | {role.name for role in roles})
+    return frozenset(str(role.id) for role in user.roles if not role.is_default())
 
 
 def place_of(interaction: discord.Interaction) -> Place:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -31,20 +32,39 @@ from bot.spec import CommandSpec
 log = logging.getLogger(__name__)
 
 
+# The servers a user is a member of, asked for callers in direct messages.
+Homes = Callable[[int], Awaitable[frozenset[str]]]
+
+
+async def _no_homes(user_id: int) -> frozenset[str]:
+    return frozenset()
+
+
 class Responder:
-    def __init__(self, dispatcher: Dispatcher, ack_deadline: float) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, ack_deadline: float, homes: Homes = _no_homes
+    ) -> None:
         self.dispatcher = dispatcher
         self.ack_deadline = ack_deadline
+        self.homes = homes
+
+    async def caller(self, interaction: discord.Interaction) -> Caller:
+        """Who is calling; in a direct message, with the servers they are a member of."""
+        caller = caller_of(interaction)
+        if interaction.guild_id is None:
+            homes = await self.homes(interaction.user.id)
+            caller = dataclasses.replace(caller, home_workspaces=homes)
+        return caller
 
     async def command(
         self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
     ) -> None:
-        caller = caller_of(interaction)
+        caller = await self.caller(interaction)
         work = self.dispatcher.handle(caller, place_of(interaction), spec.path, options)
         await self._answer(interaction, caller, work, slow=spec.slow, click=False)
 
     async def click(self, interaction: discord.Interaction, action: str, value: str) -> None:
-        caller = caller_of(interaction)
+        caller = await self.caller(interaction)
         spec = self.dispatcher.registry.by_action(action)
         work = self.dispatcher.handle_action(caller, place_of(interaction), action, value)
         await self._answer(interaction, caller, work, slow=bool(spec and spec.slow), click=True)

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -30,10 +31,10 @@ from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAutho
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import manifest
-from adapters.slack.cache import TtlCache
 from adapters.slack.identity import IdentityResolver
 from adapters.slack.inbound import (
     Click,
@@ -42,6 +43,15 @@ from adapters.slack.inbound import (
     click,
     message_invocation,
     slash_invocation,
+)
+from adapters.slack.install_gate import (
+    CALLBACKS,
+    CURRENT_ATTEMPT,
+    INVITE_COOKIE,
+    INVITE_PARAM,
+    InstallAttempt,
+    language,
+    page,
 )
 from adapters.slack.installations import InstallationStore, OAuthStateStore
 from adapters.slack.render import escape
@@ -60,7 +70,10 @@ log = logging.getLogger(__name__)
 # A hook for passive channel messages (the FAQ feature plugs in here); a Reply goes to the
 # message's thread.
 MessageHook = Callable[[Caller, Place, str], Awaitable[Reply | None]]
-REDELIVERY_TTL = 3600.0  # Slack retries an event 3 times within minutes
+REDELIVERY_TTL = timedelta(hours=1)  # Slack retries an event 3 times within minutes
+# Slack refuses requests whose timestamp is more than 5 minutes off: a signature seen within
+# that window again is a replay.
+SIGNATURE_TTL = timedelta(minutes=5)
 SHUTDOWN_GRACE = 5.0
 
 
@@ -75,7 +88,8 @@ class SlackAdapter:
         self.identity = IdentityResolver(app.config)
         policy = RetryPolicy(self.settings.max_retries, self.settings.max_retry_wait)
         self.api = WebApi(self.settings.api_base_url, policy, sleep)
-        self.deliveries: TtlCache[str, bool] = TtlCache(REDELIVERY_TTL)
+        self.deliveries = app.services.deliveries
+        self.verifier: SignatureVerifier | None = None  # HTTP mode only
         # Channel messages go to the core's listeners (the FAQ's passive mode) when the app
         # subscribes to them (`message_events`); tests may plug in their own hook.
         self.on_message: MessageHook | None = (
@@ -113,12 +127,16 @@ class SlackAdapter:
         self._check_config()
         workspaces: Workspaces
         if self.uses_oauth:
-            self.store = InstallationStore(self.app.db, self.app.clock)
+            self.store = InstallationStore(
+                self.app.db, self.app.clock, self.app.services.federation
+            )
             if self.config.secrets.slack_bot_token:
                 await self._adopt_env_token(self.config.secrets.slack_bot_token)
             workspaces = InstalledWorkspaces(self.store)
         else:
-            workspaces = SingleWorkspace(self.config.secrets.slack_bot_token or "", self.api)
+            single = SingleWorkspace(self.config.secrets.slack_bot_token or "", self.api)
+            await self._check_env_workspace(await single.identify())
+            workspaces = single
         self.sender = SlackSender(workspaces, self.api)
         self.responder = Responder(self.sender)
         self.bolt = self._build_bolt()
@@ -159,6 +177,7 @@ class SlackAdapter:
             log.error("SLACK_BOT_TOKEN ignored: %s", err.reason)
             return
         team_id = str(auth["team_id"])
+        await self._check_env_workspace(team_id, auth.get("enterprise_id"))
         if await self.store.async_find_bot(enterprise_id=None, team_id=team_id) is not None:
             return
         scopes = (auth.headers or {}).get("x-oauth-scopes", "")
@@ -175,6 +194,15 @@ class SlackAdapter:
                 installed_at=self.app.clock.now().timestamp(),
             )
         )
+
+    async def _check_env_workspace(self, team_id: str, enterprise_id: str | None = None) -> None:
+        """SLACK_BOT_TOKEN must belong to a federation workspace: say which one it is."""
+        federation = self.app.services.federation
+        if not await federation.admits("slack", team_id, enterprise_id):
+            raise ConfigError(
+                f"config: federation.slack_teams: SLACK_BOT_TOKEN belongs to workspace "
+                f'{team_id}, which is not listed; add "{team_id}" if it is the federation\'s'
+            )
 
     def _build_bolt(self) -> AsyncApp:
         secrets = self.config.secrets
@@ -214,6 +242,7 @@ class SlackAdapter:
                     installation_store=self.store,
                     installation_store_bot_only=True,
                     state_store=OAuthStateStore(self.app.db, self.app.clock),
+                    callback_options=CALLBACKS,
                 ),
             }
         return AsyncApp(**options)
@@ -230,6 +259,7 @@ class SlackAdapter:
         """Bolt's endpoints on the bot's one web server, which HTTP mode and OAuth need."""
         router = self.app.web.app.router
         if self.settings.mode == "http":
+            self.verifier = SignatureVerifier(self.config.secrets.slack_signing_secret or "")
             router.add_post(manifest.EVENTS_PATH, self._http_events)
         if self.uses_oauth:
             router.add_get(manifest.INSTALL_PATH, self._http_install)
@@ -239,22 +269,63 @@ class SlackAdapter:
             self._started_web = True
 
     async def _http_events(self, request: web.Request) -> web.Response:
-        assert self.bolt is not None
+        """Signed requests only, each once: a captured request replayed within Slack's
+        5-minute window is refused like a forged one (bolt checks the signature again)."""
+        assert self.bolt is not None and self.verifier is not None
+        body = await request.text()
+        signature = request.headers.get("X-Slack-Signature", "")
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if _signed(self.verifier, body, timestamp, signature):
+            fresh = await self.deliveries.first(
+                f"slack:sig:{signature}", self.app.clock.now(), SIGNATURE_TTL
+            )
+            if not fresh:
+                log.warning("Slack request replayed (signature seen before): refused")
+                return web.Response(status=401, text="")
         return await to_aiohttp_response(
             await self.bolt.async_dispatch(await to_bolt_request(request))
         )
 
     async def _http_install(self, request: web.Request) -> web.Response:
+        """The install page; with `require_invite`, only through a valid invite link."""
         assert self.bolt is not None and self.bolt.oauth_flow is not None
+        lang = language(request.headers.get("Accept-Language"))
+        invite = request.query.get(INVITE_PARAM)
+        federation = self.app.services.federation
+        if federation.settings.require_invite and not (
+            invite and await federation.repo.invite_valid(invite, self.app.clock.now())
+        ):
+            return await to_aiohttp_response(page(lang, "slack.install_invite_needed", 403))
         flow = self.bolt.oauth_flow
-        return await to_aiohttp_response(
+        response = await to_aiohttp_response(
             await flow.handle_installation(await to_bolt_request(request))
         )
+        if invite:
+            response.set_cookie(
+                INVITE_COOKIE,
+                invite,
+                max_age=600,
+                path=manifest.REDIRECT_PATH,
+                httponly=True,
+                samesite="Lax",
+                secure=request.secure,
+            )
+        return response
 
     async def _http_redirect(self, request: web.Request) -> web.Response:
         assert self.bolt is not None and self.bolt.oauth_flow is not None
+        attempt = InstallAttempt(
+            invite=request.cookies.get(INVITE_COOKIE),
+            lang=language(request.headers.get("Accept-Language")),
+        )
+        CURRENT_ATTEMPT.set(attempt)  # read by the installation store and the result page
         flow = self.bolt.oauth_flow
-        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+        response = await to_aiohttp_response(
+            await flow.handle_callback(await to_bolt_request(request))
+        )
+        if attempt.invite:
+            response.del_cookie(INVITE_COOKIE, path=manifest.REDIRECT_PATH)
+        return response
 
     # ------------------------------------------------------------------ listeners
 
@@ -263,7 +334,9 @@ class SlackAdapter:
     ) -> BoltResponse:
         """Slack redelivers an event it thinks we missed (X-Slack-Retry-Num): handle it once."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not self.deliveries.add_new(event_id):
+        if event_id and not await self.deliveries.first(
+            f"slack:event:{event_id}", self.app.clock.now(), REDELIVERY_TTL
+        ):
             log.info("event %s delivered again: ignored", event_id)
             return BoltResponse(status=200, body="")
         return await next_()
@@ -307,7 +380,11 @@ class SlackAdapter:
 
     async def _answer(self, client: AsyncWebClient, invocation: Invocation) -> Reply | None:
         caller = await self.identity.caller(
-            client, invocation.team_id, invocation.user_id, invocation.user_name
+            client,
+            invocation.team_id,
+            invocation.user_id,
+            invocation.user_name,
+            invocation.enterprise_id,
         )
         return await self.app.dispatcher.handle_text(caller, invocation.place, invocation.text)
 
@@ -321,7 +398,11 @@ class SlackAdapter:
     async def _click(self, client: AsyncWebClient, clicked: Click) -> None:
         invocation = clicked.invocation
         caller = await self.identity.caller(
-            client, invocation.team_id, invocation.user_id, invocation.user_name
+            client,
+            invocation.team_id,
+            invocation.user_id,
+            invocation.user_name,
+            invocation.enterprise_id,
         )
         reply = await self.app.dispatcher.handle_action(
             caller, invocation.place, clicked.action_id, clicked.value
@@ -331,7 +412,9 @@ class SlackAdapter:
 
     async def _message(self, client: AsyncWebClient, invocation: Invocation) -> None:
         assert self.on_message is not None
-        caller = await self.identity.caller(client, invocation.team_id, invocation.user_id)
+        caller = await self.identity.caller(
+            client, invocation.team_id, invocation.user_id, "", invocation.enterprise_id
+        )
         reply = await self.on_message(caller, invocation.place, invocation.text)
         if reply is not None and self.responder is not None:
             await self.responder.post_in_thread(client, invocation, reply)
@@ -360,3 +443,10 @@ class SlackAdapter:
         self._tasks.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("Slack work failed after the ack", exc_info=exc)
+
+
+def _signed(verifier: SignatureVerifier, body: str, timestamp: str, signature: str) -> bool:
+    try:
+        return verifier.is_valid(body, timestamp, signature)
+    except ValueError:  # a timestamp that is not a number
+        return False

@@ -1,10 +1,13 @@
-"""Who is calling: Slack user -> the core's `Caller` (name, language, user groups).
+"""Who is calling: Slack user -> the core's `Caller` (name, language, user group ids).
 
 `users.info` (with the locale) is asked once per user and cached; user groups are asked once
-per workspace (`usergroups.list` with users) and cached, and only when the config grants roles
-to Slack groups at all. A lookup that fails never blocks a command: the caller gets the name
-from the payload and the default language, and the failure is cached briefly so a missing scope
-does not cost a Web API call per command.
+per workspace (`usergroups.list` with users) and cached at most a minute (a user removed from
+a group loses its rights within that time), and only when the config grants roles to Slack
+groups at all. Only group ids are kept: a handle is a name anyone can choose.
+
+A lookup that fails never blocks a command: the caller gets the name from the payload and the
+default language, and the failure is cached briefly so a missing scope does not cost a Web API
+call per command.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.cache import TtlCache
+from adapters.cache import TtlCache
 from adapters.slack.inbound import PLATFORM
 from bot.config import Config
+from bot.grants import parse_grant
 from bot.i18n import LANGS
 from bot.identity import Caller
 
@@ -55,10 +59,15 @@ class IdentityResolver:
         )
         # Asking Slack for user groups costs a call per workspace and a scope: only when the
         # config grants a role to a Slack group.
+        roles = config.roles
+        grants = [
+            *roles.admin,
+            *roles.staff,
+            *roles.faq_editor,
+            *(g for agency in config.agencies for g in agency.moderators),
+        ]
         self.wants_groups = any(
-            ident.startswith(f"{PLATFORM}:")
-            for idents in config.roles.groups.values()
-            for ident in idents
+            (grant := parse_grant(text)).platform == PLATFORM and grant.is_group for text in grants
         )
 
     def cached_lang(self, team_id: str, user_id: str) -> str:
@@ -66,7 +75,12 @@ class IdentityResolver:
         return language(profile.locale if profile else None, self.default_lang)
 
     async def caller(
-        self, client: AsyncWebClient, team_id: str, user_id: str, fallback_name: str = ""
+        self,
+        client: AsyncWebClient,
+        team_id: str,
+        user_id: str,
+        fallback_name: str = "",
+        enterprise_id: str | None = None,
     ) -> Caller:
         profile = await self.profile(client, team_id, user_id, fallback_name)
         groups = await self.user_groups(client, team_id, user_id) if self.wants_groups else ()
@@ -78,6 +92,7 @@ class IdentityResolver:
             locale=language(profile.locale, self.default_lang),
             groups=frozenset(groups),
             is_bot=profile.is_bot,
+            organisation=enterprise_id,
         )
 
     async def profile(
@@ -104,7 +119,7 @@ class IdentityResolver:
     async def user_groups(
         self, client: AsyncWebClient, team_id: str, user_id: str
     ) -> frozenset[str]:
-        """The ids and handles of the user groups the user belongs to."""
+        """The ids of the user groups the user belongs to."""
         members = self.groups.get(team_id)
         if members is None:
             members = await self._load_groups(client, team_id)
@@ -119,9 +134,11 @@ class IdentityResolver:
             return {}
         found: dict[str, set[str]] = {}
         for group in response.get("usergroups") or []:
-            names = {group.get("id") or "", group.get("handle") or ""} - {""}
+            group_id = group.get("id")
+            if not group_id:
+                continue
             for user in group.get("users") or []:
-                found.setdefault(user, set()).update(names)
+                found.setdefault(user, set()).add(group_id)
         members = {user: frozenset(names) for user, names in found.items()}
         self.groups.put(team_id, members)
         return members

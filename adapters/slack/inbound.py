@@ -40,6 +40,7 @@ class Invocation:
     place: Place
     text: str
     response_url: str | None = None
+    enterprise_id: str | None = None  # the Enterprise Grid org of the workspace, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,7 @@ def slash_invocation(payload: Mapping[str, Any], line: str) -> Invocation:
         place=_place(team_id, payload.get("channel_id") or "", None, None),
         text=line,
         response_url=payload.get("response_url"),
+        enterprise_id=payload.get("enterprise_id") or None,
     )
 
 
@@ -138,6 +140,7 @@ def click(body: Mapping[str, Any], action: Mapping[str, Any]) -> Click:
         place=_place(team_id, channel_id, message.get("thread_ts"), message_ts),
         text="",
         response_url=body.get("response_url"),
+        enterprise_id=(body.get("enterprise") or {}).get("id") or None,
     )
     return Click(
         invocation, action_id(action.get("action_id") or ""), action.get("value") or "", message_ts
@@ -156,4 +159,5 @@ def message_invocation(body: Mapping[str, Any], event: Mapping[str, Any]) -> Inv
         user_name="",
         place=_place(team_id, event.get("channel") or "", event.get("thread_ts") or ts, ts),
         text=unescape(event.get("text") or ""),
+        enterprise_id=body.get("enterprise_id") or None,
     )

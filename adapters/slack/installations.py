@@ -20,7 +20,9 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from sqlalchemy import Boolean, Column, Integer, String, Table, false, select
 
+from adapters.slack.install_gate import CURRENT_ATTEMPT
 from bot.clock import Clock
+from bot.federation import Federation
 from bot.storage.database import Database
 from bot.storage.schema import UTCDateTime, metadata
 
@@ -69,18 +71,41 @@ def _moment(value: int | float | None) -> datetime | None:
 
 
 class InstallationStore(AsyncInstallationStore):
-    """Bot installations, one row per workspace (bot-only: `installation_store_bot_only`)."""
+    """Bot installations, one row per workspace (bot-only: `installation_store_bot_only`).
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    An installation from outside the federation is kept only while pending (so an admin's
+    approval takes effect without a new install); a refused one is never stored."""
+
+    def __init__(self, db: Database, clock: Clock, federation: Federation) -> None:
         self.db = db
         self.clock = clock
+        self.federation = federation
 
     @property
     def logger(self) -> logging.Logger:
         return log
 
     async def async_save(self, installation: Installation) -> None:
-        await self._save(installation.to_bot(), installation.user_id)
+        bot = installation.to_bot()
+        attempt = CURRENT_ATTEMPT.get()
+        now = self.clock.now()
+        invited = bool(
+            attempt
+            and attempt.invite
+            and await self.federation.repo.use_invite(attempt.invite, now)
+        )
+        org_wide = bool(bot.is_enterprise_install)
+        workspace = (bot.enterprise_id if org_wide else bot.team_id) or ""
+        name = (bot.enterprise_name if org_wide else bot.team_name) or ""
+        admission = await self.federation.ask_to_join(
+            "slack", workspace, name, now, organisation=bot.enterprise_id, invited=invited
+        )
+        if attempt is not None:
+            attempt.status = admission.status
+        if admission.status == "refused":
+            log.warning("Slack installation from %s refused: not in the federation", workspace)
+            return
+        await self._save(bot, installation.user_id)
 
     async def async_save_bot(self, bot: Bot) -> None:
         await self._save(bot, None)

@@ -117,6 +117,17 @@ class AgencyRepo:
             ).first()
         return Agency(row.id, row.name, row.region) if row else None
 
+    async def get(self, agency_id: int) -> Agency | None:
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(agencies.c.id, agencies.c.name, agencies.c.region).where(
+                        agencies.c.id == agency_id
+                    )
+                )
+            ).first()
+        return Agency(row.id, row.name, row.region) if row else None
+
     async def list(self, region: str | None = None) -> list[Agency]:
         async with self.db.read() as conn:
             if region:

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.database import Database
@@ -22,6 +24,7 @@ from bot.storage.faq_tables import (
     faq_feedback,
     faq_passive_channels,
     faq_unanswered,
+    faq_unanswered_askers,
 )
 
 A, U, F, P = faq_asks.c, faq_unanswered.c, faq_feedback.c, faq_passive_channels.c
@@ -54,8 +57,14 @@ _VOTES = (
     .order_by(func.count().desc(), F.entry_id)
     .limit(bindparam("limit"))
 )
+_ASKERS = (
+    select(func.count())
+    .where(faq_unanswered_askers.c.question_id == U.id)
+    .scalar_subquery()
+    .label("askers")
+)
 _UNANSWERED = (
-    select(faq_unanswered)
+    select(faq_unanswered, _ASKERS)
     .order_by(U.count.desc(), U.last_asked_at.desc(), U.id)
     .offset(bindparam("offset"))
     .limit(bindparam("limit"))
@@ -72,6 +81,7 @@ class Unanswered:
     first_asked_at: datetime
     last_asked_at: datetime
     channel: str | None
+    askers: int  # distinct people who asked it
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +150,9 @@ class FaqActivity:
 
     async def get_unanswered(self, question_id: int) -> Unanswered | None:
         async with self.db.read() as conn:
-            row = (await conn.execute(select(faq_unanswered).where(U.id == question_id))).first()
+            row = (
+                await conn.execute(select(faq_unanswered, _ASKERS).where(U.id == question_id))
+            ).first()
         return _unanswered(row) if row else None
 
     async def drop_unanswered(self, question_id: int) -> bool:
@@ -210,9 +222,13 @@ class FaqActivity:
 
     async def of_member(self, member_id: int) -> dict[str, list[dict[str, Any]]]:
         async with self.db.read() as conn:
+            askers = faq_unanswered_askers.c
             asked = (
                 await conn.execute(
-                    select(U.text, U.first_asked_at, U.channel).where(U.first_asker_id == member_id)
+                    select(U.text, U.first_asked_at, U.channel)
+                    .join(faq_unanswered_askers, askers.question_id == U.id)
+                    .where(askers.member_id == member_id)
+                    .order_by(U.id)
                 )
             ).all()
             given = (
@@ -242,23 +258,38 @@ class FaqActivity:
 
 async def _count_question(conn: Any, question: NewQuestion, now: datetime) -> None:
     bumped = await conn.execute(_BUMP, {"b_normalised": question.normalised, "b_at": now})
-    if bumped.rowcount:
-        return
-    await conn.execute(
-        faq_unanswered.insert().values(
-            normalised=question.normalised,
-            text=question.text,
-            lang=question.lang,
-            count=1,
-            first_asked_at=now,
-            last_asked_at=now,
-            first_asker_id=question.member_id,
-            channel=question.channel,
+    if not bumped.rowcount:
+        await conn.execute(
+            faq_unanswered.insert().values(
+                normalised=question.normalised,
+                text=question.text,
+                lang=question.lang,
+                count=1,
+                first_asked_at=now,
+                last_asked_at=now,
+                first_asker_id=question.member_id,
+                channel=question.channel,
+            )
         )
+    if question.member_id is None:
+        return
+    question_id = await conn.scalar(select(U.id).where(U.normalised == question.normalised))
+    insert = (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(faq_unanswered_askers)
+    await conn.execute(
+        insert.values(
+            question_id=question_id, member_id=question.member_id
+        ).on_conflict_do_nothing()
     )
 
 
 def _unanswered(row: Any) -> Unanswered:
     return Unanswered(
-        row.id, row.text, row.lang, row.count, row.first_asked_at, row.last_asked_at, row.channel
+        row.id,
+        row.text,
+        row.lang,
+        row.count,
+        row.first_asked_at,
+        row.last_asked_at,
+        row.channel,
+        row.askers,
     )

@@ -79,6 +79,21 @@ faq_unanswered = Table(
     Column("channel", String(200), nullable=True),
 )
 
+# Who asked an unanswered question, once per person: a digest shows a question only when
+# several distinct people asked it (one person repeating it does not make it the community's).
+faq_unanswered_askers = Table(
+    "faq_unanswered_askers",
+    metadata,
+    Column(
+        "question_id",
+        Integer,
+        ForeignKey("faq_unanswered.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    member_ref("member_id"),
+    PrimaryKeyConstraint("question_id", "member_id", name="pk_faq_unanswered_askers"),
+)
+
 faq_feedback = Table(
     "faq_feedback",
     metadata,

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.identity import ChannelRef
+from bot.identity import Caller, ChannelRef
 from bot.storage.database import Database
 from bot.storage.match_delivery import DeliveryQueue
 from bot.storage.match_stats import RoundStats, member_history, round_stats
@@ -65,12 +65,20 @@ class RoundConfig:
 class GroupInfo:
     id: int
     scheduled_for: datetime
-    members: tuple[tuple[int, str, str], ...]  # (member id, platform, user id)
+    members: tuple[tuple[int, str, str, str], ...]  # (member id, platform, workspace, user id)
 
-    def member_for(self, platform: str, user_id: str) -> int | None:
-        """The member a click comes from. By platform and user id, not workspace: a click in
-        a Discord DM comes from no guild, and these ids are unique on their platform."""
-        return next((m for m, p, u in self.members if (p, u) == (platform, user_id)), None)
+    def member_for(self, caller: Caller) -> int | None:
+        """The member a click comes from: same platform, user id and workspace. A click in a
+        Discord DM comes from no server: it counts for the servers the caller is a member of."""
+        places = {caller.workspace, *caller.home_workspaces}
+        return next(
+            (
+                m
+                for m, p, w, u in self.members
+                if p == caller.platform and u == caller.user_id and w in places
+            ),
+            None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +274,13 @@ class MatchingRepo:
     async def group_of(self, group_id: int) -> GroupInfo | None:
         """A group's round date and members (for answers)."""
         query = (
-            select(rnd.scheduled_for, gm.member_id, members.c.platform, members.c.user_id)
+            select(
+                rnd.scheduled_for,
+                gm.member_id,
+                members.c.platform,
+                members.c.workspace,
+                members.c.user_id,
+            )
             .select_from(match_group_members.join(members).join(match_groups).join(match_rounds))
             .where(gm.group_id == group_id)
             .order_by(gm.member_id)
@@ -275,7 +289,7 @@ class MatchingRepo:
             rows = (await conn.execute(query)).all()
         if not rows:
             return None
-        people = tuple((r.member_id, r.platform, r.user_id) for r in rows)
+        people = tuple((r.member_id, r.platform, r.workspace, r.user_id) for r in rows)
         return GroupInfo(group_id, rows[0].scheduled_for, people)
 
     async def answer(self, group_id: int, member_id: int, answer: str, now: datetime) -> bool:

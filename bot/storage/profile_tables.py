@@ -29,6 +29,8 @@ profiles = Table(
     Column("languages", String(60), nullable=False, server_default=""),
     Column("opt_in", Boolean, nullable=False, server_default=false()),
     Column("visible", Boolean, nullable=False, server_default=false()),
+    # Anyone may ask to be introduced, not only members shown this one as a suggestion.
+    Column("open_intros", Boolean, nullable=False, server_default=false()),
     Column("snoozed_until", UTCDateTime(), nullable=True),
     Column("edited_by_member", Boolean, nullable=False, server_default=false()),
     Column("updated_at", UTCDateTime(), nullable=False),

@@ -47,6 +47,7 @@ _CARDS = (
         p.description,
         p.opt_in,
         p.visible,
+        p.open_intros,
         m.platform,
         m.workspace,
         m.user_id,
@@ -79,6 +80,7 @@ class Profile:
     languages: tuple[str, ...]
     opt_in: bool
     visible: bool
+    open_intros: bool
     snoozed_until: datetime | None
     tags: tuple[Tag, ...]
     updated_at: datetime
@@ -100,13 +102,14 @@ class ProfileChanges:
     languages: tuple[str, ...] | None = None
     opt_in: bool | None = None
     visible: bool | None = None
+    open_intros: bool | None = None
     tags: tuple[Tag, ...] | None = None
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.agency_id is not None or self.clear_agency:
             out["agency_id"] = self.agency_id
-        for name in ("organisation", "role", "description", "opt_in", "visible"):
+        for name in ("organisation", "role", "description", "opt_in", "visible", "open_intros"):
             if (value := getattr(self, name)) is not None:
                 out[name] = value
         if self.languages is not None:
@@ -130,6 +133,7 @@ class Card:
     role: str
     description: str  # empty unless the member made their profile visible
     opt_in: bool
+    open_intros: bool
     tags: tuple[Tag, ...]
 
 
@@ -269,6 +273,7 @@ def _profile(row: Any, tags: tuple[Tag, ...]) -> Profile:
         languages=tuple(code for code in row.languages.split(",") if code),
         opt_in=bool(row.opt_in),
         visible=bool(row.visible),
+        open_intros=bool(row.open_intros),
         snoozed_until=row.snoozed_until,
         tags=tags,
         updated_at=row.updated_at,
@@ -289,5 +294,6 @@ def _card(row: Any, tags: tuple[Tag, ...]) -> Card:
         role=row.role,
         description=row.description if row.visible else "",
         opt_in=bool(row.opt_in),
+        open_intros=bool(row.open_intros),
         tags=tags,
     )

@@ -13,6 +13,7 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Message, Reply
 from bot.services import Services
+from bot.spec import Role
 from bot.storage.announce_outbox import FAILED, KEPT, SENT
 from bot.storage.announcements import Announcement, Draft, State
 from commands.announce.audience import check_link, check_schedule, per_platform, resolve
@@ -56,9 +57,22 @@ async def send_announcement(ctx: CommandContext) -> Reply:
     return Reply(preview_message(ann, platforms, offline, ctx.t), ephemeral=True)
 
 
+async def _require_author(ctx: CommandContext, ann: Announcement) -> None:
+    """A draft is confirmed or cancelled by whoever wrote it (or an admin): another staff
+    member clicking a forwarded preview, or typing its number, sends nothing."""
+    if ctx.access.rank >= Role.ADMIN:
+        return
+    caller = ctx.caller
+    member = await ctx.services.members.find(caller.platform, caller.workspace, caller.user_id)
+    if member is None or ann.author_id != member.id:
+        raise UserError("announce.not_author", id=ann.id)
+
+
 async def confirm(ctx: CommandContext) -> Reply:
     repo = ctx.services.announcements
     ann = await _find(ctx, ctx.options["id"], drafts=True)
+    if ann.state == State.DRAFT:
+        await _require_author(ctx, ann)
     now = ctx.now()
     if ann.state == State.CANCELLED:
         raise UserError("announce.already_cancelled", id=ann.id)
@@ -95,6 +109,7 @@ async def confirm(ctx: CommandContext) -> Reply:
 
 async def cancel(ctx: CommandContext) -> Reply:
     ann = await _find(ctx, ctx.options["id"], drafts=True)
+    await _require_author(ctx, ann)
     if not await ctx.services.announcements.cancel_draft(ann.id):
         raise UserError("announce.not_a_draft", id=ann.id)
     return Reply(Message(text=ctx.t("announce.cancelled")), ephemeral=True, replace_original=True)

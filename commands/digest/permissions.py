@@ -1,10 +1,9 @@
 """Who manages which digests. Checked here, once, for every platform (never in adapters).
 
-Roles are global (config); agencies are places. The rule, the same as for events: a moderator
-manages the digests of the channels of the agency whose channel they type the command in (any
-of that agency's channels, on any platform); staff manage every digest, including those of
-channels that belong to no agency (a staff channel, say). A moderator typing outside an agency
-channel manages none.
+A digest belongs to its channel, and the channel to an agency: a moderator manages the digests
+of the channels of the agencies they moderate (any of those channels, on any platform,
+wherever the command is typed); staff manage every digest, including those of channels that
+belong to no agency (a staff channel, say).
 """
 
 from __future__ import annotations
@@ -12,32 +11,20 @@ from __future__ import annotations
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.identity import ChannelRef
-from bot.spec import Role
 from bot.storage.agencies import Agency
 from bot.storage.digests import DigestConfig
 
 LIST_LIMIT = 20  # digests shown by `digest list` (one field each)
 
 
-async def home_agency(ctx: CommandContext) -> Agency:
-    """The agency whose channel a moderator is typing in."""
-    here = await ctx.services.agencies.agency_of(ctx.place.channel)
-    if here is None:
-        raise UserError("digest.not_agency_channel")
-    return here
-
-
 async def may_manage(ctx: CommandContext, channel: ChannelRef) -> Agency | None:
     """Check that the caller manages `channel`'s digests; returns the channel's agency."""
     target = await ctx.services.agencies.agency_of(channel)
-    if ctx.role >= Role.STAFF:
+    if ctx.access.moderates_agency(target.id if target else None):
         return target
-    if ctx.role < Role.MODERATOR:  # the specs already say so; kept for direct callers
-        raise UserError("core.forbidden", role=ctx.t("core.role.moderator"))
-    here = await home_agency(ctx)
-    if target is None or target.id != here.id:
-        raise UserError("digest.not_your_agency", agency=here.name)
-    return target
+    if target is None:
+        raise UserError("digest.not_agency_channel")
+    raise UserError("digest.not_your_agency", agency=target.name)
 
 
 async def find_digest(ctx: CommandContext, digest_id: int) -> DigestConfig:
@@ -53,11 +40,15 @@ async def find_digest(ctx: CommandContext, digest_id: int) -> DigestConfig:
 
 
 async def visible_digests(ctx: CommandContext) -> tuple[list[DigestConfig], int]:
-    """What `digest list` shows: every digest to staff, the home agency's to a moderator."""
-    services = ctx.services
-    if ctx.role >= Role.STAFF:
+    """What `digest list` shows: every digest to staff, their agencies' to a moderator."""
+    services, access = ctx.services, ctx.access
+    if access.is_staff:
         return await services.digests.first(LIST_LIMIT)
-    here = await home_agency(ctx)
-    channels = await services.agencies.channels(agency_ids=[here.id])
+    agency_ids = (
+        [a.id for a in await services.agencies.list()]
+        if access.every_agency
+        else sorted(access.moderates)
+    )
+    channels = await services.agencies.channels(agency_ids=agency_ids)
     found = await services.digests.in_channels(c.ref for c in channels)
     return found[:LIST_LIMIT], len(found)

@@ -29,7 +29,7 @@ MAX_SUGGESTIONS = 3  # "a few" people worth meeting
 NEWCOMERS_MATCHED = 20  # newcomers looked at for suggestions (the latest first)
 PARTNERS_TRIED = 5  # per newcomer: the best partners, until one has a visible profile
 UNANSWERED_LOOKED_AT = 50  # the most asked unanswered questions, among which recent ones
-MIN_ASKS = 2  # an unanswered question shown in a channel was asked at least this often
+MIN_ASKERS = 2  # an unanswered question shown in a channel was asked by this many people
 RECENT_ANNOUNCEMENTS = 30  # looked at per digest; more than a week of broadcasts
 
 
@@ -226,10 +226,11 @@ async def unanswered_questions(
     services: Services, digest: DigestConfig, window: Window, t: Translator
 ) -> Section | None:
     """The most asked questions the FAQ could not answer, still asked during the window.
-    Only those asked several times: a channel reads them, and a question many people ask is
-    the community's, where a one-off may be personal."""
+    Only those several distinct people asked: a channel reads them, and a question many
+    people ask is the community's, where a one-off (even repeated) may be personal, or one
+    member's way of putting words in the digest."""
     asked, _ = await services.faq.activity.unanswered(limit=UNANSWERED_LOOKED_AT)
-    shown = [q for q in asked if q.count >= MIN_ASKS and q.last_asked_at > window.since]
+    shown = [q for q in asked if q.askers >= MIN_ASKERS and q.last_asked_at > window.since]
     if not shown:
         return None
     lines = [

@@ -14,7 +14,6 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.messages import Message, Reply
-from bot.spec import Role
 from bot.storage.agencies import Agency
 from bot.storage.event_rsvps import Seats
 from bot.storage.events import Event, EventFields
@@ -69,7 +68,7 @@ async def create_event(ctx: CommandContext) -> Reply:
 
 def _audience(ctx: CommandContext, agency: Agency | None) -> str:
     choice = ctx.options["audience"] or ("agency" if agency else "all")
-    if choice == "all" and ctx.role < Role.STAFF:
+    if choice == "all" and not ctx.access.is_staff:
         raise UserError("events.audience_staff_only")
     if choice == "agency" and agency is None:
         raise UserError("events.agency_needed")

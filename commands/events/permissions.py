@@ -1,15 +1,15 @@
 """Finding an event, and who may organise what. Checked here, once, for every platform
 (never in adapters).
 
-Roles are global (config), agencies are places: a moderator organises for the agency whose
-channel they type in. Staff organise for any agency, or for the whole federation.
+Rights are checked against the event itself, never against the channel a command is typed in:
+staff organise for any agency or the whole federation, a moderator for the agencies they
+moderate (`[[agencies]] moderators`), and whoever created an event may manage it.
 """
 
 from __future__ import annotations
 
 from bot.context import CommandContext
 from bot.errors import UserError
-from bot.spec import Role
 from bot.storage.agencies import Agency
 from bot.storage.events import Event
 
@@ -22,36 +22,35 @@ async def find_event(ctx: CommandContext, event_id: int) -> Event:
 
 
 async def organising_agency(ctx: CommandContext, name: str | None) -> Agency | None:
-    """The agency an event is created for: the one named, else the channel's. None means a
-    federation-wide event (staff only)."""
-    here = await ctx.services.agencies.agency_of(ctx.place.channel)
+    """The agency an event is created for: the one named, else the channel's (a default, not a
+    right), else the only agency a moderator moderates. None means a federation-wide event
+    (staff only). The caller must moderate the agency, wherever they type."""
+    access = ctx.access
+    agencies = ctx.services.agencies
     if name:
-        agency = await ctx.services.agencies.find(name)
+        agency = await agencies.find(name)
         if agency is None:
             raise UserError("agency.not_found", name=name[:60])
     else:
-        agency = here
-    if ctx.role >= Role.STAFF:
+        agency = await agencies.agency_of(ctx.place.channel)
+        if agency is None and not access.is_staff and len(access.moderates) == 1:
+            agency = await agencies.get(next(iter(access.moderates)))
+    if access.is_staff:
         return agency
     if agency is None:
         raise UserError("events.agency_needed")
-    if here is None or here.id != agency.id:
+    if not access.moderates_agency(agency.id):
         raise UserError("events.not_your_agency", name=agency.name)
     return agency
 
 
 async def may_organise(ctx: CommandContext, event: Event) -> bool:
-    """The creator, a moderator in a channel of the organising agency, or staff."""
-    if ctx.role >= Role.STAFF:
+    """The creator, a moderator of the organising agency, or staff."""
+    if ctx.access.moderates_agency(event.fields.agency_id):
         return True
     caller = ctx.caller
     member = await ctx.services.members.find(caller.platform, caller.workspace, caller.user_id)
-    if member is not None and event.created_by == member.id:
-        return True
-    if ctx.role < Role.MODERATOR or event.fields.agency_id is None:
-        return False
-    here = await ctx.services.agencies.agency_of(ctx.place.channel)
-    return here is not None and here.id == event.fields.agency_id
+    return member is not None and event.created_by == member.id
 
 
 async def require_organiser(ctx: CommandContext, event: Event) -> None:

@@ -121,13 +121,13 @@ async def find_entry(ctx: CommandContext, text: str) -> FaqEntry:
 async def show(ctx: CommandContext) -> Reply:
     entry = await find_entry(ctx, ctx.options["id"])
     message = answer_message(entry.doc(), ctx.lang, ctx.t)
-    if ctx.role < Role.MODERATOR:
+    if not ctx.access.may(Role.FAQ_EDITOR):
         return Reply(message)
     return Reply(_with_details(message, entry, ctx))
 
 
 def _with_details(message: Message, entry: FaqEntry, ctx: CommandContext) -> Message:
-    """What moderators see besides the answer: phrasings, tags, languages, and a remove button."""
+    """What FAQ editors see besides the answer: phrasings, tags, languages, and a remove button."""
     d, t = entry.draft, ctx.t
     fields = [Field(t("faq.show.languages"), ", ".join([d.lang, *sorted(d.translations)]))]
     if d.variants:

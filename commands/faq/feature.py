@@ -141,7 +141,9 @@ def _command(sub: str, fr: str, en: str, handler: Handler, fr_name: str, **kw: A
     return CommandSpec(("faq", sub), L10n(fr, en), handler, fr_name=fr_name, **kw)
 
 
-MODERATOR = {"role": Role.MODERATOR}
+# Curating the FAQ is a federation-wide right (staff, or `roles.faq_editor`), not a
+# moderator's: the FAQ answers every agency.
+EDITOR = {"role": Role.FAQ_EDITOR}
 
 COMMANDS = (
     _command(
@@ -185,7 +187,7 @@ COMMANDS = (
             '/faq add "Où trouver le logo ?" "Dans l\'espace membres." '
             'translated_question:"Where is the logo?" translated_answer:"In the members\' area."',
         ),
-        **MODERATOR,
+        **EDITOR,
     ),
     _command(
         "edit",
@@ -198,7 +200,7 @@ COMMANDS = (
             '/faq edit 3 answer:"Le barème 2027 est en ligne."',
             '/faq edit 3 add_variants:"prix de l\'adhésion" remove_variants:2',
         ),
-        **MODERATOR,
+        **EDITOR,
     ),
     _command(
         "remove",
@@ -207,7 +209,7 @@ COMMANDS = (
         curation.remove,
         "supprimer",
         options=(ENTRY,),
-        **MODERATOR,
+        **EDITOR,
     ),
     _command(
         "list",
@@ -220,7 +222,7 @@ COMMANDS = (
             PAGE,
         ),
         examples=("/faq list tag:cotisation",),
-        **MODERATOR,
+        **EDITOR,
     ),
     _command(
         "unanswered",
@@ -229,7 +231,7 @@ COMMANDS = (
         questions.unanswered,
         "sans_reponse",
         options=(PAGE,),
-        **MODERATOR,
+        **EDITOR,
     ),
     _command(
         "promote",
@@ -263,7 +265,7 @@ COMMANDS = (
             '/faq promote 12 answer:"Écrivez à contact@federation.example."',
             "/faq promote 12 variant_of:3",
         ),
-        **MODERATOR,
+        **EDITOR,
     ),
     _command(
         "dismiss",
@@ -272,7 +274,7 @@ COMMANDS = (
         questions.dismiss,
         "ecarter",
         options=(QUESTION_ID,),
-        **MODERATOR,
+        **EDITOR,
     ),
     _command(
         "stats",
@@ -280,7 +282,7 @@ COMMANDS = (
         "FAQ statistics: questions, answers, feedback",
         questions.stats,
         "statistiques",
-        **MODERATOR,
+        **EDITOR,
     ),
     _command(
         "passive",
@@ -303,7 +305,7 @@ COMMANDS = (
             ),
         ),
         examples=("/faq passive on",),
-        **MODERATOR,
+        role=Role.MODERATOR,  # of the channel's agency: checked by the handler
     ),
     # Targets of buttons.
     _command(
@@ -344,7 +346,7 @@ COMMANDS = (
         "suppression_confirmee",
         options=(_opt("id", INT, "Entrée", "Entry", required=True, min_value=1, max_value=ID_MAX),),
         hidden=True,
-        **MODERATOR,
+        **EDITOR,
     ),
 )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 
 from bot.context import CommandContext
+from bot.errors import UserError
 from bot.i18n import Translator
 from bot.listeners import ChannelMessage
 from bot.messages import Reply
@@ -51,9 +52,14 @@ async def answer_in_thread(
 
 
 async def passive(ctx: CommandContext) -> Reply:
-    """`faq passive on|off` for the channel it is typed in."""
+    """`faq passive on|off` for the channel it is typed in, by a moderator of the agency
+    behind that channel (staff anywhere)."""
     state = ctx.options["state"]
     faq, channel = ctx.services.faq, ctx.place.channel
+    agency = await ctx.services.agencies.agency_of(channel)
+    if not ctx.access.moderates_agency(agency.id if agency else None):
+        key = "faq.passive.not_your_agency" if agency else "faq.passive.no_agency"
+        raise UserError(key, agency=agency.name if agency else "")
     member = await ctx.services.members.ensure(ctx.caller, ctx.now())
     await faq.set_passive(channel, state == "on", member.id, ctx.now())
     key = "faq.passive.turned_on" if state == "on" else "faq.passive.turned_off"

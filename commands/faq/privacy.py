@@ -1,6 +1,6 @@
 """The FAQ's section of a member's data export (GDPR): questions they asked that the FAQ could
-not answer (recorded with them as first asker), the feedback they gave, the entries they wrote
-and the channels where they switched passive mode.
+not answer, the feedback they gave, the entries they wrote and the channels where they switched
+passive mode.
 
 Nothing to erase by hand: questions and feedback reference `members.id` ON DELETE CASCADE;
 entries and passive switches keep their content and lose the author (SET NULL). The ask log
@@ -22,5 +22,11 @@ async def export_faq(services: Services, member_id: int) -> dict[str, Any]:
 register_exporter(
     "faq",
     export_faq,
-    tables=("faq_unanswered", "faq_feedback", "faq_entries", "faq_passive_channels"),
+    tables=(
+        "faq_unanswered",
+        "faq_unanswered_askers",
+        "faq_feedback",
+        "faq_entries",
+        "faq_passive_channels",
+    ),
 )

@@ -148,7 +148,11 @@ COMMANDS = (
         "Présente-moi à ce membre",
         "Introduce me to this member",
         introduce,
-        options=(_opt("member", INT, "Membre", "Member", required=True, **_ID), _AGAIN),
+        options=(
+            _opt("member", INT, "Membre", "Member", required=True, **_ID),
+            _AGAIN,
+            _opt("proof", T, "Preuve de la suggestion", "Proof of the suggestion", max_length=40),
+        ),
         hidden=True,
     ),
     _command(

@@ -5,6 +5,11 @@ Showing suggestions records nothing: only an introduction, which sends the partn
 enters the history that keeps the same people from being suggested again for
 `repeat_after_days`. Storing every list shown would keep data about people who never
 interacted, and would hide good partners after a mere glance at the list.
+
+So an introduction proves the suggestion otherwise: each "introduce me" button carries a tag
+signed by the bot over (caller, partner, week). Typing `match introduce member:N` by hand, or
+changing the number on a button, reaches nobody, unless N opened their profile to
+introductions from anyone (`profile set open:yes`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,21 @@ from commands.profile.vocabulary import vocabulary_of
 
 SPARE = 3  # extra partners asked for, in case some opted out since the index was built
 TOPIC_SHOWN = 20
+PROOF_PERIOD = timedelta(days=7)  # a suggestion can be acted on for one to two weeks
+
+
+def _period(ctx: CommandContext) -> int:
+    return int(ctx.now().timestamp() // PROOF_PERIOD.total_seconds())
+
+
+def intro_proof(ctx: CommandContext, me: int, partner: int) -> str:
+    return ctx.services.signer.tag("intro", me, partner, _period(ctx))
+
+
+def was_suggested(ctx: CommandContext, me: int, partner: int, proof: str | None) -> bool:
+    """The proof is this week's or last week's tag for (me, partner)."""
+    signer, now = ctx.services.signer, _period(ctx)
+    return any(signer.check(proof, "intro", me, partner, p) for p in (now, now - 1))
 
 
 async def my_profile(ctx: CommandContext) -> Profile:
@@ -81,6 +101,7 @@ async def find_partners(ctx: CommandContext) -> Reply:
         topic=topic,
         hidden=len(recent),
         again=again,
+        proofs={card.member_id: intro_proof(ctx, me.member_id, card.member_id) for _, card in kept},
     )
     return Reply(message)
 
@@ -128,8 +149,14 @@ async def introduce(ctx: CommandContext) -> Reply:
         raise UserError("match.introduce_self")
     cards = await services.profiles.cards([me.member_id, partner_id])
     partner = cards.get(partner_id)
-    if partner is None or not partner.opt_in:
+    if partner is None:
+        raise UserError("match.no_such_member", id=partner_id)
+    if not partner.opt_in:
         raise UserError("match.partner_gone")
+    if not partner.open_intros and not was_suggested(
+        ctx, me.member_id, partner_id, ctx.options["proof"]
+    ):
+        raise UserError("match.not_suggested")
     await _check_may_introduce(ctx, me.member_id, partner)
     snapshot = await services.profiles.snapshot()
     shared = pool_of(snapshot).rarest_first(me.slugs & {t.slug for t in partner.tags})

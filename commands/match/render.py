@@ -6,7 +6,7 @@ mention syntax is ever built from them (nobody is pinged by someone else's displ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from babel.lists import format_list
@@ -53,14 +53,18 @@ def suggestions_message(
     topic: str | None,
     hidden: int,
     again: bool,
+    proofs: Mapping[int, str],
 ) -> Message:
+    """`proofs`: each partner's tag (`finding.intro_proof`), carried by their "introduce me"
+    button so that only a member shown this partner can ask for the introduction."""
     fields, buttons = [], []
     for suggestion, card in found:
         why = t("match.why", tags=tag_list(suggestion.shared, vocab, t))
         if suggestion.other_agency:
             why += " " + t("match.other_agency")
         fields.append(card_field(card, t, why=why, platform=caller_platform))
-        args = {"member": str(card.member_id)} | ({"again": "yes"} if again else {})
+        args = {"member": str(card.member_id), "proof": proofs[card.member_id]}
+        args |= {"again": "yes"} if again else {}
         label = t("match.introduce_button", name=card.display_name[:LABEL_NAME])
         buttons.append(Button(label, INTRODUCE, args, ButtonStyle.PRIMARY))
     intro = t("match.topic_intro", topic=vocab.display(topic)) if topic else t("match.intro")

@@ -22,7 +22,14 @@ MAX_SNOOZE = timedelta(days=366)
 
 
 async def rounds(ctx: CommandContext) -> Reply:
+    """Rounds belong to the channel they run in: its agency's moderators (or staff) manage
+    them; the status is for any moderator."""
     action = ctx.options["action"]
+    if action != "status":
+        agency = await ctx.services.agencies.agency_of(ctx.place.channel)
+        if not ctx.access.moderates_agency(agency.id if agency else None):
+            key = "match.rounds_not_your_agency" if agency else "match.rounds_no_agency"
+            raise UserError(key, agency=agency.name if agency else "")
     if action == "enable":
         return await _enable(ctx)
     if action == "disable":
@@ -150,7 +157,7 @@ async def stats(ctx: CommandContext) -> Reply:
 async def answer_met(ctx: CommandContext) -> Reply:
     group_id, answer = ctx.options["group"], ctx.options["answer"]
     group = await ctx.services.profiles.matching.group_of(group_id)
-    member_id = group.member_for(ctx.caller.platform, ctx.caller.user_id) if group else None
+    member_id = group.member_for(ctx.caller) if group else None
     if member_id is None:
         raise UserError("match.not_in_group")
     await ctx.services.profiles.matching.answer(group_id, member_id, answer, ctx.now())

@@ -78,6 +78,13 @@ SET_OPTIONS = (
         "oui : les autres membres peuvent voir votre profil",
         "yes: other members may see your profile",
     ),
+    _opt(
+        "open",
+        B,
+        "oui : tout membre peut demander à vous être présenté",
+        "yes: any member may ask to be introduced to you",
+        fr_name="ouvert",
+    ),
 )
 
 

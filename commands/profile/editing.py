@@ -21,6 +21,7 @@ FIELDS = (
     "languages",
     "match",
     "visible",
+    "open",
 )
 
 
@@ -39,6 +40,7 @@ async def set_profile(ctx: CommandContext) -> Reply:
         languages=_languages(options["languages"]),
         opt_in=options["match"],
         visible=options["visible"],
+        open_intros=options["open"],
         tags=None if typed is None else tuple(item.tag for item in typed),
     )
     profile = await services.profiles.save(member.id, changes, now)

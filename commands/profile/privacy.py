@@ -31,6 +31,7 @@ async def export_profile(services: Services, member_id: int) -> dict[str, Any]:
         "interests": [{"tag": t.slug, "as_written": t.display} for t in profile.tags],
         "match_opt_in": profile.opt_in,
         "visible_to_others": profile.visible,
+        "open_to_introductions": profile.open_intros,
         "rounds_snoozed_until": profile.snoozed_until,
         "updated_at": profile.updated_at,
     }

@@ -37,7 +37,12 @@ def _consent_fields(profile: Profile, t: Translator) -> list[Field]:
     if profile.opt_in and profile.snoozed_until is not None:
         match = t("profile.match_snoozed", until=t.date(profile.snoozed_until, "long"))
     visible = t("profile.visible_on") if profile.visible else t("profile.visible_off")
-    return [Field(t("profile.field.match"), match), Field(t("profile.field.visible"), visible)]
+    intros = t("profile.open_on") if profile.open_intros else t("profile.open_off")
+    return [
+        Field(t("profile.field.match"), match),
+        Field(t("profile.field.visible"), visible),
+        Field(t("profile.field.open"), intros),
+    ]
 
 
 def own_profile_message(profile: Profile, t: Translator, *, title: str, text: str = "") -> Message:

@@ -1,0 +1,78 @@
+"""The OAuth install page, gated: who may install fedbot, and what an install from outside does.
+
+Anyone can reach `/slack/install`. With `federation.require_invite`, the page needs a
+single-use invite (`fedbot workspaces invite` prints the link); the token rides along in a
+short-lived cookie and is spent when Slack sends the installer back. When the installation
+arrives, the workspace asks to join the federation (`bot.federation`): listed or invited, it is
+admitted; otherwise it is held as pending until an admin approves it, or refused, as config
+says. A refused installation's token is never stored.
+
+Which outcome an install had is carried from the installation store to the page shown after it
+by an `InstallAttempt` held in a context variable: bolt calls both within our request handler.
+"""
+
+from __future__ import annotations
+
+import html
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from slack_bolt.oauth.async_callback_options import (
+    AsyncCallbackOptions,
+    AsyncFailureArgs,
+    AsyncSuccessArgs,
+)
+from slack_bolt.response import BoltResponse
+
+from bot.i18n import normalise_lang, translator
+
+INVITE_COOKIE = "fedbot_invite"
+INVITE_PARAM = "invite"
+
+
+@dataclass
+class InstallAttempt:
+    """One pass through the OAuth redirect: the invite it carried, the admission it got."""
+
+    invite: str | None
+    lang: str = "fr"
+    status: str | None = None  # approved, pending or refused, set by the installation store
+
+
+CURRENT_ATTEMPT: ContextVar[InstallAttempt | None] = ContextVar("install_attempt", default=None)
+
+
+def language(accept_language: str | None) -> str:
+    first = (accept_language or "").split(",", 1)[0].strip()
+    return normalise_lang(first)
+
+
+def page(lang: str, key: str, status: int) -> BoltResponse:
+    """A small HTML page in the visitor's language (the install page's only answers)."""
+    t = translator(lang)
+    body = (
+        f'<!doctype html><html lang="{lang}"><meta charset="utf-8">'
+        f"<title>fedbot</title><body><h1>fedbot</h1><p>{html.escape(t(key))}</p></body></html>"
+    )
+    return BoltResponse(
+        status=status, body=body, headers={"Content-Type": "text/html; charset=utf-8"}
+    )
+
+
+async def _success(args: AsyncSuccessArgs) -> BoltResponse:
+    attempt = CURRENT_ATTEMPT.get()
+    lang = attempt.lang if attempt else "fr"
+    status = attempt.status if attempt else "approved"
+    if status == "refused":
+        return page(lang, "slack.install_refused", 403)
+    if status == "pending":
+        return page(lang, "slack.install_pending", 200)
+    return page(lang, "slack.install_done", 200)
+
+
+async def _failure(args: AsyncFailureArgs) -> BoltResponse:
+    attempt = CURRENT_ATTEMPT.get()
+    return page(attempt.lang if attempt else "fr", "slack.install_failed", 400)
+
+
+CALLBACKS = AsyncCallbackOptions(success=_success, failure=_failure)
