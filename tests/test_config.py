@@ -31,7 +31,10 @@ def test_the_example_config_is_valid_and_complete() -> None:
         ({"slack": {"mode": "webhook"}}, "slack.mode: expected one of ['socket', 'http']"),
         ({"roles": {"admin": ["U123"]}}, "roles.admin: expected platform:workspace:id"),
         ({"roles": {"groups": {"staff": ["slack:T1:S1"]}}}, "roles.groups: grants name group ids"),
-        ({"roles": {"moderator": ["slack:T1:U1"]}}, "roles.moderator: moderators moderate agencies"),
+        (
+            {"roles": {"moderator": ["slack:T1:U1"]}},
+            "roles.moderator: moderators moderate agencies",
+        ),
         ({"federation": {"slack_teams": ["acme"]}}, "federation.slack_teams: 'acme' is not"),
         ({"federation": {"discord_guilds": ["Fédé"]}}, "federation.discord_guilds: 'Fédé' is not"),
         ({"agencies": [{"name": "A"}]}, "agencies[0].region: missing required key"),

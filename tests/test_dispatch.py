@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from bot.throttle import Throttle
 
 from bot.app import BotApp
 from bot.context import CommandContext
@@ -11,6 +10,7 @@ from bot.errors import UserError
 from bot.identity import Caller, ChannelRef, Place
 from bot.messages import Button, Message, Reply
 from bot.spec import CommandSpec, L10n, OptionSpec, OptionType, Role
+from bot.throttle import Throttle
 from tests.conftest import PLACE
 
 

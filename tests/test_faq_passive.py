@@ -84,7 +84,11 @@ async def test_the_confidence_bar_is_configurable(tmp_path: Path) -> None:
 async def test_moderators_switch_it_per_channel_and_it_survives_a_restart(
     tmp_path: Path,
 ) -> None:
-    agency = {"name": "Rennes Atalante", "region": "Bretagne", "channels": ["console:local:entraide"]}
+    agency = {
+        "name": "Rennes Atalante",
+        "region": "Bretagne",
+        "channels": ["console:local:entraide"],
+    }
     config = make_config(tmp_path, {"agencies": [agency]})
     async with BotApp(config, clock=FixedClock(T0), start_scheduler=False) as app:
         await load_eval_faq(app)

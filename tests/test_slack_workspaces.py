@@ -66,7 +66,9 @@ async def install(bot: SlackBot, fake: FakeSlack, team: str) -> None:
 async def test_each_workspace_is_answered_with_its_own_token(
     tmp_path: Path, fake: FakeSlack
 ) -> None:
-    async with slack_bot(tmp_path, fake, env={**OAUTH, "SLACK_BOT_TOKEN": ""}, federation=FEDERATION) as bot:
+    async with slack_bot(
+        tmp_path, fake, env={**OAUTH, "SLACK_BOT_TOKEN": ""}, federation=FEDERATION
+    ) as bot:
         for team in TOKENS:
             await install(bot, fake, team)
         for team in ("T1", "T2", "T1"):
@@ -86,7 +88,9 @@ async def test_each_workspace_is_answered_with_its_own_token(
 
 
 async def test_uninstall_and_revocation_forget_the_token(tmp_path: Path, fake: FakeSlack) -> None:
-    async with slack_bot(tmp_path, fake, env={**OAUTH, "SLACK_BOT_TOKEN": ""}, federation=FEDERATION) as bot:
+    async with slack_bot(
+        tmp_path, fake, env={**OAUTH, "SLACK_BOT_TOKEN": ""}, federation=FEDERATION
+    ) as bot:
         for team in TOKENS:
             await install(bot, fake, team)
         gone = await bot.http.event(event={"type": "app_uninstalled"}, team_id="T2")
@@ -112,7 +116,9 @@ async def test_uninstall_and_revocation_forget_the_token(tmp_path: Path, fake: F
 async def test_oauth_install_flow_stores_the_workspace(tmp_path: Path, fake: FakeSlack) -> None:
     fake.add_oauth_code("code-1", token="xoxb-new-team", team_id="TNEW", team_name="Nouvelle")
     fake.add_user("UNEWUSER", team_id="TNEW", locale="fr-FR")
-    async with slack_bot(tmp_path, fake, env={**OAUTH, "SLACK_BOT_TOKEN": ""}, federation=FEDERATION) as bot:
+    async with slack_bot(
+        tmp_path, fake, env={**OAUTH, "SLACK_BOT_TOKEN": ""}, federation=FEDERATION
+    ) as bot:
         base = bot.app.web.base_url
         async with aiohttp.ClientSession() as session:
             async with session.get(f"{base}/slack/install") as page:
