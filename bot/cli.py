@@ -11,6 +11,7 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot import workspace_cli
 from bot.config import Config, load_config
 from bot.errors import ConfigError
 from bot.logs import setup_logging
@@ -65,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[r.key for r in Role],
         help="console: caller's role",
     )
+    run.add_argument(
+        "--agency",
+        action="append",
+        dest="agencies",
+        default=[],
+        metavar="NAME",
+        help="console, with --as moderator: moderate this agency only (repeatable)",
+    )
     run.add_argument("--user", default="operator", help="console: caller's user name")
     run.add_argument(
         "--lang", default=None, choices=["fr", "en"], help="console: caller's language"
@@ -86,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(manifest)
     manifest.add_argument("--format", choices=["json", "yaml"], default="json")
+    _common(
+        slack_sub.add_parser(
+            "groups", help="list the workspaces and user groups with the ids grants use"
+        )
+    )
 
     discord = sub.add_parser("discord", help="Discord tools")
     discord_sub = discord.add_subparsers(dest="discord_command", required=True)
@@ -102,8 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument(
         "--clear", action="store_true", help="remove the commands from that scope instead"
     )
+    _common(
+        discord_sub.add_parser(
+            "roles", help="list the bot's servers and their roles with the ids grants use"
+        )
+    )
     _members_parser(sub)
     _faq_parser(sub)
+    workspace_cli.add_parser(sub, _common)
     return parser
 
 
@@ -171,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "discord": _discord,
         "members": _members,
         "faq": _faq,
+        "workspaces": workspace_cli.workspaces_command,
     }
     try:
         return run_async(handlers[args.command](config, args))
@@ -204,6 +225,20 @@ async def _migrate(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _slack(config: Config, args: argparse.Namespace) -> int:
+    if args.slack_command == "groups":
+        from adapters.slack.ids import group_lines
+        from bot.storage.database import Database
+
+        db = Database.open(config.bot.database_url)
+        try:
+            await db.migrate()
+            print("\n".join(await group_lines(config, db)))
+        except ConfigError as exc:
+            print(f"fedbot: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            await db.close()
+        return 0
     from adapters.slack.manifest import manifest_text
 
     print(manifest_text(config, args.format))
@@ -214,6 +249,16 @@ async def _discord(config: Config, args: argparse.Namespace) -> int:
     from adapters.discord.adapter import sync_commands
     from bot.app import BotApp
 
+    if args.discord_command == "roles":
+        from adapters.discord.ids import role_lines
+
+        async with BotApp(config, start_scheduler=False) as app:
+            try:
+                print("\n".join(await role_lines(app)))
+            except ConfigError as exc:
+                print(f"fedbot: {exc}", file=sys.stderr)
+                return 2
+        return 0
     async with BotApp(config, start_scheduler=False) as app:
         try:
             guilds = [] if args.global_commands else args.guilds
@@ -250,10 +295,10 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
 
             await load_demo(app.services)
         adapters = [] if args.console else platform_adapters(app)
-        if not adapters:
-            await _run_console(app, args)
-            return 0
         try:
+            if not adapters:
+                await _run_console(app, args)
+                return 0
             await _serve(app, adapters)
         except ConfigError as exc:  # e.g. a token the platform refuses: say which, no traceback
             print(f"fedbot: {exc}", file=sys.stderr)
@@ -270,6 +315,7 @@ async def _run_console(app: BotApp, args: argparse.Namespace) -> None:
         lang=args.lang or app.config.bot.default_locale,
         channel=args.channel,
         json=args.json,
+        agencies=tuple(args.agencies),
     )
     await ConsoleAdapter(app, options).run()
 

@@ -26,7 +26,7 @@ from bot.i18n import Translator, normalise_lang, translator
 from bot.identity import Caller, Place
 from bot.listeners import ChannelMessage, Listener
 from bot.messages import Reply, parse_action_value
-from bot.options import OptionConverter
+from bot.options import OptionConverter, clean
 from bot.roles import Access, RoleBook
 from bot.services import Services
 from bot.spec import CommandSpec
@@ -116,6 +116,7 @@ class Dispatcher:
     async def handle_message(self, caller: Caller, place: Place, text: str) -> Reply | None:
         """An ordinary channel message: the first listener that answers wins. Bots are never
         answered (two bots must not talk to each other forever)."""
+        text = clean(text)
         if caller.is_bot or not text.strip() or not await self.federation.belongs(caller):
             return None
         message = ChannelMessage(caller, place, text)

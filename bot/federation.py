@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import FederationSettings
+from bot.grants import SLACK_ENTERPRISE, SLACK_TEAM, SNOWFLAKE
 from bot.identity import Caller, ChannelRef
 from bot.storage.workspaces import APPROVED, PENDING, REFUSED, WorkspaceRepo
 
@@ -25,6 +26,32 @@ log = logging.getLogger(__name__)
 
 REFRESH = 30.0  # seconds; "a revoked right stops working within a minute"
 TRUSTED_PLATFORMS = frozenset({"console"})
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceStatus:
+    """One line of `workspaces list`: listed in config, or approved, pending or refused."""
+
+    platform: str
+    workspace_id: str
+    status: str  # listed, approved, pending, refused
+    name: str = ""
+
+
+def parse_workspace(text: str) -> tuple[str, str]:
+    """`T0123ABCD` / `E0123ABCD` (Slack) or a Discord server id, optionally `platform:`-prefixed.
+    Raises ValueError for anything else."""
+    text = text.strip()
+    platform, _, ident = text.rpartition(":")
+    if SLACK_TEAM.match(ident) or SLACK_ENTERPRISE.match(ident):
+        found = "slack"
+    elif SNOWFLAKE.match(ident):
+        found = "discord"
+    else:
+        raise ValueError(text)
+    if platform and platform != found:
+        raise ValueError(text)
+    return found, ident
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +145,16 @@ class Federation:
             )
         return Admission(False, PENDING)
 
+    async def overview(self) -> list[WorkspaceStatus]:
+        """Every workspace the federation knows: listed in config first, then the stored ones."""
+        listed = [WorkspaceStatus(p, w, "listed") for p, w in sorted(self._listed)]
+        stored = [
+            WorkspaceStatus(w.platform, w.workspace_id, w.status, w.name)
+            for w in await self.repo.all()
+            if (w.platform, w.workspace_id) not in self._listed
+        ]
+        return listed + stored
+
     async def approve(
         self, platform: str, workspace_id: str, now: datetime, name: str = ""
     ) -> None:
@@ -131,4 +168,12 @@ class Federation:
         log.warning("%s workspace %s refused", platform, workspace_id)
 
 
-__all__ = ["APPROVED", "PENDING", "REFUSED", "Admission", "Federation"]
+__all__ = [
+    "APPROVED",
+    "PENDING",
+    "REFUSED",
+    "Admission",
+    "Federation",
+    "WorkspaceStatus",
+    "parse_workspace",
+]

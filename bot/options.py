@@ -17,10 +17,21 @@ from bot.spec import CommandSpec, OptionSpec, OptionType
 _MENTION_USER = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 _MENTION_CHANNEL = re.compile(r"^<#([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# Text a member writes is shown to others (event titles, profiles, questions in digests): bidi
+# overrides could make it read backwards, control characters could drive a terminal.
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"  # controls, but \t \n \r
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"  # bidi marks, embeddings, isolates
+)
 _TRUE = {"true", "yes", "oui", "on", "1", "vrai", "o", "y"}
 _FALSE = {"false", "no", "non", "off", "0", "faux", "n"}
 
 DateParser = Callable[[str, datetime, ZoneInfo, str], datetime]
+
+
+def clean(text: str) -> str:
+    """User text without bidi controls and control characters (line breaks and tabs kept)."""
+    return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def fold(text: str) -> str:
@@ -74,7 +85,7 @@ class OptionConverter:
 
     @staticmethod
     def _text(opt: OptionSpec, name: str, value: str) -> str:
-        value = value.strip()
+        value = clean(value).strip()
         if len(value) < opt.min_length:
             raise UserError("core.too_short", option=name, min=opt.min_length)
         if len(value) > opt.max_length:

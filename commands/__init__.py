@@ -38,7 +38,7 @@ class Feature:
 
 
 def all_features() -> list[Feature]:
-    from commands import agency, announce, digest, events, help, match, profile
+    from commands import agency, announce, digest, events, help, match, profile, workspace
     from commands.faq import feature as faq
 
     return [
@@ -50,4 +50,5 @@ def all_features() -> list[Feature]:
         profile.FEATURE,
         match.FEATURE,
         faq.FEATURE,
+        workspace.FEATURE,
     ]

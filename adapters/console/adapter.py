@@ -10,11 +10,12 @@ import asyncio
 import itertools
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 from adapters.console.render import message_json, render_text, reply_json
 from bot.app import BotApp
+from bot.errors import ConfigError
 from bot.i18n import translator
 from bot.identity import Caller, ChannelRef, Place
 from bot.messages import Message
@@ -31,6 +32,7 @@ class ConsoleOptions:
     lang: str = "fr"
     channel: str = "general"
     json: bool = False
+    agencies: tuple[str, ...] = ()  # with role moderator: the agencies moderated (none = all)
 
 
 class ConsoleSender:
@@ -110,7 +112,19 @@ class ConsoleAdapter:
         self.place = Place(ChannelRef("console", WORKSPACE, options.channel))
         self.sender = ConsoleSender(app, self.out, options.json)
 
+    async def _moderate(self) -> None:
+        """`--agency`: a moderator of these agencies only, as a platform grant would make them."""
+        ids = []
+        for name in self.options.agencies:
+            agency = await self.app.services.agencies.find(name)
+            if agency is None:
+                raise ConfigError(f"--agency: no agency {name!r} (see /agency list)")
+            ids.append(agency.id)
+        if ids:
+            self.caller = replace(self.caller, assumed_agencies=frozenset(ids))
+
     async def run(self) -> None:
+        await self._moderate()
         self.app.outbound.register(self.sender)
         interactive = self.stdin.isatty()
         if interactive:

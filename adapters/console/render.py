@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.messages import Button, Message, Reply
@@ -15,6 +16,11 @@ def button_command(button: Button, registry: Registry) -> str:
     path = spec.name if spec else button.action.replace(".", " ")
     args = " ".join(f'{k}:"{v}"' if " " in v else f"{k}:{v}" for k, v in button.args.items())
     return f"/{path} {args}".rstrip()
+
+
+# Escape sequences in text someone else wrote must not drive the operator's terminal (colours,
+# cursor moves, a fake prompt): every control character but the line break and the tab goes.
+_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def render_text(message: Message, registry: Registry, *, prefix: str = "") -> str:
@@ -35,7 +41,8 @@ def render_text(message: Message, registry: Registry, *, prefix: str = "") -> st
     lines += [f"📎 {a.filename} ({len(a.content)} octets/bytes)" for a in message.attachments]
     if message.footer:
         lines.append(f"— {message.footer}")
-    return "\n".join(prefix + line for line in "\n".join(lines).split("\n"))
+    text = "\n".join(prefix + line for line in "\n".join(lines).split("\n"))
+    return _TERMINAL.sub("", text)
 
 
 def message_json(message: Message, registry: Registry) -> dict[str, Any]:

@@ -51,12 +51,29 @@ _STYLES = {
 }
 _MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _MENTION = re.compile(r"<@([!&]?\d+)>")
+_URL = re.compile(r"(https?://\S+)")
+# Inline markdown: bold, italics, strikes, spoilers, code, masked links ([label](url)); an
+# underscore only where it could open or close italics (not in snake_case words).
+_INLINE_MARKUP = re.compile(r"([\\*~|`\[\]]|(?<!\w)_|_(?!\w))")
+# Line markup: headings, quotes (> and >>>) and subtext (-#) at the start of a line.
+_LINE_MARKUP = re.compile(r"^(#|>|-#)", re.MULTILINE)
 
 
 def defuse(text: str) -> str:
     """`@everyone` -> `@\u200beveryone`, `<@&1>` -> `<@\u200b&1>`: shown as typed, never a ping."""
     text = _MASS_MENTION.sub(f"@{ZWSP}\\1", text)
     return _MENTION.sub(f"<@{ZWSP}\\1>", text)
+
+
+def neutral(text: str) -> str:
+    """Text for content and embeds: shown as typed. No mention, no formatting, no masked link
+    (`[label](url)` could hide where a link goes), no heading or quote; bare URLs stay
+    clickable. Text members wrote reaches others through it."""
+    pieces = _URL.split(text)  # URLs (odd pieces) stay as typed, and clickable
+    text = "".join(
+        p if i % 2 else _INLINE_MARKUP.sub(r"\\\1", p) for i, p in enumerate(pieces)
+    )
+    return defuse(_LINE_MARKUP.sub(r"\\\1", text))
 
 
 def clip(text: str, limit: int) -> str:
@@ -144,7 +161,7 @@ def render_reply(reply: Reply) -> list[Outgoing]:
 def render_message(message: Message, *, error: bool = False) -> list[Outgoing]:
     """One or more messages showing `message`; buttons and files ride on the last ones."""
     buttons, links, link_lines = _components(message)
-    text = "\n".join(part for part in (defuse(message.text), *link_lines) if part)
+    text = "\n".join(part for part in (neutral(message.text), *link_lines) if part)
     if not (message.title or message.fields or message.footer) and len(text) <= CONTENT_MAX:
         parts = [Outgoing(content=text or None)]
     else:
@@ -184,7 +201,7 @@ def _components(message: Message) -> tuple[tuple[Button, ...], tuple[Link, ...],
         if len(links) < room and _linkable(link.url):
             links.append(link)
         else:
-            lines.append(f"{defuse(link.label)}: {link.url}")
+            lines.append(f"{neutral(link.label)}: {link.url}")
     return tuple(buttons), tuple(links), lines
 
 
@@ -196,7 +213,7 @@ def _linkable(url: str) -> bool:
 def _embeds(message: Message, text: str, colour: discord.Colour) -> list[discord.Embed]:
     embeds = [discord.Embed(colour=colour)]
     if message.title:
-        embeds[0].title = clip(defuse(message.title), TITLE_MAX)
+        embeds[0].title = clip(neutral(message.title), TITLE_MAX)
     for index, chunk in enumerate(split_text(text, DESCRIPTION_MAX)):
         if index:
             embeds.append(discord.Embed(colour=colour))
@@ -209,7 +226,7 @@ def _embeds(message: Message, text: str, colour: discord.Colour) -> list[discord
             embeds.append(discord.Embed(colour=colour))
         embeds[-1].add_field(name=name, value=value, inline=inline)
     if message.footer:
-        footer = clip(defuse(message.footer), FOOTER_MAX)
+        footer = clip(neutral(message.footer), FOOTER_MAX)
         if len(embeds[-1]) + len(footer) > MESSAGE_EMBED_CHARS_MAX:
             embeds.append(discord.Embed(colour=colour))
         embeds[-1].set_footer(text=footer)
@@ -219,8 +236,8 @@ def _embeds(message: Message, text: str, colour: discord.Colour) -> list[discord
 def _fields(fields: Sequence[Field]) -> Iterator[tuple[str, str, bool]]:
     """A value longer than a field holds continues in unnamed fields right after it."""
     for field in fields:
-        name = clip(defuse(field.name), FIELD_NAME_MAX) or ZWSP
-        chunks = split_text(defuse(field.value), FIELD_VALUE_MAX) or [ZWSP]
+        name = clip(neutral(field.name), FIELD_NAME_MAX) or ZWSP
+        chunks = split_text(neutral(field.value), FIELD_VALUE_MAX) or [ZWSP]
         for index, chunk in enumerate(chunks):
             yield (name if index == 0 else ZWSP), chunk, field.inline
 

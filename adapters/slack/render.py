@@ -41,6 +41,12 @@ MAX_ROW_CHARS = 6000
 ZWSP = "\u200b"
 _BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
 _LINKABLE = re.compile(r"^(?:https?://|mailto:)\S+$")
+_URL = re.compile(r"(https?://\S+)")
+# mrkdwn's markers (*bold* _italic_ ~strike~ `code`) open only after a space, a punctuation
+# mark or a line start: a zero-width space in front of such a marker leaves it shown as typed,
+# never as formatting (one inside a word, as in skip_empty, opens nothing and is left alone).
+_MARKER = re.compile(r"(?<!\w)([*_~`])")
+_QUOTE = re.compile(r"^(&gt;)", re.MULTILINE)
 _ACTION_SUFFIX = "#"
 
 Block = dict[str, Any]
@@ -65,8 +71,12 @@ class _Part:
 
 
 def escape(text: str) -> str:
-    """Text for a mrkdwn field: shown as typed, never a mention, a broadcast or a link."""
+    """Text for a mrkdwn field: shown as typed, never a mention, a broadcast, a link, a quote
+    or formatting (text members wrote reaches others through it)."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    pieces = _URL.split(text)  # URLs (odd pieces) keep their _ and ~
+    text = "".join(p if i % 2 else _MARKER.sub(ZWSP + r"\1", p) for i, p in enumerate(pieces))
+    text = _QUOTE.sub(ZWSP + r"\1", text)
     return _BROADCAST.sub("@" + ZWSP, text)
 
 

@@ -673,6 +673,7 @@ class FakeDiscord:
         )
         default_guild = FakeGuild(channels=[FakeChannel(id=DEFAULT_CHANNEL_ID, name="general")])
         self.guilds: list[FakeGuild] = list(guilds) if guilds is not None else [default_guild]
+        self.left_guild_ids: list[int] = []  # guilds the bot left (DELETE /users/@me/guilds/…)
         #: Accepted bot token; ``None`` accepts any token.
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
@@ -1125,6 +1126,15 @@ class FakeDiscord:
         if session.connection is not None:
             await session.connection.send(frame)
         return session.seq
+
+    async def join_guild(self, guild: FakeGuild, *, timeout: float = 5.0) -> int:
+        """Someone invites the bot to ``guild``: it is added and GUILD_CREATE dispatched."""
+        session = await self._wait(lambda: self._session, timeout, "a client to IDENTIFY")
+        self.guilds.append(guild)
+        intents = int(session.identify.get("intents") or 0)
+        return await self._dispatch_to(
+            session, "GUILD_CREATE", self._guild_create_payload(guild, intents)
+        )
 
     async def request_reconnect(self) -> None:
         """Send op 7 RECONNECT: discord.py closes and RESUMEs (fast, no re-IDENTIFY)."""
@@ -1791,6 +1801,8 @@ class FakeDiscord:
 
     def _register_routes(self, app: web.Application) -> None:
         routes: list[tuple[str, str, Callable[..., Any], bool]] = [
+            ("GET", "/users/@me/guilds", self._h_my_guilds, True),
+            ("DELETE", "/users/@me/guilds/{guild_id}", self._h_leave_guild, True),
             ("GET", "/users/{user_id}", self._h_get_user, True),
             ("POST", "/users/{user_id}/channels", self._h_open_dm, True),
             ("GET", "/gateway", self._h_gateway_info, False),
@@ -2289,6 +2301,25 @@ class FakeDiscord:
         if guild is None:
             raise _ApiError(404, "Unknown Guild", 10004)
         return guild
+
+    async def _h_my_guilds(self, rec: RecordedRequest, match: _Match) -> web.Response:
+        """Partial guilds the bot is in (GET /users/@me/guilds)."""
+        return _json_response(
+            [
+                {"id": str(g.id), "name": g.name, "icon": None, "owner": False,
+                 "permissions": "0", "features": list(g.features)}
+                for g in self.guilds
+            ]
+        )  # fmt: skip
+
+    async def _h_leave_guild(self, rec: RecordedRequest, match: _Match) -> web.Response:
+        """The bot leaves: the guild is gone for it, and the gateway says GUILD_DELETE."""
+        guild = self._guild_or_404(match["guild_id"])
+        self.guilds.remove(guild)
+        self.left_guild_ids.append(guild.id)
+        if self._session is not None:
+            await self._dispatch_to(self._session, "GUILD_DELETE", {"id": str(guild.id)})
+        return web.Response(status=204)
 
     async def _h_get_guild(self, rec: RecordedRequest, match: _Match) -> web.Response:
         return _json_response(self._guild_or_404(match["guild_id"]).payload())
