@@ -76,10 +76,13 @@ async def slack_bot(
     specs: Iterable[CommandSpec] = (),
     http: dict[str, Any] | None = None,
     federation: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> AsyncIterator[SlackBot]:
     """HTTP mode unless `slack={"mode": "socket"}`; the web server binds a free port.
-    `federation` replaces the tests' default one (the fake's team and T1)."""
+    `federation` replaces the tests' default one (the fake's team and T1); `extra` adds
+    config sections (agencies, digest…)."""
     raw = {
+        **(extra or {}),
         "federation": federation or TEST_FEDERATION,
         "http": {"port": 0, **(http or {})},
         "slack": {"mode": "http", "api_base_url": fake.api_url, **(slack or {})},

@@ -14,6 +14,7 @@ by an `InstallAttempt` held in a context variable: bolt calls both within our re
 from __future__ import annotations
 
 import html
+import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ from slack_bolt.oauth.async_callback_options import (
 from slack_bolt.response import BoltResponse
 
 from bot.i18n import normalise_lang, translator
+
+log = logging.getLogger(__name__)
 
 INVITE_COOKIE = "fedbot_invite"
 INVITE_PARAM = "invite"
@@ -71,6 +74,7 @@ async def _success(args: AsyncSuccessArgs) -> BoltResponse:
 
 
 async def _failure(args: AsyncFailureArgs) -> BoltResponse:
+    log.warning("Slack install failed: %s", args.reason)
     attempt = CURRENT_ATTEMPT.get()
     return page(attempt.lang if attempt else "fr", "slack.install_failed", 400)
 

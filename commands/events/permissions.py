@@ -22,18 +22,20 @@ async def find_event(ctx: CommandContext, event_id: int) -> Event:
 
 
 async def organising_agency(ctx: CommandContext, name: str | None) -> Agency | None:
-    """The agency an event is created for: the one named, else the channel's (a default, not a
-    right), else the only agency a moderator moderates. None means a federation-wide event
-    (staff only). The caller must moderate the agency, wherever they type."""
-    access = ctx.access
-    agencies = ctx.services.agencies
+    """The agency an event is created for: the one named; else the channel's, when the caller
+    may organise for it (a default, not a right); else the only agency a moderator moderates.
+    None means a federation-wide event (staff only)."""
+    access, agencies = ctx.access, ctx.services.agencies
     if name:
         agency = await agencies.find(name)
         if agency is None:
             raise UserError("agency.not_found", name=name[:60])
     else:
         agency = await agencies.agency_of(ctx.place.channel)
-        if agency is None and not access.is_staff and len(access.moderates) == 1:
+        if (
+            not access.moderates_agency(agency.id if agency else None)
+            and len(access.moderates) == 1
+        ):
             agency = await agencies.get(next(iter(access.moderates)))
     if access.is_staff:
         return agency

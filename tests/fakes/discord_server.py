@@ -1132,9 +1132,9 @@ class FakeDiscord:
         session = await self._wait(lambda: self._session, timeout, "a client to IDENTIFY")
         self.guilds.append(guild)
         intents = int(session.identify.get("intents") or 0)
-        return await self._dispatch_to(
-            session, "GUILD_CREATE", self._guild_create_payload(guild, intents)
-        )
+        payload = self._guild_create_payload(guild, intents)
+        del payload["unavailable"]  # a join, not a server coming back (discord.py tells them so)
+        return await self._dispatch_to(session, "GUILD_CREATE", payload)
 
     async def request_reconnect(self) -> None:
         """Send op 7 RECONNECT: discord.py closes and RESUMEs (fast, no re-IDENTIFY)."""
