@@ -27,9 +27,9 @@ from measure import peak_rss_mib, report
 from sqlalchemy import func, select
 
 from bot.app import BotApp
-from bot.cli import run_async
-from bot.storage.announce_outbox import deliveries
 from commands.announce.delivery import courier_for
+from commands.announce.store.outbox import deliveries
+from fedbot.cli import run_async
 from tests.announce_fakes import DiscordLimits, SlackLimits
 from tests.announce_wire import Network, broadcast, running, seed
 

@@ -26,21 +26,22 @@ from measure import peak_rss_mib, percentile, report
 
 from adapters.slack.render import render_message
 from bot.app import BotApp
-from bot.cli import run_async
 from bot.clock import FixedClock
 from bot.config import parse_config
 from bot.identity import ChannelRef
 from bot.messages import Message
 from bot.outbound import Posted
-from bot.storage.announcements import Destination, Draft
-from bot.storage.digests import DigestConfig, DigestFields
-from bot.storage.event_tables import GOING, event_rsvps, events
-from bot.storage.faq_tables import faq_entries, faq_unanswered
 from bot.storage.members import members
-from bot.storage.profiles import profile_tags, profiles
+from commands.announce.store.announcements import AnnouncementRepo, Destination, Draft
 from commands.digest.build import Built, build_digest
 from commands.digest.runner import next_run, run_due
 from commands.digest.sections import SECTION_NAMES
+from commands.digest.store.digests import DigestConfig, DigestFields, DigestRepo
+from commands.events.store.tables import GOING, event_rsvps, events
+from commands.faq.store.tables import faq_entries, faq_unanswered
+from commands.profile.store.profiles import profile_tags, profiles
+from fedbot.assembly import make_app
+from fedbot.cli import run_async
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Paris
 AGENCIES, CHANNELS, TAGS = 80, 500, 300
@@ -172,7 +173,7 @@ def _unanswered(now: datetime, rng: random.Random) -> list[dict[str, Any]]:
 
 
 async def _announcements(app: BotApp, now: datetime, ids: list[int]) -> None:
-    repo = app.services.announcements
+    repo = app.services.get(AnnouncementRepo)
     origin = ChannelRef("slack", "T1", "STAFF")
     everyone = [
         Destination(ids[i % AGENCIES], f"Agence {i % AGENCIES}", channel(i))
@@ -198,7 +199,7 @@ async def timed_build(app: BotApp, digest: DigestConfig) -> tuple[float, Built]:
 
 async def measure_build(app: BotApp, samples: int) -> list[Row]:
     """First builds (cold caches), then repeated builds of the same digest."""
-    repo, since = app.services.digests, MONDAY - timedelta(days=7)
+    repo, since = app.services.get(DigestRepo), MONDAY - timedelta(days=7)
     plain = await repo.create(
         fields(0, tuple(s for s in SECTION_NAMES if s != "matches")), None, since
     )
@@ -226,7 +227,9 @@ async def measure_build(app: BotApp, samples: int) -> list[Row]:
 async def measure_due(app: BotApp, n_digests: int) -> list[Row]:
     services = app.services
     for i in range(n_digests):
-        await services.digests.create(fields(i % CHANNELS), None, MONDAY - timedelta(days=7))
+        await services.get(DigestRepo).create(
+            fields(i % CHANNELS), None, MONDAY - timedelta(days=7)
+        )
     sender = SlackRecorder()
     app.outbound.register(sender)
     t0 = time.perf_counter()
@@ -256,7 +259,7 @@ async def run(quick: bool) -> list[Row]:
         config = parse_config({}, {})
         config = replace(config, bot=replace(config.bot, database_url=url))
         clock = FixedClock(MONDAY)
-        async with BotApp(config, clock=clock, start_scheduler=False) as app:
+        async with make_app(config, clock=clock, start_scheduler=False) as app:
             t0 = time.perf_counter()
             await populate(app, n_members, n_events, rng)
             setup = time.perf_counter() - t0

@@ -15,9 +15,10 @@ from pathlib import Path
 from measure import peak_rss_mib, percentile, report
 
 from bot.app import BotApp
-from bot.cli import run_async
 from bot.config import parse_config
 from bot.identity import Caller, ChannelRef, Place
+from fedbot.assembly import make_app
+from fedbot.cli import run_async
 
 
 async def measure(app: BotApp, line: str, count: int) -> tuple[float, list[float]]:
@@ -42,7 +43,7 @@ async def main(quick: bool) -> None:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         config = parse_config({"throttle": {"burst": 10**9, "rate_per_minute": 10**9}}, {})
         config = replace(config, bot=replace(config.bot, database_url=url))
-        async with BotApp(config) as app:
+        async with make_app(config) as app:
             for i in range(80):
                 agency, _ = await app.services.agencies.add(
                     f"Agence {i}", f"Région {i % 13}", app.clock.now()

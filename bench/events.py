@@ -18,14 +18,15 @@ from pathlib import Path
 from measure import peak_rss_mib, percentile, report
 
 from bot.app import BotApp
-from bot.cli import run_async
 from bot.clock import FixedClock
 from bot.config import parse_config
 from bot.identity import Caller, ChannelRef, Place
-from bot.storage.event_tables import GOING, MAYBE, NOT_GOING, event_rsvps, event_tags, events
 from bot.storage.members import members
 from commands.events.calendar import calendar_bytes
 from commands.events.feeds import Feed, feed_events
+from commands.events.store.tables import GOING, MAYBE, NOT_GOING, event_rsvps, event_tags, events
+from fedbot.assembly import make_app
+from fedbot.cli import run_async
 
 TAGS = [
     "numerique",
@@ -139,7 +140,7 @@ async def run(quick: bool) -> list[tuple[str, str, str, bool]]:
         config = parse_config({"throttle": {"burst": 10**9, "rate_per_minute": 10**9}}, {})
         config = replace(config, bot=replace(config.bot, database_url=url))
         clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
-        async with BotApp(config, clock=clock, start_scheduler=False) as app:
+        async with make_app(config, clock=clock, start_scheduler=False) as app:
             t0 = time.perf_counter()
             await populate(app, n_events, n_rsvps, rng)
             setup = time.perf_counter() - t0

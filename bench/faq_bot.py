@@ -29,8 +29,9 @@ from bot.app import BotApp
 from bot.clock import FixedClock
 from bot.config import parse_config
 from bot.identity import Caller, ChannelRef, Place
-from bot.storage.faq import EntryDraft
 from commands.faq.retrieval import FaqDoc
+from commands.faq.store.entries import EntryDraft, FaqRepo
+from fedbot.assembly import make_app
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 CHANNEL = ChannelRef("slack", "T1", "C-ENTRAIDE")
@@ -68,8 +69,8 @@ async def measure_bot(
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         config = parse_config({"throttle": {"enabled": False}}, {})
         config = replace(config, bot=replace(config.bot, database_url=url))
-        async with BotApp(config, clock=FixedClock(NOW), start_scheduler=False) as app:
-            faq = app.services.faq
+        async with make_app(config, clock=FixedClock(NOW), start_scheduler=False) as app:
+            faq = app.services.get(FaqRepo)
             t0 = time.perf_counter()
             await faq.import_drafts(_drafts(corpus), NOW)
             import_s = time.perf_counter() - t0
@@ -148,7 +149,7 @@ def _entry_of(reply: object) -> int | None:
 def main() -> None:
     from faq import load_entries, load_queries, synthetic_entries  # the engine bench's data
 
-    from bot.cli import run_async  # the bot's own event loop (uvloop)
+    from fedbot.cli import run_async  # the bot's own event loop (uvloop)
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--size", type=int, default=5000, help="entries in the database")

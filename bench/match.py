@@ -21,10 +21,10 @@ from typing import TypeVar
 from match_bot import measure_bot
 from measure import peak_rss_mib, percentile, report
 
-from bot.cli import run_async
 from commands.match.ranking import Candidate, MatchPool, members_on_topic, rank_partners
 from commands.match.rounds import RoundGroup, pair_round
-from commands.match.tags import CANONICAL_TAGS
+from commands.profile.tags import CANONICAL_TAGS
+from fedbot.cli import run_async
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 TAG_COUNT = 300

@@ -25,11 +25,13 @@ from bot.config import parse_config
 from bot.identity import Caller, ChannelRef, Place
 from bot.messages import Message
 from bot.outbound import Posted
-from bot.storage.profile_import import ImportedMember, import_members
-from bot.storage.profiles import Tag
 from commands.match.ranking import Candidate
 from commands.match.round_delivery import deliver_introductions
 from commands.match.round_runner import run_round
+from commands.match.store.matching import MatchingRepo
+from commands.profile.store.imports import ImportedMember, import_members
+from commands.profile.store.profiles import ProfileRepo, Tag
+from fedbot.assembly import make_app
 
 Row = tuple[str, str, str, bool]
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -77,7 +79,7 @@ async def _load(app: BotApp, members: list[Candidate]) -> tuple[float, dict[str,
         for i, m in enumerate(members)
     ]
     start = time.perf_counter()
-    await import_members(app.services.profiles, rows, NOW)
+    await import_members(app.services.get(ProfileRepo), rows, NOW)
     return time.perf_counter() - start, agencies
 
 
@@ -95,7 +97,7 @@ async def _typed(app: BotApp, lines: list[tuple[str, str]]) -> list[float]:
 
 async def _round(app: BotApp, clock: FixedClock, at: datetime) -> tuple[float, float, int]:
     """A full round at `at`: (build seconds, delivery seconds, introductions sent)."""
-    matching = app.services.profiles.matching
+    matching = app.services.get(MatchingRepo)
     config = await matching.enable(CHANNEL, "weekly monday 09:00", at, NOW)
     clock.set(at)
     start = time.perf_counter()
@@ -112,7 +114,7 @@ async def measure_bot(members: list[Candidate], callers: int, rng: random.Random
         config = parse_config({"throttle": {"burst": 10**9, "rate_per_minute": 10**9}}, {})
         config = replace(config, bot=replace(config.bot, database_url=url))
         clock = FixedClock(NOW)
-        async with BotApp(config, clock=clock, start_scheduler=False) as app:
+        async with make_app(config, clock=clock, start_scheduler=False) as app:
             app.outbound.register(AcceptingSender())
             import_s, _ = await _load(app, members)
             start = time.perf_counter()

@@ -27,9 +27,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.adapter import SlackAdapter
-from bot.app import BotApp
-from bot.cli import run_async
 from bot.config import parse_config
+from fedbot.assembly import make_app
+from fedbot.cli import run_async
 from tests.fakes.slack_server import (
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
@@ -87,7 +87,7 @@ async def adapter(fake: FakeSlack, count: int) -> list[float]:
         config = parse_config(raw, env)
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         config = replace(config, bot=replace(config.bot, database_url=url))
-        async with BotApp(config, start_scheduler=False) as app:
+        async with make_app(config, start_scheduler=False) as app:
             slack = SlackAdapter(app)
             await slack.start()
             try:

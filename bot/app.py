@@ -6,6 +6,8 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -13,7 +15,9 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock, SystemClock
 from bot.completion import build_completer
 from bot.config import Config
+from bot.demo import load_demo_agencies
 from bot.dispatch import Dispatcher
+from bot.feature import Feature
 from bot.federation import Federation
 from bot.identity import ChannelRef
 from bot.outbound import Outbound
@@ -22,20 +26,14 @@ from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.signing import Signer
 from bot.storage.agencies import AgencyRepo
-from bot.storage.announcements import AnnouncementRepo
 from bot.storage.database import Database
 from bot.storage.deliveries import DeliveryLedger
-from bot.storage.digests import DigestRepo
-from bot.storage.events import EventRepo
-from bot.storage.faq import FaqRepo
 from bot.storage.keys import KeyStore
 from bot.storage.members import MemberRepo
-from bot.storage.profiles import ProfileRepo
 from bot.storage.runs import RunLedger
 from bot.storage.workspaces import WorkspaceRepo
 from bot.throttle import Throttle
 from bot.web import WebServer
-from commands import all_features
 
 log = logging.getLogger(__name__)
 
@@ -50,34 +48,44 @@ class Adapter(Protocol):
     async def stop(self) -> None: ...
 
 
-def build_registry() -> Registry:
-    """The registry of every feature's commands (also used by the Slack manifest and tests)."""
+def build_registry(features: Sequence[Feature]) -> Registry:
+    """The registry of the features' commands (also used by the Slack manifest and tests)."""
     registry = Registry()
-    for feature in all_features():
+    for feature in features:
         registry.add_all(feature.groups, feature.commands)
     return registry
 
 
 class BotApp:
-    """`async with BotApp(config) as app:` gives a migrated database and a ready dispatcher."""
+    """`async with BotApp(config, features) as app:` gives a migrated database (the core's
+    migrations, each feature's and `extra_migrations`, e.g. an adapter's) and a ready
+    dispatcher. The composition root (`fedbot.assembly`) says which features and adapters."""
 
     def __init__(
-        self, config: Config, clock: Clock | None = None, *, start_scheduler: bool = True
+        self,
+        config: Config,
+        features: Sequence[Feature],
+        clock: Clock | None = None,
+        *,
+        start_scheduler: bool = True,
+        extra_migrations: Sequence[Path] = (),
     ) -> None:
         self.config = config
         self.clock = clock or SystemClock()
         self.start_scheduler = start_scheduler
+        self._started = False
         self._features_stopped = False
-        self.db = Database.open(config.bot.database_url)
+        self.features = list(features)
+        migrations = [f.migrations for f in self.features if f.migrations is not None]
+        self.db = Database.open(config.bot.database_url, [*migrations, *extra_migrations])
         self.outbound = Outbound()
         self.web = WebServer(config.http)
-        self.features = all_features()
         self.completer = build_completer(feature.completions for feature in self.features)
         self.services = Services(
             config=config,
             db=self.db,
             clock=self.clock,
-            registry=build_registry(),
+            registry=build_registry(self.features),
             outbound=self.outbound,
             scheduler=Scheduler(ZoneInfo(config.bot.timezone)),
             instance_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
@@ -87,12 +95,10 @@ class BotApp:
             federation=Federation(config.federation, WorkspaceRepo(self.db)),
             deliveries=DeliveryLedger(self.db),
             signer=Signer(),
-            events=EventRepo(self.db),
-            announcements=AnnouncementRepo(self.db),
-            digests=DigestRepo(self.db),
-            profiles=ProfileRepo(self.db),
-            faq=FaqRepo(self.db),
         )
+        for feature in self.features:
+            for store in feature.stores(self.services) if feature.stores else ():
+                self.services.provide(store)
         for feature in self.features:
             if feature.routes is not None:
                 self.web.add_routes(feature.routes(self.services))
@@ -109,10 +115,17 @@ class BotApp:
             ),
         )
 
-    async def start(self) -> None:
+    async def open(self) -> None:
+        """The database migrated and the configured agencies seeded; no feature started. What
+        command-line tools need (`fedbot discord sync` must not resume a broadcast)."""
         await self.db.migrate()
         self.services.signer.load(await KeyStore(self.db).get_or_create("signing"))
         await self.seed_agencies()
+
+    async def start(self) -> None:
+        """Open, then start every feature (jobs rebuilt, unfinished work resumed)."""
+        await self.open()
+        self._started = True
         for feature in self.features:
             if feature.on_start is not None:
                 await feature.on_start(self.services)
@@ -138,10 +151,18 @@ class BotApp:
                 )
         self.dispatcher.roles.bind_agencies(ids)
 
+    async def load_demo(self) -> None:
+        """The French demo data set (`fedbot run --demo`): the core's agencies and channels,
+        then each feature's part, in the features' order. Loading it twice changes nothing."""
+        await load_demo_agencies(self.services)
+        for feature in self.features:
+            if feature.demo is not None:
+                await feature.demo(self.services)
+
     async def stop_features(self) -> None:
         """Let features finish in-flight work (sends) while the adapters are still up; the
         CLI calls it before stopping the adapters, `close` again (it runs once)."""
-        if self._features_stopped:
+        if self._features_stopped or not self._started:
             return
         self._features_stopped = True
         self.services.scheduler.shutdown()

@@ -1,8 +1,14 @@
-"""The typed bag of dependencies handlers receive through `ctx.services`."""
+"""The typed bag of dependencies handlers receive through `ctx.services`.
+
+The core's own services are fields. Each feature's stores are registered at start, by type,
+so the core names none of them: `ctx.services.get(EventRepo)`. A feature that reads another
+feature's data imports that feature's store class, which keeps the arrow explicit.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.config import Config
@@ -12,21 +18,16 @@ from bot.registry import Registry
 from bot.scheduler import Scheduler
 from bot.signing import Signer
 from bot.storage.agencies import AgencyRepo
-from bot.storage.announcements import AnnouncementRepo
 from bot.storage.database import Database
 from bot.storage.deliveries import DeliveryLedger
-from bot.storage.digests import DigestRepo
-from bot.storage.events import EventRepo
-from bot.storage.faq import FaqRepo
 from bot.storage.members import MemberRepo
-from bot.storage.profiles import ProfileRepo
 from bot.storage.runs import RunLedger
+
+T = TypeVar("T")
 
 
 @dataclass
 class Services:
-    """Features add their repository here (one typed field each) and build it in BotApp."""
-
     config: Config
     db: Database
     clock: Clock
@@ -40,8 +41,18 @@ class Services:
     federation: Federation  # who belongs: listed and approved workspaces
     deliveries: DeliveryLedger  # platform deliveries already handled (retries, replays)
     signer: Signer  # tags on button values that must be the bot's own (keyed at start)
-    events: EventRepo
-    announcements: AnnouncementRepo
-    digests: DigestRepo
-    profiles: ProfileRepo  # and .matching: introductions, rounds, answers
-    faq: FaqRepo  # entries + the in-memory search index; .activity: asks, feedback
+    _stores: dict[type, Any] = field(default_factory=dict, repr=False)
+
+    def provide(self, store: object) -> None:
+        """Register a feature's store under its class (once)."""
+        kind = type(store)
+        if kind in self._stores:
+            raise ValueError(f"{kind.__name__} is provided twice")
+        self._stores[kind] = store
+
+    def get(self, kind: type[T]) -> T:
+        """The store of that class; a feature not loaded is a programming error."""
+        try:
+            return self._stores[kind]  # type: ignore[no-any-return]
+        except KeyError:
+            raise LookupError(f"no {kind.__name__}: is its feature in the list?") from None

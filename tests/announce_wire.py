@@ -19,6 +19,7 @@ from bot.clock import SystemClock
 from bot.config import Config, parse_config
 from bot.identity import Caller, ChannelRef, Place
 from bot.messages import Reply
+from fedbot.assembly import make_app
 from tests.announce_fakes import DiscordLimits, PacedDiscord, PacedSlack, SlackLimits
 from tests.fakes.discord_server import DEFAULT_TOKEN, FakeChannel, FakeGuild
 from tests.fakes.slack_server import DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET, DEFAULT_TEAM_ID
@@ -147,7 +148,7 @@ async def seed(app: BotApp, net: Network) -> None:
 async def running(tmp_path: Path, net: Network, **announce: Any) -> AsyncIterator[BotApp]:
     """A started bot with both adapters connected to the fakes."""
     config = net.config(f"sqlite+aiosqlite:///{tmp_path / 'wire.db'}", **announce)
-    async with BotApp(config, clock=SystemClock(), start_scheduler=False) as app:
+    async with make_app(config, clock=SystemClock(), start_scheduler=False) as app:
         slack, discord = SlackAdapter(app), DiscordAdapter(app)
         await slack.start()
         await discord.start()

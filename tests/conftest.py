@@ -17,6 +17,7 @@ from bot.identity import Caller, ChannelRef, Place
 from bot.messages import Reply
 from bot.spec import Role
 from bot.storage.database import Database
+from fedbot.assembly import make_app, migration_dirs
 from tests.postgres import PG_URL, postgres_database
 
 # A Thursday morning in Paris, before the events of the demo data.
@@ -45,7 +46,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def app(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotApp]:
-    async with BotApp(make_config(tmp_path), clock=clock, start_scheduler=False) as bot_app:
+    async with make_app(make_config(tmp_path), clock=clock, start_scheduler=False) as bot_app:
         yield bot_app
 
 
@@ -83,7 +84,7 @@ async def db(request, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated database: a temp SQLite file, and a fresh PostgreSQL database when
     FEDBOT_TEST_POSTGRES_URL is set, so storage code is proven on both engines."""
     if request.param == "sqlite":
-        database = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+        database = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}", migration_dirs())
         await database.migrate()
         yield database
         await database.close()
@@ -91,7 +92,7 @@ async def db(request, tmp_path: Path) -> AsyncIterator[Database]:
     if not PG_URL:
         pytest.skip("set FEDBOT_TEST_POSTGRES_URL to run the PostgreSQL variant")
     async with postgres_database(PG_URL) as url:
-        database = Database.open(url)
+        database = Database.open(url, migration_dirs())
         await database.migrate()
         yield database
         await database.close()

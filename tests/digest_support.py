@@ -12,6 +12,7 @@ from bot.clock import FixedClock
 from bot.identity import ChannelRef, Place
 from bot.messages import Reply
 from bot.spec import Role
+from fedbot.assembly import make_app
 from tests.conftest import console_caller, make_config
 from tests.recording import Crash, RecordingSender, add_agencies, recorder  # noqa: F401
 
@@ -74,7 +75,7 @@ def plain(text: str | None) -> str:
 
 def app_on(path: Path, clock: FixedClock, raw: dict | None = None) -> BotApp:
     """A bot process on the database file in `path` (two of them share it)."""
-    return BotApp(make_config(path, raw), clock=clock, start_scheduler=False)
+    return make_app(make_config(path, raw), clock=clock, start_scheduler=False)
 
 
 def at(text: str) -> datetime:

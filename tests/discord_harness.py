@@ -16,6 +16,7 @@ from bot.app import BotApp
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.registry import Registry
+from fedbot.assembly import make_app
 from tests.conftest import T0, make_config
 from tests.fakes.discord_server import (
     DEFAULT_TOKEN,
@@ -91,7 +92,7 @@ async def running_bot(
 ) -> AsyncIterator[tuple[BotApp, DiscordAdapter]]:
     """A started bot; `declare` adds test commands before the adapter builds its tree."""
     config = discord_config(tmp_path, fake, raw, **discord)
-    async with BotApp(config, clock=FixedClock(T0), start_scheduler=False) as app:
+    async with make_app(config, clock=FixedClock(T0), start_scheduler=False) as app:
         if declare is not None:
             declare(app.services.registry)
         adapter = DiscordAdapter(app)

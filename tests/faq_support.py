@@ -9,7 +9,7 @@ from bot.app import BotApp
 from bot.identity import ChannelRef, Place
 from bot.messages import Message, Reply
 from bot.spec import Role
-from bot.storage.faq import ImportCounts
+from commands.faq.store.entries import FaqRepo, ImportCounts
 from commands.faq.transfer import import_text
 from tests.conftest import console_caller
 
@@ -19,7 +19,7 @@ EVAL_ENTRIES = Path(__file__).parent / "faq_eval" / "entries.yaml"
 async def load_eval_faq(app: BotApp) -> ImportCounts:
     """The 50 entries of the evaluation set (ids 1..50), imported like `fedbot faq import`."""
     text = EVAL_ENTRIES.read_text("utf-8")
-    return await import_text(app.services.faq, text, app.clock.now())
+    return await import_text(app.services.get(FaqRepo), text, app.clock.now())
 
 
 async def type_in(

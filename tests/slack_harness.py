@@ -15,6 +15,7 @@ from adapters.slack.adapter import SlackAdapter
 from bot.app import BotApp
 from bot.clock import FixedClock
 from bot.spec import CommandSpec
+from fedbot.assembly import make_app
 from tests.conftest import T0, TEST_FEDERATION, make_config
 from tests.fakes.slack_server import (
     DEFAULT_BOT_TOKEN,
@@ -95,7 +96,7 @@ async def slack_bot(
         **(env or {}),
     }
     config = make_config(tmp_path, raw, **{k: v for k, v in secrets.items() if v})
-    async with BotApp(config, clock=FixedClock(T0), start_scheduler=False) as app:
+    async with make_app(config, clock=FixedClock(T0), start_scheduler=False) as app:
         for spec in specs:
             app.services.registry.add(spec)
         sleep = SleepRecorder()

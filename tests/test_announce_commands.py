@@ -15,6 +15,7 @@ from bot.errors import SendError
 from bot.identity import Caller, ChannelRef, Place
 from bot.spec import Role
 from commands.announce.delivery import courier_for, run_due
+from commands.announce.store.announcements import AnnouncementRepo
 from tests.announce_support import (
     Recorder,
     add_agencies,
@@ -62,7 +63,7 @@ async def test_confirm_writes_every_outbox_row_before_the_first_send(app, chat) 
 
     async def watching_send(channel, message):
         if channel.channel_id != "staff":
-            counts = await app.services.announcements.outbox.counts(1)
+            counts = await app.services.get(AnnouncementRepo).outbox.counts(1)
             seen_rows.append(sum(counts.get("chat", {}).values()))
         return await original(channel, message)
 
@@ -143,7 +144,7 @@ async def test_every_staff_command_is_refused_to_members_and_moderators(app, cha
     for action in ("announce.confirm", "announce.cancel"):
         reply = await click(app, action, f"id={draft_id}", role=role)
         assert reply.is_error and "federation staff" in reply.message.text
-    assert (await app.services.announcements.get(int(draft_id))).state == "draft"
+    assert (await app.services.get(AnnouncementRepo).get(int(draft_id))).state == "draft"
     assert chat.deleted == []
 
 
@@ -213,7 +214,7 @@ async def test_permanent_failures_are_reported_and_retry_resends_only_them(app, 
     ]
     nothing = await say(app, f"/announce retry {ann_id}")
     assert nothing.is_error and "no failed delivery" in nothing.message.text
-    audit = await app.services.announcements.audit_log(ann_id)
+    audit = await app.services.get(AnnouncementRepo).audit_log(ann_id)
     assert [(e.action, e.channels, e.actor_name) for e in audit] == [
         ("confirm", 6, "Alice"),
         ("retry", 2, "Alice"),

@@ -19,9 +19,11 @@ from bot.app import BotApp
 from bot.clock import SystemClock
 from bot.errors import SendError
 from bot.identity import ChannelRef
-from bot.storage.announce_outbox import PENDING, SENDING, SENT
 from commands.announce.delivery import courier_for, run_due
 from commands.announce.ratelimit import Limiter, Rate, backoff
+from commands.announce.store.announcements import AnnouncementRepo
+from commands.announce.store.outbox import PENDING, SENDING, SENT
+from fedbot.assembly import make_app
 from tests.announce_support import (
     MonotonicClock,
     Recorder,
@@ -36,7 +38,7 @@ from tests.conftest import make_config
 def _app(tmp_path: Path, clock, **announce: object) -> BotApp:
     config = make_config(tmp_path)
     config = replace(config, announce=replace(config.announce, **announce))
-    return BotApp(config, clock=clock, start_scheduler=False)
+    return make_app(config, clock=clock, start_scheduler=False)
 
 
 async def _started(app: BotApp, recorder: Recorder, clock) -> BotApp:
@@ -58,7 +60,7 @@ async def test_transient_errors_back_off_exponentially_then_succeed(tmp_path, cl
     await courier_for(app.services).drain()
     rows = {
         r.ref.channel_id: r
-        for r in await app.services.announcements.outbox.in_states(ann_id, [SENT])
+        for r in await app.services.get(AnnouncementRepo).outbox.in_states(ann_id, [SENT])
     }
     assert set(rows) == {"c0", "c1", "c2"} and rows["c1"].attempts == 4
     assert len(chat.copies("c1")) == 1
@@ -207,7 +209,7 @@ async def test_a_crash_mid_delivery_loses_nothing_and_duplicates_only_in_flight_
     for task in list(courier._runs.values()):  # noqa: SLF001 - the crash: no grace, no cleanup
         task.cancel()
     await asyncio.gather(*courier._runs.values(), return_exceptions=True)  # noqa: SLF001
-    counts = await first.services.announcements.outbox.counts(ann_id)
+    counts = await first.services.get(AnnouncementRepo).outbox.counts(ann_id)
     assert counts["chat"] == {SENDING: 4, PENDING: 36}
     await first.db.close()  # the process is gone; nothing else of it runs
 
@@ -235,7 +237,7 @@ async def test_a_clean_stop_lets_sends_in_flight_finish(tmp_path, clock) -> None
     asyncio.get_running_loop().call_later(0.05, chat.hold.set)
     await app.close()  # on_stop: no new claim, the two in flight complete
     reopened = await _started(_app(tmp_path, clock), Recorder(clock=clock), clock)
-    counts = await reopened.services.announcements.outbox.counts(ann_id)
+    counts = await reopened.services.get(AnnouncementRepo).outbox.counts(ann_id)
     assert counts["chat"] == {SENT: 2, PENDING: 8}
     await reopened.close()
 
@@ -249,7 +251,7 @@ async def test_rows_for_a_platform_without_adapter_wait_for_it(tmp_path, clock) 
     await app.services.agencies.attach_channel(agency.id, ChannelRef("discord", "G1", "9"), (), now)
     ann_id = await send_and_confirm(app, "/announce send all Hi")
     await courier_for(app.services).drain()
-    counts = await app.services.announcements.outbox.counts(ann_id)
+    counts = await app.services.get(AnnouncementRepo).outbox.counts(ann_id)
     assert counts == {"chat": {SENT: 2}, "discord": {PENDING: 1}}
     discord = Recorder(platform="discord", clock=clock)
     app.outbound.register(discord)

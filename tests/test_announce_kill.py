@@ -1,6 +1,6 @@
 """kill -9 in the middle of a broadcast, then restart: nothing is lost, duplicates are bounded.
 
-The bot runs as a real process (`python -m bot run`, Slack in HTTP mode and Discord), talking to
+The bot runs as a real process (`python -m fedbot run`, Slack in HTTP mode and Discord), talking to
 the fake Slack and Discord servers of this test process. Staff send and confirm the
 announcement over Slack's HTTP interface; once about a third of the copies are out the process
 is SIGKILLed, then started again on the same database and left to finish.
@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import BotApp
-from bot.storage.announce_outbox import FAILED, SENDING, SENT, UNSETTLED
-from bot.storage.announcements import AnnouncementRepo
 from bot.storage.database import Database
+from commands.announce.store.announcements import AnnouncementRepo
+from commands.announce.store.outbox import FAILED, SENDING, SENT, UNSETTLED
+from fedbot.assembly import make_app, migration_dirs
 from tests.announce_wire import MARK, STAFF, STAFF_CHANNEL, Network, seed
 from tests.fakes.slack_server import DEFAULT_SIGNING_SECRET, SlackRequestSender
 
@@ -75,7 +75,7 @@ class BotProcess:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot",
+                "fedbot",
                 "run",
                 "-v",
                 cwd=ROOT,
@@ -130,9 +130,9 @@ async def _send_and_confirm_on_slack(bot: BotProcess, net: Network) -> None:
 
 async def test_a_killed_bot_finishes_the_broadcast_after_restart(tmp_path, net: Network) -> None:
     bot = BotProcess(tmp_path, net, _free_port())
-    async with BotApp(net.config(bot.db_url), start_scheduler=False) as app:
+    async with make_app(net.config(bot.db_url), start_scheduler=False) as app:
         await seed(app, net)
-    db = Database.open(bot.db_url)
+    db = Database.open(bot.db_url, migration_dirs())
     outbox = AnnouncementRepo(db).outbox
     await _started(bot, net)
     await _send_and_confirm_on_slack(bot, net)

@@ -14,7 +14,10 @@ import pytest
 
 from bot.identity import Caller, ChannelRef
 from bot.storage.agencies import AgencyRepo
-from bot.storage.announce_outbox import (
+from bot.storage.database import Database
+from bot.storage.members import MemberRepo
+from commands.announce.store.announcements import AnnouncementRepo, Destination, Draft, State
+from commands.announce.store.outbox import (
     CANCELLED,
     FAILED,
     PENDING,
@@ -23,9 +26,6 @@ from bot.storage.announce_outbox import (
     TO_WITHDRAW,
     WITHDRAWING,
 )
-from bot.storage.announcements import AnnouncementRepo, Destination, Draft, State
-from bot.storage.database import Database
-from bot.storage.members import MemberRepo
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 STAFF_CHANNEL = ChannelRef("slack", "T1", "CSTAFF")

@@ -10,6 +10,7 @@ import pytest
 
 from bot.app import BotApp
 from commands.announce.delivery import courier_for
+from commands.announce.store.announcements import AnnouncementRepo
 from tests.announce_wire import (
     GUILD,
     MARK,
@@ -96,7 +97,9 @@ async def test_an_agency_acknowledges_from_its_discord_channel(app: BotApp, net:
     fields = (await staff_says(app, f"/announce status {ann_id}")).message.fields
     names = [f.name for f in fields]
     assert "Lu par 1/150 agences (1 %)" in names
-    assert str(GUILD) in str((await app.services.announcements.outbox.find(ann_id, _ref(5))).ref)
+    assert str(GUILD) in str(
+        (await app.services.get(AnnouncementRepo).outbox.find(ann_id, _ref(5))).ref
+    )
 
 
 async def test_delete_withdraws_the_copies_on_both_platforms(app: BotApp, net: Network) -> None:

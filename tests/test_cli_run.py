@@ -17,15 +17,24 @@ async def test_a_refused_discord_token_is_reported_plainly(tmp_path: Path) -> No
             f'[discord]\napi_base_url = "{fake.api_base}"\ngateway_url = "{fake.gateway_url}"\n'
         )
         env = {
-            **os.environ, "DISCORD_TOKEN": "a-wrong-token-value",
+            **os.environ,
+            "DISCORD_TOKEN": "a-wrong-token-value",
             "FEDBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'r.db'}",
         }
         for name in ("SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "FEDBOT_CONFIG"):
             env.pop(name, None)
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config),
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=env, cwd=tmp_path,
+            sys.executable,
+            "-m",
+            "fedbot",
+            "run",
+            "--config",
+            str(config),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=tmp_path,
         )
         _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 2

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.config import load_config, parse_config
 from bot.errors import ConfigError
 from bot.logs import RedactingFilter, setup_logging
+from fedbot.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ def run_bot(args: list[str], stdin: str, tmp_path: Path) -> subprocess.Completed
     for secret in ("SLACK_BOT_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID", "FEDBOT_CONFIG"):
         env.pop(secret, None)
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "fedbot", *args],
         input=stdin,
         capture_output=True,
         text=True,

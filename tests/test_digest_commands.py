@@ -8,6 +8,7 @@ import pytest
 from bot.app import BotApp
 from bot.identity import ChannelRef, Place
 from bot.spec import Role
+from commands.digest.store.digests import DigestRepo
 from tests.conftest import console_caller
 from tests.digest_support import (
     create,
@@ -45,7 +46,7 @@ async def test_create_shows_the_schedule_in_words_and_the_next_run(app, agencies
     ]
     assert {b.args["id"] for b in reply.message.buttons} == {"1"}
     assert app.services.scheduler.job_ids().count("digest.1") == 1
-    stored = await app.services.digests.get(1)
+    stored = await app.services.get(DigestRepo).get(1)
     assert stored.fields.schedule == "weekly monday 09:00"
     assert stored.fields.sections == ("events", "announcements")
 
@@ -76,7 +77,7 @@ async def test_presets_every_two_weeks_and_monthly(app, agencies) -> None:
     assert "on the first Monday of the month at 09:00" in values[1]
     assert "Next run: Monday 7 December 2026, 09:00" in values[1]
     # The parity of "every 2 weeks" is pinned at creation: stored with its first run's date.
-    assert (await app.services.digests.get(1)).fields.schedule == (
+    assert (await app.services.get(DigestRepo).get(1)).fields.schedule == (
         "every 2 weeks friday 14:00 from 2026-11-27"
     )
 
@@ -98,7 +99,7 @@ async def test_presets_every_two_weeks_and_monthly(app, agencies) -> None:
 async def test_bad_options_are_refused_clearly(app, agencies, options, expected) -> None:
     reply = await type_in(app, f"/digest create {options}", channel="nantes")
     assert reply.is_error and expected in plain(reply.message.text)
-    assert await app.services.digests.active() == []
+    assert await app.services.get(DigestRepo).active() == []
 
 
 async def test_scope_agency_needs_an_agency_channel(app, agencies) -> None:
@@ -144,7 +145,7 @@ async def test_edit_pause_resume_delete(app, agencies) -> None:
 
     deleted = await type_in(app, f"/digest delete {number}")
     assert "Récap n°1 supprimé" in deleted.message.text
-    assert await app.services.digests.get(number) is None
+    assert await app.services.get(DigestRepo).get(number) is None
     assert "digest.1" not in app.services.scheduler.job_ids()
     gone = await type_in(app, f"/digest preview {number}")
     assert gone.is_error and "Aucun récap n°1" in gone.message.text
@@ -276,10 +277,8 @@ async def test_buttons_reenter_the_dispatcher_with_role_checks(app, agencies) ->
 
 
 async def test_the_demo_digest_loads_once_and_previews(app) -> None:
-    from bot.demo import load_demo
-
-    await load_demo(app.services)
-    await load_demo(app.services)
+    await app.load_demo()
+    await app.load_demo()
     listed = await type_in(app, "/digest list")
     assert listed.message.title == "1 récap programmé"
     assert "#nantes (console), tous les lundis à 09:00" in plain(listed.message.fields[0].value)

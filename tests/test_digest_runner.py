@@ -13,6 +13,7 @@ import pytest
 from bot.app import BotApp
 from bot.clock import FixedClock
 from commands.digest import runner
+from commands.digest.store.digests import DigestRepo
 from tests.conftest import T0
 from tests.digest_support import (
     Crash,
@@ -63,7 +64,7 @@ async def test_a_scheduled_run_is_sent_once_at_its_time(app: BotApp, clock) -> N
     assert message.footer == "Récap n°1 · prochain envoi : lundi 7 décembre 2026, 09:00"
     run = await services.runs.get(KEY)
     assert run is not None and run.outcome == "sent" and run.finished_at is not None
-    digest = await services.digests.get(1)
+    digest = await services.get(DigestRepo).get(1)
     assert digest.last_run_at == MONDAY and digest.last_outcome == "sent"
 
 
@@ -73,7 +74,7 @@ async def test_weekly_monday_stays_at_nine_across_daylight_saving(app: BotApp, c
     sender = recorder(app)
     await create(app, WEEKLY)
     services = app.services
-    digest = await services.digests.get(1)
+    digest = await services.get(DigestRepo).get(1)
     winter, summer = at("2027-03-22T08:00:00+00:00"), at("2027-03-29T07:00:00+00:00")
     assert runner.next_run(services, digest, clock.now()) == winter
     assert runner.next_run(services, digest, winter) == summer  # 09:00 CEST after 28 March
@@ -279,7 +280,7 @@ async def test_a_refused_send_is_recorded_and_the_next_run_goes_on(app: BotApp, 
     assert await runner.run_due(app.services, MONDAY) == {1: "failed"}
     run = await app.services.runs.get(KEY)
     assert run.outcome == "failed"
-    assert (await app.services.digests.get(1)).last_outcome == "failed"
+    assert (await app.services.get(DigestRepo).get(1)).last_outcome == "failed"
     sender.failing.clear()
     assert await runner.run_due(app.services, NEXT_MONDAY) == {1: "sent"}
     assert T0 < NEXT_MONDAY

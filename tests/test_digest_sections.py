@@ -11,14 +11,14 @@ from adapters.discord import render as discord_render
 from adapters.slack import render as slack_render
 from bot.app import BotApp
 from bot.identity import Caller, ChannelRef
-from bot.storage.announcements import Destination, Draft
-from bot.storage.digests import DigestConfig
-from bot.storage.events import EventFields
-from bot.storage.faq import EntryDraft
-from bot.storage.faq_activity import NewQuestion
-from bot.storage.profiles import ProfileChanges, Tag
+from commands.announce.store.announcements import AnnouncementRepo, Destination, Draft
 from commands.digest.build import Built, build_digest
 from commands.digest.runner import next_run
+from commands.digest.store.digests import DigestConfig, DigestRepo
+from commands.events.store.events import EventFields, EventRepo
+from commands.faq.store.activity import NewQuestion
+from commands.faq.store.entries import EntryDraft, FaqRepo
+from commands.profile.store.profiles import ProfileChanges, ProfileRepo, Tag
 from tests.conftest import T0
 from tests.digest_support import app_on, create, plain, recorder, setup_agencies
 
@@ -35,7 +35,7 @@ async def agencies(app: BotApp) -> dict[str, int]:
 
 async def _build(app: BotApp, options: str, channel: str = "nantes") -> Built:
     number = await create(app, f"{DAILY} {options}", channel=channel)
-    digest = await app.services.digests.get(number)
+    digest = await app.services.get(DigestRepo).get(number)
     assert isinstance(digest, DigestConfig)
     return await build_digest(app.services, digest, T0, next_run(app.services, digest, T0))
 
@@ -48,7 +48,7 @@ def _section(built: Built, name: str) -> list[str]:
 
 async def _event(app: BotApp, title: str, in_days: float, agency: int | None) -> None:
     fields = EventFields(title, T0 + timedelta(days=in_days), agency_id=agency)
-    await app.services.events.create([fields], None, T0 - HOUR)
+    await app.services.get(EventRepo).create([fields], None, T0 - HOUR)
 
 
 async def _member(app: BotApp, name: str, joined_ago: timedelta) -> int:
@@ -65,7 +65,7 @@ async def _profile(
         visible=visible,
         tags=tuple(Tag(tag, tag.capitalize()) for tag in tags),
     )
-    await app.services.profiles.save(member, changes, T0 - DAY)
+    await app.services.get(ProfileRepo).save(member, changes, T0 - DAY)
 
 
 # --- upcoming events -----------------------------------------------------------------------
@@ -152,13 +152,15 @@ async def _announce(
     author = await _member(app, "Claire", 30 * DAY)
     origin = ChannelRef("console", "local", "general")
     draft = Draft(title, "Texte", None, audience, "", "fr", origin, None)
-    number = await services.announcements.create_draft(draft, author, T0 - ago)
+    number = await services.get(AnnouncementRepo).create_draft(draft, author, T0 - ago)
     destinations = []
     for key in to:
         ref = ChannelRef("console", "local", key)
         agency = await services.agencies.agency_of(ref)
         destinations.append(Destination(agency.id, agency.name, ref))
-    assert await services.announcements.confirm(number, destinations, author, origin, T0 - ago)
+    assert await services.get(AnnouncementRepo).confirm(
+        number, destinations, author, origin, T0 - ago
+    )
 
 
 async def test_announcements_section_shows_what_reached_this_channel(app, agencies) -> None:
@@ -169,7 +171,7 @@ async def test_announcements_section_shows_what_reached_this_channel(app, agenci
     origin = ChannelRef("console", "local", "general")
     draft = Draft("Brouillon jamais confirmé", "x", None, "all", "", "fr", origin, None)
     author = await _member(app, "Claire", 30 * DAY)
-    await app.services.announcements.create_draft(draft, author, T0 - HOUR)
+    await app.services.get(AnnouncementRepo).create_draft(draft, author, T0 - HOUR)
     nantes = _section(await _build(app, "sections:announcements"), "announcements")
     assert nantes == ["• 26 nov. 2026 — Appel à projets"]
     rennes = _section(
@@ -208,7 +210,7 @@ async def test_matches_pair_newcomers_with_visible_opted_in_members(app, agencie
 
 
 async def test_faq_section_lists_entries_added_in_the_window(app, agencies) -> None:
-    faq = app.services.faq
+    faq = app.services.get(FaqRepo)
     assert (await _build(app, "sections:faq")).sections == ()
     translated = EntryDraft(
         "fr", "Comment adhérer ?", "Par le site.", translations={"en": ("How to join?", "Online.")}
@@ -223,12 +225,11 @@ async def test_faq_section_lists_entries_added_in_the_window(app, agencies) -> N
 
 
 async def test_unanswered_section_shows_questions_asked_often_and_lately(app, agencies) -> None:
-    activity = app.services.faq.activity
+    activity = app.services.get(FaqRepo).activity
     assert (await _build(app, "sections:unanswered")).sections == ()
 
     people = [
-        (await app.services.members.ensure(Caller("slack", "T1", f"U{i}"), T0)).id
-        for i in range(4)
+        (await app.services.members.ensure(Caller("slack", "T1", f"U{i}"), T0)).id for i in range(4)
     ]
 
     async def ask(text: str, ago: timedelta, askers: list[int]) -> None:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from bot.identity import Caller, ChannelRef
 from bot.storage.database import Database
-from bot.storage.digest_sources import DigestSources
-from bot.storage.digests import DigestFields, DigestRepo
 from bot.storage.members import MemberRepo
 from bot.storage.runs import RunLedger
+from commands.digest.store.digests import DigestFields, DigestRepo
+from commands.digest.store.sources import DigestSources
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 NANTES = ChannelRef("slack", "T1", "C1")

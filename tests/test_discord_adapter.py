@@ -17,15 +17,16 @@ from typing import Any
 import pytest
 
 from adapters.discord.adapter import DiscordAdapter
-from bot.app import BotApp, build_registry
-from bot.cli import _discord as discord_cli
-from bot.cli import _serve, build_parser, platform_adapters
 from bot.context import CommandContext
 from bot.errors import ConfigError, SendError
 from bot.identity import ChannelRef
 from bot.messages import Button, ButtonStyle, Message, Reply
 from bot.registry import Registry
 from bot.spec import CommandSpec, GroupSpec, L10n, OptionSpec, OptionType
+from fedbot.assembly import full_registry, make_app
+from fedbot.cli import build_parser
+from fedbot.platforms import discord as discord_cli
+from fedbot.serving import _serve, platform_adapters
 from tests.discord_harness import (
     ALICE,
     BOB,
@@ -456,7 +457,7 @@ async def test_sender_posts_edits_and_withdraws(tmp_path: Path, fake: FakeDiscor
 async def test_fedbot_discord_sync_pushes_the_tree(
     tmp_path: Path, fake: FakeDiscord, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    roots = list(dict.fromkeys(p[0] for p, s in build_registry().commands.items() if not s.hidden))
+    roots = list(dict.fromkeys(p[0] for p, s in full_registry().commands.items() if not s.hidden))
     config = discord_config(tmp_path, fake, guild_ids=[str(GUILD)])
     assert await discord_cli(config, build_parser().parse_args(["discord", "sync"])) == 0
     assert [c["name"] for c in fake.command_payloads[GUILD]] == roots
@@ -481,7 +482,7 @@ async def test_fedbot_discord_sync_pushes_the_tree(
 
 async def test_run_serves_discord_until_sigterm(tmp_path: Path, fake: FakeDiscord) -> None:
     config = discord_config(tmp_path, fake)
-    async with BotApp(config, start_scheduler=False) as app:
+    async with make_app(config, start_scheduler=False) as app:
         adapters = platform_adapters(app)
         assert [type(a) for a in adapters] == [DiscordAdapter]
         serving = asyncio.create_task(_serve(app, adapters))
@@ -503,7 +504,7 @@ async def test_a_refused_token_fails_start_and_leaves_discord_py_as_it_was(
     config = discord_config(tmp_path, fake)
     wrong = replace(config, secrets=replace(config.secrets, discord_token="wrong"))
     before = Route.BASE
-    async with BotApp(wrong, start_scheduler=False) as app:
+    async with make_app(wrong, start_scheduler=False) as app:
         with pytest.raises(ConfigError, match="DISCORD_TOKEN: refused by Discord"):
             await DiscordAdapter(app).start()
         assert app.outbound.platforms == []

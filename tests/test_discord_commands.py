@@ -13,11 +13,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_registry
 from bot.context import CommandContext
 from bot.messages import Reply
 from bot.registry import Registry
 from bot.spec import Choice, CommandSpec, GroupSpec, L10n, OptionSpec, OptionType, Role
+from fedbot.assembly import full_registry
 from tests.discord_harness import ALICE, GENERAL, GUILD, NEWS, fake_discord, running_bot
 
 GOLDEN = Path(__file__).parent / "golden" / "discord_commands.json"
@@ -120,7 +120,7 @@ def _walk(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def test_every_visible_command_is_registered_in_both_languages(tmp_path: Path) -> None:
-    registry = build_registry()
+    registry = full_registry()
     async with fake_discord() as fake:
         async with running_bot(tmp_path, fake, guild_ids=[str(GUILD)]) as (_, adapter):
             await adapter.sync()

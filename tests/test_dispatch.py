@@ -11,6 +11,7 @@ from bot.identity import Caller, ChannelRef, Place
 from bot.messages import Button, Message, Reply
 from bot.spec import CommandSpec, L10n, OptionSpec, OptionType, Role
 from bot.throttle import Throttle
+from fedbot.assembly import make_app
 from tests.conftest import PLACE
 
 
@@ -79,7 +80,7 @@ async def test_roles_come_from_config_users_groups_and_agencies(tmp_path, clock)
             {"name": "Rennes", "region": "Bretagne", "moderators": [f"discord:{guild}:{role}"]}
         ],
     }
-    async with BotApp(make_config(tmp_path, raw), clock=clock) as app:
+    async with make_app(make_config(tmp_path, raw), clock=clock) as app:
         roles = app.dispatcher.roles
         rennes = await app.services.agencies.find("Rennes")
         assert roles.access_for(Caller("slack", "T01", "U01")).role is Role.STAFF
@@ -221,7 +222,7 @@ async def test_agencies_are_seeded_from_config_at_every_start(tmp_path, clock) -
         ]
     }
     for _ in range(2):  # a restart changes nothing
-        async with BotApp(make_config(tmp_path, raw), clock=clock, start_scheduler=False) as app:
+        async with make_app(make_config(tmp_path, raw), clock=clock, start_scheduler=False) as app:
             listed = await app.services.agencies.list()
             assert [(a.name, a.channel_count) for a in listed] == [("Brest Métropole", 1)]
             found = await app.services.agencies.agency_of(ChannelRef("slack", "T1", "C9"))

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from icalendar import Calendar
 
-from bot.app import BotApp
 from bot.clock import FixedClock
 from bot.messages import Reply
+from fedbot.assembly import make_app
 from tests.conftest import T0, make_config
 from tests.events_support import event_id, setup_agencies, type_in
 
@@ -96,7 +96,7 @@ async def test_feeds_per_agency_and_per_tag(app, clock) -> None:
 async def test_the_http_server_serves_feeds_at_stable_urls(tmp_path: Path) -> None:
     raw = {"http": {"enabled": True, "port": 0, "public_url": "https://bot.example.org"}}
     clock = FixedClock(T0)
-    async with BotApp(make_config(tmp_path, raw), clock=clock, start_scheduler=False) as app:
+    async with make_app(make_config(tmp_path, raw), clock=clock, start_scheduler=False) as app:
         ids = await setup_agencies(app)
         await type_in(app, f'/event create "Forum" "4 déc. 18h" tags:numerique {NANTES}')
         reply = await type_in(app, "/event ics", lang="en")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.spec import Role
+from commands.events.store.events import EventRepo
 from tests.events_support import event_id, recorder, setup_agencies, type_in
 
 NANTES = 'agency:"Nantes Métropole Développement"'
@@ -39,7 +40,7 @@ async def ready(app):
 async def test_start_dates_in_both_languages(ready, typed: str, lang: str, expected) -> None:
     reply = await type_in(ready, f'/event create "Forum" "{typed}" {NANTES}', lang=lang)
     assert not reply.is_error, reply.message.text
-    event = await ready.services.events.get(event_id(reply))
+    event = await ready.services.get(EventRepo).get(event_id(reply))
     assert event.starts_at == expected
 
 
@@ -74,15 +75,17 @@ async def test_bad_input_gets_a_clear_message_and_creates_nothing(
     reply = await type_in(ready, f'/event create "Forum" {options} {NANTES}')
     assert reply.is_error
     assert message in reply.message.text
-    assert await ready.services.events.get(1) is None
+    assert await ready.services.get(EventRepo).get(1) is None
 
 
 async def test_an_end_is_read_from_the_start(ready) -> None:
     late = await type_in(ready, f'/event create "Hackathon" "4 déc. 21h" end:6h {NANTES}')
-    event = await ready.services.events.get(event_id(late))
+    event = await ready.services.get(EventRepo).get(event_id(late))
     assert event.ends_at == utc(2026, 12, 5, 5, 0)  # 06:00 the next morning
     span = await type_in(ready, f'/event create "Forum" "4 déc. 9h" duration:"2 jours" {NANTES}')
-    assert (await ready.services.events.get(event_id(span))).ends_at == utc(2026, 12, 6, 8, 0)
+    assert (await ready.services.get(EventRepo).get(event_id(span))).ends_at == utc(
+        2026, 12, 6, 8, 0
+    )
 
 
 async def test_creation_announces_in_the_agencys_channels_with_rsvp_buttons(ready) -> None:
@@ -152,7 +155,7 @@ async def test_announcing_to_all_agencies_is_for_staff(ready) -> None:
     )
     assert "Annoncé dans 3 salons." in reply.message.text
     assert sorted(sent.targets()) == ["#lyon", "#nantes", "#rennes"]
-    federation = await ready.services.events.get(event_id(reply))
+    federation = await ready.services.get(EventRepo).get(event_id(reply))
     assert federation.fields.agency_id is None and federation.agency_name is None
 
 
@@ -160,9 +163,9 @@ async def test_a_failed_announcement_is_reported_and_the_event_still_exists(read
     recorder(ready, failing={"lyon"})
     reply = await type_in(ready, '/event create "Forum" "4 déc. 18h" audience:all', role=Role.STAFF)
     assert "Annoncé dans 2 salons. 1 échec (voir le journal)." in reply.message.text
-    assert await ready.services.events.get(event_id(reply)) is not None
+    assert await ready.services.get(EventRepo).get(event_id(reply)) is not None
     assert "channel_not_found" in caplog.text
-    posts = await ready.services.events.posts(event_id(reply))
+    posts = await ready.services.get(EventRepo).posts(event_id(reply))
     assert sorted(p.channel.channel_id for p in posts) == ["nantes", "rennes"]
 
 
@@ -179,8 +182,11 @@ async def test_weekly_series_keep_the_wall_clock_time_across_dst(ready) -> None:
         f'/event create "Groupe de travail" "2027-03-20 18:00" repeat:weekly count:3 {NANTES}',
     )
     assert "Série de 3 dates créée" in reply.message.text
-    first = await ready.services.events.get(event_id(reply))
-    series = [first, *await ready.services.events.series_after(first.series_id, first.starts_at)]
+    first = await ready.services.get(EventRepo).get(event_id(reply))
+    series = [
+        first,
+        *await ready.services.get(EventRepo).series_after(first.series_id, first.starts_at),
+    ]
     assert [e.starts_at for e in series] == [
         utc(2027, 3, 20, 17, 0),
         utc(2027, 3, 27, 17, 0),
@@ -195,8 +201,8 @@ async def test_monthly_series_clamp_to_the_end_of_shorter_months(ready) -> None:
         ready,
         f'/event create "MOOC" "31/12 18h" repetition:"chaque mois" jusqua:31/03/2027 {NANTES}',
     )
-    first = await ready.services.events.get(event_id(reply))
-    later = await ready.services.events.series_after(first.series_id, first.starts_at)
+    first = await ready.services.get(EventRepo).get(event_id(reply))
+    later = await ready.services.get(EventRepo).series_after(first.series_id, first.starts_at)
     assert [e.starts_at.date().isoformat() for e in [first, *later]] == [
         "2026-12-31", "2027-01-31", "2027-02-28", "2027-03-31",
     ]  # fmt: skip

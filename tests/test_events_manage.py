@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.spec import Role
+from commands.events.store.events import EventRepo
 from tests.conftest import console_caller
 from tests.events_support import (
     RecordingSender,
@@ -67,7 +68,7 @@ async def test_permission_matrix(
     assert reply.is_error is not allowed, reply.message.plain_text()
     if not allowed:
         assert "Seuls les organisateurs" in reply.message.text or "réservée" in reply.message.text
-    event = await app.services.events.get(forum)
+    event = await app.services.get(EventRepo).get(forum)
     assert event.cancelled is (allowed and command.startswith("cancel"))
 
 
@@ -127,7 +128,7 @@ async def test_cancelling_a_series_from_one_date_on(app) -> None:
     )
     assert sorted(sent.targets()) == ["#nantes", "@ann"]  # one notice each, not one per date
     assert "3 dates annulées, jusqu'au 22 décembre 2026." in sent.to("@ann")[0].text
-    statuses = [(await app.services.events.get(first + i)).status for i in range(4)]
+    statuses = [(await app.services.get(EventRepo).get(first + i)).status for i in range(4)]
     assert statuses == ["scheduled", "cancelled", "cancelled", "cancelled"]
     single = await type_in(app, f"/event cancel {first} series:oui")
     assert single.is_error is False  # only the first date was left
@@ -182,10 +183,8 @@ async def test_an_ongoing_event_is_still_listed(app, clock) -> None:
 
 
 async def test_demo_events_are_upcoming_and_load_once(app) -> None:
-    from bot.demo import load_demo
-
-    await load_demo(app.services)
-    await load_demo(app.services)
+    await app.load_demo()
+    await app.load_demo()
     first = await type_in(app, "/event list")
     second = await type_in(app, "/event list page:2")
     titles = [f.name.split(" · ", 1)[1] for f in first.message.fields + second.message.fields]

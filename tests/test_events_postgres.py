@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from bot.app import BotApp
 from bot.clock import FixedClock
 from commands.events.reminders import send_due_reminders
+from fedbot.assembly import make_app
 from tests.conftest import T0, make_config
 from tests.events_support import (
     PG_URL,
@@ -32,7 +32,7 @@ async def test_events_work_on_postgresql(tmp_path: Path) -> None:
         config = make_config(tmp_path)
         config = replace(config, bot=replace(config.bot, database_url=url))
         clock = FixedClock(T0)
-        async with BotApp(config, clock=clock, start_scheduler=False) as app:
+        async with make_app(config, clock=clock, start_scheduler=False) as app:
             sent = RecordingSender()
             app.outbound.register(sent)
             await setup_agencies(app)

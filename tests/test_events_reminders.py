@@ -13,6 +13,8 @@ from bot.app import BotApp
 from bot.clock import FixedClock
 from bot.spec import Role
 from commands.events.reminders import JOB_ID, KIND, RESUME_AFTER, send_due_reminders
+from commands.events.store.events import EventRepo
+from fedbot.assembly import make_app
 from tests.conftest import T0, make_config
 from tests.events_support import RecordingSender, event_id, plain, setup_agencies, type_in
 
@@ -26,7 +28,7 @@ async def lifetime(
     tmp_path: Path, clock: FixedClock, raw: dict[str, Any] | None = None
 ) -> AsyncIterator[tuple[BotApp, RecordingSender]]:
     """One run of the bot on the test's database file, with a recording console sender."""
-    async with BotApp(make_config(tmp_path, raw), clock=clock, start_scheduler=False) as app:
+    async with make_app(make_config(tmp_path, raw), clock=clock, start_scheduler=False) as app:
         sender = RecordingSender()
         app.outbound.register(sender)
         yield app, sender
@@ -148,7 +150,7 @@ async def test_a_send_interrupted_by_a_crash_is_resumed_once(tmp_path: Path) -> 
     async with lifetime(tmp_path, clock) as (app, _):
         await _event_with_guests(app, ("alice", "fr"))
         clock.set(DAY_BEFORE)
-        (due,) = await app.services.events.reminders.due(DAY_BEFORE)
+        (due,) = await app.services.get(EventRepo).reminders.due(DAY_BEFORE)
         # The process claims the run, then dies before sending.
         assert await app.services.runs.claim(due.run_key, KIND, "dead:1:abc", DAY_BEFORE)
     async with lifetime(tmp_path, clock) as (app, sent):

@@ -13,9 +13,10 @@ import pytest
 from bot.identity import Caller
 from bot.spec import Role
 from bot.storage.database import Database
-from bot.storage.event_tables import GOING, WAITLISTED
-from bot.storage.events import EventFields, EventRepo
 from bot.storage.members import MemberRepo
+from commands.events.store.events import EventFields, EventRepo
+from commands.events.store.tables import GOING, WAITLISTED
+from fedbot.assembly import migration_dirs
 from tests.events_support import (
     PG_URL,
     click,
@@ -136,10 +137,10 @@ async def test_erasing_a_member_removes_their_answers_and_reminders(app, two_sea
     await type_in(app, f"/event rsvp {two_seats} going", user="gdpr")
     services = app.services
     member = await services.members.find("console", "local", "gdpr")
-    assert (await services.events.rsvps.seats([two_seats]))[two_seats].going == 1
+    assert (await services.get(EventRepo).rsvps.seats([two_seats]))[two_seats].going == 1
     assert await services.members.erase(member.id)
-    assert (await services.events.rsvps.seats([two_seats]))[two_seats].going == 0
-    assert await services.events.reminders.due(datetime(2026, 12, 4, 16, tzinfo=UTC)) == []
+    assert (await services.get(EventRepo).rsvps.seats([two_seats]))[two_seats].going == 0
+    assert await services.get(EventRepo).reminders.due(datetime(2026, 12, 4, 16, tzinfo=UTC)) == []
 
 
 # --- concurrency: the capacity check and the insert are one transaction -------------------
@@ -165,7 +166,7 @@ async def _event_and_members(db: Database, n: int) -> tuple[int, list[int]]:
 
 
 async def test_concurrent_rsvps_never_overbook(db_url: str) -> None:
-    db = Database.open(db_url)
+    db = Database.open(db_url, migration_dirs())
     await db.migrate()
     event, people = await _event_and_members(db, 30)
     repo = EventRepo(db).rsvps
@@ -188,7 +189,7 @@ async def test_concurrent_rsvps_never_overbook(db_url: str) -> None:
 
 async def test_two_processes_on_one_sqlite_file_never_overbook(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
-    first, second = Database.open(url), Database.open(url)
+    first, second = Database.open(url, migration_dirs()), Database.open(url, migration_dirs())
     await first.migrate()
     event, people = await _event_and_members(first, 20)
     repos = [EventRepo(first).rsvps, EventRepo(second).rsvps]

@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import BotApp
 from bot.spec import Role
+from commands.faq.store.entries import FaqRepo
 from tests.conftest import console_caller
 from tests.faq_support import actions, labels, load_eval_faq, type_in
 
@@ -182,7 +183,7 @@ async def test_edit_changes_fields_variants_and_translation(faq_app: BotApp) -> 
         'translated_answer:"€1,600 in 2027."',
         role=MOD,
     )
-    entry = await faq_app.services.faq.get(2)
+    entry = await faq_app.services.get(FaqRepo).get(2)
     assert entry is not None
     assert entry.draft.answer == "1 600 € en 2027."
     assert entry.draft.variants == ("Tarif de l'adhésion", "prix annuel")
@@ -192,7 +193,7 @@ async def test_edit_changes_fields_variants_and_translation(faq_app: BotApp) -> 
     )
     assert (await type_in(faq_app, "/faq ask prix annuel")).message.text == "1 600 € en 2027."
     await type_in(faq_app, "/faq edit 2 translated_question:- tags:-", role=MOD)
-    entry = await faq_app.services.faq.get(2)
+    entry = await faq_app.services.get(FaqRepo).get(2)
     assert entry is not None and entry.draft.translations == {} and entry.draft.tags == ()
     nothing = await type_in(faq_app, "/faq edit 2", role=MOD)
     assert nothing.is_error and nothing.message.text.startswith("Rien à modifier")
@@ -202,13 +203,13 @@ async def test_remove_asks_for_confirmation_then_the_entry_is_gone(faq_app: BotA
     asked = (await type_in(faq_app, "/faq remove 29", role=MOD)).message
     assert asked.text.startswith("Supprimer l'entrée n° 29 « Où télécharger le logo")
     assert actions(asked) == [("faq.remove_confirmed", {"id": "29"})]
-    assert await faq_app.services.faq.get(29) is not None  # nothing removed yet
+    assert await faq_app.services.get(FaqRepo).get(29) is not None  # nothing removed yet
     done = await faq_app.dispatcher.handle_action(
         console_caller(MOD), _place(), "faq.remove_confirmed", asked.buttons[0].value
     )
     assert done is not None and done.replace_original
     assert done.message.text == "Entrée n° 29 supprimée."
-    assert await faq_app.services.faq.get(29) is None
+    assert await faq_app.services.get(FaqRepo).get(29) is None
     assert entry_of(await type_in(faq_app, "/faq ask où est le logo de la fédération ?")) is None
 
 
@@ -237,7 +238,7 @@ async def test_an_unanswered_question_becomes_an_entry_or_a_variant(faq_app: Bot
     created = await type_in(faq_app, '/faq promote 1 answer:"Demandez-le à l\'accueil."', role=MOD)
     assert created.message.text == "Entrée n° 51 créée : « quel est le code wifi des locaux ? »."
     await type_in(faq_app, "/faq promote 2 variant_of:3", role=MOD)
-    entry = await faq_app.services.faq.get(3)
+    entry = await faq_app.services.get(FaqRepo).get(3)
     assert entry is not None
     assert "peut-on payer la cotisation en bitcoin ?" in entry.draft.variants
     assert (await type_in(faq_app, "/faq unanswered", role=MOD)).message.text.startswith("Aucune")
@@ -259,7 +260,7 @@ async def test_bad_input_gets_a_clear_message_and_changes_nothing(faq_app: BotAp
     for line, expected in cases.items():
         reply = await type_in(faq_app, line, role=MOD)
         assert reply.is_error and expected in reply.message.text, (line, reply.message.text)
-    assert len(faq_app.services.faq.index) == 50
+    assert len(faq_app.services.get(FaqRepo).index) == 50
 
 
 # --- permissions ---------------------------------------------------------------------------
@@ -290,7 +291,7 @@ async def test_members_and_agency_moderators_may_not_curate(
     else:
         expected = "réservée aux éditeurs de la FAQ"
     assert expected in reply.message.text
-    assert (await faq_app.services.faq.get(1)) is not None
+    assert (await faq_app.services.get(FaqRepo).get(1)) is not None
 
 
 async def test_members_see_an_entry_without_the_moderators_details(faq_app: BotApp) -> None:

@@ -13,6 +13,8 @@ from bot.app import BotApp
 from bot.clock import FixedClock
 from bot.identity import Caller, ChannelRef, Place
 from bot.spec import Role
+from commands.faq.store.entries import FaqRepo
+from fedbot.assembly import make_app, migration_dirs
 from tests.conftest import T0, make_config
 from tests.discord_harness import ALICE as DISCORD_ALICE
 from tests.discord_harness import BOB as DISCORD_STAFF
@@ -32,7 +34,7 @@ def at(message_id: str, channel: ChannelRef = CHANNEL) -> Place:
 
 
 async def passive_on(app: BotApp, channel: ChannelRef = CHANNEL) -> None:
-    await app.services.faq.set_passive(channel, True, None, app.clock.now())
+    await app.services.get(FaqRepo).set_passive(channel, True, None, app.clock.now())
 
 
 @pytest.fixture
@@ -74,7 +76,7 @@ async def test_it_stays_silent_unless_sure(faq_app: BotApp) -> None:
 
 async def test_the_confidence_bar_is_configurable(tmp_path: Path) -> None:
     config = make_config(tmp_path, {"faq": {"passive_min_confidence": 1.0}})
-    async with BotApp(config, clock=FixedClock(T0), start_scheduler=False) as app:
+    async with make_app(config, clock=FixedClock(T0), start_scheduler=False) as app:
         await load_eval_faq(app)
         await passive_on(app)
         answered = await app.dispatcher.handle_message(HUMAN, at("3.1"), "comment adhérer ?")
@@ -90,13 +92,13 @@ async def test_moderators_switch_it_per_channel_and_it_survives_a_restart(
         "channels": ["console:local:entraide"],
     }
     config = make_config(tmp_path, {"agencies": [agency]})
-    async with BotApp(config, clock=FixedClock(T0), start_scheduler=False) as app:
+    async with make_app(config, clock=FixedClock(T0), start_scheduler=False) as app:
         await load_eval_faq(app)
         on = await type_in(app, "/faq passive on", role=Role.MODERATOR, channel="entraide")
         assert on.message.text.startswith("Mode passif activé") and not on.ephemeral
         entraide = ChannelRef("console", "local", "entraide")
         assert await app.dispatcher.handle_message(HUMAN, at("4.1", entraide), QUESTION)
-    async with BotApp(config, clock=FixedClock(T0), start_scheduler=False) as app:
+    async with make_app(config, clock=FixedClock(T0), start_scheduler=False) as app:
         handle = app.dispatcher.handle_message
         assert await handle(HUMAN, at("4.1", entraide), QUESTION) is None  # answered before
         assert await handle(HUMAN, at("4.2", entraide), QUESTION) is not None
@@ -133,7 +135,7 @@ async def test_slack_channel_question_is_answered_in_its_thread(
         await load_eval_faq(bot.app)
         ack = await bot.http.slash_command(command="/faq", text="passive on", user_id=STAFF)
         assert ack.body["text"].startswith("Mode passif activé")
-        assert bot.app.services.faq.passive_in(
+        assert bot.app.services.get(FaqRepo).passive_in(
             ChannelRef("slack", DEFAULT_TEAM_ID, DEFAULT_CHANNEL_ID)
         )
         await bot.http.event(event=message_event("1764147600.000100"), event_id="Ev1")
@@ -210,9 +212,9 @@ async def answered_messages(tmp_path: Path) -> list[tuple[str, str]]:
     from sqlalchemy import select
 
     from bot.storage.database import Database
-    from bot.storage.faq_tables import faq_answered_messages as answered
+    from commands.faq.store.tables import faq_answered_messages as answered
 
-    db = Database.open(make_config(tmp_path).bot.database_url)
+    db = Database.open(make_config(tmp_path).bot.database_url, migration_dirs())
     try:
         async with db.read() as conn:
             rows = (await conn.execute(select(answered.c.channel, answered.c.message_id))).all()

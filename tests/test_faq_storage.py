@@ -15,9 +15,10 @@ from bot.app import BotApp
 from bot.clock import FixedClock
 from bot.identity import Caller, ChannelRef
 from bot.privacy import erase_member, export_member
-from bot.storage.faq import FaqRepo
-from bot.storage.faq_activity import NewQuestion
 from commands.faq.drafts import make_draft
+from commands.faq.store.activity import NewQuestion
+from commands.faq.store.entries import FaqRepo
+from fedbot.assembly import make_app
 from tests.conftest import T0, make_config
 from tests.faq_support import EVAL_ENTRIES, load_eval_faq
 from tests.postgres import PG_URL, postgres_database
@@ -29,19 +30,19 @@ CHANNEL = ChannelRef("slack", "T1", "C1")
 async def app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BotApp]:
     config = make_config(tmp_path)
     if request.param == "sqlite":
-        async with BotApp(config, clock=FixedClock(T0), start_scheduler=False) as bot_app:
+        async with make_app(config, clock=FixedClock(T0), start_scheduler=False) as bot_app:
             yield bot_app
         return
     if not PG_URL:
         pytest.skip("set FEDBOT_TEST_POSTGRES_URL to run the PostgreSQL variant")
     async with postgres_database(PG_URL) as url:
         config = replace(config, bot=replace(config.bot, database_url=url))
-        async with BotApp(config, clock=FixedClock(T0), start_scheduler=False) as bot_app:
+        async with make_app(config, clock=FixedClock(T0), start_scheduler=False) as bot_app:
             yield bot_app
 
 
 async def test_reimporting_updates_by_id_and_leaves_equal_entries_alone(app: BotApp) -> None:
-    faq = app.services.faq
+    faq = app.services.get(FaqRepo)
     assert (await load_eval_faq(app)).created == 50
     before = {e.id: e.updated_at for e in await faq.all()}
     app.clock.set(T0 + timedelta(hours=1))  # type: ignore[attr-defined]
@@ -61,12 +62,12 @@ async def test_reimporting_updates_by_id_and_leaves_equal_entries_alone(app: Bot
 async def test_new_entries_follow_imported_ids(app: BotApp) -> None:
     await load_eval_faq(app)
     draft = make_draft("fr", "Où garer sa voiture au forum ?", "Parking P2, gratuit.")
-    added = await app.services.faq.add(draft, None, app.clock.now())
+    added = await app.services.get(FaqRepo).add(draft, None, app.clock.now())
     assert added.id == 51  # PostgreSQL: the id sequence was moved past the imported ids
 
 
 async def test_another_process_s_changes_are_seen_after_a_refresh(app: BotApp) -> None:
-    mine = app.services.faq
+    mine = app.services.get(FaqRepo)
     await load_eval_faq(app)
     assert not await mine.refresh()  # my own writes are already in my index
     other = FaqRepo(app.db)  # a second process on the same database
@@ -85,7 +86,7 @@ async def test_another_process_s_changes_are_seen_after_a_refresh(app: BotApp) -
 
 
 async def test_a_local_write_after_a_foreign_one_still_triggers_a_rebuild(app: BotApp) -> None:
-    mine, other = app.services.faq, FaqRepo(app.db)
+    mine, other = app.services.get(FaqRepo), FaqRepo(app.db)
     await load_eval_faq(app)
     await other.remove(29)  # not seen yet
     await mine.set_passive(CHANNEL, True, None, app.clock.now())
@@ -96,7 +97,7 @@ async def test_a_local_write_after_a_foreign_one_still_triggers_a_rebuild(app: B
 
 async def test_one_vote_per_member_and_one_answer_per_message(app: BotApp) -> None:
     await load_eval_faq(app)
-    activity, now = app.services.faq.activity, app.clock.now()
+    activity, now = app.services.get(FaqRepo).activity, app.clock.now()
     ann = await app.services.members.ensure(Caller("slack", "T1", "U1", "Ann"), now)
     assert await activity.give_feedback(1, ann.id, True, now)
     assert await activity.give_feedback(1, ann.id, False, now)  # changed her mind
@@ -116,11 +117,11 @@ async def test_erasing_a_member_removes_their_questions_and_votes_not_the_entrie
     ann = await services.members.ensure(Caller("slack", "T1", "U1", "Ann"), now)
     ben = await services.members.ensure(Caller("slack", "T1", "U2", "Ben"), now)
     draft = make_draft("fr", "Où garer sa voiture au forum ?", "Parking P2, gratuit.")
-    added = await services.faq.add(draft, ann.id, now)
+    added = await services.get(FaqRepo).add(draft, ann.id, now)
     for member, text in ((ann, "code wifi ?"), (ben, "recette des crêpes")):
         question = NewQuestion(text, text, "fr", member.id, str(CHANNEL))
-        await services.faq.activity.record_ask("unknown", None, now, unanswered=question)
-    await services.faq.activity.give_feedback(1, ann.id, True, now)
+        await services.get(FaqRepo).activity.record_ask("unknown", None, now, unanswered=question)
+    await services.get(FaqRepo).activity.give_feedback(1, ann.id, True, now)
     exported = await export_member(services, ann.id)
     assert exported is not None
     assert [q["text"] for q in exported["faq"]["unanswered_questions"]] == ["code wifi ?"]
@@ -128,9 +129,9 @@ async def test_erasing_a_member_removes_their_questions_and_votes_not_the_entrie
     assert [e["id"] for e in exported["faq"]["entries_written"]] == [added.id]
     assert not {t for t in exported.get("other_tables", {}) if t.startswith("faq_")}
     assert await erase_member(services, ann.id)
-    found, _ = await services.faq.activity.unanswered()
+    found, _ = await services.get(FaqRepo).activity.unanswered()
     assert [q.text for q in found] == ["recette des crêpes"]
-    assert await services.faq.activity.votes() == []
-    entry = await services.faq.get(added.id)
+    assert await services.get(FaqRepo).activity.votes() == []
+    entry = await services.get(FaqRepo).get(added.id)
     assert entry is not None and entry.created_by is None
-    assert (await services.faq.activity.asks_since(now - timedelta(days=1))).unknown == 2
+    assert (await services.get(FaqRepo).activity.asks_since(now - timedelta(days=1))).unknown == 2

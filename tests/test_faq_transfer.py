@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 from bot.app import BotApp
-from bot.cli import main
 from bot.i18n import translator
+from commands.faq.store.entries import FaqRepo
 from commands.faq.transfer import ImportProblem, export_text, import_text, parse_entries
+from fedbot.cli import main
 from tests.conftest import make_config
 from tests.faq_support import EVAL_ENTRIES, load_eval_faq
 
@@ -82,7 +83,7 @@ def test_a_good_file_is_read_whole() -> None:
 
 
 async def test_a_malformed_file_changes_nothing(app: BotApp) -> None:
-    faq = app.services.faq
+    faq = app.services.get(FaqRepo)
     await load_eval_faq(app)
     before = await faq.all()
     text = EVAL_ENTRIES.read_text("utf-8").replace("sous 15 jours", "sous 10 jours")
@@ -96,7 +97,7 @@ async def test_a_malformed_file_changes_nothing(app: BotApp) -> None:
 async def test_an_export_reimports_unchanged_and_without_ids_matches_by_question(
     app: BotApp,
 ) -> None:
-    faq = app.services.faq
+    faq = app.services.get(FaqRepo)
     await import_text(faq, GOOD, app.clock.now())
     exported = export_text(await faq.all())
     assert yaml.safe_load(exported)[0] == {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import string
 from datetime import UTC, datetime
 
-from bot.app import build_registry
 from bot.i18n import load_catalog, normalise_lang, translator
+from fedbot.assembly import full_registry
 
 
 def _placeholders(entry: object) -> set[str]:
@@ -22,7 +22,7 @@ def test_catalogues_have_the_same_keys_and_placeholders() -> None:
 
 
 def test_every_command_is_described_in_both_languages() -> None:
-    registry = build_registry()
+    registry = full_registry()
     for spec in registry.commands.values():
         assert spec.description.fr != spec.description.en or spec.description.fr.isascii()
         for opt in spec.options:

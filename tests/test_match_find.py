@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import bot.storage.profile_snapshot as snapshot_module
+import commands.profile.store.snapshot as snapshot_module
 from bot.app import BotApp
 from bot.clock import FixedClock
+from fedbot.assembly import make_app
 from tests.conftest import T0, make_config
 from tests.match_support import (
     click,
@@ -121,7 +122,7 @@ async def test_an_introduction_messages_the_partner_and_hides_them_for_a_while(
 
 async def test_introductions_are_limited_per_day(tmp_path: Path, clock: FixedClock) -> None:
     config = make_config(tmp_path, {"match": {"introductions_per_day": 1}})
-    async with BotApp(config, clock=clock, start_scheduler=False) as app:
+    async with make_app(config, clock=clock, start_scheduler=False) as app:
         sent = recorder(app)
         await profile(app, "bob", "hackathon")
         await profile(app, "carol", "hackathon")
@@ -181,8 +182,8 @@ async def test_another_process_changes_are_seen(
     monkeypatch.setattr(snapshot_module, "FINGERPRINT_EVERY", 0.0)
     config = make_config(tmp_path)
     async with (
-        BotApp(config, clock=clock, start_scheduler=False) as first,
-        BotApp(config, clock=clock, start_scheduler=False) as second,
+        make_app(config, clock=clock, start_scheduler=False) as first,
+        make_app(config, clock=clock, start_scheduler=False) as second,
     ):
         await profile(first, "alice", "hackathon")
         await profile(second, "bob", "hackathon")

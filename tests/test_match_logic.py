@@ -20,7 +20,7 @@ from commands.match.ranking import (
     recently_met,
 )
 from commands.match.rounds import RoundGroup, pair_round, recent_pairs
-from commands.match.tags import (
+from commands.profile.tags import (
     CANONICAL_TAGS,
     MAX_TAGS,
     TagError,

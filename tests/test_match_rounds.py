@@ -23,6 +23,8 @@ from commands.match.round_runner import (
     run_due,
     run_key,
 )
+from commands.match.store.matching import MatchingRepo
+from fedbot.assembly import make_app
 from tests.conftest import T0, make_config
 from tests.match_support import Recorder, click, plain, profile, setup_agencies, type_in
 
@@ -37,7 +39,7 @@ async def lifetime(
     tmp_path: Path, clock: FixedClock, raw: dict[str, Any] | None = None, **kw: Any
 ) -> AsyncIterator[tuple[BotApp, Recorder]]:
     """One run of the bot on the test's database file, with a recording console Sender."""
-    async with BotApp(make_config(tmp_path, raw), clock=clock, start_scheduler=False) as app:
+    async with make_app(make_config(tmp_path, raw), clock=clock, start_scheduler=False) as app:
         sender = Recorder(**kw)
         app.outbound.register(sender)
         yield app, sender
@@ -145,7 +147,7 @@ async def test_a_round_happens_once_across_restarts_and_processes(
         done = [await run_due(app.services, FIRST) for app in (first, second, first)]
         assert sum(p.rounds for p in done) == 1
         assert len(first_sent.sent) + len(second_sent.sent) == 4  # each member once
-        config = await first.services.profiles.matching.get_config(1)
+        config = await first.services.get(MatchingRepo).get_config(1)
         assert config is not None and config.next_run_at == SECOND
         run = await first.services.runs.get(run_key(1, FIRST))
         assert run is not None and run.outcome == "sent"
@@ -258,7 +260,7 @@ async def test_a_round_missed_for_too_long_is_skipped_not_run_late(
         progress = await _tick(app, clock, FIRST + timedelta(days=2))
         assert progress.rounds == 0 and sent.sent == []
         assert (await app.services.runs.get(run_key(1, FIRST))).outcome == "late"
-        config = await app.services.profiles.matching.get_config(1)
+        config = await app.services.get(MatchingRepo).get_config(1)
         assert config.next_run_at == SECOND
         await _tick(app, clock, SECOND)
         assert len(sent.sent) == 2
@@ -276,7 +278,7 @@ async def test_a_moderator_can_run_a_round_now(app: BotApp) -> None:
     assert DELIVER_JOB in app.services.scheduler.job_ids()  # sent in the background
     assert (await run_due(app.services, app.clock.now())).introduced == 5
     assert len(sent.sent) == 5
-    config = await app.services.profiles.matching.get_config(1)
+    config = await app.services.get(MatchingRepo).get_config(1)
     assert config.next_run_at == FIRST  # the schedule is unchanged
     assert T0 < FIRST
 
@@ -290,6 +292,6 @@ async def test_a_round_run_now_at_the_scheduled_minute_replaces_that_round(app: 
     assert not (await type_in(app, "/match rounds now", role=Role.STAFF)).is_error
     progress = await run_due(app.services, FIRST)
     assert (progress.rounds, progress.introduced) == (0, 4)  # one round at 09:00, not two
-    config = await app.services.profiles.matching.get_config(1)
+    config = await app.services.get(MatchingRepo).get_config(1)
     assert config.next_run_at == SECOND  # and the schedule moves on
     assert (await run_due(app.services, FIRST + timedelta(minutes=1))).rounds == 0

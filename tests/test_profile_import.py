@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot.app import BotApp
-from bot.cli import main
 from bot.clock import FixedClock
 from commands.profile.member_file import MalformedFile, read_import
+from commands.profile.store.profiles import ProfileRepo
+from fedbot.assembly import make_app
+from fedbot.cli import main
 from tests.conftest import make_config
 from tests.match_support import profile, setup_agencies, type_in
 
@@ -25,7 +27,7 @@ GOOD = (
 
 def _run(tmp_path: Path, clock: FixedClock, coro) -> object:
     async def inside():
-        async with BotApp(make_config(tmp_path), clock=clock, start_scheduler=False) as app:
+        async with make_app(make_config(tmp_path), clock=clock, start_scheduler=False) as app:
             return await coro(app)
 
     return asyncio.run(inside())
@@ -47,7 +49,7 @@ async def _profiles(app: BotApp) -> dict[str, tuple]:
             )
             if member is None:
                 continue
-            p = await app.services.profiles.get(member.id)
+            p = await app.services.get(ProfileRepo).get(member.id)
             found[user] = (
                 member.display_name,
                 p.agency_name if p else None,
@@ -174,8 +176,8 @@ def test_reading_rows_is_pure_and_takes_both_delimiters() -> None:
 
 
 async def test_imported_members_can_be_matched_at_once(app: BotApp, tmp_path: Path) -> None:
-    from bot.storage.profile_import import ImportedMember, import_members
-    from bot.storage.profiles import Tag
+    from commands.profile.store.imports import ImportedMember, import_members
+    from commands.profile.store.profiles import Tag
 
     rows = [
         ImportedMember(
@@ -189,7 +191,7 @@ async def test_imported_members_can_be_matched_at_once(app: BotApp, tmp_path: Pa
         )
         for i in range(3)
     ]
-    counts = await import_members(app.services.profiles, rows, app.clock.now())
+    counts = await import_members(app.services.get(ProfileRepo), rows, app.clock.now())
     assert (counts.created, counts.updated, counts.kept) == (3, 0, 0)
     await profile(app, "alice", "réseau d'ambassadeurs")
     reply = await type_in(app, "/match find")

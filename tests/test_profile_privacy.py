@@ -10,12 +10,13 @@ from pathlib import Path
 from sqlalchemy import String, Text, select
 
 from bot.app import BotApp
-from bot.cli import main
 from bot.clock import FixedClock
 from bot.privacy import member_tables
 from bot.spec import Role
 from bot.storage.schema import metadata
 from commands.match.round_runner import run_due
+from fedbot.assembly import make_app
+from fedbot.cli import main
 from tests.conftest import make_config
 from tests.match_support import click, member_id, profile, recorder, setup_agencies, type_in
 
@@ -129,7 +130,7 @@ def test_fedbot_members_purge_erases_the_listed_members(
     import asyncio
 
     async def setup() -> None:
-        async with BotApp(make_config(tmp_path), clock=clock, start_scheduler=False) as app:
+        async with make_app(make_config(tmp_path), clock=clock, start_scheduler=False) as app:
             await profile(app, "bob", "hackathon")
             await profile(app, "carol", "hackathon")
 
@@ -145,7 +146,7 @@ def test_fedbot_members_purge_erases_the_listed_members(
     assert "1 member(s) erased, 1 unknown, 1 rejected" in out
 
     async def check() -> None:
-        async with BotApp(make_config(tmp_path), clock=clock, start_scheduler=False) as app:
+        async with make_app(make_config(tmp_path), clock=clock, start_scheduler=False) as app:
             assert await app.services.members.find("console", "local", "bob") is None
             assert await app.services.members.find("console", "local", "carol") is not None
 

@@ -11,12 +11,12 @@ from sqlalchemy import inspect
 from bot.identity import Caller, ChannelRef
 from bot.storage.agencies import AgencyRepo
 from bot.storage.database import Database
-from bot.storage.match_delivery import DM
-from bot.storage.matching import NewGroup
 from bot.storage.members import MemberRepo
-from bot.storage.profile_import import ImportedMember, import_members
-from bot.storage.profiles import ProfileChanges, ProfileRepo, Tag
 from bot.storage.schema import metadata
+from commands.match.store.delivery import DM
+from commands.match.store.matching import MatchingRepo, NewGroup
+from commands.profile.store.imports import ImportedMember, import_members
+from commands.profile.store.profiles import ProfileChanges, ProfileRepo, Tag
 from tests.match_support import caller
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
@@ -87,7 +87,7 @@ async def test_profiles_snapshot_and_cards(db: Database) -> None:  # noqa: F811
 
 async def test_rounds_history_answers_and_stats(db: Database) -> None:  # noqa: F811
     repo, ids = await _people(db, 5)
-    matching = repo.matching
+    matching = MatchingRepo(db)
     channel = ChannelRef("console", "local", "general")
     config = await matching.enable(channel, "weekly monday 09:00", NOW, NOW)
     groups = [

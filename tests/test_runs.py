@@ -12,12 +12,13 @@ from bot.scheduler import Scheduler
 from bot.storage.database import Database
 from bot.storage.members import MemberRepo
 from bot.storage.runs import RunLedger
+from fedbot.assembly import migration_dirs
 
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
 
 async def _open(path: Path) -> Database:
-    db = Database.open(f"sqlite+aiosqlite:///{path}")
+    db = Database.open(f"sqlite+aiosqlite:///{path}", migration_dirs())
     await db.migrate()
     return db
 

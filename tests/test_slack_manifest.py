@@ -10,11 +10,11 @@ import yaml
 
 from adapters.slack.inbound import root_words
 from adapters.slack.manifest import build_manifest
-from bot.app import build_registry
-from bot.cli import main
 from bot.config import parse_config
 from bot.registry import Registry
 from commands import agency, help
+from fedbot.assembly import full_registry
+from fedbot.cli import main
 from tests.slack_harness import golden
 
 
@@ -56,7 +56,7 @@ def test_cli_prints_the_manifest_of_every_registered_command(
     as_yaml = yaml.safe_load(capsys.readouterr().out)
 
     assert as_json == as_yaml
-    registry = build_registry()
+    registry = full_registry()
     names = [c["command"] for c in as_json["features"]["slash_commands"]]
     assert names == [f"/fb-{root}" for root in root_words(registry)]
     for spec in registry.commands.values():  # every visible command is reachable

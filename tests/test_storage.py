@@ -14,6 +14,7 @@ from sqlalchemy import text
 from bot.identity import ChannelRef
 from bot.storage.agencies import AgencyRepo
 from bot.storage.database import Database
+from fedbot.assembly import migration_dirs
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 
@@ -47,16 +48,20 @@ async def test_agencies_and_channels_round_trip(db: Database) -> None:
 
 
 async def test_migrations_apply_on_an_empty_database_then_are_idempotent(tmp_path: Path) -> None:
-    db = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'new' / 'deep' / 'f.db'}")
+    db = Database.open(
+        f"sqlite+aiosqlite:///{tmp_path / 'new' / 'deep' / 'f.db'}", migration_dirs()
+    )
     await db.migrate()
     heads = await db.revision()
     await db.migrate()
     assert await db.revision() == heads
     from alembic.script import ScriptDirectory
 
-    from bot.storage.database import MIGRATIONS
+    from bot.storage.database import _alembic_config
 
-    assert heads == sorted(ScriptDirectory(str(MIGRATIONS)).get_heads())
+    scripts = ScriptDirectory.from_config(_alembic_config(None, migration_dirs()))
+    assert heads == sorted(scripts.get_heads())
+    assert len(heads) == 7  # federation, slack, and the five branches of the features
     await db.close()
 
 
@@ -67,20 +72,22 @@ async def test_migrations_keep_the_data_of_an_existing_database(tmp_path: Path) 
     from bot.storage.database import _alembic_config
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-    db = Database.open(url)
+    db = Database.open(url, migration_dirs())
     async with db.write() as conn:
-        await conn.run_sync(lambda c: command.upgrade(_alembic_config(c), "0001_core"))
+        await conn.run_sync(
+            lambda c: command.upgrade(_alembic_config(c, migration_dirs()), "0001_core")
+        )
     await AgencyRepo(db).add("Rennes Atalante", "Bretagne", NOW)
     assert await db.revision() == ["0001_core"]
     await db.close()
-    db = Database.open(url)
+    db = Database.open(url, migration_dirs())
     await db.migrate()
     assert [a.name for a in await AgencyRepo(db).list()] == ["Rennes Atalante"]
     await db.close()
 
 
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
-    db = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    db = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", migration_dirs())
     await db.migrate()
     async with db.read() as conn:
         assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -27,6 +28,9 @@ from bot.storage.database import Database
 from bot.storage.schema import UTCDateTime, metadata
 
 log = logging.getLogger(__name__)
+
+# This adapter's Alembic branch ("slack"): its tables live with it, not in the core.
+MIGRATIONS = Path(__file__).with_name("migrations")
 
 slack_installations = Table(
     "slack_installations",

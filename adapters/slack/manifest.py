@@ -125,11 +125,7 @@ def build_manifest(registry: Registry, config: Config) -> dict[str, Any]:
     }
 
 
-def manifest_text(config: Config, fmt: str = "json", registry: Registry | None = None) -> str:
-    if registry is None:
-        from bot.app import build_registry  # the full app is not needed, only its commands
-
-        registry = build_registry()
+def manifest_text(config: Config, registry: Registry, fmt: str = "json") -> str:
     manifest = build_manifest(registry, config)
     if fmt == "yaml":
         return yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False)

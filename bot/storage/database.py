@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,16 @@ class Database:
     process between its read and its write.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, migrations: Sequence[Path] = ()) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self.migrations = tuple(migrations)
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    def open(cls, url: str) -> Database:
+    def open(cls, url: str, migrations: Sequence[Path] = ()) -> Database:
+        """`migrations`: the folders of the features' (and adapters') Alembic branches, beside
+        the core's own."""
         parsed = make_url(url)
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
@@ -47,7 +51,7 @@ class Database:
         engine = create_async_engine(parsed, **kwargs)
         if parsed.get_backend_name() == "sqlite":
             _tune_sqlite(engine)
-        return cls(engine)
+        return cls(engine, migrations)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -79,7 +83,7 @@ class Database:
     async def migrate(self) -> None:
         """Apply every pending migration (all feature branches) up to their heads."""
         async with self.write() as conn:
-            await conn.run_sync(_upgrade)
+            await conn.run_sync(_upgrade, self.migrations)
 
     async def revision(self) -> list[str]:
         async with self.read() as conn:
@@ -90,15 +94,20 @@ class Database:
         await self.engine.dispose()
 
 
-def _alembic_config(conn: Connection) -> AlembicConfig:
+def _alembic_config(conn: Connection | None, migrations: Sequence[Path]) -> AlembicConfig:
+    """One Alembic environment; the core's versions and each feature's branch folder."""
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    folders = [MIGRATIONS / "versions", *migrations]
+    # Alembic splits this option on the separator: paths may hold spaces, not os.pathsep.
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(str(f) for f in folders))
     cfg.attributes["connection"] = conn
     return cfg
 
 
-def _upgrade(conn: Connection) -> None:
-    command.upgrade(_alembic_config(conn), "heads")
+def _upgrade(conn: Connection, migrations: Sequence[Path]) -> None:
+    command.upgrade(_alembic_config(conn, migrations), "heads")
 
 
 def _current_heads(conn: Connection) -> list[str]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
+from bot.feature import Feature
 from bot.services import Services
 from bot.spec import (
     Choice,
@@ -22,10 +24,10 @@ from bot.spec import (
     OptionType,
     Role,
 )
-from bot.storage.announcements import State
-from commands import Feature
 from commands.announce import handlers as h
 from commands.announce.delivery import courier_for, run_due, stop_courier
+from commands.announce.demo import load_demo
+from commands.announce.store.announcements import AnnouncementRepo, State
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +177,7 @@ COMMANDS = (
 
 async def on_start(services: Services) -> None:
     """Requeue what a crash left in flight, rebuild the scheduled sends, start the sweep."""
-    recovered = await services.announcements.outbox.recover_in_flight()
+    recovered = await services.get(AnnouncementRepo).outbox.recover_in_flight()
     if recovered:
         log.warning(
             "%d announcement copies were being sent when the bot stopped: sending them again "
@@ -184,7 +186,7 @@ async def on_start(services: Services) -> None:
         )
     courier_for(services)
     now = services.clock.now()
-    for ann in await services.announcements.in_state(State.ACTIVE):
+    for ann in await services.get(AnnouncementRepo).in_state(State.ACTIVE):
         if ann.send_at and ann.send_at > now:
             h.schedule_send(services, ann.id, ann.send_at)
 
@@ -203,6 +205,9 @@ FEATURE = Feature(
         ),
     ),
     commands=COMMANDS,
+    stores=lambda services: (AnnouncementRepo(services.db),),
+    migrations=Path(__file__).with_name("migrations"),
     on_start=on_start,
     on_stop=stop_courier,
+    demo=load_demo,
 )

@@ -13,7 +13,7 @@ from bot.dates import ensure_future
 from bot.errors import UserError
 from bot.options import fold
 from bot.storage.agencies import AgencyChannel, AgencyRepo
-from bot.storage.announcements import Destination
+from commands.announce.store.announcements import Destination
 
 AUDIENCES = ("all", "region", "agencies", "tag")
 MAX_AGENCIES = 100

@@ -3,6 +3,7 @@
 Platform-free: it only talks to `services.outbound` (so the same code sends to Slack, Discord,
 the console or a test's recording sender) and takes its `sleep` as a dependency; time comes
 from `services.clock`.
+from commands.announce.store.announcements import AnnouncementRepo
 
 One run per announcement. A run repeats passes until no row is due soon: each pass fans the due
 rows out per platform, `concurrency` workers per platform; a worker reserves a slot in the rate
@@ -32,7 +33,10 @@ from bot.i18n import Translator, translator
 from bot.identity import ChannelRef
 from bot.messages import Message
 from bot.outbound import Posted
-from bot.storage.announce_outbox import (
+from commands.announce.ratelimit import Limiter, Rate, RatePlan, backoff
+from commands.announce.render import alert_message, copy_message, progress_message
+from commands.announce.store.announcements import Announcement, AnnouncementRepo, State
+from commands.announce.store.outbox import (
     FAILED,
     GIVEN_UP,
     PENDING,
@@ -42,9 +46,6 @@ from bot.storage.announce_outbox import (
     WITHDRAWN,
     Delivery,
 )
-from bot.storage.announcements import Announcement, State
-from commands.announce.ratelimit import Limiter, Rate, RatePlan, backoff
-from commands.announce.render import alert_message, copy_message, progress_message
 
 if TYPE_CHECKING:
     from bot.config import AnnounceSettings
@@ -77,8 +78,8 @@ class Courier:
     ) -> None:
         self.services = services
         self.settings = services.config.announce
-        self.repo = services.announcements
-        self.outbox = services.announcements.outbox
+        self.repo = services.get(AnnouncementRepo)
+        self.outbox = services.get(AnnouncementRepo).outbox
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.plan = rate_plan(self.settings)
@@ -317,7 +318,9 @@ class Courier:
 async def run_due(services: Services, now: datetime) -> list[int]:
     """The periodic sweep: start a run for every announcement with a row due on a platform
     that is connected. Also what resumes deliveries after a restart, once adapters are up."""
-    ids = await services.announcements.outbox.due_announcements(now, services.outbound.platforms)
+    ids = await services.get(AnnouncementRepo).outbox.due_announcements(
+        now, services.outbound.platforms
+    )
     courier = courier_for(services)
     for announcement_id in ids:
         courier.start(announcement_id)

@@ -8,16 +8,17 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from bot.demo import demo_file
 from bot.identity import Caller, ChannelRef
 from bot.services import Services
-from bot.storage.announcements import Draft
 from commands.announce.audience import resolve
+from commands.announce.store.announcements import AnnouncementRepo, Draft
 
 ORIGIN = ChannelRef("console", "local", "general")
 
 
 async def load_demo_announcements(services: Services, items: Iterable[Mapping[str, Any]]) -> None:
-    repo = services.announcements
+    repo = services.get(AnnouncementRepo)
     known = {a.title for a in await repo.recent(limit=100)}
     for item in items:
         if item["title"] in known:
@@ -42,3 +43,8 @@ async def load_demo_announcements(services: Services, items: Iterable[Mapping[st
 
 async def _member(services: Services, user: str, when: Any) -> int:
     return (await services.members.ensure(Caller("console", "local", user, user), when)).id
+
+
+async def load_demo(services: Services) -> None:
+    """This feature's part of the demo data set (`demo.toml` beside this module)."""
+    await load_demo_announcements(services, demo_file("commands.announce").get("announcements", []))

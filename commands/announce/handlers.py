@@ -14,8 +14,6 @@ from bot.errors import UserError
 from bot.messages import Message, Reply
 from bot.services import Services
 from bot.spec import Role
-from bot.storage.announce_outbox import FAILED, KEPT, SENT
-from bot.storage.announcements import Announcement, Draft, State
 from commands.announce.audience import check_link, check_schedule, per_platform, resolve
 from commands.announce.delivery import courier_for, run_due
 from commands.announce.render import (
@@ -24,6 +22,8 @@ from commands.announce.render import (
     status_message,
 )
 from commands.announce.render import list_message as render_list
+from commands.announce.store.announcements import Announcement, AnnouncementRepo, Draft, State
+from commands.announce.store.outbox import FAILED, KEPT, SENT
 
 audit_log = logging.getLogger("fedbot.audit")
 
@@ -49,7 +49,7 @@ async def send_announcement(ctx: CommandContext) -> Reply:
     if not destinations:
         raise UserError("announce.no_channels")
     member = await ctx.services.members.ensure(ctx.caller, now)
-    repo = ctx.services.announcements
+    repo = ctx.services.get(AnnouncementRepo)
     ann = await repo.get(await repo.create_draft(draft, member.id, now))
     assert ann is not None
     platforms = per_platform(destinations)
@@ -69,7 +69,7 @@ async def _require_author(ctx: CommandContext, ann: Announcement) -> None:
 
 
 async def confirm(ctx: CommandContext) -> Reply:
-    repo = ctx.services.announcements
+    repo = ctx.services.get(AnnouncementRepo)
     ann = await _find(ctx, ctx.options["id"], drafts=True)
     if ann.state == State.DRAFT:
         await _require_author(ctx, ann)
@@ -110,7 +110,7 @@ async def confirm(ctx: CommandContext) -> Reply:
 async def cancel(ctx: CommandContext) -> Reply:
     ann = await _find(ctx, ctx.options["id"], drafts=True)
     await _require_author(ctx, ann)
-    if not await ctx.services.announcements.cancel_draft(ann.id):
+    if not await ctx.services.get(AnnouncementRepo).cancel_draft(ann.id):
         raise UserError("announce.not_a_draft", id=ann.id)
     return Reply(Message(text=ctx.t("announce.cancelled")), ephemeral=True, replace_original=True)
 
@@ -120,7 +120,7 @@ async def show_status(ctx: CommandContext) -> Reply:
 
 
 async def list_announcements(ctx: CommandContext) -> Reply:
-    repo = ctx.services.announcements
+    repo = ctx.services.get(AnnouncementRepo)
     anns = await repo.recent()
     if not anns:
         return Reply.text(ctx.t("announce.none"))
@@ -133,7 +133,7 @@ async def retry(ctx: CommandContext) -> Reply:
     if ann.state == State.WITHDRAWN:
         raise UserError("announce.withdrawn", id=ann.id)
     member = await ctx.services.members.ensure(ctx.caller, ctx.now())
-    count = await ctx.services.announcements.retry_failed(ann, member.id, ctx.now())
+    count = await ctx.services.get(AnnouncementRepo).retry_failed(ann, member.id, ctx.now())
     if not count:
         raise UserError("announce.nothing_to_retry", id=ann.id)
     audit_log.info("announcement %s: %d failures retried by %s", ann.id, count, ctx.caller.key)
@@ -146,7 +146,7 @@ async def delete(ctx: CommandContext) -> Reply:
     if ann.state == State.WITHDRAWN:
         raise UserError("announce.withdrawn", id=ann.id)
     member = await ctx.services.members.ensure(ctx.caller, ctx.now())
-    repo = ctx.services.announcements
+    repo = ctx.services.get(AnnouncementRepo)
     cancelled, queued = await repo.withdraw(ann, member.id, ctx.now())
     audit_log.info("announcement %s withdrawn by %s", ann.id, ctx.caller.key)
     ctx.services.scheduler.remove(job_id(ann.id))
@@ -163,7 +163,7 @@ async def delete(ctx: CommandContext) -> Reply:
 async def acknowledge(ctx: CommandContext) -> Reply:
     """The "Bien reçu / Acknowledge" button: the agency whose channel this copy is in has
     seen the announcement. The first click per agency counts; any member may click."""
-    repo = ctx.services.announcements
+    repo = ctx.services.get(AnnouncementRepo)
     ann = await repo.get(ctx.options["id"])
     if ann is None or ann.state in (State.DRAFT, State.CANCELLED):
         raise UserError("announce.not_found", id=ctx.options["id"])
@@ -187,7 +187,7 @@ async def acknowledge(ctx: CommandContext) -> Reply:
 
 
 async def _find(ctx: CommandContext, announcement_id: int, drafts: bool = False) -> Announcement:
-    ann = await ctx.services.announcements.get(announcement_id)
+    ann = await ctx.services.get(AnnouncementRepo).get(announcement_id)
     hidden = (State.DRAFT, State.CANCELLED)
     if ann is None or (not drafts and ann.state in hidden):
         raise UserError("announce.not_found", id=announcement_id)
@@ -195,7 +195,7 @@ async def _find(ctx: CommandContext, announcement_id: int, drafts: bool = False)
 
 
 async def _status_reply(ctx: CommandContext, ann: Announcement, replace: bool = False) -> Reply:
-    repo = ctx.services.announcements
+    repo = ctx.services.get(AnnouncementRepo)
     counts = await repo.outbox.counts(ann.id)
     problems = await repo.outbox.in_states(ann.id, (FAILED, KEPT))
     agencies = await repo.outbox.agencies(ann.id)

@@ -13,7 +13,8 @@ from datetime import datetime
 
 from bot.i18n import Translator
 from bot.messages import Button, ButtonStyle, Field, Link, Message
-from bot.storage.announce_outbox import (
+from commands.announce.store.announcements import Ack, Announcement, State
+from commands.announce.store.outbox import (
     CANCELLED,
     FAILED,
     KEPT,
@@ -25,7 +26,6 @@ from bot.storage.announce_outbox import (
     WITHDRAWN,
     Delivery,
 )
-from bot.storage.announcements import Ack, Announcement, State
 
 PLATFORM_NAMES = {"slack": "Slack", "discord": "Discord", "console": "console"}
 MAX_LISTED = 10  # failures or agencies named in one field; the rest are counted

@@ -6,11 +6,15 @@ sections.py, the message in build.py, scheduling and exactly-once sends in runne
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bot.feature import Feature
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
-from commands import Feature
 from commands.digest import handlers as h
+from commands.digest.demo import load_demo
 from commands.digest.runner import start_digests, stop_digests
 from commands.digest.settings import MAX_DAYS
+from commands.digest.store.digests import DigestRepo
 
 _ID = OptionSpec(
     "id",
@@ -179,6 +183,9 @@ FEATURE = Feature(
         ),
         _by_id("delete", "supprimer", "Supprime un récap", "Delete a digest", h.delete_digest),
     ),
+    stores=lambda services: (DigestRepo(services.db),),
+    migrations=Path(__file__).with_name("migrations"),
     on_start=start_digests,
     on_stop=stop_digests,
+    demo=load_demo,
 )

@@ -19,8 +19,8 @@ from bot.i18n import Translator, translator
 from bot.messages import Field, Message
 from bot.schedules import next_runs, parse_schedule
 from bot.services import Services
-from bot.storage.digests import DigestConfig
 from commands.digest.sections import PROVIDERS, Section, Window, shorten
+from commands.digest.store.digests import DigestConfig
 
 # A first digest (or one after a long pause) looks back one period of its schedule, never more.
 MAX_LOOKBACK = timedelta(days=92)

@@ -8,11 +8,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.demo import demo_file
 from bot.identity import ChannelRef
 from bot.services import Services
-from bot.storage.digests import DigestFields
 from commands.digest.runner import schedule_digest
 from commands.digest.settings import DEFAULT_DAYS, parse_sections, schedule_text
+from commands.digest.store.digests import DigestFields, DigestRepo
 
 
 async def load_demo_digests(services: Services, items: Iterable[Mapping[str, Any]]) -> None:
@@ -20,7 +21,7 @@ async def load_demo_digests(services: Services, items: Iterable[Mapping[str, Any
     tz = ZoneInfo(services.config.bot.timezone)
     for item in items:
         channel = ChannelRef.parse(item["channel"])
-        existing = await services.digests.in_channels([channel])
+        existing = await services.get(DigestRepo).in_channels([channel])
         if any(d.fields.title == item["title"] for d in existing):
             continue
         fields = DigestFields(
@@ -34,4 +35,9 @@ async def load_demo_digests(services: Services, items: Iterable[Mapping[str, Any
             title=item["title"],
         )
         # The demo loads after the feature's start hook: its job is placed here.
-        schedule_digest(services, await services.digests.create(fields, None, now))
+        schedule_digest(services, await services.get(DigestRepo).create(fields, None, now))
+
+
+async def load_demo(services: Services) -> None:
+    """This feature's part of the demo data set (`demo.toml` beside this module)."""
+    await load_demo_digests(services, demo_file("commands.digest").get("digests", []))

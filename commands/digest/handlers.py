@@ -14,11 +14,11 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.identity import ChannelRef
 from bot.messages import Message, Reply
-from bot.storage.digests import EMPTY, SENT, DigestConfig
 from commands.digest import runner
 from commands.digest.build import build_digest
 from commands.digest.permissions import find_digest, may_manage, visible_digests
 from commands.digest.settings import check_channel, edited_fields, new_fields
+from commands.digest.store.digests import EMPTY, SENT, DigestConfig, DigestRepo
 from commands.digest.summary import channel_label, digest_buttons, summary_field
 
 EDITABLE = ("channel", "schedule", "lang", "sections", "days", "scope", "skip_empty", "title")
@@ -44,7 +44,7 @@ def _shown(ctx: CommandContext, digest: DigestConfig, key: str) -> Reply:
 
 async def _check_room(ctx: CommandContext, channel: ChannelRef) -> None:
     limit = ctx.services.config.digest.max_per_channel
-    if await ctx.services.digests.count_in_channel(channel) >= limit:
+    if await ctx.services.get(DigestRepo).count_in_channel(channel) >= limit:
         raise UserError("digest.too_many", channel=f"#{channel.channel_id}", max=limit)
 
 
@@ -55,7 +55,7 @@ async def create_digest(ctx: CommandContext) -> Reply:
     now = ctx.now()
     fields = new_fields(ctx.options, channel, agency, ctx.lang, now, _tz(ctx))
     member = await ctx.services.members.ensure(ctx.caller, now)
-    digest = await ctx.services.digests.create(fields, member.id, now)
+    digest = await ctx.services.get(DigestRepo).create(fields, member.id, now)
     runner.schedule_digest(ctx.services, digest)
     return _shown(ctx, digest, "digest.created")
 
@@ -71,7 +71,7 @@ async def edit_digest(ctx: CommandContext) -> Reply:
     now = ctx.now()
     fields = edited_fields(digest.fields, ctx.options, channel, agency, ctx.lang, now, _tz(ctx))
     restart = fields.schedule != digest.fields.schedule
-    saved = await ctx.services.digests.update(digest.id, fields, now, restart=restart)
+    saved = await ctx.services.get(DigestRepo).update(digest.id, fields, now, restart=restart)
     if saved is None:
         raise UserError("digest.not_found", id=digest.id)
     runner.schedule_digest(ctx.services, saved)
@@ -125,7 +125,7 @@ async def _set_paused(ctx: CommandContext, paused: bool) -> Reply:
     digest = await find_digest(ctx, ctx.options["id"])
     if digest.paused == paused:
         raise UserError("digest.already_paused" if paused else "digest.not_paused", id=digest.id)
-    saved = await ctx.services.digests.set_paused(digest.id, paused, ctx.now())
+    saved = await ctx.services.get(DigestRepo).set_paused(digest.id, paused, ctx.now())
     if saved is None:
         raise UserError("digest.not_found", id=digest.id)
     runner.schedule_digest(ctx.services, saved)
@@ -134,6 +134,6 @@ async def _set_paused(ctx: CommandContext, paused: bool) -> Reply:
 
 async def delete_digest(ctx: CommandContext) -> Reply:
     digest = await find_digest(ctx, ctx.options["id"])
-    await ctx.services.digests.delete(digest.id)
+    await ctx.services.get(DigestRepo).delete(digest.id)
     runner.unschedule_digest(ctx.services, digest.id)
     return Reply.text(ctx.t("digest.deleted", id=digest.id, channel=channel_label(digest)))

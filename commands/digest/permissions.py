@@ -12,7 +12,7 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.identity import ChannelRef
 from bot.storage.agencies import Agency
-from bot.storage.digests import DigestConfig
+from commands.digest.store.digests import DigestConfig, DigestRepo
 
 LIST_LIMIT = 20  # digests shown by `digest list` (one field each)
 
@@ -29,7 +29,7 @@ async def may_manage(ctx: CommandContext, channel: ChannelRef) -> Agency | None:
 
 async def find_digest(ctx: CommandContext, digest_id: int) -> DigestConfig:
     """A digest the caller manages; another agency's digest is refused by its number."""
-    digest = await ctx.services.digests.get(digest_id)
+    digest = await ctx.services.get(DigestRepo).get(digest_id)
     if digest is None:
         raise UserError("digest.not_found", id=digest_id)
     try:
@@ -43,12 +43,12 @@ async def visible_digests(ctx: CommandContext) -> tuple[list[DigestConfig], int]
     """What `digest list` shows: every digest to staff, their agencies' to a moderator."""
     services, access = ctx.services, ctx.access
     if access.is_staff:
-        return await services.digests.first(LIST_LIMIT)
+        return await services.get(DigestRepo).first(LIST_LIMIT)
     agency_ids = (
         [a.id for a in await services.agencies.list()]
         if access.every_agency
         else sorted(access.moderates)
     )
     channels = await services.agencies.channels(agency_ids=agency_ids)
-    found = await services.digests.in_channels(c.ref for c in channels)
+    found = await services.get(DigestRepo).in_channels(c.ref for c in channels)
     return found[:LIST_LIMIT], len(found)

@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 from bot.errors import SendError
 from bot.schedules import Schedule, next_runs, parse_schedule, to_trigger
 from bot.services import Services
-from bot.storage.digests import EMPTY, SENT, DigestConfig
 from commands.digest.build import build_digest
+from commands.digest.store.digests import EMPTY, SENT, DigestConfig, DigestRepo
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def schedule_of(digest: DigestConfig) -> Schedule:
 
 async def start_digests(services: Services) -> None:
     """Feature start hook: one job per active digest, then recovery once adapters are up."""
-    for digest in await services.digests.active():
+    for digest in await services.get(DigestRepo).active():
         schedule_digest(services, digest)
     now = services.clock.now()
 
@@ -164,14 +164,14 @@ def latest_run(
 
 async def run_due(services: Services, now: datetime) -> dict[int, str]:
     """What the jobs do when they fire at `now`, for every active digest (tests, benches)."""
-    digests = await services.digests.active()
+    digests = await services.get(DigestRepo).active()
     outcomes = await asyncio.gather(*(run_scheduled(services, d.id, now) for d in digests))
     return {d.id: o for d, o in zip(digests, outcomes, strict=True) if o is not None}
 
 
 async def run_scheduled(services: Services, digest_id: int, now: datetime) -> str | None:
     """A job fired: send the digest's run due at `now` (None when no run is due)."""
-    digest = await services.digests.get(digest_id)
+    digest = await services.get(DigestRepo).get(digest_id)
     if digest is None or digest.paused:
         return None
     # A job fires at most the scheduler's misfire grace late: its run is the latest before.
@@ -203,7 +203,7 @@ async def _finish(
 ) -> None:
     done = services.clock.now()
     await services.runs.finish(str(key), done, outcome, detail)
-    await services.digests.record_run(digest_id, key.at, outcome, done)
+    await services.get(DigestRepo).record_run(digest_id, key.at, outcome, done)
 
 
 async def _deliver(services: Services, digest: DigestConfig, at: datetime) -> tuple[str, str]:
@@ -289,7 +289,7 @@ async def recover(services: Services, now: datetime) -> dict[int, str]:
     """At start: resume interrupted runs, then send (or record as missed) each digest's
     latest run missed while the bot was down."""
     await resume_interrupted(services, now)
-    digests = await services.digests.active()
+    digests = await services.get(DigestRepo).active()
     outcomes = await asyncio.gather(*(catch_up(services, d, now) for d in digests))
     return {d.id: o for d, o in zip(digests, outcomes, strict=True) if o is not None}
 
@@ -338,7 +338,7 @@ async def resume_interrupted(services: Services, now: datetime) -> int:
 
 
 async def _resume(services: Services, key: RunKey, now: datetime) -> str:
-    digest = await services.digests.get(key.digest_id)
+    digest = await services.get(DigestRepo).get(key.digest_id)
     # SQLite may give a deleted digest's number to a new one: that one is not this run's.
     if digest is None or digest.paused or digest.created_at > key.at:
         await services.runs.finish(str(key), now, GONE, "deleted or paused since")

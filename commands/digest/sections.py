@@ -3,7 +3,7 @@
 A provider takes (services, digest, window, t) and returns a `Section`, or None when it has
 nothing to say for that window, so a quiet section simply does not appear. Each reads what it
 shows through that feature's repository (events, profiles and matching, FAQ, announcements),
-or bot/storage/digest_sources.py for the figures that span features, so one can be tested,
+or commands/digest/store/sources.py for the figures that span features, so one can be tested,
 changed or dropped alone.
 """
 
@@ -17,12 +17,14 @@ from bot.i18n import Translator
 from bot.options import fold
 from bot.services import Services
 from bot.storage.agencies import Agency
-from bot.storage.announcements import Announcement, State
-from bot.storage.digest_sources import DigestSources
-from bot.storage.digests import DigestConfig
-from bot.storage.events import EventQuery
+from commands.announce.store.announcements import Announcement, AnnouncementRepo, State
+from commands.digest.store.digests import DigestConfig
+from commands.digest.store.sources import DigestSources
+from commands.events.store.events import EventQuery, EventRepo
+from commands.faq.store.entries import FaqRepo
 from commands.match.pool import pool_of
 from commands.match.ranking import Suggestion, rank_partners
+from commands.profile.store.profiles import ProfileRepo
 
 LINE_MAX = 160  # characters of one item: titles and names are cut with "…"
 MAX_SUGGESTIONS = 3  # "a few" people worth meeting
@@ -74,7 +76,7 @@ async def upcoming_events(
         until=window.until + timedelta(days=digest.fields.days),
         agency_ids=window.agency_ids,
     )
-    listed = await services.events.page(query, limit=n + 1)
+    listed = await services.get(EventRepo).page(query, limit=n + 1)
     if not listed:
         return None
     lines = []
@@ -107,7 +109,7 @@ async def newcomers(
     )
     if not total:
         return None
-    cards = await services.profiles.cards(p.member_id for p in people if p.visible)
+    cards = await services.get(ProfileRepo).cards(p.member_id for p in people if p.visible)
     lines = []
     for person in people:
         card = cards.get(person.member_id) if person.visible else None
@@ -123,14 +125,14 @@ async def announcements(
     services: Services, digest: DigestConfig, window: Window, t: Translator
 ) -> Section | None:
     """Broadcasts confirmed in the window that went to everyone or to this very channel."""
-    recent = await services.announcements.recent(RECENT_ANNOUNCEMENTS)
+    recent = await services.get(AnnouncementRepo).recent(RECENT_ANNOUNCEMENTS)
     shown: list[Announcement] = []
     for ann in recent:
         if ann.state not in (State.ACTIVE, State.DONE) or ann.confirmed_at is None:
             continue
         if not window.since < ann.confirmed_at <= window.until:
             continue
-        outbox = services.announcements.outbox
+        outbox = services.get(AnnouncementRepo).outbox
         if ann.audience == "all" or await outbox.find(ann.id, digest.channel) is not None:
             shown.append(ann)
     if not shown:
@@ -168,7 +170,7 @@ async def suggestions(
     """A few people worth meeting: each newcomer (in scope) with the member who shares their
     rarest interests. Both must have opted in to matching (only they are in the pool) and
     made their profile visible: a digest is read by a whole channel."""
-    snapshot = await services.profiles.snapshot()
+    snapshot = await services.get(ProfileRepo).snapshot()
     pool = pool_of(snapshot)
     sources = DigestSources(services.db)
     _, people = await sources.newcomers(
@@ -208,7 +210,9 @@ async def new_faq_entries(
     services: Services, digest: DigestConfig, window: Window, t: Translator
 ) -> Section | None:
     """FAQ entries added in the window, newest first, in the digest's language if translated."""
-    entries = [e for e in await services.faq.all() if window.since < e.created_at <= window.until]
+    entries = [
+        e for e in await services.get(FaqRepo).all() if window.since < e.created_at <= window.until
+    ]
     if not entries:
         return None
     entries.sort(key=lambda e: (e.created_at, e.id), reverse=True)
@@ -229,7 +233,7 @@ async def unanswered_questions(
     Only those several distinct people asked: a channel reads them, and a question many
     people ask is the community's, where a one-off (even repeated) may be personal, or one
     member's way of putting words in the digest."""
-    asked, _ = await services.faq.activity.unanswered(limit=UNANSWERED_LOOKED_AT)
+    asked, _ = await services.get(FaqRepo).activity.unanswered(limit=UNANSWERED_LOOKED_AT)
     shown = [q for q in asked if q.askers >= MIN_ASKERS and q.last_asked_at > window.since]
     if not shown:
         return None

@@ -17,8 +17,8 @@ from bot.errors import UserError
 from bot.identity import ChannelRef
 from bot.schedules import parse_schedule, pin
 from bot.storage.agencies import Agency
-from bot.storage.digests import DigestFields
 from commands.digest.sections import SECTION_NAMES, section_name
+from commands.digest.store.digests import DigestFields
 
 PLATFORMS = ("console", "slack", "discord")
 SCOPES = ("agency", "region", "all")

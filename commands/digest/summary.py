@@ -8,9 +8,9 @@ from datetime import datetime
 from bot.i18n import Translator
 from bot.messages import Button, ButtonStyle, Field
 from bot.schedules import describe, parse_schedule
-from bot.storage.digests import DigestConfig
 from commands.digest.build import WHEN
 from commands.digest.sections import shorten
+from commands.digest.store.digests import DigestConfig
 
 
 def channel_label(digest: DigestConfig) -> str:

@@ -6,8 +6,10 @@ rsvp (answers, attendees), feeds (.ics and HTTP feeds), reminders (the periodic 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from bot.feature import Feature
 from bot.services import Services
 from bot.spec import (
     Choice,
@@ -19,13 +21,14 @@ from bot.spec import (
     OptionType,
     Role,
 )
-from commands import Feature
 from commands.events.browse import event_choices, list_events, my_events, show_event
+from commands.events.demo import load_demo
 from commands.events.drafts import MAX_OCCURRENCES
 from commands.events.feeds import ics, routes
 from commands.events.organise import cancel_event, create_event, edit_event
 from commands.events.reminders import start_reminders
 from commands.events.rsvp import attendees, rsvp
+from commands.events.store.events import EventRepo
 
 T, INT, D = OptionType.TEXT, OptionType.INTEGER, OptionType.DATETIME
 
@@ -346,7 +349,10 @@ FEATURE = Feature(
     "events",
     groups=(GroupSpec("event", L10n("Événements", "Events"), fr_name="evenement"),),
     commands=COMMANDS,
+    stores=lambda services: (EventRepo(services.db),),
+    migrations=Path(__file__).with_name("migrations"),
     on_start=_on_start,
     routes=routes,
     completions={"event": event_choices},
+    demo=load_demo,
 )

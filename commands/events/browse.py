@@ -10,10 +10,10 @@ from bot.errors import UserError
 from bot.i18n import normalise_lang, translator
 from bot.identity import Caller
 from bot.messages import Button, Field, Message, Reply
-from bot.storage.events import EventQuery
 from commands.events import render
 from commands.events.drafts import day_bound, tag_key
 from commands.events.permissions import find_event, may_organise
+from commands.events.store.events import EventQuery, EventRepo
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -33,7 +33,7 @@ async def list_events(ctx: CommandContext) -> Reply:
     tag = tag_key(o["tag"]) if o["tag"] else None
     page = o["page"] or 1
     query = EventQuery(since, until, agency_ids, tag)
-    found = await ctx.services.events.page(query, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    found = await ctx.services.get(EventRepo).page(query, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
     if not found:
         return Reply.text(t("events.no_more" if page > 1 else "events.none"))
     fields = tuple(render.list_field(x.event, x.seats, t) for x in found[:PAGE_SIZE])
@@ -69,12 +69,12 @@ async def _agency_filter(ctx: CommandContext) -> tuple[int, ...] | None:
 async def show_event(ctx: CommandContext) -> Reply:
     event = await find_event(ctx, ctx.options["event"])
     services, t = ctx.services, ctx.t
-    seats = (await services.events.rsvps.seats([event.id]))[event.id]
+    seats = (await services.get(EventRepo).rsvps.seats([event.id]))[event.id]
     lines = []
     caller = ctx.caller
     member = await services.members.find(caller.platform, caller.workspace, caller.user_id)
     if member is not None:
-        status = await services.events.rsvps.status_of(event.id, member.id)
+        status = await services.get(EventRepo).rsvps.status_of(event.id, member.id)
         if status is not None:
             lines.append(t("events.your_answer", answer=render.answer_label(status, t)))
     if await may_organise(ctx, event):
@@ -85,10 +85,12 @@ async def show_event(ctx: CommandContext) -> Reply:
 async def my_events(ctx: CommandContext) -> Reply:
     services, t, caller = ctx.services, ctx.t, ctx.caller
     member = await services.members.find(caller.platform, caller.workspace, caller.user_id)
-    answers = await services.events.rsvps.of_member(member.id, ctx.now()) if member else []
+    answers = await services.get(EventRepo).rsvps.of_member(member.id, ctx.now()) if member else []
     if not answers:
         return Reply.text(t("events.mine_none"))
-    found = {e.id: e for e in await services.events.many([event_id for event_id, _ in answers])}
+    found = {
+        e.id: e for e in await services.get(EventRepo).many([event_id for event_id, _ in answers])
+    }
     fields = tuple(
         Field(
             f"#{event_id} · {found[event_id].title}",
@@ -105,7 +107,7 @@ async def event_choices(services: Services, prefix: str, caller: Caller) -> list
     """Autocomplete of event numbers: upcoming events by number or by words of their title
     ("12 · Nuit du numérique — 04/12 18:00")."""
     t = translator(normalise_lang(caller.locale), services.config.bot.timezone)
-    upcoming = await services.events.page(EventQuery(services.clock.now()), 100)
+    upcoming = await services.get(EventRepo).page(EventQuery(services.clock.now()), 100)
     labels = {
         f"{e.id} · {e.title} — {t.datetime(e.starts_at, 'short')}": str(e.id)
         for e in (listed.event for listed in upcoming)

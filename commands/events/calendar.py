@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Timezone
 from icalendar import Event as VEvent
 
-from bot.storage.events import Event
+from commands.events.store.events import Event
 
 PRODID = "-//fedbot//events//FR"
 MIME = "text/calendar"

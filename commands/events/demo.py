@@ -10,10 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.dates import parse_duration
+from bot.demo import demo_file
 from bot.identity import Caller
 from bot.services import Services
-from bot.storage.events import EventFields
 from commands.events.drafts import occurrences, wall_clock
+from commands.events.store.events import EventFields, EventRepo
 
 
 async def load_demo_events(services: Services, items: Iterable[Mapping[str, Any]]) -> None:
@@ -21,15 +22,15 @@ async def load_demo_events(services: Services, items: Iterable[Mapping[str, Any]
     tz = ZoneInfo(services.config.bot.timezone)
     for item in items:
         key = f"demo:{item['slug']}"
-        if await services.events.by_source(key) is not None:
+        if await services.get(EventRepo).by_source(key) is not None:
             continue
         agency = await services.agencies.find(item["agency"]) if item.get("agency") else None
         first = _fields(item, agency.id if agency else None, now, tz)
         series = occurrences(first, item.get("repeat", "none"), item.get("count"), None, tz)
-        created = await services.events.create(series, None, now, source_key=key)
+        created = await services.get(EventRepo).create(series, None, now, source_key=key)
         for user in item.get("going", []):
             member = await services.members.ensure(Caller("console", "local", user, user), now)
-            await services.events.rsvps.answer(
+            await services.get(EventRepo).rsvps.answer(
                 created[0].id, member.id, "going", now, services.config.events.offsets
             )
 
@@ -52,3 +53,8 @@ def _fields(
         tags=tuple(item.get("tags", ())),
         capacity=item.get("capacity"),
     )
+
+
+async def load_demo(services: Services) -> None:
+    """This feature's part of the demo data set (`demo.toml` beside this module)."""
+    await load_demo_events(services, demo_file("commands.events").get("events", []))

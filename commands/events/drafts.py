@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.dates import ensure_future, parse_duration, parse_when, parse_when_detailed
 from bot.errors import UserError
 from bot.options import fold
-from bot.storage.events import MAX_DURATION, EventFields
+from commands.events.store.events import MAX_DURATION, EventFields
 
 MAX_TAGS = 8
 MAX_OCCURRENCES = 52

@@ -20,12 +20,12 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Attachment, Link, Message, Reply
 from bot.services import Services
-from bot.storage.events import Event, EventQuery
 from bot.web import WebResponse, WebRoute
 from commands.events.calendar import MIME, calendar_bytes
 from commands.events.drafts import tag_key
 from commands.events.notify import channel_translator
 from commands.events.permissions import find_event
+from commands.events.store.events import Event, EventQuery, EventRepo
 
 FEED_PAST = timedelta(days=30)
 FEED_LIMIT = 500
@@ -51,7 +51,7 @@ async def feed_events(services: Services, feed: Feed, now: datetime) -> list[Eve
         tag=feed.tag,
         include_cancelled=True,
     )
-    return [listed.event for listed in await services.events.page(query, FEED_LIMIT)]
+    return [listed.event for listed in await services.get(EventRepo).page(query, FEED_LIMIT)]
 
 
 def _ics(services: Services, events: Sequence[Event], name: str) -> bytes:
@@ -120,7 +120,7 @@ def routes(services: Services) -> list[WebRoute]:
         return await _serve_feed(services, Feed(f"#{tag}", f"/calendar/tag/{tag}.ics", tag=tag))
 
     async def one_event(params: Mapping[str, str]) -> WebResponse:
-        event = await services.events.get(int(params["event_id"]))
+        event = await services.get(EventRepo).get(int(params["event_id"]))
         if event is None:
             return _NOT_FOUND
         return WebResponse(

@@ -17,9 +17,9 @@ from bot.i18n import Translator, normalise_lang, translator
 from bot.identity import ChannelRef
 from bot.messages import Message
 from bot.services import Services
-from bot.storage.events import Event
 from bot.storage.members import Member
 from commands.events import render
+from commands.events.store.events import Event, EventRepo
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ async def announce(services: Services, occurrences: Sequence[Event], now: dateti
         except SendError as err:
             failed += 1
             log.warning("event %s: announcement to %s failed: %s", first.id, channel, err.reason)
-    await services.events.add_posts([e.id for e in occurrences], posted, now)
+    await services.get(EventRepo).add_posts([e.id for e in occurrences], posted, now)
     return Delivery(len(posted), failed)
 
 
@@ -82,8 +82,10 @@ async def audience_of(services: Services, events: Iterable[Event]) -> Audience:
     channels: dict[ChannelRef, None] = {}
     people: dict[tuple[str, str, str], str] = {}
     for event in events:
-        channels.update(dict.fromkeys(p.channel for p in await services.events.posts(event.id)))
-        for a in await services.events.rsvps.roster(event.id):
+        channels.update(
+            dict.fromkeys(p.channel for p in await services.get(EventRepo).posts(event.id))
+        )
+        for a in await services.get(EventRepo).rsvps.roster(event.id):
             people.setdefault((a.platform, a.workspace, a.user_id), a.locale)
     return Audience(tuple(channels), tuple((*key, locale) for key, locale in people.items()))
 

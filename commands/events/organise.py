@@ -15,8 +15,6 @@ from bot.errors import UserError
 from bot.i18n import Translator
 from bot.messages import Message, Reply
 from bot.storage.agencies import Agency
-from bot.storage.event_rsvps import Seats
-from bot.storage.events import Event, EventFields
 from commands.events import render
 from commands.events.drafts import (
     check_link,
@@ -35,6 +33,8 @@ from commands.events.notify import (
     tell_members,
 )
 from commands.events.permissions import find_event, organising_agency, require_organiser
+from commands.events.store.events import Event, EventFields, EventRepo
+from commands.events.store.rsvps import Seats
 
 CLEAR = "-"  # `place:-` removes the place (also end, link, description, tags)
 _COMPARED = ("title", "when", "place", "link", "description", "tags", "capacity")
@@ -60,7 +60,7 @@ async def create_event(ctx: CommandContext) -> Reply:
     until = day_bound(o["until"], start, tz, ctx.lang, end_of_day=True) if o["until"] else None
     series = occurrences(first, o["repeat"] or "none", o["count"], until, tz)
     member = await ctx.services.members.ensure(ctx.caller, now)
-    created = await ctx.services.events.create(series, member.id, now)
+    created = await ctx.services.get(EventRepo).create(series, member.id, now)
     delivery = await announce(ctx.services, created, now)
     intro = _created_text(created, delivery, ctx.t)
     return Reply(render.event_message(created[0], Seats(), ctx.t, intro=intro))
@@ -101,7 +101,9 @@ async def edit_event(ctx: CommandContext) -> Reply:
     changed = [name for name in _COMPARED if _value(old, name) != _value(new, name)]
     if not changed:
         raise UserError("events.nothing_to_change")
-    change = await services.events.update(event.id, new, now, services.config.events.offsets)
+    change = await services.get(EventRepo).update(
+        event.id, new, now, services.config.events.offsets
+    )
     updated = change.event
 
     def message(t: Translator) -> Message:
@@ -191,10 +193,10 @@ async def cancel_event(ctx: CommandContext) -> Reply:
     if ctx.options["series"]:
         if event.series_id is None:
             raise UserError("events.not_a_series", id=event.id)
-        later = await services.events.series_after(event.series_id, event.starts_at)
+        later = await services.get(EventRepo).series_after(event.series_id, event.starts_at)
         targets += [e for e in later if not e.cancelled]
     audience = await audience_of(services, targets)
-    cancelled = [await services.events.cancel(e.id, now) for e in targets]
+    cancelled = [await services.get(EventRepo).cancel(e.id, now) for e in targets]
     reason = ctx.options["reason"] or ""
 
     def message(t: Translator) -> Message:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.storage.agencies import Agency
-from bot.storage.events import Event
+from commands.events.store.events import Event, EventRepo
 
 
 async def find_event(ctx: CommandContext, event_id: int) -> Event:
-    event = await ctx.services.events.get(event_id)
+    event = await ctx.services.get(EventRepo).get(event_id)
     if event is None:
         raise UserError("events.not_found", id=event_id)
     return event

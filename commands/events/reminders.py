@@ -21,10 +21,10 @@ from bot.errors import SendError
 from bot.i18n import Translator
 from bot.messages import Button, Message
 from bot.services import Services
-from bot.storage.event_reminders import DueReminder
-from bot.storage.events import Event
 from commands.events import render
 from commands.events.notify import member_translator
+from commands.events.store.events import Event, EventRepo
+from commands.events.store.reminders import DueReminder
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,9 @@ RESUME_AFTER = timedelta(minutes=2)  # longer than any send: older unfinished ru
 async def start_reminders(services: Services) -> None:
     """Feature start hook: apply changed offsets to upcoming events, schedule the job."""
     settings = services.config.events
-    added = await services.events.reminders.reconcile(settings.offsets, services.clock.now())
+    added = await services.get(EventRepo).reminders.reconcile(
+        settings.offsets, services.clock.now()
+    )
     if added:
         log.info("events: %d reminders added for the configured offsets", added)
 
@@ -48,7 +50,7 @@ async def start_reminders(services: Services) -> None:
 
 async def send_due_reminders(services: Services, now: datetime) -> int:
     """Send what is due at `now`; returns the number of reminders sent."""
-    repo = services.events.reminders
+    repo = services.get(EventRepo).reminders
     await resume_interrupted(services, now)
     await repo.expire_late(now)
     due = await repo.due(now)
@@ -60,7 +62,7 @@ async def send_due_reminders(services: Services, now: datetime) -> int:
     chosen = {r.id for r in nearest.values()}
     await repo.mark([r.id for r in due if r.id not in chosen], now, "superseded")
     live = set(services.outbound.platforms)
-    events = {e.id: e for e in await services.events.many(list({k[0] for k in nearest}))}
+    events = {e.id: e for e in await services.get(EventRepo).many(list({k[0] for k in nearest}))}
     sent = 0
     for reminder in nearest.values():
         if reminder.platform not in live or reminder.event_id not in events:
@@ -79,7 +81,7 @@ async def _settle_claimed(services: Services, reminder: DueReminder, now: dateti
     """Someone claimed it before: if that run is over, record its outcome on the row."""
     run = await services.runs.get(reminder.run_key)
     if run is not None and run.finished_at is not None:
-        await services.events.reminders.mark([reminder.id], now, run.outcome or "sent")
+        await services.get(EventRepo).reminders.mark([reminder.id], now, run.outcome or "sent")
 
 
 async def resume_interrupted(services: Services, now: datetime) -> None:
@@ -88,7 +90,7 @@ async def resume_interrupted(services: Services, now: datetime) -> None:
         if run.claimed_at > now - RESUME_AFTER:
             continue  # possibly being sent right now by a live process
         _, event_id, member_id, minutes, _ = run.key.split(":")
-        repo = services.events.reminders
+        repo = services.get(EventRepo).reminders
         reminder = await repo.pending(int(event_id), int(member_id), int(minutes))
         if reminder is not None and reminder.platform not in live:
             continue  # resumed once that platform's adapter runs
@@ -103,12 +105,12 @@ async def resume_interrupted(services: Services, now: datetime) -> None:
 async def _resume(services: Services, key: str, reminder: DueReminder | None, now: datetime) -> str:
     if reminder is None or reminder.run_key != key:
         return "skipped"  # already recorded, or re-targeted since
-    event = await services.events.get(reminder.event_id)
+    event = await services.get(EventRepo).get(reminder.event_id)
     if event is None or event.cancelled or event.starts_at <= now:
         outcome = "late"
     else:
         outcome = await deliver(services, event, reminder, now)
-    await services.events.reminders.mark([reminder.id], now, outcome)
+    await services.get(EventRepo).reminders.mark([reminder.id], now, outcome)
     return outcome
 
 

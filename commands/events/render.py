@@ -13,9 +13,9 @@ from babel.units import format_unit
 
 from bot.i18n import Translator
 from bot.messages import Button, ButtonStyle, Field, Link, Message
-from bot.storage.event_rsvps import Seats
-from bot.storage.event_tables import GOING, MAYBE, NOT_GOING
-from bot.storage.events import Event, EventFields
+from commands.events.store.events import Event, EventFields
+from commands.events.store.rsvps import Seats
+from commands.events.store.tables import GOING, MAYBE, NOT_GOING
 
 RSVP_ACTION = "event.rsvp"
 _BUTTONS = ((GOING, ButtonStyle.PRIMARY), (MAYBE, ButtonStyle.DEFAULT), ("no", ButtonStyle.DANGER))

@@ -12,13 +12,13 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.i18n import Translator, translator
 from bot.messages import Field, Message, Reply
-from bot.storage.event_rsvps import Attendee, EventGone, RsvpResult
-from bot.storage.event_tables import GOING, MAYBE, NOT_GOING, WAITLISTED
-from bot.storage.events import Event
 from commands.events import render
 from commands.events.notify import tell_members
 from commands.events.organise import promoted_message
 from commands.events.permissions import find_event, require_organiser
+from commands.events.store.events import Event, EventRepo
+from commands.events.store.rsvps import Attendee, EventGone, RsvpResult
+from commands.events.store.tables import GOING, MAYBE, NOT_GOING, WAITLISTED
 
 ANSWERS = {"going": GOING, "maybe": MAYBE, "no": NOT_GOING}
 NAMES_SHOWN = 60  # per list; Slack and Discord cap a field at about 1,000 characters
@@ -35,7 +35,9 @@ async def rsvp(ctx: CommandContext) -> Reply:
     offsets = services.config.events.offsets
     answer = ANSWERS[ctx.options["answer"]]
     try:
-        result = await services.events.rsvps.answer(event.id, member.id, answer, now, offsets)
+        result = await services.get(EventRepo).rsvps.answer(
+            event.id, member.id, answer, now, offsets
+        )
     except EventGone:
         raise UserError("events.not_found", id=event.id) from None
     if result.promoted:
@@ -78,7 +80,7 @@ async def attendees(ctx: CommandContext) -> Reply:
     event = await find_event(ctx, ctx.options["event"])
     await require_organiser(ctx, event)
     t = ctx.t
-    roster = await ctx.services.events.rsvps.roster(event.id)
+    roster = await ctx.services.get(EventRepo).rsvps.roster(event.id)
     by_status: dict[str, list[Attendee]] = {}
     for person in roster:
         by_status.setdefault(person.status, []).append(person)

@@ -15,12 +15,12 @@ from bot.i18n import Translator, translator
 from bot.identity import Caller
 from bot.messages import Button, ButtonStyle, Field, Message, Reply
 from bot.spec import Role
-from bot.storage.faq import FaqEntry
-from bot.storage.faq_activity import NewQuestion
-from bot.storage.faq_tables import ASKED_MAX
 from commands.faq.analysis import content_tokens, raw_tokens
 from commands.faq.drafts import entry_number
 from commands.faq.retrieval import FaqDoc, SearchResult
+from commands.faq.store.activity import NewQuestion
+from commands.faq.store.entries import FaqEntry, FaqRepo
+from commands.faq.store.tables import ASKED_MAX
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -71,7 +71,7 @@ async def ask(ctx: CommandContext) -> Reply:
     question: str = ctx.options["question"]
     if not content_tokens(question):
         raise UserError("faq.ask.too_vague")
-    faq = ctx.services.faq
+    faq = ctx.services.get(FaqRepo)
     result = faq.search(question, lang=ctx.lang)
     now = ctx.now()
     best = result.best
@@ -100,7 +100,7 @@ async def ask(ctx: CommandContext) -> Reply:
 
 
 def _suggestions(result: SearchResult, ctx: CommandContext) -> Message:
-    index = ctx.services.faq.index
+    index = ctx.services.get(FaqRepo).index
     lines, buttons = [], []
     for hit in result.hits:
         shown = index.doc(hit.doc_id).localised(hit.lang)
@@ -112,7 +112,7 @@ def _suggestions(result: SearchResult, ctx: CommandContext) -> Message:
 
 async def find_entry(ctx: CommandContext, text: str) -> FaqEntry:
     entry_id = entry_number(text)
-    entry = await ctx.services.faq.get(entry_id)
+    entry = await ctx.services.get(FaqRepo).get(entry_id)
     if entry is None:
         raise UserError("faq.not_found", id=entry_id)
     return entry
@@ -152,7 +152,9 @@ async def feedback(ctx: CommandContext) -> Reply:
     entry_id: int = ctx.options["entry"]
     helpful = ctx.options["helpful"] == "yes"
     member = await ctx.services.members.ensure(ctx.caller, ctx.now())
-    if not await ctx.services.faq.activity.give_feedback(entry_id, member.id, helpful, ctx.now()):
+    if not await ctx.services.get(FaqRepo).activity.give_feedback(
+        entry_id, member.id, helpful, ctx.now()
+    ):
         raise UserError("faq.not_found", id=entry_id)
     return Reply.text(ctx.t("faq.feedback.thanks_yes" if helpful else "faq.feedback.thanks_no"))
 
@@ -160,5 +162,5 @@ async def feedback(ctx: CommandContext) -> Reply:
 async def entry_choices(services: Services, prefix: str, caller: Caller) -> list[tuple[str, str]]:
     """Autocomplete of entry numbers: `3` finds entry 3 (then 30…), `cotis` the entries whose
     question says it."""
-    labels = {f"{s.id} · {s.question}": str(s.id) for s in await services.faq.summaries()}
+    labels = {f"{s.id} · {s.question}": str(s.id) for s in await services.get(FaqRepo).summaries()}
     return [(clip(label, 100), labels[label]) for label in rank(prefix, list(labels))]

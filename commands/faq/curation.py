@@ -11,7 +11,6 @@ from typing import Any
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Button, ButtonStyle, Message, Reply
-from bot.storage.faq import EntryDraft
 from commands.faq.analysis import fold
 from commands.faq.answers import clip, find_entry
 from commands.faq.drafts import (
@@ -22,6 +21,7 @@ from commands.faq.drafts import (
     parse_variants,
     split_list,
 )
+from commands.faq.store.entries import EntryDraft, FaqRepo
 
 PAGE_SIZE = 10
 
@@ -46,7 +46,7 @@ async def add(ctx: CommandContext) -> Reply:
         parse_tags(o["tags"]),
         _translation(ctx, lang),
     )
-    faq = ctx.services.faq
+    faq = ctx.services.get(FaqRepo)
     # Looked for before adding, while the new entry cannot be its own look-alike.
     twin = faq.search(draft.question, lang=lang)
     similar = faq.index.doc(twin.hits[0].doc_id) if twin.verdict == "answer" else None
@@ -63,7 +63,7 @@ async def edit(ctx: CommandContext) -> Reply:
     draft = _edited(entry.draft, ctx.options)
     if draft == entry.draft:
         raise UserError("faq.edit.nothing")
-    updated = await ctx.services.faq.update(entry.id, draft, ctx.now())
+    updated = await ctx.services.get(FaqRepo).update(entry.id, draft, ctx.now())
     if updated is None:
         raise UserError("faq.not_found", id=entry.id)
     return Reply.text(ctx.t("faq.edit.done", id=entry.id, question=draft.question))
@@ -120,7 +120,7 @@ async def remove(ctx: CommandContext) -> Reply:
 
 async def remove_confirmed(ctx: CommandContext) -> Reply:
     entry_id: int = ctx.options["id"]
-    if not await ctx.services.faq.remove(entry_id):
+    if not await ctx.services.get(FaqRepo).remove(entry_id):
         raise UserError("faq.not_found", id=entry_id)
     return Reply(Message(text=ctx.t("faq.remove.done", id=entry_id)), replace_original=True)
 
@@ -129,7 +129,9 @@ async def list_entries(ctx: CommandContext) -> Reply:
     tag = fold(ctx.options["tag"] or "").strip()
     page = ctx.options["page"] or 1
     found = [
-        s for s in await ctx.services.faq.summaries() if not tag or tag in {fold(t) for t in s.tags}
+        s
+        for s in await ctx.services.get(FaqRepo).summaries()
+        if not tag or tag in {fold(t) for t in s.tags}
     ]
     if not found:
         raise UserError("faq.list.empty_tag" if tag else "faq.list.empty", tag=tag)

@@ -10,15 +10,15 @@ import re
 from collections.abc import Iterable, Mapping
 
 from bot.errors import UserError
-from bot.storage.faq import EntryDraft
-from bot.storage.faq_tables import (
+from commands.faq.analysis import fold
+from commands.faq.store.entries import EntryDraft
+from commands.faq.store.tables import (
     ANSWER_MAX,
     QUESTION_MAX,
     TAG_MAX,
     TAGS_MAX,
     VARIANTS_MAX,
 )
-from commands.faq.analysis import fold
 
 LANGS = ("fr", "en")
 QUESTION_MIN = 3

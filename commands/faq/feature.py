@@ -7,11 +7,11 @@ start hook). The YAML import/export is a CLI tool (transfer), not a chat command
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from bot.feature import Feature
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
-from bot.storage.faq_tables import ANSWER_MAX, QUESTION_MAX, TAG_MAX
-from commands import Feature
 from commands.faq import (
     answers,
     curation,
@@ -19,6 +19,10 @@ from commands.faq import (
     privacy,  # noqa: F401 - registers the export of FAQ data
     questions,
 )
+from commands.faq.demo import load_demo
+from commands.faq.store.entries import FaqRepo
+from commands.faq.store.tables import ANSWER_MAX, QUESTION_MAX, TAG_MAX
+from commands.faq.transfer import FAQ_TOOL
 
 T, INT, CHOICE = OptionType.TEXT, OptionType.INTEGER, OptionType.CHOICE
 ID_MAX = 2**31 - 1
@@ -354,7 +358,11 @@ FEATURE = Feature(
     "faq",
     groups=(GroupSpec("faq", L10n("Foire aux questions", "Frequently asked questions")),),
     commands=COMMANDS,
+    stores=lambda services: (FaqRepo(services.db),),
+    migrations=Path(__file__).with_name("migrations"),
     on_start=passive.start_faq,
     listeners=(passive.answer_in_thread,),
     completions={"faq": answers.entry_choices},
+    demo=load_demo,
+    cli=(FAQ_TOOL,),
 )

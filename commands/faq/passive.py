@@ -22,6 +22,7 @@ from bot.messages import Reply
 from bot.services import Services
 from commands.faq.analysis import looks_like_question
 from commands.faq.answers import answer_message, reader_translator
+from commands.faq.store.entries import FaqRepo
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ REFRESH_JOB = "faq.refresh"
 async def answer_in_thread(
     message: ChannelMessage, services: Services, t: Translator
 ) -> Reply | None:
-    faq, place = services.faq, message.place
+    faq, place = services.get(FaqRepo), message.place
     if place.message_id is None or not faq.passive_in(place.channel):
         return None
     if not looks_like_question(message.text):
@@ -55,7 +56,7 @@ async def passive(ctx: CommandContext) -> Reply:
     """`faq passive on|off` for the channel it is typed in, by a moderator of the agency
     behind that channel (staff anywhere)."""
     state = ctx.options["state"]
-    faq, channel = ctx.services.faq, ctx.place.channel
+    faq, channel = ctx.services.get(FaqRepo), ctx.place.channel
     agency = await ctx.services.agencies.agency_of(channel)
     if not ctx.access.moderates_agency(agency.id if agency else None):
         key = "faq.passive.not_your_agency" if agency else "faq.passive.no_agency"
@@ -69,11 +70,14 @@ async def passive(ctx: CommandContext) -> Reply:
 async def start_faq(services: Services) -> None:
     """Build the index from the database; then look every `refresh_seconds` for changes made
     by another process (an import, a second bot) and rebuild when there are."""
-    await services.faq.load()
-    log.info("FAQ index: %d entries", len(services.faq.index))
+    await services.get(FaqRepo).load()
+    log.info("FAQ index: %d entries", len(services.get(FaqRepo).index))
 
     async def refresh() -> None:
-        if await services.faq.refresh():
-            log.info("FAQ changed in another process: index rebuilt (%d)", len(services.faq.index))
+        if await services.get(FaqRepo).refresh():
+            log.info(
+                "FAQ changed in another process: index rebuilt (%d)",
+                len(services.get(FaqRepo).index),
+            )
 
     services.scheduler.every(REFRESH_JOB, services.config.faq.refresh_seconds, refresh)

@@ -13,10 +13,11 @@ from typing import Any
 
 from bot.privacy import register_exporter
 from bot.services import Services
+from commands.faq.store.entries import FaqRepo
 
 
 async def export_faq(services: Services, member_id: int) -> dict[str, Any]:
-    return await services.faq.activity.of_member(member_id)
+    return await services.get(FaqRepo).activity.of_member(member_id)
 
 
 register_exporter(

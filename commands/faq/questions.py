@@ -9,10 +9,11 @@ from datetime import timedelta
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Button, ButtonStyle, Field, Message, Reply
-from bot.storage.faq_activity import Unanswered
 from commands.faq.answers import LABEL_MAX, clip
 from commands.faq.curation import page_buttons
 from commands.faq.drafts import check_question, make_draft, parse_tags
+from commands.faq.store.activity import Unanswered
+from commands.faq.store.entries import FaqRepo
 
 PAGE_SIZE = 5  # each question has its button: 5 + 2 page buttons fit Discord's rows
 CLOSEST = 3
@@ -21,7 +22,7 @@ STATS_DAYS = 30
 
 async def unanswered(ctx: CommandContext) -> Reply:
     page = ctx.options["page"] or 1
-    activity = ctx.services.faq.activity
+    activity = ctx.services.get(FaqRepo).activity
     found, total = await activity.unanswered((page - 1) * PAGE_SIZE, PAGE_SIZE)
     if not total:
         return Reply.text(ctx.t("faq.unanswered.none"))
@@ -52,7 +53,7 @@ def _field(question: Unanswered, ctx: CommandContext) -> Field:
 
 async def _question(ctx: CommandContext) -> Unanswered:
     question_id: int = ctx.options["question"]
-    found = await ctx.services.faq.activity.get_unanswered(question_id)
+    found = await ctx.services.get(FaqRepo).activity.get_unanswered(question_id)
     if found is None:
         raise UserError("faq.unanswered.not_found", id=question_id)
     return found
@@ -70,14 +71,14 @@ async def promote(ctx: CommandContext) -> Reply:
         lang = ctx.options["lang"] or question.lang
         draft = make_draft(lang, question.text, answer, tags=parse_tags(ctx.options["tags"]))
         member = await ctx.services.members.ensure(ctx.caller, ctx.now())
-        entry = await ctx.services.faq.add(draft, member.id, ctx.now())
-        await ctx.services.faq.activity.drop_unanswered(question.id)
+        entry = await ctx.services.get(FaqRepo).add(draft, member.id, ctx.now())
+        await ctx.services.get(FaqRepo).activity.drop_unanswered(question.id)
         return Reply.text(ctx.t("faq.promote.created", id=entry.id, question=draft.question))
     return Reply(_guidance(question, ctx))
 
 
 async def _as_variant(ctx: CommandContext, question: Unanswered, entry_id: int) -> Reply:
-    faq = ctx.services.faq
+    faq = ctx.services.get(FaqRepo)
     entry = await faq.get(entry_id)
     if entry is None:
         raise UserError("faq.not_found", id=entry_id)
@@ -97,7 +98,7 @@ async def _as_variant(ctx: CommandContext, question: Unanswered, entry_id: int) 
 
 def _guidance(question: Unanswered, ctx: CommandContext) -> Message:
     """The two ways on, typed; the closest entries as one-click "variant of" buttons."""
-    index = ctx.services.faq.index
+    index = ctx.services.get(FaqRepo).index
     closest = [index.doc(s.doc_id) for s in index.rank(question.text)[:CLOSEST]]
     buttons = [
         Button(
@@ -121,12 +122,12 @@ def _guidance(question: Unanswered, ctx: CommandContext) -> Message:
 
 async def dismiss(ctx: CommandContext) -> Reply:
     question = await _question(ctx)
-    await ctx.services.faq.activity.drop_unanswered(question.id)
+    await ctx.services.get(FaqRepo).activity.drop_unanswered(question.id)
     return Reply(Message(text=ctx.t("faq.dismiss.done", id=question.id)), replace_original=True)
 
 
 async def stats(ctx: CommandContext) -> Reply:
-    faq, t = ctx.services.faq, ctx.t
+    faq, t = ctx.services.get(FaqRepo), ctx.t
     entries, translated = await faq.counts()
     asks = await faq.activity.asks_since(ctx.now() - timedelta(days=STATS_DAYS))
     fields = [

@@ -19,6 +19,7 @@ problem knows its line.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -27,12 +28,11 @@ from typing import Any, TypeVar
 
 import yaml
 
+from bot.app import BotApp
 from bot.clock import SystemClock
-from bot.config import Config
 from bot.errors import UserError
+from bot.feature import CliTool, CommonOptions
 from bot.i18n import Translator, translator
-from bot.storage.database import Database
-from bot.storage.faq import EntryDraft, FaqEntry, FaqRepo, ImportCounts
 from commands.faq.drafts import (
     check_answer,
     check_lang,
@@ -42,6 +42,7 @@ from commands.faq.drafts import (
     make_draft,
     split_list,
 )
+from commands.faq.store.entries import EntryDraft, FaqEntry, FaqRepo, ImportCounts
 
 FIELDS = ("id", "lang", "question", "answer", "tags", "variants", "translations")
 REQUIRED = ("question", "answer")
@@ -237,18 +238,31 @@ def _exported(entries: list[FaqEntry]) -> Iterator[dict[str, Any]]:
 # --- the CLI ---------------------------------------------------------------------------
 
 
-async def faq_command(config: Config, action: str, path: Path) -> int:
+def configure(parser: argparse.ArgumentParser, common: CommonOptions) -> None:
+    tools = parser.add_subparsers(dest="faq_command", required=True)
+    helps = {
+        "import": "add or update FAQ entries from a YAML file (by id); a file with a mistake "
+        "is refused whole",
+        "export": "write every FAQ entry to a YAML file (- for standard output)",
+    }
+    for name, help_text in helps.items():
+        tool = tools.add_parser(name, help=help_text, description=help_text)
+        common(tool)
+        tool.add_argument("file", type=Path, help="the YAML file (UTF-8)")
+
+
+async def faq_command(app: BotApp, args: argparse.Namespace) -> int:
     """`fedbot faq import|export FILE`; the exit code (1: file refused, 2: unreadable)."""
-    t = translator(config.bot.default_locale)
-    db = Database.open(config.bot.database_url)
-    try:
-        await db.migrate()
-        repo = FaqRepo(db)
-        if action == "export":
-            return await _export(repo, path, t)
-        return await _import(repo, path, t)
-    finally:
-        await db.close()
+    t = translator(app.config.bot.default_locale)
+    repo = app.services.get(FaqRepo)
+    if args.faq_command == "export":
+        return await _export(repo, args.file, t)
+    return await _import(repo, args.file, t)
+
+
+FAQ_TOOL = CliTool(
+    "faq", "FAQ tools: import or export the entries as YAML", configure, faq_command
+)
 
 
 async def _export(repo: FaqRepo, path: Path, t: Translator) -> int:

@@ -1,16 +1,17 @@
 """`match …`: partners who share your interests, members on a topic, and coffee-chat rounds
-(issue #7). The pure core is tags.py, ranking.py and rounds.py; the rest reads and writes
-profiles (bot/storage/profiles.py) and the matching tables (bot/storage/matching.py)."""
+(issue #7). The pure core is tags.py, ranking.py and rounds.py; the rest reads profiles
+(commands/profile/store/profiles.py) and reads and writes the matching tables (store/)."""
 
 from __future__ import annotations
 
+from bot.feature import Feature
 from bot.services import Services
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
-from commands import Feature
 from commands.match import privacy  # noqa: F401 - registers the export of matching data
 from commands.match.finding import find_partners, introduce, list_topic
 from commands.match.round_commands import answer_met, rounds, snooze, stats
 from commands.match.round_runner import start_rounds
+from commands.match.store.matching import MatchingRepo
 
 T, INT, B = OptionType.TEXT, OptionType.INTEGER, OptionType.BOOLEAN
 
@@ -188,5 +189,7 @@ FEATURE = Feature(
         ),
     ),
     commands=COMMANDS,
+    # Its tables are created by the profile feature's branch (one migration, as they shipped).
+    stores=lambda services: (MatchingRepo(services.db),),
     on_start=_on_start,
 )

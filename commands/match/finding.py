@@ -20,11 +20,12 @@ from bot.context import CommandContext
 from bot.errors import SendError, UserError
 from bot.i18n import normalise_lang, translator
 from bot.messages import Field, Message, Reply
-from bot.storage.profiles import Card, Profile
 from commands.match import render
 from commands.match.pool import candidate_of, pool_of
 from commands.match.ranking import members_on_topic, rank_partners
-from commands.match.tags import TagError, TagVocabulary, normalise_tag
+from commands.match.store.matching import MatchingRepo
+from commands.profile.store.profiles import Card, Profile, ProfileRepo
+from commands.profile.tags import TagError, TagVocabulary, normalise_tag
 from commands.profile.vocabulary import vocabulary_of
 
 SPARE = 3  # extra partners asked for, in case some opted out since the index was built
@@ -50,7 +51,7 @@ async def my_profile(ctx: CommandContext) -> Profile:
     """The caller's profile; they must have opted in: who is never suggested may not search."""
     caller = ctx.caller
     member = await ctx.services.members.find(caller.platform, caller.workspace, caller.user_id)
-    profile = await ctx.services.profiles.get(member.id) if member else None
+    profile = await ctx.services.get(ProfileRepo).get(member.id) if member else None
     if profile is None:
         raise UserError("match.no_profile")
     if not profile.opt_in:
@@ -76,8 +77,8 @@ async def find_partners(ctx: CommandContext) -> Reply:
         raise UserError("match.no_interests")
     again = bool(ctx.options["again"])
     since = now - timedelta(days=settings.repeat_after_days)
-    recent = {} if again else await services.profiles.matching.partners_since(me.member_id, since)
-    snapshot = await services.profiles.snapshot()
+    recent = {} if again else await services.get(MatchingRepo).partners_since(me.member_id, since)
+    snapshot = await services.get(ProfileRepo).snapshot()
     pool, vocab = pool_of(snapshot), vocabulary_of(snapshot)
     if topic is not None and not pool.document_frequency(topic):
         return _nobody_on(topic, vocab, ctx)
@@ -88,7 +89,7 @@ async def find_partners(ctx: CommandContext) -> Reply:
         limit=settings.suggestions + SPARE,
         topic=topic,
     )
-    cards = await services.profiles.cards(int(s.key) for s in found)
+    cards = await services.get(ProfileRepo).cards(int(s.key) for s in found)
     # The index may predate someone's opt-out: the stored profile has the last word.
     kept = [(s, card) for s in found if (card := cards.get(int(s.key))) and card.opt_in]
     if not kept:
@@ -116,12 +117,12 @@ async def list_topic(ctx: CommandContext) -> Reply:
     me = await my_profile(ctx)
     topic = _topic(ctx.options["tag"])
     assert topic is not None  # a required option
-    snapshot = await ctx.services.profiles.snapshot()
+    snapshot = await ctx.services.get(ProfileRepo).snapshot()
     pool, vocab = pool_of(snapshot), vocabulary_of(snapshot)
     if not pool.document_frequency(topic):
         return _nobody_on(topic, vocab, ctx)
     keys = members_on_topic(pool, topic, limit=TOPIC_SHOWN + SPARE, exclude={str(me.member_id)})
-    cards = await ctx.services.profiles.cards(int(k) for k in keys)
+    cards = await ctx.services.get(ProfileRepo).cards(int(k) for k in keys)
     shown = [cards[int(k)] for k in keys if int(k) in cards and cards[int(k)].opt_in]
     total = pool.document_frequency(topic) - (topic in me.slugs)
     lines = [_topic_line(card, ctx) for card in shown[:TOPIC_SHOWN]]
@@ -147,7 +148,7 @@ async def introduce(ctx: CommandContext) -> Reply:
     partner_id = ctx.options["member"]
     if partner_id == me.member_id:
         raise UserError("match.introduce_self")
-    cards = await services.profiles.cards([me.member_id, partner_id])
+    cards = await services.get(ProfileRepo).cards([me.member_id, partner_id])
     partner = cards.get(partner_id)
     if partner is None:
         raise UserError("match.no_such_member", id=partner_id)
@@ -158,7 +159,7 @@ async def introduce(ctx: CommandContext) -> Reply:
     ):
         raise UserError("match.not_suggested")
     await _check_may_introduce(ctx, me.member_id, partner)
-    snapshot = await services.profiles.snapshot()
+    snapshot = await services.get(ProfileRepo).snapshot()
     shared = pool_of(snapshot).rarest_first(me.slugs & {t.slug for t in partner.tags})
     t = translator(normalise_lang(partner.locale), services.config.bot.timezone)
     message = render.introduction_message(cards[me.member_id], shared, vocabulary_of(snapshot), t)
@@ -168,14 +169,14 @@ async def introduce(ctx: CommandContext) -> Reply:
         )
     except SendError:
         raise UserError("match.introduction_failed", name=partner.display_name) from None
-    await services.profiles.matching.record_introduction(me.member_id, partner_id, ctx.now())
+    await services.get(MatchingRepo).record_introduction(me.member_id, partner_id, ctx.now())
     return Reply(Message(text=ctx.t("match.introduced", name=partner.display_name)))
 
 
 async def _check_may_introduce(ctx: CommandContext, member_id: int, partner: Card) -> None:
     """Not the same person twice within `repeat_after_days` (unless asked), and no more than
     `introductions_per_day`: an introduction is a message to someone, not to be spammed."""
-    matching, settings, now = ctx.services.profiles.matching, ctx.services.config.match, ctx.now()
+    matching, settings, now = ctx.services.get(MatchingRepo), ctx.services.config.match, ctx.now()
     if not ctx.options["again"]:
         since = now - timedelta(days=settings.repeat_after_days)
         met = (await matching.partners_since(member_id, since)).get(partner.member_id)

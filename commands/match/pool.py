@@ -1,6 +1,6 @@
 """The in-memory index `match` searches: built from the profiles snapshot, cached per snapshot.
 
-`ProfileRepo.snapshot()` is rebuilt only when profiles change (see bot/storage/profiles.py);
+`ProfileRepo.snapshot()` is rebuilt only when profiles change (commands/profile/store/);
 the `MatchPool` over it is built once per snapshot. Keys are member ids as text, agencies are
 agency ids as text (None when unknown: no "other agency" bonus on a guess).
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.storage.profile_snapshot import Snapshot
-from bot.storage.profiles import Profile
 from commands.match.ranking import Candidate, MatchPool
+from commands.profile.store.profiles import Profile
+from commands.profile.store.snapshot import Snapshot
 
 
 def agency_key(agency_id: int | None) -> str | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain, islice
 
-from commands.match.tags import normalise_tag
+from commands.profile.tags import normalise_tag
 
 OTHER_AGENCY_BONUS = 0.25  # a score multiplier: shared interests first, agency as a nudge
 

@@ -13,9 +13,9 @@ from babel.lists import format_list
 
 from bot.i18n import Translator
 from bot.messages import Button, ButtonStyle, Field, Message
-from bot.storage.profiles import Card
 from commands.match.ranking import Suggestion
-from commands.match.tags import TagVocabulary
+from commands.profile.store.profiles import Card
+from commands.profile.tags import TagVocabulary
 
 INTRODUCE = "match.introduce"
 MET = "match.met"

@@ -12,9 +12,10 @@ from bot.errors import UserError
 from bot.i18n import Translator
 from bot.messages import Field, Message, Reply
 from bot.schedules import Schedule, describe, next_runs, parse_schedule, pin
-from bot.storage.matching import RoundConfig, WorkspaceTaken
 from commands.match.finding import my_profile
 from commands.match.round_runner import run_now, schedule_round, tz_of
+from commands.match.store.matching import MatchingRepo, RoundConfig, WorkspaceTaken
+from commands.profile.store.profiles import ProfileRepo
 
 ROUND_KINDS = ("weekly", "biweekly", "every4weeks")
 DEFAULT_SCHEDULE = "every 2 weeks monday 09:00"
@@ -51,7 +52,7 @@ async def _enable(ctx: CommandContext) -> Reply:
     schedule = pin(_schedule(ctx), now, tz)  # fixes which weeks an every-2/4-weeks one runs
     (first,) = next_runs(schedule, now, tz)
     try:
-        config = await services.profiles.matching.enable(
+        config = await services.get(MatchingRepo).enable(
             ctx.place.channel, schedule.to_text(), first, now
         )
     except WorkspaceTaken as taken:
@@ -67,17 +68,17 @@ async def _enable(ctx: CommandContext) -> Reply:
 
 
 async def _disable(ctx: CommandContext) -> Reply:
-    config = await ctx.services.profiles.matching.config_for(ctx.place.channel)
+    config = await ctx.services.get(MatchingRepo).config_for(ctx.place.channel)
     if config is None or not config.active:
         raise UserError("match.rounds_none")
-    config = await ctx.services.profiles.matching.disable(ctx.place.channel)
+    config = await ctx.services.get(MatchingRepo).disable(ctx.place.channel)
     assert config is not None
     schedule_round(ctx.services, config)  # removes the job of an inactive config
     return Reply.text(ctx.t("match.rounds_disabled"), ephemeral=False)
 
 
 async def _now(ctx: CommandContext) -> Reply:
-    config = await ctx.services.profiles.matching.config_for(ctx.place.channel)
+    config = await ctx.services.get(MatchingRepo).config_for(ctx.place.channel)
     if config is None or not config.active:
         raise UserError("match.rounds_none")
     groups = await run_now(ctx.services, config, ctx.now())
@@ -89,7 +90,7 @@ async def _now(ctx: CommandContext) -> Reply:
 
 
 async def _status(ctx: CommandContext) -> Reply:
-    config = await ctx.services.profiles.matching.config_for(ctx.place.channel)
+    config = await ctx.services.get(MatchingRepo).config_for(ctx.place.channel)
     if config is None or not config.active or config.next_run_at is None:
         return Reply.text(ctx.t("match.rounds_off"))
     schedule = parse_schedule(config.schedule)
@@ -109,7 +110,9 @@ def when_text(moment: datetime, t: Translator) -> str:
 async def _participants(ctx: CommandContext, config: RoundConfig) -> int:
     """Members the next round would include (opted in, not snoozed then)."""
     channel, when = config.channel, config.next_run_at or ctx.now()
-    people = await ctx.services.profiles.round_population(channel.platform, channel.workspace)
+    people = await ctx.services.get(ProfileRepo).round_population(
+        channel.platform, channel.workspace
+    )
     return sum(p.snoozed_until is None or p.snoozed_until <= when for p in people)
 
 
@@ -120,21 +123,21 @@ async def snooze(ctx: CommandContext) -> Reply:
     if until is None and weeks is None:
         raise UserError("match.snooze_how")
     if weeks == 0:
-        await ctx.services.profiles.snooze(me.member_id, None, now)
+        await ctx.services.get(ProfileRepo).snooze(me.member_id, None, now)
         return Reply.text(ctx.t("match.snooze_off"))
     until = until or now + timedelta(weeks=weeks)
     if until <= now:
         raise UserError("match.snooze_past")
     if until - now > MAX_SNOOZE:
         raise UserError("match.snooze_too_long")
-    await ctx.services.profiles.snooze(me.member_id, until, now)
+    await ctx.services.get(ProfileRepo).snooze(me.member_id, until, now)
     return Reply.text(ctx.t("match.snoozed", date=ctx.t.date(until, "full")))
 
 
 async def stats(ctx: CommandContext) -> Reply:
     channel = ctx.place.channel
-    found = await ctx.services.profiles.matching.stats(channel.platform, channel.workspace)
-    opted_in = await ctx.services.profiles.count(opted_in=True)
+    found = await ctx.services.get(MatchingRepo).stats(channel.platform, channel.workspace)
+    opted_in = await ctx.services.get(ProfileRepo).count(opted_in=True)
     t = ctx.t
     rate = format_percent(found.met / found.groups, locale=t.lang) if found.groups else "—"
     fields = (
@@ -156,9 +159,9 @@ async def stats(ctx: CommandContext) -> Reply:
 
 async def answer_met(ctx: CommandContext) -> Reply:
     group_id, answer = ctx.options["group"], ctx.options["answer"]
-    group = await ctx.services.profiles.matching.group_of(group_id)
+    group = await ctx.services.get(MatchingRepo).group_of(group_id)
     member_id = group.member_for(ctx.caller) if group else None
     if member_id is None:
         raise UserError("match.not_in_group")
-    await ctx.services.profiles.matching.answer(group_id, member_id, answer, ctx.now())
+    await ctx.services.get(MatchingRepo).answer(group_id, member_id, answer, ctx.now())
     return Reply(Message(text=ctx.t(f"match.answered_{answer}")), replace_original=True)

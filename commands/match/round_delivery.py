@@ -1,6 +1,6 @@
 """Sending what rounds produced: each member's introduction, then "did you meet?".
 
-Rows are claimed in batches (bot/storage/match_delivery.py) and settled after the sends. A
+Rows are claimed in batches (commands/match/store/delivery.py) and settled after the sends. A
 member who cannot receive direct messages gets the introduction posted in the rounds channel
 instead; a temporary failure (rate limit, adapter reconnecting) is retried at the next sweep,
 MAX_ATTEMPTS times at most.
@@ -16,10 +16,11 @@ from bot.errors import SendError
 from bot.i18n import Translator, normalise_lang, translator
 from bot.messages import Message
 from bot.services import Services
-from bot.storage.match_delivery import CHANNEL, DM, FAILED, PENDING, SENT, Task
-from bot.storage.profiles import Card
 from commands.match import render
-from commands.match.tags import TagVocabulary
+from commands.match.store.delivery import CHANNEL, DM, FAILED, PENDING, SENT, Task
+from commands.match.store.matching import MatchingRepo
+from commands.profile.store.profiles import Card, ProfileRepo
+from commands.profile.tags import TagVocabulary
 from commands.profile.vocabulary import vocabulary
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ def _translator(services: Services, locale: str | None) -> Translator:
 
 async def _partners(services: Services, tasks: Sequence[Task]) -> dict[int, list[Card]]:
     """For each task (by row id): the cards of the other members of its group."""
-    groups = await services.profiles.matching.delivery.group_members([t.group_id for t in tasks])
-    cards = await services.profiles.cards(m for members in groups.values() for m in members)
+    groups = await services.get(MatchingRepo).delivery.group_members([t.group_id for t in tasks])
+    cards = await services.get(ProfileRepo).cards(m for members in groups.values() for m in members)
     return {
         task.row_id: [
             cards[m] for m in groups.get(task.group_id, ()) if m != task.member_id and m in cards
@@ -47,7 +48,7 @@ async def _partners(services: Services, tasks: Sequence[Task]) -> dict[int, list
 
 async def deliver_introductions(services: Services) -> int:
     """Send every pending introduction; returns how many were delivered."""
-    queue = services.profiles.matching.delivery
+    queue = services.get(MatchingRepo).delivery
     delivered = 0
     while tasks := await queue.claim_intros(services.outbound.platforms, BATCH):
         partners = await _partners(services, tasks)
@@ -95,7 +96,7 @@ async def _post(services: Services, task: Task, message: Message) -> str:
 
 async def ask_if_met(services: Services, now: datetime) -> int:
     """Ask every member whose question is due "did you meet?"; returns how many were asked."""
-    queue = services.profiles.matching.delivery
+    queue = services.get(MatchingRepo).delivery
     asked = 0
     while tasks := await queue.claim_questions(now, services.outbound.platforms, BATCH):
         partners = await _partners(services, tasks)

@@ -7,7 +7,7 @@ call it with a simulated clock. Exactly once, across restarts and processes:
   with its groups in one transaction that also moves the config to its next run; a run claimed
   but never finished (the process died) is resumed by the next sweep after RESUME_AFTER;
 - introductions and questions are rows whose state is claimed before each send
-  (bot/storage/match_delivery.py), so each member gets each message once.
+  (commands/match/store/delivery.py), so each member gets each message once.
 
 Population: the members of the channel's workspace (same platform) who opted in and are not
 snoozed at the scheduled time. Only one channel per workspace may run rounds, so nobody is in
@@ -27,11 +27,12 @@ from zoneinfo import ZoneInfo
 
 from bot.schedules import next_runs, parse_schedule
 from bot.services import Services
-from bot.storage.matching import NewGroup, RoundConfig
 from commands.match.pool import agency_key
 from commands.match.ranking import Candidate
 from commands.match.round_delivery import ask_if_met, deliver_introductions
 from commands.match.rounds import pair_round
+from commands.match.store.matching import MatchingRepo, NewGroup, RoundConfig
+from commands.profile.store.profiles import ProfileRepo
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,10 @@ def tz_of(services: Services) -> ZoneInfo:
 
 async def start_rounds(services: Services) -> None:
     """Feature start hook: requeue sends a crash interrupted, schedule every active config."""
-    requeued = await services.profiles.matching.delivery.recover_in_flight()
+    requeued = await services.get(MatchingRepo).delivery.recover_in_flight()
     if requeued:
         log.info("match: %d sends interrupted by a stop are queued again", requeued)
-    for config in await services.profiles.matching.active_configs():
+    for config in await services.get(MatchingRepo).active_configs():
         schedule_round(services, config)
 
     async def sweep() -> None:
@@ -89,7 +90,7 @@ def schedule_round(services: Services, config: RoundConfig) -> None:
 async def run_due(services: Services, now: datetime) -> Progress:
     await resume_interrupted(services, now)
     rounds = 0
-    for config in await services.profiles.matching.active_configs():
+    for config in await services.get(MatchingRepo).active_configs():
         if config.next_run_at is not None and config.next_run_at <= now:
             rounds += await run_round(services, config, now)
     introduced = await deliver_introductions(services)
@@ -112,13 +113,13 @@ async def run_round(services: Services, config: RoundConfig, now: datetime) -> i
         if run is not None and run.finished_at is not None:
             # Done already: make sure the config moved on (a no-op when it did).
             after = max(scheduled, now)
-            await services.profiles.matching.advance(
+            await services.get(MatchingRepo).advance(
                 config.id, scheduled, following_run(services, config, after)
             )
         return 0  # else another process is running it, and moves the config on
     outcome, made = await _run_claimed(services, config, scheduled, now)
     await services.runs.finish(key, now, outcome)
-    fresh = await services.profiles.matching.get_config(config.id)
+    fresh = await services.get(MatchingRepo).get_config(config.id)
     if fresh is not None:
         schedule_round(services, fresh)
     return made
@@ -131,13 +132,13 @@ async def _run_claimed(
     grace = timedelta(hours=services.config.match.late_grace_hours)
     if now - scheduled > grace:
         log.warning("match: round %s of %s skipped, %s late", config.id, scheduled, now - scheduled)
-        await services.profiles.matching.advance(config.id, scheduled, next_run)
+        await services.get(MatchingRepo).advance(config.id, scheduled, next_run)
         return "late", 0
     groups = await make_groups(services, config, scheduled)
     if not groups:
-        await services.profiles.matching.advance(config.id, scheduled, next_run)
+        await services.get(MatchingRepo).advance(config.id, scheduled, next_run)
         return "skipped", 0
-    round_id = await services.profiles.matching.create_round(
+    round_id = await services.get(MatchingRepo).create_round(
         config,
         scheduled,
         groups,
@@ -147,7 +148,7 @@ async def _run_claimed(
         next_run_at=next_run,
     )
     if round_id is None:  # a round at this very time exists (`match rounds now`)
-        await services.profiles.matching.advance(config.id, scheduled, next_run)
+        await services.get(MatchingRepo).advance(config.id, scheduled, next_run)
         return "skipped", 0
     return "sent", 1
 
@@ -163,7 +164,7 @@ async def run_now(services: Services, config: RoundConfig, now: datetime) -> int
     groups = await make_groups(services, config, scheduled)
     round_id = None
     if groups:
-        round_id = await services.profiles.matching.create_round(
+        round_id = await services.get(MatchingRepo).create_round(
             config,
             scheduled,
             groups,
@@ -194,9 +195,9 @@ async def make_groups(
 ) -> list[NewGroup]:
     """Pairs (and one trio) for the round: opted-in, not snoozed members of the workspace."""
     channel = config.channel
-    people = await services.profiles.round_population(channel.platform, channel.workspace)
+    people = await services.get(ProfileRepo).round_population(channel.platform, channel.workspace)
     since = scheduled - timedelta(days=services.config.match.repeat_after_days)
-    history = [(str(a), str(b)) for a, b in await services.profiles.matching.pairs_since(since)]
+    history = [(str(a), str(b)) for a, b in await services.get(MatchingRepo).pairs_since(since)]
     candidates = [
         Candidate(str(p.member_id), agency_key(p.agency_id), p.tags, True, p.snoozed_until)
         for p in people
@@ -223,11 +224,11 @@ async def resume_interrupted(services: Services, now: datetime) -> None:
 async def _resume(services: Services, key: str, now: datetime) -> str:
     _, config_id, stamp = key.split(":", 2)
     scheduled = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    config = await services.profiles.matching.get_config(int(config_id))
+    config = await services.get(MatchingRepo).get_config(int(config_id))
     if config is None or not config.active or config.next_run_at != scheduled:
         return "skipped"  # disabled since, or already moved on
     outcome, _ = await _run_claimed(services, config, scheduled, now)
-    fresh = await services.profiles.matching.get_config(config.id)
+    fresh = await services.get(MatchingRepo).get_config(config.id)
     if fresh is not None:
         schedule_round(services, fresh)
     return outcome

@@ -3,11 +3,16 @@ and their personal data (export, erasure). Matching itself is `match` (commands/
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bot.feature import Feature
 from bot.spec import CommandSpec, GroupSpec, L10n, OptionSpec, OptionType, Role
-from bot.storage.profile_tables import MAX_DESCRIPTION
-from commands import Feature
+from commands.profile.demo import load_demo
 from commands.profile.editing import set_profile
+from commands.profile.member_tools import MEMBERS_TOOL
 from commands.profile.privacy import delete_data, export_data, purge_member
+from commands.profile.store.profiles import ProfileRepo
+from commands.profile.store.tables import MAX_DESCRIPTION
 from commands.profile.viewing import list_tags, show_profile
 from commands.profile.vocabulary import tag_choices
 
@@ -174,5 +179,10 @@ FEATURE = Feature(
     "profile",
     groups=(GroupSpec("profile", L10n("Profil des membres", "Member profiles"), fr_name="profil"),),
     commands=COMMANDS,
+    # Its Alembic branch also holds the matching tables, created with the profiles'.
+    stores=lambda services: (ProfileRepo(services.db),),
+    migrations=Path(__file__).with_name("migrations"),
     completions={"tag": tag_choices},
+    demo=load_demo,
+    cli=(MEMBERS_TOOL,),
 )

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from bot.demo import demo_file
 from bot.identity import Caller
 from bot.services import Services
-from bot.storage.profiles import ProfileChanges, Tag
-from commands.match.tags import display_tag, normalise_tag, split_tags
 from commands.profile.languages import parse_languages
+from commands.profile.store.profiles import ProfileChanges, ProfileRepo, Tag
+from commands.profile.tags import display_tag, normalise_tag, split_tags
 
 
 async def load_demo_profiles(services: Services, items: Iterable[Mapping[str, Any]]) -> None:
@@ -19,7 +20,7 @@ async def load_demo_profiles(services: Services, items: Iterable[Mapping[str, An
     for item in items:
         caller = Caller("console", "local", item["user"], item.get("name", item["user"]))
         member = await services.members.ensure(caller, now)
-        if await services.profiles.get(member.id) is not None:
+        if await services.get(ProfileRepo).get(member.id) is not None:
             continue
         agency = await services.agencies.find(item["agency"]) if item.get("agency") else None
         changes = ProfileChanges(
@@ -34,4 +35,9 @@ async def load_demo_profiles(services: Services, items: Iterable[Mapping[str, An
                 Tag(normalise_tag(s), display_tag(s)) for s in split_tags(item["interests"])
             ),
         )
-        await services.profiles.save(member.id, changes, now)
+        await services.get(ProfileRepo).save(member.id, changes, now)
+
+
+async def load_demo(services: Services) -> None:
+    """This feature's part of the demo data set (`demo.toml` beside this module)."""
+    await load_demo_profiles(services, demo_file("commands.profile").get("profiles", []))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Reply
-from bot.storage.profiles import ProfileChanges
-from commands.match.tags import MAX_TAG_CHARS, MAX_TAGS, MIN_TAG_CHARS, TagError
 from commands.profile.languages import parse_languages
 from commands.profile.render import own_profile_message, tags_report
+from commands.profile.store.profiles import ProfileChanges, ProfileRepo
+from commands.profile.tags import MAX_TAG_CHARS, MAX_TAGS, MIN_TAG_CHARS, TagError
 from commands.profile.vocabulary import TypedTag, read_tags, vocabulary
 
 CLEAR = "-"
@@ -30,7 +30,7 @@ async def set_profile(ctx: CommandContext) -> Reply:
     if all(options[name] is None for name in FIELDS):
         raise UserError("profile.nothing_to_set")
     member = await services.members.ensure(ctx.caller, now)
-    before = await services.profiles.get(member.id)
+    before = await services.get(ProfileRepo).get(member.id)
     typed = await _interests(ctx, before.slugs if before else frozenset())
     changes = ProfileChanges(
         **await _agency(ctx, first_time=before is None),
@@ -43,7 +43,7 @@ async def set_profile(ctx: CommandContext) -> Reply:
         open_intros=options["open"],
         tags=None if typed is None else tuple(item.tag for item in typed),
     )
-    profile = await services.profiles.save(member.id, changes, now)
+    profile = await services.get(ProfileRepo).save(member.id, changes, now)
     title = ctx.t("profile.created" if before is None else "profile.updated")
     return Reply(
         own_profile_message(profile, ctx.t, title=title, text=tags_report(typed or [], ctx.t))

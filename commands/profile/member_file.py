@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from bot.options import fold
 from bot.storage.agencies import name_key
-from bot.storage.profile_import import ImportedMember
-from bot.storage.profiles import Tag
-from commands.match.tags import TagError, display_tag, normalise_tag, split_tags
+from commands.profile.store.imports import ImportedMember
+from commands.profile.store.profiles import Tag
+from commands.profile.tags import TagError, display_tag, normalise_tag, split_tags
 
 PLATFORMS = ("slack", "discord", "console")
 IMPORT_COLUMNS = ("platform", "user_id", "display_name", "agency", "interests", "opt_in")

@@ -17,23 +17,42 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from bot.config import Config
+from bot.app import BotApp
+from bot.feature import CliTool, CommonOptions
 from bot.privacy import erase_member
 from bot.services import Services
 from bot.storage.agencies import name_key
-from bot.storage.profile_import import import_members
 from commands.profile.member_file import MalformedFile, Rejected, read_import, read_purge
+from commands.profile.store.imports import import_members
+from commands.profile.store.profiles import ProfileRepo
 
 SHOWN_REJECTS = 50
 OK, SOME_REJECTED, NOTHING_WRITTEN = 0, 1, 2
 
 
-async def members_command(config: Config, args: argparse.Namespace) -> int:
-    from bot.app import BotApp  # the app imports every feature: only for this command
+def configure(parser: argparse.ArgumentParser, common: CommonOptions) -> None:
+    tools = parser.add_subparsers(dest="members_command", required=True)
+    helps = {
+        "import": "import members and profiles from a CSV file (platform, user_id, "
+        "display_name, agency, interests separated by ';', opt_in[, workspace])",
+        "purge": "erase the members listed in a CSV file (platform, user_id[, workspace])",
+    }
+    for name, help_text in helps.items():
+        tool = tools.add_parser(name, help=help_text, description=help_text)
+        common(tool)
+        tool.add_argument("file", type=Path, help="the CSV file (UTF-8)")
+        tool.add_argument(
+            "--workspace", help="workspace of rows without one (Slack team id, Discord guild id)"
+        )
+        tool.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+        if name == "import":
+            tool.add_argument(
+                "--strict", action="store_true", help="write nothing if any row is rejected"
+            )
 
-    app = BotApp(config, start_scheduler=False)
+
+async def members_command(app: BotApp, args: argparse.Namespace) -> int:
     try:
-        await app.db.migrate()  # no feature start hooks: a running bot owns its jobs
         text = _read(args.file)
         if args.members_command == "import":
             return await import_file(app.services, text, args, sys.stdout)
@@ -41,8 +60,14 @@ async def members_command(config: Config, args: argparse.Namespace) -> int:
     except MalformedFile as exc:
         print(f"fedbot: {args.file}: {exc}; nothing written", file=sys.stderr)
         return NOTHING_WRITTEN
-    finally:
-        await app.db.close()
+
+
+MEMBERS_TOOL = CliTool(
+    "members",
+    "member lists: import profiles, erase who left",
+    configure,
+    members_command,
+)
 
 
 def _read(path: Path) -> str:
@@ -66,7 +91,7 @@ async def import_file(services: Services, text: str, args: argparse.Namespace, o
         return SOME_REJECTED if parsed.rejected else OK
     with tqdm(total=len(parsed.rows), unit="row", desc="import", file=sys.stderr) as bar:
         counts = await import_members(
-            services.profiles, parsed.rows, services.clock.now(), progress=bar.update
+            services.get(ProfileRepo), parsed.rows, services.clock.now(), progress=bar.update
         )
     print(
         f"{counts.created} created, {counts.updated} updated, {counts.kept} kept "

@@ -14,12 +14,13 @@ from bot.errors import UserError
 from bot.messages import Attachment, Button, ButtonStyle, Message, Reply
 from bot.privacy import erase_member, export_member, register_eraser, register_exporter, to_json
 from bot.services import Services
+from commands.profile.store.profiles import ProfileRepo
 
 EXPORT_FILE = "fedbot-data.json"
 
 
 async def export_profile(services: Services, member_id: int) -> dict[str, Any]:
-    profile = await services.profiles.get(member_id)
+    profile = await services.get(ProfileRepo).get(member_id)
     if profile is None:
         return {}
     return {
@@ -38,7 +39,7 @@ async def export_profile(services: Services, member_id: int) -> dict[str, Any]:
 
 
 async def forget_cached_profile(services: Services, member_id: int) -> None:
-    services.profiles.invalidate()  # the in-memory index must not outlive the profile
+    services.get(ProfileRepo).invalidate()  # the in-memory index must not outlive the profile
 
 
 register_exporter("profile", export_profile, tables=("profiles", "profile_tags"))

@@ -8,8 +8,8 @@ from babel.lists import format_list
 
 from bot.i18n import Translator
 from bot.messages import Field, Message
-from bot.storage.profiles import Profile
 from commands.profile.languages import language_names
+from commands.profile.store.profiles import Profile
 from commands.profile.vocabulary import TypedTag
 
 

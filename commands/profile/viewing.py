@@ -6,8 +6,9 @@ from __future__ import annotations
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Field, Message, Reply
-from commands.match.tags import CANONICAL_TAGS
 from commands.profile.render import own_profile_message, profile_fields
+from commands.profile.store.profiles import ProfileRepo
+from commands.profile.tags import CANONICAL_TAGS
 from commands.profile.vocabulary import most_used, vocabulary_of
 
 TAGS_SHOWN = 30
@@ -18,7 +19,7 @@ async def show_profile(ctx: CommandContext) -> Reply:
     user = ctx.options["user"]
     own = user is None or user == caller.user_id
     member = await services.members.find(caller.platform, caller.workspace, user or caller.user_id)
-    profile = await services.profiles.get(member.id) if member else None
+    profile = await services.get(ProfileRepo).get(member.id) if member else None
     if own:
         if profile is None:
             return Reply.text(ctx.t("profile.no_profile"))
@@ -31,7 +32,7 @@ async def show_profile(ctx: CommandContext) -> Reply:
 
 
 async def list_tags(ctx: CommandContext) -> Reply:
-    snapshot = await ctx.services.profiles.snapshot()
+    snapshot = await ctx.services.get(ProfileRepo).snapshot()
     vocab = vocabulary_of(snapshot)
     search = ctx.options["search"]
     if search:

@@ -8,9 +8,9 @@ from functools import lru_cache
 
 from bot.identity import Caller
 from bot.services import Services
-from bot.storage.profile_snapshot import Snapshot
-from bot.storage.profiles import Tag
-from commands.match.tags import (
+from commands.profile.store.profiles import ProfileRepo, Tag
+from commands.profile.store.snapshot import Snapshot
+from commands.profile.tags import (
     CANONICAL_TAGS,
     SEPARATORS,
     TagVocabulary,
@@ -31,7 +31,7 @@ def vocabulary_of(snapshot: Snapshot) -> TagVocabulary:
 
 
 async def vocabulary(services: Services) -> TagVocabulary:
-    return vocabulary_of(await services.profiles.snapshot())
+    return vocabulary_of(await services.get(ProfileRepo).snapshot())
 
 
 def most_used(snapshot: Snapshot, limit: int) -> list[str]:
@@ -58,7 +58,7 @@ _CANONICAL = frozenset(tag.slug for tag in CANONICAL_TAGS)
 
 
 def read_tags(text: str, vocab: TagVocabulary, own: frozenset[str] = frozenset()) -> list[TypedTag]:
-    """The tags in `text`, normalised; raises `TagError` (see commands.match.tags). A tag
+    """The tags in `text`, normalised; raises `TagError` (see commands.profile.tags). A tag
     only the member uses (`own`: their current tags) is still new: the hint stays."""
     found = []
     for spelling in split_tags(text):
@@ -78,7 +78,7 @@ def _loose(text: str) -> str:
 async def tag_choices(services: Services, prefix: str, caller: Caller) -> list[tuple[str, str]]:
     """Autocomplete for interests and topics: completes the last tag of a list, keeping the
     ones before it ("tiers-lieux, hack" -> "tiers-lieux, hackathon"); most used first."""
-    snapshot = await services.profiles.snapshot()
+    snapshot = await services.get(ProfileRepo).snapshot()
     vocab = vocabulary_of(snapshot)
     head, last = _split_last(prefix)
     slugs = vocab.suggest(last, limit=CHOICES) if last.strip() else most_used(snapshot, CHOICES)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from commands.events.store.events import EventRepo
 from tests.fakes.slack_server import DEFAULT_TEAM_ID, FakeSlack
 from tests.security.support import changed, snapshot
 from tests.slack_harness import STAFF, SlackBot, add_people, slack_bot
@@ -91,7 +92,7 @@ async def test_a_moderator_cannot_touch_another_agencys_things(
         after = await snapshot(bot.app)
         # Typed in Nantes' channel, Rita still organises for Rennes, the agency she moderates.
         own = await say(bot, RITA, NANTES_CH, "/event", 'create "Atelier rennais" "22 déc. 18h"')
-        event = await bot.app.services.events.get(2)
+        event = await bot.app.services.get(EventRepo).get(2)
 
     assert changed(before, after) == []
     for what, text in attempts.items():

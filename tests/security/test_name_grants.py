@@ -9,10 +9,10 @@ import pytest
 
 from adapters.discord.ids import role_lines
 from adapters.slack.ids import group_lines
-from bot.app import BotApp
-from bot.cli import main
 from bot.clock import FixedClock
 from bot.storage.database import Database
+from fedbot.assembly import make_app, migration_dirs
+from fedbot.cli import main
 from tests.conftest import T0, make_config
 from tests.discord_harness import GUILD, STAFF_ROLE, discord_config, fake_discord
 from tests.fakes.slack_server import DEFAULT_BOT_TOKEN, DEFAULT_TEAM_ID, FakeSlack
@@ -93,7 +93,7 @@ async def test_slack_groups_lists_the_ids_to_grant(tmp_path: Path) -> None:
         group = fake.add_usergroup("equipe-federale", ["U1", "U2"], name="Équipe fédérale")
         raw = {"slack": {"api_base_url": fake.api_url}}
         config = make_config(tmp_path, raw, SLACK_BOT_TOKEN=DEFAULT_BOT_TOKEN)
-        db = Database.open(config.bot.database_url)
+        db = Database.open(config.bot.database_url, migration_dirs())
         await db.migrate()
         try:
             lines = await group_lines(config, db)
@@ -110,7 +110,7 @@ async def test_discord_roles_lists_the_ids_to_grant(tmp_path: Path) -> None:
     fake = fake_discord()
     async with fake:
         config = discord_config(tmp_path, fake)
-        async with BotApp(config, clock=FixedClock(T0), start_scheduler=False) as app:
+        async with make_app(config, clock=FixedClock(T0), start_scheduler=False) as app:
             lines = await role_lines(app)
     assert lines[0] == f"server {GUILD}  Fédération  (in federation.discord_guilds)"
     assert f"  discord:{GUILD}:{STAFF_ROLE}  @Équipe fédérale" in lines

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from adapters.console.adapter import ConsoleAdapter, ConsoleOptions
 from bot.identity import Caller
+from commands.profile.store.profiles import ProfileRepo
 from tests.discord_harness import BOB, GENERAL, GUILD, fake_discord, running_bot
 from tests.fakes.slack_server import FakeSlack
 from tests.security.support import snapshot
@@ -84,13 +85,13 @@ async def test_bidi_overrides_and_controls_never_reach_the_database(app) -> None
     line = '/profile set description:"facture \u202egnp.exe\u202c \x1b[2J\x07prête" match:yes'
     await app.dispatcher.handle_text(caller, place, line)
     member = await app.services.members.find("slack", "T1", "U0EVE")
-    profile = await app.services.profiles.get(member.id)
+    profile = await app.services.get(ProfileRepo).get(member.id)
     assert profile.description == "facture gnp.exe [2Jprête"
 
 
 async def test_terminal_escapes_are_neutralised_in_the_console(app) -> None:
     caller = Caller("console", "local", "eve", "Eve")
-    await app.services.profiles.save(
+    await app.services.get(ProfileRepo).save(
         (await app.services.members.ensure(caller, app.clock.now())).id,
         _changes("\x1b]0;pwned\x07\x1b[31mrouge\x1b[0m"),
         app.clock.now(),
@@ -133,6 +134,6 @@ async def _place():
 
 
 def _changes(description: str):
-    from bot.storage.profiles import ProfileChanges
+    from commands.profile.store.profiles import ProfileChanges
 
     return ProfileChanges(description=description, visible=True, opt_in=True)

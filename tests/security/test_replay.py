@@ -8,6 +8,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from commands.faq.store.entries import FaqRepo
 from tests.fakes.slack_server import FakeSlack, slash_command_payload
 from tests.security.support import snapshot
 from tests.slack_harness import ALICE, STAFF, add_people, slack_bot
@@ -52,7 +53,7 @@ async def test_a_retried_event_is_handled_once_across_processes(tmp_path: Path, 
             await first.http.slash_command(
                 command="/faq", text='add "Comment adhérer ?" "Par le formulaire."', user_id=STAFF
             )
-            await second.app.services.faq.refresh()  # what the periodic refresh would do
+            await second.app.services.get(FaqRepo).refresh()  # what the periodic refresh would do
             message = {
                 "type": "message", "user": ALICE, "text": "Comment adhérer à la fédé ?",
                 "channel": "C0GENERAL", "ts": "1700000000.000100",
@@ -60,7 +61,7 @@ async def test_a_retried_event_is_handled_once_across_processes(tmp_path: Path, 
             await first.http.event(event=message, event_id="Ev0RETRIED1")
             await second.http.event(event=message, event_id="Ev0RETRIED1", retry_num=1)
             await fake.wait_for_call("chat.postMessage")
-            await first.app.services.faq.refresh()
+            await first.app.services.get(FaqRepo).refresh()
 
     replies = [c for c in fake.calls_to("chat.postMessage") if c.params.get("thread_ts")]
     assert len(replies) == 1

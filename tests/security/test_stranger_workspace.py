@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from fedbot.cli import main
 from tests.fakes.slack_server import (
     DEFAULT_BOT_TOKEN,
     DEFAULT_CLIENT_ID,
@@ -58,9 +58,7 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 async def _demo(bot: SlackBot) -> None:
-    from bot.demo import load_demo
-
-    await load_demo(bot.app.services)
+    await bot.app.load_demo()
 
 
 async def _stranger_tries_everything(bot: SlackBot) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.identity import Caller
-from bot.storage.matching import NewGroup
+from commands.match.store.matching import MatchingRepo, NewGroup
 from tests.fakes.slack_server import DEFAULT_TEAM_ID, FakeSlack
 from tests.security.support import changed, snapshot
 from tests.slack_harness import ALICE, BOB, STAFF, SlackBot, add_people, slack_bot
@@ -129,7 +129,7 @@ async def test_a_did_you_meet_answer_is_only_for_the_groups_members(
             u: (await services.members.ensure(Caller("slack", T, u), now)).id
             for u in (ALICE, BOB, CAROL)
         }
-        matching = services.profiles.matching
+        matching = services.get(MatchingRepo)
         config = await matching.enable(_channel(), "every monday 09:00", now, now)
         pair = NewGroup((people[ALICE], people[BOB]), (), False)
         await matching.create_round(

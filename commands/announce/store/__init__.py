@@ -1,0 +1,1 @@
+"""announce feature storage: tables and repositories (its public store API)."""

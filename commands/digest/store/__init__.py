@@ -1,0 +1,1 @@
+"""digest feature storage: tables and repositories (its public store API)."""

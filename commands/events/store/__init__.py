@@ -1,0 +1,1 @@
+"""events feature storage: tables and repositories (its public store API)."""

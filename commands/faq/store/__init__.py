@@ -1,0 +1,1 @@
+"""faq feature storage: tables and repositories (its public store API)."""

@@ -1,0 +1,295 @@
+"""What happens around the FAQ: questions asked, those it could not answer, feedback, and the
+channel messages answered in passive mode.
+
+The ask path writes one short transaction (the ask, and the unanswered question when there is
+one); everything else here serves moderators (`faq unanswered`, `faq stats`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, case, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage.database import Database
+from commands.faq.store.tables import (
+    faq_answered_messages,
+    faq_asks,
+    faq_entries,
+    faq_feedback,
+    faq_passive_channels,
+    faq_unanswered,
+    faq_unanswered_askers,
+)
+
+A, U, F, P = faq_asks.c, faq_unanswered.c, faq_feedback.c, faq_passive_channels.c
+
+_RECORD_ASK = faq_asks.insert().values(
+    asked_at=bindparam("at"),
+    verdict=bindparam("verdict"),
+    entry_id=bindparam("entry_id"),
+    passive=bindparam("passive"),
+)
+_BUMP = (
+    faq_unanswered.update()
+    .where(U.normalised == bindparam("b_normalised"))
+    .values(count=U.count + 1, last_asked_at=bindparam("b_at"))
+)
+_VERDICTS = (
+    select(A.verdict, func.count().label("n"))
+    .where(A.asked_at >= bindparam("since"))
+    .group_by(A.verdict)
+)
+_VOTES = (
+    select(
+        F.entry_id,
+        faq_entries.c.question,
+        func.sum(case((F.helpful, 1), else_=0)).label("yes"),
+        func.sum(case((F.helpful, 0), else_=1)).label("no"),
+    )
+    .join(faq_entries, faq_entries.c.id == F.entry_id)
+    .group_by(F.entry_id, faq_entries.c.question)
+    .order_by(func.count().desc(), F.entry_id)
+    .limit(bindparam("limit"))
+)
+_ASKERS = (
+    select(func.count())
+    .where(faq_unanswered_askers.c.question_id == U.id)
+    .scalar_subquery()
+    .label("askers")
+)
+_UNANSWERED = (
+    select(faq_unanswered, _ASKERS)
+    .order_by(U.count.desc(), U.last_asked_at.desc(), U.id)
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+_UNANSWERED_COUNT = select(func.count()).select_from(faq_unanswered)
+
+
+@dataclass(frozen=True, slots=True)
+class Unanswered:
+    id: int
+    text: str
+    lang: str
+    count: int
+    first_asked_at: datetime
+    last_asked_at: datetime
+    channel: str | None
+    askers: int  # distinct people who asked it
+
+
+@dataclass(frozen=True, slots=True)
+class Votes:
+    entry_id: int
+    question: str
+    helpful: int
+    unhelpful: int
+
+
+@dataclass(frozen=True, slots=True)
+class AskCounts:
+    answered: int = 0
+    suggested: int = 0
+    unknown: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.answered + self.suggested + self.unknown
+
+
+@dataclass(frozen=True, slots=True)
+class NewQuestion:
+    """A question the bot could not answer, as it will be listed for moderators."""
+
+    normalised: str
+    text: str
+    lang: str
+    member_id: int | None
+    channel: str | None
+
+
+class FaqActivity:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record_ask(
+        self,
+        verdict: str,
+        entry_id: int | None,
+        now: datetime,
+        *,
+        unanswered: NewQuestion | None = None,
+    ) -> None:
+        """Count an ask; an unanswered question is added, or its count bumped, in the same
+        transaction. Two processes adding the same new question at once: the loser of the
+        unique constraint retries, and bumps."""
+        ask = {"at": now, "verdict": verdict, "entry_id": entry_id, "passive": False}
+        for attempt in range(2):
+            try:
+                async with self.db.write() as conn:
+                    await conn.execute(_RECORD_ASK, ask)
+                    if unanswered is not None:
+                        await _count_question(conn, unanswered, now)
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
+
+    async def unanswered(self, offset: int = 0, limit: int = 10) -> tuple[list[Unanswered], int]:
+        """Most frequent first, then most recent; and how many there are in all."""
+        async with self.db.read() as conn:
+            rows = (await conn.execute(_UNANSWERED, {"offset": offset, "limit": limit})).all()
+            total = (await conn.execute(_UNANSWERED_COUNT)).scalar_one()
+        return [_unanswered(r) for r in rows], int(total)
+
+    async def get_unanswered(self, question_id: int) -> Unanswered | None:
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(select(faq_unanswered, _ASKERS).where(U.id == question_id))
+            ).first()
+        return _unanswered(row) if row else None
+
+    async def drop_unanswered(self, question_id: int) -> bool:
+        async with self.db.write() as conn:
+            result = await conn.execute(faq_unanswered.delete().where(U.id == question_id))
+        return bool(result.rowcount)
+
+    async def give_feedback(
+        self, entry_id: int, member_id: int, helpful: bool, now: datetime
+    ) -> bool:
+        """One vote per member and entry (a second click changes it); False if the entry is
+        gone."""
+        for attempt in range(2):
+            try:
+                async with self.db.write() as conn:
+                    exists = await conn.scalar(
+                        select(faq_entries.c.id).where(faq_entries.c.id == entry_id)
+                    )
+                    if exists is None:
+                        return False
+                    mine = (F.entry_id == entry_id, F.member_id == member_id)
+                    values = {"helpful": helpful, "given_at": now}
+                    result = await conn.execute(faq_feedback.update().where(*mine).values(values))
+                    if not result.rowcount:
+                        await conn.execute(
+                            faq_feedback.insert().values(
+                                entry_id=entry_id, member_id=member_id, **values
+                            )
+                        )
+                return True
+            except IntegrityError:
+                if attempt:
+                    raise
+        return False
+
+    async def claim_message(
+        self, channel: str, message_id: str, entry_id: int, now: datetime
+    ) -> bool:
+        """True once per channel message: whoever claims it first answers it (and the answer
+        is counted, in the same transaction, as a passive ask)."""
+        ask = {"at": now, "verdict": "answer", "entry_id": entry_id, "passive": True}
+        try:
+            async with self.db.write() as conn:
+                await conn.execute(
+                    faq_answered_messages.insert().values(
+                        channel=channel, message_id=message_id, entry_id=entry_id, answered_at=now
+                    )
+                )
+                await conn.execute(_RECORD_ASK, ask)
+        except IntegrityError:
+            return False
+        return True
+
+    async def asks_since(self, since: datetime) -> AskCounts:
+        async with self.db.read() as conn:
+            found = (await conn.execute(_VERDICTS, {"since": since})).all()
+        rows = {verdict: n for verdict, n in found}
+        return AskCounts(rows.get("answer", 0), rows.get("suggest", 0), rows.get("unknown", 0))
+
+    async def votes(self, limit: int = 10) -> list[Votes]:
+        """Entries with the most feedback first."""
+        async with self.db.read() as conn:
+            rows = (await conn.execute(_VOTES, {"limit": limit})).all()
+        return [Votes(r.entry_id, r.question, int(r.yes), int(r.no)) for r in rows]
+
+    # --- personal data (GDPR export) ------------------------------------------------------
+
+    async def of_member(self, member_id: int) -> dict[str, list[dict[str, Any]]]:
+        async with self.db.read() as conn:
+            askers = faq_unanswered_askers.c
+            asked = (
+                await conn.execute(
+                    select(U.text, U.first_asked_at, U.channel)
+                    .join(faq_unanswered_askers, askers.question_id == U.id)
+                    .where(askers.member_id == member_id)
+                    .order_by(U.id)
+                )
+            ).all()
+            given = (
+                await conn.execute(
+                    select(F.entry_id, F.helpful, F.given_at).where(F.member_id == member_id)
+                )
+            ).all()
+            written = (
+                await conn.execute(
+                    select(faq_entries.c.id, faq_entries.c.question, faq_entries.c.created_at)
+                    .where(faq_entries.c.created_by == member_id)
+                    .order_by(faq_entries.c.id)
+                )
+            ).all()
+            switched = (
+                await conn.execute(
+                    select(P.channel, P.enabled, P.updated_at).where(P.updated_by == member_id)
+                )
+            ).all()
+        return {
+            "unanswered_questions": [dict(r._mapping) for r in asked],
+            "feedback": [dict(r._mapping) for r in given],
+            "entries_written": [dict(r._mapping) for r in written],
+            "passive_mode_switched": [dict(r._mapping) for r in switched],
+        }
+
+
+async def _count_question(conn: Any, question: NewQuestion, now: datetime) -> None:
+    bumped = await conn.execute(_BUMP, {"b_normalised": question.normalised, "b_at": now})
+    if not bumped.rowcount:
+        await conn.execute(
+            faq_unanswered.insert().values(
+                normalised=question.normalised,
+                text=question.text,
+                lang=question.lang,
+                count=1,
+                first_asked_at=now,
+                last_asked_at=now,
+                first_asker_id=question.member_id,
+                channel=question.channel,
+            )
+        )
+    if question.member_id is None:
+        return
+    question_id = await conn.scalar(select(U.id).where(U.normalised == question.normalised))
+    insert = (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(faq_unanswered_askers)
+    await conn.execute(
+        insert.values(
+            question_id=question_id, member_id=question.member_id
+        ).on_conflict_do_nothing()
+    )
+
+
+def _unanswered(row: Any) -> Unanswered:
+    return Unanswered(
+        row.id,
+        row.text,
+        row.lang,
+        row.count,
+        row.first_asked_at,
+        row.last_asked_at,
+        row.channel,
+        row.askers,
+    )

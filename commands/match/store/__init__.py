@@ -1,0 +1,1 @@
+"""match feature storage: tables and repositories (its public store API)."""

@@ -1,0 +1,1 @@
+"""profile feature storage: tables and repositories (its public store API)."""
