@@ -64,13 +64,15 @@ class Outcome:
 async def broadcast_once(agencies: int) -> Outcome:
     net = Network(agencies=agencies, slack_limits=SLACK, discord_limits=DISCORD)
     config = {
-        "slack_workspace_rate": SLACK.workspace_rate,
-        # Half the workspace's burst: the other half absorbs network jitter, so that no request
-        # arrives over the limit (a 429 costs a whole second of Retry-After).
-        "slack_workspace_burst": SLACK.workspace_burst // 2,
-        "slack_channel_rate": SLACK.channel_rate,
-        "slack_update_rate": SLACK.update_per_minute / 60,
-        "discord_rate": DISCORD.global_rate,
+        "slack": {
+            "workspace_rate": SLACK.workspace_rate,
+            # Half the workspace's burst: the other half absorbs network jitter, so that no
+            # request arrives over the limit (a 429 costs a whole second of Retry-After).
+            "workspace_burst": SLACK.workspace_burst // 2,
+            "channel_rate": SLACK.channel_rate,
+            "update_rate": SLACK.update_per_minute / 60,
+        },
+        "discord": {"rate": DISCORD.global_rate},
         "progress_interval": 2.0,
     }
     with tempfile.TemporaryDirectory() as tmp:

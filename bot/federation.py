@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config import FederationSettings
 from bot.grants import SLACK_ENTERPRISE, SLACK_TEAM, SNOWFLAKE
 from bot.identity import Caller, ChannelRef
+from bot.settings import FederationSettings
 from bot.storage.workspaces import APPROVED, PENDING, REFUSED, WorkspaceRepo
 
 log = logging.getLogger(__name__)

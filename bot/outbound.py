@@ -12,6 +12,7 @@ from typing import Protocol
 from bot.errors import SendError
 from bot.identity import ChannelRef
 from bot.messages import Message
+from bot.pacing import Bucket
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,8 @@ class Posted:
 
 class Sender(Protocol):
     platform: str
+    # The platform's rate limits, declared by its adapter; none: not paced (the console).
+    buckets: tuple[Bucket, ...]
 
     async def send(self, channel: ChannelRef, message: Message) -> Posted: ...
 
@@ -49,6 +52,11 @@ class Outbound:
     @property
     def platforms(self) -> list[str]:
         return sorted(self._senders)
+
+    def buckets(self, platform: str) -> tuple[Bucket, ...]:
+        """The rate limits of a running platform's sends (none when it is not running)."""
+        sender = self._senders.get(platform)
+        return sender.buckets if sender is not None else ()
 
     def _sender(self, platform: str) -> Sender:
         sender = self._senders.get(platform)

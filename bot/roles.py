@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.config import AgencySeed, RoleSettings
 from bot.grants import Grant, parse_grant
 from bot.identity import Caller
+from bot.settings import AgencySeed, RoleSettings
 from bot.spec import Role
 
 

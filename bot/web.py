@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.config import HttpSettings
+from bot.settings import HttpSettings
 
 log = logging.getLogger(__name__)
 

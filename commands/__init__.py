@@ -10,8 +10,13 @@ from bot.feature import Feature
 
 
 def all_features() -> list[Feature]:
-    from commands import agency, announce, digest, events, help, match, profile, workspace
+    from commands import agency, help, workspace
+    from commands.announce import feature as announce
+    from commands.digest import feature as digest
+    from commands.events import feature as events
     from commands.faq import feature as faq
+    from commands.match import feature as match
+    from commands.profile import feature as profile
 
     return [
         help.FEATURE,

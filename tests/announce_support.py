@@ -15,6 +15,7 @@ from bot.errors import SendError
 from bot.identity import Caller, ChannelRef, Place
 from bot.messages import Message, Reply
 from bot.outbound import Posted
+from bot.pacing import Bucket
 from bot.spec import Role
 
 STAFF_PLACE = Place(ChannelRef("chat", "W1", "staff"))
@@ -35,6 +36,7 @@ class Recorder:
     failures: dict[str, list[SendError]] = field(default_factory=dict)
     hold: asyncio.Event | None = None
     accepted_then_held: int = 0
+    buckets: tuple[Bucket, ...] = ()  # the rate limits the platform declares (none: unpaced)
 
     async def send(self, channel: ChannelRef, message: Message) -> Posted:
         # Stamped on arrival, as a platform would see the request (not after our own yield).

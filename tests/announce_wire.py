@@ -98,15 +98,27 @@ class Network:
     def delivered(self) -> int:
         return sum(len(self.slack_copies(i)) + len(self.discord_copies(i)) for i in self.good)
 
-    def raw_config(self, **announce: Any) -> dict[str, Any]:
+    def raw_config(
+        self,
+        slack: dict[str, Any] | None = None,
+        discord: dict[str, Any] | None = None,
+        **announce: Any,
+    ) -> dict[str, Any]:
+        """`slack` and `discord` add to their sections (their rates), the rest to [announce]."""
         return {
             "http": {"port": 0},
-            "slack": {"mode": "http", "api_base_url": self.slack.api_url, "max_retries": 1},
+            "slack": {
+                "mode": "http",
+                "api_base_url": self.slack.api_url,
+                "max_retries": 1,
+                **(slack or {}),
+            },
             "discord": {
                 "api_base_url": self.discord.api_base,
                 "gateway_url": self.discord.gateway_url,
                 "guild_ready_timeout": 0.05,
                 "ready_timeout": 10,
+                **(discord or {}),
             },
             "federation": {"slack_teams": [DEFAULT_TEAM_ID], "discord_guilds": [str(GUILD)]},
             "roles": {"staff": [f"slack:{DEFAULT_TEAM_ID}:{STAFF}"]},

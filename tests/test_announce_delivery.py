@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from adapters.slack.pacing import slack_buckets
 from bot.app import BotApp
 from bot.clock import SystemClock
 from bot.errors import SendError
 from bot.identity import ChannelRef
+from bot.pacing import Limiter, Rate, backoff
+from bot.settings import SlackSettings
 from commands.announce.delivery import courier_for, run_due
-from commands.announce.ratelimit import Limiter, Rate, backoff
 from commands.announce.store.announcements import AnnouncementRepo
 from commands.announce.store.outbox import PENDING, SENDING, SENT
 from fedbot.assembly import make_app
@@ -119,9 +121,15 @@ async def _real_time_app(tmp_path: Path, recorder: Recorder, **announce: object)
     return app
 
 
+def slack_recorder(**rates: float) -> Recorder:
+    """A Slack that records, paced by the Slack adapter's own declared limits."""
+    buckets = slack_buckets(SlackSettings(**rates))  # type: ignore[arg-type]
+    return Recorder(platform="slack", clock=MonotonicClock(), buckets=buckets)
+
+
 async def test_slack_sends_are_paced_per_workspace(tmp_path) -> None:
-    slack = Recorder(platform="slack", clock=MonotonicClock())
-    app = await _real_time_app(tmp_path, slack, slack_workspace_rate=40.0)
+    slack = slack_recorder(workspace_rate=40.0)
+    app = await _real_time_app(tmp_path, slack)
     await add_agencies(app, 16, platform="slack")
     started = time.monotonic()
     await send_and_confirm(app, "/announce send all Hi")
@@ -138,10 +146,8 @@ async def test_slack_sends_are_paced_per_workspace(tmp_path) -> None:
 
 
 async def test_a_slack_channel_gets_at_most_its_own_rate(tmp_path) -> None:
-    slack = Recorder(platform="slack", clock=MonotonicClock())
-    app = await _real_time_app(
-        tmp_path, slack, slack_workspace_rate=1000.0, slack_channel_rate=10.0
-    )
+    slack = slack_recorder(workspace_rate=1000.0, channel_rate=10.0)
+    app = await _real_time_app(tmp_path, slack)
     await add_agencies(app, 3, platform="slack")
     await send_and_confirm(app, "/announce send all First")
     await send_and_confirm(app, "/announce send all Second")
@@ -177,9 +183,9 @@ def test_backoff_is_exponential_with_jitter_and_honours_retry_after() -> None:
 
 
 async def test_progress_message_is_edited_at_most_every_interval(tmp_path) -> None:
-    slack = Recorder(platform="slack")
+    slack = slack_recorder(workspace_rate=40.0)
     chat = Recorder()  # the staff channel's platform
-    app = await _real_time_app(tmp_path, slack, slack_workspace_rate=40.0, progress_interval=0.1)
+    app = await _real_time_app(tmp_path, slack, progress_interval=0.1)
     app.outbound.register(chat)
     await add_agencies(app, 20, platform="slack")
     await send_and_confirm(app, "/announce send all Hi")
@@ -264,9 +270,13 @@ async def test_rows_for_a_platform_without_adapter_wait_for_it(tmp_path, clock) 
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ({"discord_rate": 0}, "config: announce.discord_rate: must be positive"),
-        ({"concurrency": 0}, "config: announce.concurrency: must be at least 1"),
-        ({"slack_update_rate": "fast"}, "config: announce.slack_update_rate: expected a number"),
+        ({"discord": {"rate": 0}}, "config: discord.rate: must be positive"),
+        ({"announce": {"concurrency": 0}}, "config: announce.concurrency: must be at least 1"),
+        ({"slack": {"update_rate": "fast"}}, "config: slack.update_rate: expected a number"),
+        (
+            {"announce": {"discord_rate": 40}},
+            "config: announce.discord_rate: moved to discord.rate",
+        ),
     ],
 )
 def test_bad_pacing_config_names_the_key(raw, message) -> None:
@@ -274,4 +284,4 @@ def test_bad_pacing_config_names_the_key(raw, message) -> None:
     from bot.errors import ConfigError
 
     with pytest.raises(ConfigError, match=message):
-        parse_config({"announce": raw}, {})
+        parse_config(raw, {})

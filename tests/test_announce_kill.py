@@ -59,7 +59,10 @@ class BotProcess:
         self.url = f"http://127.0.0.1:{port}"
         self.db_url = f"sqlite+aiosqlite:///{tmp_path / 'kill.db'}"
         raw = net.raw_config(
-            slack_workspace_rate=40.0, discord_rate=40.0, concurrency=CONCURRENCY, sweep_interval=1
+            slack={"workspace_rate": 40.0},
+            discord={"rate": 40.0},
+            concurrency=CONCURRENCY,
+            sweep_interval=1,
         )
         raw["http"] = {"port": port}
         raw["bot"] = {"database_url": self.db_url, "log_level": "INFO"}

@@ -34,8 +34,8 @@ async def net() -> AsyncIterator[Network]:
 
 @pytest.fixture
 async def app(tmp_path, net: Network) -> AsyncIterator[BotApp]:
-    rates = {"slack_workspace_rate": 200.0, "slack_update_rate": 200.0, "discord_rate": 100.0}
-    async with running(tmp_path, net, **rates) as bot:
+    slack = {"workspace_rate": 200.0, "update_rate": 200.0}
+    async with running(tmp_path, net, slack=slack, discord={"rate": 100.0}) as bot:
         await seed(bot, net)
         yield bot
 

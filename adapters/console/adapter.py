@@ -39,6 +39,7 @@ class ConsoleSender:
     """Outbound messages (announcements, reminders) are printed, marked with their target."""
 
     platform = "console"
+    buckets = ()  # the operator's terminal has no rate limit
 
     def __init__(self, app: BotApp, out: TextIO, as_json: bool) -> None:
         self.app = app

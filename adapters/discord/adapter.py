@@ -26,11 +26,12 @@ from adapters.discord.channel_messages import answer_channel_message
 from adapters.discord.commands import SpecTranslator, build_commands
 from adapters.discord.inbound import PLATFORM
 from adapters.discord.membership import DmMembership
+from adapters.discord.pacing import discord_buckets
 from adapters.discord.render import NO_MENTIONS
 from adapters.discord.responder import Responder
 from adapters.discord.sender import DiscordSender
-from bot.config import DiscordSettings
 from bot.errors import ConfigError
+from bot.settings import DiscordSettings
 from bot.spec import CommandSpec
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ class DiscordAdapter:
             raise failed or TimeoutError(f"Discord not ready in {self.settings.ready_timeout}s")
         if self.settings.sync_on_start:
             await self.sync()
-        self.app.outbound.register(DiscordSender(client))
+        self.app.outbound.register(DiscordSender(client, discord_buckets(self.settings)))
 
     async def stop(self) -> None:
         self.app.outbound.unregister(PLATFORM)

@@ -19,6 +19,7 @@ from bot.errors import SendError
 from bot.identity import ChannelRef
 from bot.messages import Message
 from bot.outbound import Posted
+from bot.pacing import Bucket
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,9 @@ FAILURES = (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError
 class DiscordSender:
     platform = PLATFORM
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, buckets: tuple[Bucket, ...] = ()) -> None:
         self.client = client
+        self.buckets = buckets  # Discord's limit, for the core's pacer (adapters.discord.pacing)
 
     async def send(self, channel: ChannelRef, message: Message) -> Posted:
         target = self.client.get_partial_messageable(_snowflake(channel.channel_id, "channel"))

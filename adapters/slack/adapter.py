@@ -44,16 +44,9 @@ from adapters.slack.inbound import (
     message_invocation,
     slash_invocation,
 )
-from adapters.slack.install_gate import (
-    CALLBACKS,
-    CURRENT_ATTEMPT,
-    INVITE_COOKIE,
-    INVITE_PARAM,
-    InstallAttempt,
-    language,
-    page,
-)
+from adapters.slack.install_gate import CALLBACKS, install_page, oauth_redirect
 from adapters.slack.installations import InstallationStore, OAuthStateStore
+from adapters.slack.pacing import slack_buckets
 from adapters.slack.render import escape
 from adapters.slack.replies import Responder, ack_body
 from adapters.slack.sender import SlackSender
@@ -137,7 +130,7 @@ class SlackAdapter:
             single = SingleWorkspace(self.config.secrets.slack_bot_token or "", self.api)
             await self._check_env_workspace(await single.identify())
             workspaces = single
-        self.sender = SlackSender(workspaces, self.api)
+        self.sender = SlackSender(workspaces, self.api, slack_buckets(self.settings))
         self.responder = Responder(self.sender)
         self.bolt = self._build_bolt()
         self._listen(self.bolt)
@@ -287,45 +280,13 @@ class SlackAdapter:
         )
 
     async def _http_install(self, request: web.Request) -> web.Response:
-        """The install page; with `require_invite`, only through a valid invite link."""
         assert self.bolt is not None and self.bolt.oauth_flow is not None
-        lang = language(request.headers.get("Accept-Language"))
-        invite = request.query.get(INVITE_PARAM)
         federation = self.app.services.federation
-        if federation.settings.require_invite and not (
-            invite and await federation.repo.invite_valid(invite, self.app.clock.now())
-        ):
-            return await to_aiohttp_response(page(lang, "slack.install_invite_needed", 403))
-        flow = self.bolt.oauth_flow
-        response = await to_aiohttp_response(
-            await flow.handle_installation(await to_bolt_request(request))
-        )
-        if invite:
-            response.set_cookie(
-                INVITE_COOKIE,
-                invite,
-                max_age=600,
-                path=manifest.REDIRECT_PATH,
-                httponly=True,
-                samesite="Lax",
-                secure=request.secure,
-            )
-        return response
+        return await install_page(request, self.bolt.oauth_flow, federation, self.app.clock)
 
     async def _http_redirect(self, request: web.Request) -> web.Response:
         assert self.bolt is not None and self.bolt.oauth_flow is not None
-        attempt = InstallAttempt(
-            invite=request.cookies.get(INVITE_COOKIE),
-            lang=language(request.headers.get("Accept-Language")),
-        )
-        CURRENT_ATTEMPT.set(attempt)  # read by the installation store and the result page
-        flow = self.bolt.oauth_flow
-        response = await to_aiohttp_response(
-            await flow.handle_callback(await to_bolt_request(request))
-        )
-        if attempt.invite:
-            response.del_cookie(INVITE_COOKIE, path=manifest.REDIRECT_PATH)
-        return response
+        return await oauth_redirect(request, self.bolt.oauth_flow)
 
     # ------------------------------------------------------------------ listeners
 

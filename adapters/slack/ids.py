@@ -33,7 +33,8 @@ async def group_lines(config: Config, db: Database) -> list[str]:
         try:
             auth = await api.call("auth.test", client.auth_test)
             groups = await api.call(
-                "usergroups.list", lambda c=client: _groups(c)  # type: ignore[misc]
+                "usergroups.list",
+                lambda c=client: _groups(c),  # type: ignore[misc]
             )
         except SendError as err:
             lines.append(f"(a token failed: {err.reason})")

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.render import action_id
-from bot.config import SlackSettings
 from bot.errors import ConfigError
 from bot.identity import ChannelRef, Place
 from bot.registry import Registry
+from bot.settings import SlackSettings
 from bot.spec import CommandSpec
 from bot.textargs import split_path
 

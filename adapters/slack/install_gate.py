@@ -18,13 +18,19 @@ import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.oauth.async_callback_options import (
     AsyncCallbackOptions,
     AsyncFailureArgs,
     AsyncSuccessArgs,
 )
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.response import BoltResponse
 
+from adapters.slack.manifest import REDIRECT_PATH
+from bot.clock import Clock
+from bot.federation import Federation
 from bot.i18n import normalise_lang, translator
 
 log = logging.getLogger(__name__)
@@ -80,3 +86,44 @@ async def _failure(args: AsyncFailureArgs) -> BoltResponse:
 
 
 CALLBACKS = AsyncCallbackOptions(success=_success, failure=_failure)
+
+
+async def install_page(
+    request: web.Request, flow: AsyncOAuthFlow, federation: Federation, clock: Clock
+) -> web.Response:
+    """The install page; with `require_invite`, only through a valid invite link, whose token
+    rides to the redirect in a short-lived cookie."""
+    lang = language(request.headers.get("Accept-Language"))
+    invite = request.query.get(INVITE_PARAM)
+    if federation.settings.require_invite and not (
+        invite and await federation.repo.invite_valid(invite, clock.now())
+    ):
+        return await to_aiohttp_response(page(lang, "slack.install_invite_needed", 403))
+    response = await to_aiohttp_response(
+        await flow.handle_installation(await to_bolt_request(request))
+    )
+    if invite:
+        response.set_cookie(
+            INVITE_COOKIE,
+            invite,
+            max_age=600,
+            path=REDIRECT_PATH,
+            httponly=True,
+            samesite="Lax",
+            secure=request.secure,
+        )
+    return response
+
+
+async def oauth_redirect(request: web.Request, flow: AsyncOAuthFlow) -> web.Response:
+    """Slack sends the installer back here: the invite (if any) and the admission travel to
+    the installation store and the result page in an `InstallAttempt`."""
+    attempt = InstallAttempt(
+        invite=request.cookies.get(INVITE_COOKIE),
+        lang=language(request.headers.get("Accept-Language")),
+    )
+    CURRENT_ATTEMPT.set(attempt)
+    response = await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+    if attempt.invite:
+        response.del_cookie(INVITE_COOKIE, path=REDIRECT_PATH)
+    return response

@@ -13,9 +13,10 @@ from typing import Any
 import yaml
 
 from adapters.slack.inbound import CommandRouting, root_words
-from bot.config import Config, SlackSettings
+from bot.config import Config
 from bot.i18n import translator
 from bot.registry import Registry
+from bot.settings import SlackSettings
 
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"

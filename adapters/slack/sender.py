@@ -21,6 +21,7 @@ from bot.errors import SendError
 from bot.identity import ChannelRef
 from bot.messages import Attachment, Message
 from bot.outbound import Posted
+from bot.pacing import Bucket
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,12 @@ log = logging.getLogger(__name__)
 class SlackSender:
     platform = PLATFORM
 
-    def __init__(self, workspaces: Workspaces, api: WebApi) -> None:
+    def __init__(
+        self, workspaces: Workspaces, api: WebApi, buckets: tuple[Bucket, ...] = ()
+    ) -> None:
         self.workspaces = workspaces
         self.api = api
+        self.buckets = buckets  # Slack's limits, for the core's pacer (adapters.slack.pacing)
 
     async def client_for(self, team_id: str) -> AsyncWebClient:
         return self.api.client(await self.workspaces.token_for(team_id))

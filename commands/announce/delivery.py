@@ -28,12 +28,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot import pacing
 from bot.errors import SendError
 from bot.i18n import Translator, translator
 from bot.identity import ChannelRef
 from bot.messages import Message
 from bot.outbound import Posted
-from commands.announce.ratelimit import Limiter, Rate, RatePlan, backoff
+from bot.pacing import Limiter, backoff
 from commands.announce.render import alert_message, copy_message, progress_message
 from commands.announce.store.announcements import Announcement, AnnouncementRepo, State
 from commands.announce.store.outbox import (
@@ -48,24 +49,12 @@ from commands.announce.store.outbox import (
 )
 
 if TYPE_CHECKING:
-    from bot.config import AnnounceSettings
     from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[object]]
 STOP_GRACE = 10.0  # seconds in-flight sends get to finish when the bot stops
-
-
-def rate_plan(settings: AnnounceSettings) -> RatePlan:
-    return RatePlan(
-        slack_channel=Rate(settings.slack_channel_rate),
-        slack_workspace=Rate(settings.slack_workspace_rate, settings.slack_workspace_burst),
-        # Tier 3 "welcomes sporadic bursts": the final progress edit need not queue behind the
-        # last periodic one.
-        slack_update=Rate(settings.slack_update_rate, burst=2),
-        discord_global=Rate(settings.discord_rate),
-    )
 
 
 class Courier:
@@ -82,7 +71,6 @@ class Courier:
         self.outbox = services.get(AnnouncementRepo).outbox
         self.sleep = sleep
         self.rng = rng or random.Random()
-        self.plan = rate_plan(self.settings)
         self.limiter = Limiter()
         self._slots: dict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.settings.concurrency)
@@ -212,7 +200,7 @@ class Courier:
 
     async def _pace(self, op: str, ref: ChannelRef, *, skip_if_busy: bool = False) -> bool:
         """Wait for a slot in the rate limiter; with `skip_if_busy`, False instead of waiting."""
-        wants = self.plan.wants(op, ref)
+        wants = pacing.wants(self.services.outbound.buckets(ref.platform), op, ref)
         if not wants:
             return True
         now = self.services.clock.now().timestamp()
@@ -238,7 +226,9 @@ class Courier:
             self.settings.retry_max,
             self.rng.random(),
         )
-        if err.retry_after and (key := self.plan.pause_key(row.ref)):
+        buckets = self.services.outbound.buckets(row.ref.platform)
+        op = "send" if in_flight == SENDING else "delete"
+        if err.retry_after and (key := pacing.pause_key(buckets, op, row.ref)):
             self.limiter.pause(key, now.timestamp() + err.retry_after)
         log.info(
             "announcement %s: %s again in %.1f s: %s",

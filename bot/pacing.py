@@ -7,14 +7,16 @@ slot in all of its buckets at the same moment, the earliest that every one of th
 caller passes the time and sleeps until the slot it got; reserving before sleeping means
 concurrent workers take consecutive slots instead of waking together and stampeding.
 
-Which buckets a send uses is the `RatePlan`'s business (platform + operation -> keys); the
-numbers come from the `[announce]` config section.
+Which buckets an operation uses is each adapter's business: it declares its platform's limits
+as `Bucket`s (`Sender.buckets`), with numbers from its own config section ([slack], [discord]).
+Platforms without limits (the console) declare none and are not paced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.identity import ChannelRef
 
@@ -69,41 +71,39 @@ class Limiter:
         self._tat = {key: tat for key, tat in self._tat.items() if tat > now}
 
 
+Scope = Literal["platform", "workspace", "channel"]
+
+
 @dataclass(frozen=True, slots=True)
-class RatePlan:
-    """Which limits apply to what.
+class Bucket:
+    """One rate limit of a platform, declared as data by its adapter (`Sender.buckets`): which
+    operations it counts ("send", "update", "delete"), per what (the whole platform, a
+    workspace, a channel), at what rate. `pauses`: a 429 on an operation it counts stalls it
+    (Retry-After applies to this bucket, not to one channel)."""
 
-    Slack: `chat.postMessage` is "special tier": about one message per second per channel and a
-    workspace-wide budget; `chat.update`/`chat.delete` are tier 3 (50+ per minute per
-    workspace). Discord: one global budget (50 requests/s for a bot, we stay under it); its
-    per-route buckets are tracked by discord.py from the response headers. Other platforms
-    (the console) are not paced.
-    """
+    name: str
+    ops: frozenset[str]
+    per: Scope
+    rate: Rate
+    pauses: bool = False
 
-    slack_channel: Rate
-    slack_workspace: Rate
-    slack_update: Rate
-    discord_global: Rate
+    def key(self, ref: ChannelRef) -> str:
+        scope = {
+            "platform": (),
+            "workspace": (ref.workspace,),
+            "channel": (ref.workspace, ref.channel_id),
+        }[self.per]
+        return ":".join((ref.platform, self.name, *scope))
 
-    def wants(self, op: str, ref: ChannelRef) -> list[tuple[str, Rate]]:
-        if ref.platform == "slack":
-            if op == "send":
-                return [
-                    (f"slack:{ref.workspace}", self.slack_workspace),
-                    (f"slack:{ref.workspace}:{ref.channel_id}", self.slack_channel),
-                ]
-            return [(f"slack-update:{ref.workspace}", self.slack_update)]
-        if ref.platform == "discord":
-            return [("discord", self.discord_global)]
-        return []
 
-    def pause_key(self, ref: ChannelRef) -> str | None:
-        """The bucket a 429 on this channel stalls: the workspace's (Slack) or the bot's."""
-        if ref.platform == "slack":
-            return f"slack:{ref.workspace}"
-        if ref.platform == "discord":
-            return "discord"
-        return None
+def wants(buckets: Iterable[Bucket], op: str, ref: ChannelRef) -> list[tuple[str, Rate]]:
+    """The (key, rate) pairs an operation on `ref` must reserve a slot in."""
+    return [(b.key(ref), b.rate) for b in buckets if op in b.ops]
+
+
+def pause_key(buckets: Iterable[Bucket], op: str, ref: ChannelRef) -> str | None:
+    """The bucket a "wait" (429) on this operation stalls, if any."""
+    return next((b.key(ref) for b in buckets if b.pauses and op in b.ops), None)
 
 
 def backoff(

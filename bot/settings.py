@@ -1,0 +1,327 @@
+"""The sections of the configuration file, as frozen dataclasses with their defaults and their
+own checks (`bot.config` reads the file into them). Secrets are never read from the file;
+`Secrets.__repr__` hides them so they cannot leak through logs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from bot.dates import parse_duration
+from bot.errors import ConfigError, UserError
+from bot.grants import SLACK_ENTERPRISE, SLACK_TEAM, SNOWFLAKE
+
+SECRET_ENV = {
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_client_id": "SLACK_CLIENT_ID",
+    "slack_client_secret": "SLACK_CLIENT_SECRET",
+    "discord_token": "DISCORD_TOKEN",
+}
+
+
+def default_database_url(env: Mapping[str, str] = os.environ) -> str:
+    """One default location for every CLI command: the user's data directory."""
+    base = Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return f"sqlite+aiosqlite:///{base / 'fedbot' / 'fedbot.db'}"
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    default_locale: Literal["fr", "en"] = "fr"
+    timezone: str = "Europe/Paris"
+    database_url: str = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+@dataclass(frozen=True)
+class ThrottleSettings:
+    """A token bucket per user: `burst` commands at once, refilled at `rate_per_minute`."""
+
+    enabled: bool = True
+    burst: int = 8
+    rate_per_minute: int = 30
+    # Autocomplete asks once per key typed: a bucket of its own, larger.
+    completion_burst: int = 20
+    completion_rate_per_minute: int = 120
+
+
+@dataclass(frozen=True)
+class FederationSettings:
+    """Who belongs: the federation's Slack workspaces (team ids), Enterprise Grid orgs (every
+    workspace of the org belongs) and Discord servers (guild ids). Anything else is refused
+    (commands), dropped (events) or left (Discord servers). Admins add more at run time with
+    `fedbot workspaces approve`. `unlisted_installs`: what an OAuth install from a workspace
+    not listed here becomes ("pending" until an admin approves it, or "refuse");
+    `require_invite`: the install page needs a single-use invite link
+    (`fedbot workspaces invite`), valid `invite_hours`."""
+
+    slack_teams: tuple[str, ...] = ()
+    slack_enterprises: tuple[str, ...] = ()
+    discord_guilds: tuple[str, ...] = ()
+    unlisted_installs: Literal["pending", "refuse"] = "pending"
+    require_invite: bool = False
+    invite_hours: int = 72
+
+    def __post_init__(self) -> None:
+        checks = (
+            ("slack_teams", SLACK_TEAM, "a Slack team id (T…)"),
+            ("slack_enterprises", SLACK_ENTERPRISE, "an Enterprise Grid org id (E…)"),
+            ("discord_guilds", SNOWFLAKE, "a Discord server id (digits)"),
+        )
+        for name, pattern, what in checks:
+            for value in getattr(self, name):
+                if not pattern.match(value):
+                    raise ConfigError(f"config: federation.{name}: {value!r} is not {what}")
+        if not 1 <= self.invite_hours <= 24 * 30:
+            raise ConfigError("config: federation.invite_hours: must be between 1 and 720")
+
+
+@dataclass(frozen=True)
+class RoleSettings:
+    """Role grants by stable id (`bot.grants`): `slack:<team>:<user or user group id>`,
+    `discord:<guild>:<user or role id>`, `discord:*:<user id>`. Moderators moderate
+    agencies: their grants are on `[[agencies]] moderators`. `faq_editor`: curates the FAQ
+    (staff do too)."""
+
+    admin: tuple[str, ...] = ()
+    staff: tuple[str, ...] = ()
+    faq_editor: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AgencySeed:
+    """An agency created or updated at every start; `moderators` are grants (as in `[roles]`)
+    of the people who moderate it: its events, its channels' digests and FAQ passive mode."""
+
+    name: str
+    region: str
+    channels: tuple[str, ...] = ()
+    moderators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """The bot's own HTTP server (Slack HTTP mode and OAuth, calendar feeds)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """Slack adapter. `ack_deadline`: seconds a command may run before the adapter acks with a
+    "one moment" note and answers later through response_url (Slack's limit is 3 s, network
+    included). Retries: 429 answers wait Retry-After (up to `max_retry_wait` s inline, else the
+    caller gets a transient SendError), 5xx back off; `max_retries` per call."""
+
+    mode: Literal["socket", "http"] = "socket"
+    api_base_url: str = "https://slack.com/api/"
+    commands: Literal["umbrella", "groups"] = "groups"
+    command_prefix: str = ""
+    umbrella_command: str = "fedbot"
+    ack_deadline: float = 2.0
+    max_retries: int = 3
+    max_retry_wait: float = 120.0
+    user_cache_seconds: int = 3600
+    group_cache_seconds: int = 60
+    message_events: bool = False
+    # Pacing (per second): `chat.postMessage` allows about one message per second per channel
+    # plus a workspace-wide budget Slack does not publish; `chat.update`/`chat.delete` are
+    # tier 3 (50+ per minute per workspace).
+    channel_rate: float = 1.0
+    workspace_rate: float = 5.0
+    workspace_burst: int = 1
+    update_rate: float = 0.8
+
+    def __post_init__(self) -> None:
+        # Group memberships grant roles: a removal must take effect within a minute.
+        if not 1 <= self.group_cache_seconds <= 60:
+            raise ConfigError("config: slack.group_cache_seconds: must be between 1 and 60")
+        for name in ("channel_rate", "workspace_rate", "update_rate"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"config: slack.{name}: must be positive")
+        if self.workspace_burst < 1:
+            raise ConfigError("config: slack.workspace_burst: must be at least 1")
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    """Discord adapter. `gateway_url` empty = Discord's own (must be set when `api_base_url`
+    points elsewhere). `ack_deadline`: seconds a command may run before the adapter defers
+    (Discord's limit is 3 s). A 429 is waited out by discord.py unless the wait exceeds
+    `max_ratelimit_wait` s (at least 30): then the caller gets a transient SendError.
+    `ready_timeout`: seconds `start()` waits for the gateway; `guild_ready_timeout`: how long
+    discord.py waits for guild data after connecting."""
+
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = ""
+    guild_ids: tuple[str, ...] = ()
+    sync_on_start: bool = False
+    ack_deadline: float = 2.0
+    max_ratelimit_wait: float = 60.0
+    ready_timeout: float = 30.0
+    guild_ready_timeout: float = 2.0
+    # Receive channel messages (the FAQ's passive mode): asks for the privileged
+    # MESSAGE_CONTENT intent, which must also be switched on in the developer portal.
+    message_content: bool = False
+    # Requests per second in all: Discord allows a bot 50; keep headroom for the rest of the
+    # bot's traffic. Per-route buckets are paced by discord.py from the response headers.
+    rate: float = 40.0
+
+    def __post_init__(self) -> None:
+        if self.rate <= 0:
+            raise ConfigError("config: discord.rate: must be positive")
+
+
+@dataclass(frozen=True)
+class AnnounceSettings:
+    """Staff broadcasts (`announce`): retries and progress. The platforms' rate limits are
+    the adapters' ([slack], [discord]). `concurrency` caps sends in flight per platform, which
+    also bounds the copies a crash can duplicate (see docs/announcements.md)."""
+
+    concurrency: int = 8
+    max_attempts: int = 8
+    retry_base: float = 2.0
+    retry_max: float = 600.0
+    progress_interval: float = 2.0
+    sweep_interval: int = 30
+
+    def __post_init__(self) -> None:
+        for name in ("retry_base", "retry_max", "progress_interval"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"config: announce.{name}: must be positive")
+        for name in ("concurrency", "max_attempts", "sweep_interval"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"config: announce.{name}: must be at least 1")
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    """Events. `reminder_offsets`: when reminders go to people who come, before the start
+    ("24h", "1h", "2 jours"…); `reminder_check_seconds`: how often due reminders are looked for."""
+
+    reminder_offsets: tuple[str, ...] = ("24h", "1h")
+    reminder_check_seconds: int = 30
+
+    def __post_init__(self) -> None:
+        for text in self.reminder_offsets:
+            try:
+                parse_duration(text)
+            except UserError:
+                raise ConfigError(
+                    f"config: events.reminder_offsets: not a duration: {text!r}"
+                ) from None
+        if self.reminder_check_seconds < 1:
+            raise ConfigError("config: events.reminder_check_seconds: must be at least 1")
+
+    @cached_property
+    def offsets(self) -> tuple[timedelta, ...]:
+        """The offsets, longest first, without duplicates."""
+        found = {parse_duration(text) for text in self.reminder_offsets}
+        return tuple(sorted(found, reverse=True))
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """Scheduled digests. `grace_minutes`: a run missed while the bot was down is sent on
+    start if it is at most this late, else skipped (and logged); `max_items`: lines per
+    section; `max_per_channel`: digests one channel may have; `concurrency`: digests built and
+    sent at once when many are due the same minute; `sweep_seconds`: how often runs left
+    unfinished by a stopped process are looked for and resumed."""
+
+    grace_minutes: int = 60
+    max_items: int = 5
+    max_per_channel: int = 5
+    concurrency: int = 8
+    sweep_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.grace_minutes <= 7 * 24 * 60:
+            raise ConfigError("config: digest.grace_minutes: must be between 0 and 10080")
+        if not 1 <= self.max_items <= 10:
+            raise ConfigError("config: digest.max_items: must be between 1 and 10")
+        for name in ("max_per_channel", "concurrency", "sweep_seconds"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"config: digest.{name}: must be at least 1")
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Profiles and matching. `repeat_after_days`: nobody is suggested or paired again with
+    someone they were introduced to less than this long ago (unless they ask, `again:yes`);
+    `followup_after_days`: when a round's members are asked "did you meet?"; `suggestions`:
+    partners `match find` shows; `introductions_per_day`: introductions one member may ask
+    for in 24 hours; `late_grace_hours`: a round missed while the bot was down runs at start
+    if at most this late, else it is skipped; `check_seconds`: how often due rounds, pending
+    introductions and questions are looked for."""
+
+    repeat_after_days: int = 90
+    followup_after_days: int = 5
+    suggestions: int = 5
+    introductions_per_day: int = 5
+    late_grace_hours: int = 24
+    check_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        bounds = {
+            "repeat_after_days": (0, 3650),
+            "followup_after_days": (1, 60),
+            "suggestions": (1, 10),
+            "introductions_per_day": (1, 100),
+            "late_grace_hours": (0, 24 * 14),
+            "check_seconds": (1, 3600),
+        }
+        for name, (low, high) in bounds.items():
+            if not low <= getattr(self, name) <= high:
+                raise ConfigError(f"config: match.{name}: must be between {low} and {high}")
+
+
+@dataclass(frozen=True)
+class FaqSettings:
+    """The FAQ. `passive_min_confidence`: how sure (0..1) an answer must be before passive mode
+    replies to a channel message unasked (`faq ask` answers from 0.56, the engine's threshold);
+    `refresh_seconds`: how often the bot looks for changes another process made to the FAQ
+    (`fedbot faq import` while the bot runs, a second bot) and rebuilds its index."""
+
+    passive_min_confidence: float = 0.7
+    refresh_seconds: int = 30
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.passive_min_confidence <= 1:
+            raise ConfigError("config: faq.passive_min_confidence: must be between 0 and 1")
+        if not 1 <= self.refresh_seconds <= 86_400:
+            raise ConfigError("config: faq.refresh_seconds: must be between 1 and 86400")
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Read from environment variables only; never printed."""
+
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    discord_token: str | None = None
+
+    def __repr__(self) -> str:
+        present = [name for name in SECRET_ENV if getattr(self, name)]
+        return f"Secrets(present={present})"
+
+    def values(self) -> list[str]:
+        return [v for name in SECRET_ENV if (v := getattr(self, name))]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Secrets:
+        return cls(**{name: env.get(var) or None for name, var in SECRET_ENV.items()})
+
+
