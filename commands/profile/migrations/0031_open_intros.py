@@ -17,12 +17,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("profiles") as batch:
-        batch.add_column(
-            sa.Column("open_intros", sa.Boolean, nullable=False, server_default=sa.false())
-        )
+    # A plain ADD COLUMN, never a batch copy: on SQLite a batch recreates the table, and
+    # dropping the old `profiles` would cascade to `profile_tags` (foreign keys are on).
+    op.add_column(
+        "profiles", sa.Column("open_intros", sa.Boolean, nullable=False, server_default=sa.false())
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("profiles") as batch:
-        batch.drop_column("open_intros")
+    op.drop_column("profiles", "open_intros")  # SQLite 3.35+ drops a column in place
