@@ -256,7 +256,12 @@ async def run(quick: bool) -> list[Row]:
     rng = random.Random(8)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        config = parse_config({}, {})
+        config = parse_config(
+            {
+                "federation": {"slack_teams": ["T1"]},
+            },
+            {},
+        )
         config = replace(config, bot=replace(config.bot, database_url=url))
         clock = FixedClock(MONDAY)
         async with make_app(config, clock=clock, start_scheduler=False) as app:

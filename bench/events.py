@@ -137,7 +137,13 @@ async def run(quick: bool) -> list[tuple[str, str, str, bool]]:
     rng = random.Random(5)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        config = parse_config({"throttle": {"burst": 10**9, "rate_per_minute": 10**9}}, {})
+        config = parse_config(
+            {
+                "federation": {"slack_teams": ["T1"]},
+                "throttle": {"burst": 10**9, "rate_per_minute": 10**9},
+            },
+            {},
+        )
         config = replace(config, bot=replace(config.bot, database_url=url))
         clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
         async with make_app(config, clock=clock, start_scheduler=False) as app:

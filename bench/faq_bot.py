@@ -67,7 +67,9 @@ async def measure_bot(
 ) -> BotFigures:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        config = parse_config({"throttle": {"enabled": False}}, {})
+        config = parse_config(
+            {"federation": {"slack_teams": ["T1"]}, "throttle": {"enabled": False}}, {}
+        )
         config = replace(config, bot=replace(config.bot, database_url=url))
         async with make_app(config, clock=FixedClock(NOW), start_scheduler=False) as app:
             faq = app.services.get(FaqRepo)

@@ -111,7 +111,13 @@ async def _round(app: BotApp, clock: FixedClock, at: datetime) -> tuple[float, f
 async def measure_bot(members: list[Candidate], callers: int, rng: random.Random) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        config = parse_config({"throttle": {"burst": 10**9, "rate_per_minute": 10**9}}, {})
+        config = parse_config(
+            {
+                "federation": {"slack_teams": ["T1"]},
+                "throttle": {"burst": 10**9, "rate_per_minute": 10**9},
+            },
+            {},
+        )
         config = replace(config, bot=replace(config.bot, database_url=url))
         clock = FixedClock(NOW)
         async with make_app(config, clock=clock, start_scheduler=False) as app:

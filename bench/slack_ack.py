@@ -33,6 +33,7 @@ from fedbot.cli import run_async
 from tests.fakes.slack_server import (
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
+    DEFAULT_TEAM_ID,
     DEFAULT_USER_ID,
     FakeSlack,
     SlackRequestSender,
@@ -80,6 +81,7 @@ async def adapter(fake: FakeSlack, count: int) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         raw = {
             "slack": {"mode": "http", "api_base_url": fake.api_url},
+            "federation": {"slack_teams": [DEFAULT_TEAM_ID]},
             "http": {"port": 0},
             "throttle": {"enabled": False},
         }
