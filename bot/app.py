@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
@@ -20,6 +21,7 @@ from bot.dispatch import Dispatcher
 from bot.feature import Feature
 from bot.federation import Federation
 from bot.identity import ChannelRef
+from bot.leases import Leases
 from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.retention import enforce
@@ -84,6 +86,9 @@ class BotApp:
         self.outbound = Outbound()
         self.web = WebServer(config.http)
         self.completer = build_completer(feature.completions for feature in self.features)
+        instance_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        ttl = timedelta(seconds=config.cluster.lease_seconds)
+        leases = Leases(self.db, instance_id, self.clock, ttl)
         self.services = Services(
             config=config,
             db=self.db,
@@ -91,10 +96,11 @@ class BotApp:
             registry=build_registry(self.features),
             outbound=self.outbound,
             scheduler=Scheduler(self.tz),
-            instance_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
+            instance_id=instance_id,
             agencies=AgencyRepo(self.db),
             members=MemberRepo(self.db),
-            runs=RunLedger(self.db),
+            runs=RunLedger(self.db, leases),
+            leases=leases,
             federation=Federation(config.federation, WorkspaceRepo(self.db)),
             deliveries=DeliveryLedger(self.db),
             signer=Signer(),
@@ -136,6 +142,8 @@ class BotApp:
         if self.db.is_sqlite:
             self.services.scheduler.every("sqlite-checkpoint", 60, self.db.checkpoint)
         self.services.scheduler.every("forget-deliveries", 600, self._forget_deliveries)
+        heartbeat = max(1.0, self.config.cluster.lease_seconds / 3)
+        self.services.scheduler.every("lease-heartbeat", heartbeat, self.services.leases.renew)
         hour = self.config.privacy.purge_hour
         self.services.scheduler.daily("privacy-retention", hour, 17, self._retain)
         if self.start_scheduler:

@@ -25,6 +25,7 @@ from bot.settings import (
     AgencySeed,
     AnnounceSettings,
     BotSettings,
+    ClusterSettings,
     DigestSettings,
     DiscordSettings,
     EventSettings,
@@ -57,6 +58,7 @@ class Config:
     match: MatchSettings = field(default_factory=MatchSettings)
     faq: FaqSettings = field(default_factory=FaqSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     secrets: Secrets = field(default_factory=Secrets)
 
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from bot.clock import Clock
 from bot.config import Config
 from bot.federation import Federation
+from bot.leases import Leases
 from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.scheduler import Scheduler
@@ -39,6 +40,7 @@ class Services:
     agencies: AgencyRepo
     members: MemberRepo
     runs: RunLedger
+    leases: Leases  # what this process has claimed, renewed by its heartbeat
     federation: Federation  # who belongs: listed and approved workspaces
     deliveries: DeliveryLedger  # platform deliveries already handled (retries, replays)
     signer: Signer  # tags on button values that must be the bot's own (keyed at start)

@@ -187,6 +187,23 @@ class DiscordSettings:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    """Several processes on one database. `lease_seconds`: how long a claimed piece of work
+    (a broadcast copy, a digest run, a reminder, an introduction) stays its owner's without a
+    heartbeat; an owner that stopped answering loses it after that, and another process takes
+    it over, checking the platform first. `pacing`: where the platforms' rate-limit budgets
+    live — `auto` shares them in the database on PostgreSQL and keeps them in memory on
+    SQLite (one process), `local` keeps them per process, `database` always shares them."""
+
+    lease_seconds: int = 60
+    pacing: Literal["auto", "local", "database"] = "auto"
+
+    def __post_init__(self) -> None:
+        if self.lease_seconds < 5:
+            raise ConfigError("config: cluster.lease_seconds: must be at least 5")
+
+
+@dataclass(frozen=True)
 class AnnounceSettings:
     """Staff broadcasts (`announce`): retries and progress. The platforms' rate limits are
     the adapters' ([slack], [discord]). `concurrency` caps sends in flight per platform, which
@@ -356,5 +373,3 @@ class Secrets:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Secrets:
         return cls(**{name: env.get(var) or None for name, var in SECRET_ENV.items()})
-
-

@@ -31,8 +31,11 @@ BOT_SCOPES = (
     "usergroups:read",  # roles granted to user groups
     "im:write",  # reminders by direct message
     "files:write",  # attachments (calendar files…)
+    # After a crash, a send in doubt looks for its own message (by metadata) before posting.
+    "channels:history",
+    "groups:history",
+    "im:history",
 )
-MESSAGE_SCOPES = ("channels:history", "groups:history")
 MESSAGE_EVENTS = ("message.channels", "message.groups")
 # Need no scope; they let the installation store forget a workspace's token.
 INSTALL_EVENTS = ("app_uninstalled", "tokens_revoked")
@@ -41,7 +44,7 @@ MAX_USAGE_HINT = 100
 
 
 def bot_scopes(settings: SlackSettings) -> list[str]:
-    return [*BOT_SCOPES, *(MESSAGE_SCOPES if settings.message_events else ())]
+    return list(BOT_SCOPES)
 
 
 def _short(text: str, limit: int) -> str:

@@ -177,14 +177,8 @@ COMMANDS = (
 
 
 async def on_start(services: Services) -> None:
-    """Requeue what a crash left in flight, rebuild the scheduled sends, start the sweep."""
-    recovered = await services.get(AnnouncementRepo).outbox.recover_in_flight()
-    if recovered:
-        log.warning(
-            "%d announcement copies were being sent when the bot stopped: sending them again "
-            "(a copy the platform had already accepted will show twice)",
-            recovered,
-        )
+    """Rebuild the scheduled sends, start the sweep (which also takes over the rows of a
+    process that died, once their lease lapsed: nothing is re-queued blindly at start)."""
     courier_for(services)
     now = services.clock.now()
     for ann in await services.get(AnnouncementRepo).in_state(State.ACTIVE):
@@ -206,7 +200,7 @@ FEATURE = Feature(
         ),
     ),
     commands=COMMANDS,
-    stores=lambda services: (AnnouncementRepo(services.db),),
+    stores=lambda services: (AnnouncementRepo(services.db, services.leases),),
     migrations=Path(__file__).with_name("migrations"),
     on_start=on_start,
     on_stop=stop_courier,

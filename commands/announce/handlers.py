@@ -23,7 +23,7 @@ from commands.announce.render import (
 )
 from commands.announce.render import list_message as render_list
 from commands.announce.store.announcements import Announcement, AnnouncementRepo, Draft, State
-from commands.announce.store.outbox import FAILED, KEPT, SENT
+from commands.announce.store.outbox_rows import FAILED, KEPT, SENT
 
 audit_log = logging.getLogger("fedbot.audit")
 

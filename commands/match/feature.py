@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.feature import Feature
 from bot.services import Services
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
@@ -192,7 +194,9 @@ FEATURE = Feature(
         ),
     ),
     commands=COMMANDS,
-    # Its tables are created by the profile feature's branch (one migration, as they shipped).
-    stores=lambda services: (MatchingRepo(services.db),),
+    # Its tables were created by the profile feature's branch (as they shipped); its own
+    # branch changes them since.
+    stores=lambda services: (MatchingRepo(services.db, services.leases),),
+    migrations=Path(__file__).with_name("migrations"),
     on_start=_on_start,
 )

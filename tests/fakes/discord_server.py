@@ -2271,6 +2271,12 @@ class FakeDiscord:
             and not rec.files
         ):
             raise _ApiError(400, "Cannot send an empty message", 50006)
+        if body.get("enforce_nonce") and body.get("nonce") is not None:
+            # Discord: a message by the same author with the same nonce, created in the past
+            # few minutes, is returned instead of creating another one.
+            earlier = self._by_nonce(channel_id, str(body["nonce"]))
+            if earlier is not None:
+                return _json_response(copy.deepcopy(earlier))
         message = self._build_message(
             channel_id=channel_id, body=body, author=self.bot_user.payload(), files=rec.files
         )
@@ -2278,6 +2284,18 @@ class FakeDiscord:
         message["flags"] = int(message["flags"]) & ~FLAG_EPHEMERAL
         self._messages[int(message["id"])] = message
         return _json_response(copy.deepcopy(message))
+
+    def _by_nonce(self, channel_id: int, nonce: str) -> Json | None:
+        horizon = time.time() - NONCE_WINDOW
+        for message in self._messages.values():
+            if (
+                int(message["channel_id"]) == channel_id
+                and str(message.get("nonce")) == nonce
+                and message["author"]["id"] == str(self.bot_user.id)
+                and _created(message) >= horizon
+            ):
+                return message
+        return None
 
     async def _h_get_message(self, rec: RecordedRequest, match: _Match) -> web.Response:
         message = self._get_message(int(match["channel_id"]), int(match["message_id"]))
@@ -2569,6 +2587,14 @@ class FakeDiscord:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+NONCE_WINDOW = 300.0  # seconds Discord remembers an enforced nonce ("the past few minutes")
+
+
+def _created(message: Json) -> float:
+    """A message's creation time from its snowflake id (Discord epoch 2015-01-01)."""
+    return ((int(message["id"]) >> 22) + 1_420_070_400_000) / 1000
 
 
 def _interaction_id(value: int | str | Mapping[str, Any]) -> int:

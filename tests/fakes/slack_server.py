@@ -350,6 +350,7 @@ class FakeSlack:
             "usergroups.users.list": self._usergroups_users_list,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
             "conversations.members": self._conversations_members,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
@@ -1254,6 +1255,23 @@ class FakeSlack:
         if _truthy(ctx.params.get("include_locale", False)):
             public["locale"] = "en-US"
         return {"channel": public}
+
+    def _conversations_history(self, ctx: _Ctx) -> dict[str, Any]:
+        """Newest first; `oldest`/`latest` bound the ts (exclusive); message `metadata` only
+        with `include_all_metadata` (as Slack does); `limit` at most 999 (default 100)."""
+        p = ctx.params
+        channel_id = self._resolve_channel(ctx, p.get("channel"), posting=False)
+        oldest, latest = float(p.get("oldest") or 0), float(p.get("latest") or 9e12)
+        limit = min(int(p.get("limit") or 100), 999)
+        found = [
+            dict(m)
+            for m in reversed(self.messages_in(channel_id))
+            if oldest < float(m["ts"]) < latest and not m.get("thread_ts")
+        ]
+        if not _truthy(p.get("include_all_metadata", False)):
+            for message in found:
+                message.pop("metadata", None)
+        return {"messages": found[:limit], "has_more": len(found) > limit}
 
     def _conversations_members(self, ctx: _Ctx) -> dict[str, Any]:
         channel_id = self._resolve_channel(ctx, ctx.params.get("channel"), posting=False)

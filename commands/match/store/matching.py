@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import Caller, ChannelRef
+from bot.leases import Leases
 from bot.storage.database import Database
 from bot.storage.members import members
 from bot.storage.schema import UTCDateTime
@@ -108,9 +109,9 @@ class WorkspaceTaken(Exception):
 
 
 class MatchingRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, leases: Leases) -> None:
         self.db = db
-        self.delivery = DeliveryQueue(db)
+        self.delivery = DeliveryQueue(db, leases)
 
     # --- history --------------------------------------------------------------------------
 
