@@ -83,9 +83,12 @@ def features(hit: Scored, best_other: float, first_by_both: bool) -> tuple[float
 
 
 def ranking_features(ranked: Sequence[Scored], i: int) -> tuple[float, ...]:
+    """FEATURES of the `i`-th entry of `ranked` (best fused score first)."""
     hit = ranked[i]
-    others = [s.fused for k, s in enumerate(ranked) if k != i]
-    best_other = max(others, default=0.0)
+    if i:
+        best_other = ranked[0].fused
+    else:
+        best_other = ranked[1].fused if len(ranked) > 1 else 0.0
     return features(hit, best_other, hit.lexical_rank == 1 and hit.dense_rank == 1)
 
 

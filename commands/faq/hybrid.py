@@ -213,18 +213,22 @@ class DenseIndex:
             return {}
         by_phrasing = self._phrasings.matrix[: self._phrasings.used] @ query
         by_entry = self._entries.matrix[: self._entries.used] @ query
-        ids = set(also) & self._docs.keys()
-        ids |= _top_owners(by_phrasing, self._phrasings.owner, count)
-        ids |= _top_owners(by_entry, self._entries.owner, count)
-        c = self.combined_weight
+        near = _top_owners(by_phrasing, self._phrasings.owner, count)
+        near |= _top_owners(by_entry, self._entries.owner, count)
+        raw = {doc_id: self._raw(doc_id, by_phrasing, by_entry) for doc_id in near}
+        kept = sorted(raw, key=lambda d: (-raw[d], d))[:count]  # the `count` closest entries
+        for doc_id in set(also) & self._docs.keys():
+            if doc_id not in raw:
+                raw[doc_id] = self._raw(doc_id, by_phrasing, by_entry)
+            kept.append(doc_id)
         anchors = self.anchors()
-        out: dict[int, float] = {}
-        for doc_id in ids:
-            stored = self._docs[doc_id]
-            best = float(by_phrasing[stored.phrasing_slots].max())
-            raw = (1 - c) * best + c * float(by_entry[stored.entry_slot])
-            out[doc_id] = float(anchors.rescale(raw))
-        return out
+        return {doc_id: float(anchors.rescale(raw[doc_id])) for doc_id in kept}
+
+    def _raw(self, doc_id: int, by_phrasing: np.ndarray, by_entry: np.ndarray) -> float:
+        stored = self._docs[doc_id]
+        best = float(by_phrasing[stored.phrasing_slots].max())
+        c = self.combined_weight
+        return (1 - c) * best + c * float(by_entry[stored.entry_slot])
 
     # --- anchors -------------------------------------------------------------------------
 

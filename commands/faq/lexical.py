@@ -266,8 +266,11 @@ class LexicalIndex:
                 scores[doc_id] = scores.get(doc_id, 0.0) + s
         return scores
 
-    def score(self, query: LexicalQuery, doc_id: int, bm25: float = 0.0) -> Scored:
-        """The lexical confidence of one entry for `query` (any entry, candidate or not)."""
+    def score(
+        self, query: LexicalQuery, doc_id: int, bm25: float = 0.0, dense: float = 0.0
+    ) -> Scored:
+        """The lexical confidence of one entry for `query` (any entry, candidate or not);
+        `dense` is passed through (one object per candidate: searching makes many)."""
         entry = self._entries[doc_id]
         groups = query.groups
         total = sum(g.weight for g in groups) or 1.0
@@ -298,6 +301,7 @@ class LexicalIndex:
             tuple(matched),
             phrasing_evidence,
             lexical=confidence,
+            dense=dense,
         )
 
     def _phrasing_coverage(

@@ -181,8 +181,9 @@ class FaqIndex:
                 vector = self._dense.encode_query(readings)
                 similar = self._dense.similarities(vector, self.config.dense_candidates, also)
         ranked = self._fuse(prepared, dict(lexical), similar)
+        decision = self.decision
         return [
-            replace(s, confidence=self.decision.confidence(ranking_features(ranked, i)))
+            replace(s, confidence=decision.confidence(ranking_features(ranked, i)))
             for i, s in enumerate(ranked)
         ]
 
@@ -191,11 +192,11 @@ class FaqIndex:
     ) -> list[Scored]:
         scored: list[Scored] = []
         for doc_id in bm25.keys() | similar.keys():
+            dense = similar.get(doc_id, 0.0)
             if prepared is not None:
-                lex = self._lexical.score(prepared, doc_id, bm25.get(doc_id, 0.0))
+                scored.append(self._lexical.score(prepared, doc_id, bm25.get(doc_id, 0.0), dense))
             else:
-                lex = Scored(doc_id, 0.0, 0.0, 0.0, 0.0, ())
-            scored.append(replace(lex, dense=similar.get(doc_id, 0.0)))
+                scored.append(Scored(doc_id, 0.0, 0.0, 0.0, 0.0, (), dense=dense))
         weight = self.config.dense_weight if self._dense is not None else 0.0
         return fuse(scored, weight, dense=self._dense is not None)
 
@@ -206,10 +207,7 @@ def fuse(candidates: Iterable[Scored], dense_weight: float, dense: bool = True) 
     fused = (1 - w) * lexical confidence + w * rescaled dense similarity (kept in 0..DENSE_CAP:
     below an unrelated entry is no worse than unrelated, above a near copy no better).
     """
-    scored = [
-        replace(s, fused=(1 - dense_weight) * s.lexical + dense_weight * _capped(s.dense))
-        for s in candidates
-    ]
+    scored = list(candidates)
     by_lexical = sorted(scored, key=lambda s: (-s.lexical, -s.bm25, s.doc_id))
     lexical_rank = {s.doc_id: r for r, s in enumerate(by_lexical, 1) if s.lexical > 0}
     dense_rank: dict[int, int] = {}
@@ -219,6 +217,7 @@ def fuse(candidates: Iterable[Scored], dense_weight: float, dense: bool = True) 
     ranked = [
         replace(
             s,
+            fused=(1 - dense_weight) * s.lexical + dense_weight * _capped(s.dense),
             lexical_rank=lexical_rank.get(s.doc_id, 0),
             dense_rank=dense_rank.get(s.doc_id, 0),
         )
