@@ -226,7 +226,7 @@ def speed_section(
     start = time.perf_counter()
     index = FaqIndex.build(corpus, encoder=encoder)
     build_s = time.perf_counter() - start
-    cold_s = _cold_start(index, corpus, encoder)
+    cold_s, cold_cpu_s = _cold_start(index, corpus, encoder)
     for text in texts:  # warm caches (stems, typo memo) as a running bot would have
         index.search(text)
     # Each round times every query once; the median round is reported (the machine is shared,
@@ -264,7 +264,10 @@ def speed_section(
     )
     print(f"build {build_s:.2f} s ({build_s / len(corpus) * 1000:.2f} ms per entry)")
     if index.dense:
-        print(f"cold start from {len(corpus)} stored vectors (no encoding): {cold_s:.2f} s")
+        print(
+            f"cold start from {len(corpus)} stored vectors (no encoding): {cold_s:.2f} s"
+            f" (CPU {cold_cpu_s:.2f} s)"
+        )
     print(
         f"search warm p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {worst:.3f} ms (median round);"
         f" worst round p99 {per_round[-1][0]:.3f} ms"
@@ -285,6 +288,7 @@ def speed_section(
     return {
         "build_s": build_s,
         "cold_s": cold_s,
+        "cold_cpu_s": cold_cpu_s,
         "p50": p50,
         "p99": p99,
         "cpu_p99": percentile(cpu, 99),
@@ -292,16 +296,16 @@ def speed_section(
     }
 
 
-def _cold_start(index: FaqIndex, corpus: list[FaqDoc], encoder: Encoder) -> float:
-    """Seconds to build an index of `corpus` from the vectors `index` holds (as a start from
-    the database would, once it stores them)."""
+def _cold_start(index: FaqIndex, corpus: list[FaqDoc], encoder: Encoder) -> tuple[float, float]:
+    """Seconds (wall, CPU) to build an index of `corpus` from the vectors `index` holds (as a
+    start from the database would, once it stores them)."""
     if not index.dense:
-        return 0.0
+        return 0.0, 0.0
     stored = [replace(doc, vectors=index.vectors(doc.id)) for doc in corpus]
     gc.collect()
-    start = time.perf_counter()
+    cpu, start = time.thread_time(), time.perf_counter()
     FaqIndex.build(stored, encoder=encoder)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.thread_time() - cpu
 
 
 def _timed(action: Callable[[Any], object], items: Sequence[Any]) -> list[float]:
@@ -444,6 +448,12 @@ def main() -> None:
                 f"{speed['cold_s']:.2f} s",
                 "< 3 s",
                 speed["cold_s"] < TARGET_COLD_S,
+            ),
+            (
+                "cold start, CPU time",
+                f"{speed['cold_cpu_s']:.2f} s",
+                "< 3 s",
+                speed["cold_cpu_s"] < TARGET_COLD_S,
             ),
             (f"index build with encoding, {args.size}", f"{speed['build_s']:.2f} s", "-", True),
             (

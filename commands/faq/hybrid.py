@@ -11,7 +11,7 @@ says (`combined_weight` = c, measured on the tuning set by bench/faq_fit.py).
 
 Raw cosines mean different things for different FAQs and encoders (a FAQ of near-identical
 templated entries has high cosines everywhere). So the similarity is rescaled with two anchors
-taken from the FAQ itself, recomputed lazily after updates:
+taken from the FAQ itself (measured again once a twentieth of the entries changed):
 
 - `unrelated`: the median similarity of an entry's question to another entry (0 on the scale);
 - `own`: the median similarity of a phrasing to its own entry when that phrasing is left out
@@ -226,9 +226,12 @@ class DenseIndex:
 
     def _raw(self, doc_id: int, by_phrasing: np.ndarray, by_entry: np.ndarray) -> float:
         stored = self._docs[doc_id]
+        whole = float(by_entry[stored.entry_slot])
+        if not len(stored.phrasing_slots):  # a blank question: only its answer speaks for it
+            return whole
         best = float(by_phrasing[stored.phrasing_slots].max())
         c = self.combined_weight
-        return (1 - c) * best + c * float(by_entry[stored.entry_slot])
+        return (1 - c) * best + c * whole
 
     # --- anchors -------------------------------------------------------------------------
 
@@ -246,7 +249,8 @@ class DenseIndex:
 
     def _measure_anchors(self) -> Anchors:
         # A sample chosen by a hash of the ids: the same entries whatever the order of updates.
-        ids = sorted(self._docs, key=lambda i: zlib.crc32(str(i).encode()))[:ANCHOR_SAMPLE]
+        ids = [i for i in self._docs if len(self._docs[i].phrasing_slots)]
+        ids = sorted(ids, key=lambda i: zlib.crc32(str(i).encode()))[:ANCHOR_SAMPLE]
         unrelated = self._unrelated(ids)
         own = self._own(ids)
         if own is None or own - unrelated < 0.05:
