@@ -12,6 +12,7 @@ from typing import Protocol
 from bot.errors import SendError
 from bot.identity import ChannelRef
 from bot.messages import Message
+from bot.metrics import Metrics
 from bot.pacing import Bucket
 
 
@@ -40,8 +41,9 @@ class Sender(Protocol):
 
 
 class Outbound:
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics | None = None) -> None:
         self._senders: dict[str, Sender] = {}
+        self.metrics = metrics or Metrics()
 
     def register(self, sender: Sender) -> None:
         self._senders[sender.platform] = sender
@@ -65,12 +67,26 @@ class Outbound:
         return sender
 
     async def send(self, channel: ChannelRef, message: Message) -> Posted:
-        return await self._sender(channel.platform).send(channel, message)
+        sender = self._sender(channel.platform)
+        try:
+            posted = await sender.send(channel, message)
+        except Exception:
+            self.metrics.sent(channel.platform, ok=False)
+            raise
+        self.metrics.sent(channel.platform, ok=True)
+        return posted
 
     async def send_dm(
         self, platform: str, workspace: str, user_id: str, message: Message
     ) -> Posted:
-        return await self._sender(platform).send_dm(workspace, user_id, message)
+        sender = self._sender(platform)
+        try:
+            posted = await sender.send_dm(workspace, user_id, message)
+        except Exception:
+            self.metrics.sent(platform, ok=False)
+            raise
+        self.metrics.sent(platform, ok=True)
+        return posted
 
     async def delete(self, posted: Posted) -> None:
         await self._sender(posted.channel.platform).delete(posted)

@@ -39,6 +39,8 @@ class BotSettings:
     timezone: str = "Europe/Paris"
     database_url: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "text": one line per record; "json": one JSON object per line (`--log-format`).
+    log_format: Literal["text", "json"] = "text"
 
 
 @dataclass(frozen=True)
@@ -356,5 +358,3 @@ class Secrets:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Secrets:
         return cls(**{name: env.get(var) or None for name, var in SECRET_ENV.items()})
-
-
