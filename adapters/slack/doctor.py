@@ -5,6 +5,8 @@ Read-only: nothing is stored or re-encrypted."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import select
 
 from adapters.slack.installations import slack_installations
@@ -53,7 +55,7 @@ async def _bot_token(situation: Situation, api: WebApi, token: str) -> list[Find
     try:
         auth = await api.call("auth.test", client.auth_test)
     except SendError as err:
-        return [Finding(False, "SLACK_BOT_TOKEN", f"auth.test refused it: {err.reason}")]
+        return [Finding(False, "SLACK_BOT_TOKEN", f"refused: {err.reason}")]
     team, enterprise = str(auth["team_id"]), auth.get("enterprise_id")
     found = [Finding(True, "SLACK_BOT_TOKEN", f"workspace {team} ({auth.get('team')}), "
                      f"bot @{auth.get('user')}")]  # fmt: skip
@@ -87,7 +89,9 @@ async def _bot_token(situation: Situation, api: WebApi, token: str) -> list[Find
 async def _app_token(api: WebApi, token: str) -> Finding:
     client = api.client(token)
     try:
-        await api.call("apps.connections.open", client.apps_connections_open)
+        await api.call(
+            "apps.connections.open", partial(client.apps_connections_open, app_token=token)
+        )
     except SendError as err:
         return Finding(False, "SLACK_APP_TOKEN", f"Socket Mode refused it: {err.reason}")
     return Finding(True, "SLACK_APP_TOKEN", "Socket Mode accepts it")
