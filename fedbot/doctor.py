@@ -79,8 +79,11 @@ async def _database(situation: Situation) -> tuple[list[Finding], Database | Non
     path = sqlite_file(url)
     if path is not None and not path.exists():
         return [
-            Finding(True, "database", f"{path} does not exist yet: `fedbot run` or "
-                    "`fedbot migrate` creates it"),  # fmt: skip
+            Finding(
+                True,
+                "database",
+                f"{path} does not exist yet: `fedbot run` or `fedbot migrate` creates it",
+            ),
             Finding(None, "migrations", "applied when the database is created"),
         ], None
     try:

@@ -122,7 +122,10 @@ def pg_dump_command(url: str, target: Path) -> str:
         "fedbot does not copy a PostgreSQL database itself: run pg_dump, which takes a "
         "consistent snapshot while the bot runs:\n\n"
         f"  {password}pg_dump {' '.join(options)} {database}\n\n"
-        + ("(*** is the password of the database URL; or put it in ~/.pgpass)\n" if password
-           else "")  # fmt: skip
+        + (
+            "(*** is the password of the database URL; or put it in ~/.pgpass)\n"
+            if password
+            else ""
+        )
         + f"Restore with: pg_restore --clean --if-exists --no-owner --dbname={database} {target}"
     )

@@ -148,8 +148,9 @@ async def _shut_down(app: BotApp, adapters: list[Adapter]) -> None:
     their share of the time, then the adapters."""
     features_share = SHUTDOWN_TIMEOUT - ADAPTERS_SHARE
     if not await _within(app.stop_features(), features_share):
-        log.warning("work in flight did not finish within %.0f s: left for the next start",
-                    features_share)  # fmt: skip
+        log.warning(
+            "work in flight unfinished after %.0f s: left for the next start", features_share
+        )
     for adapter in reversed(adapters):
         await adapter.stop()
         app.health.forget(adapter.name)

@@ -48,7 +48,7 @@ BROKEN = CommandSpec(("explode",), L10n("Casse", "Breaks"), _broken)
 
 
 def test_each_record_is_one_json_object_with_its_ids_and_no_secret() -> None:
-    log = logging.getLogger("fedbot.test")
+    log = logging.getLogger("tests.logs")
     with json_logs(("s3cret-value-42",)) as out:
         log.info("plain")
         with request_context("slack:Ev1"), command_context("c0ffee01"):
@@ -59,7 +59,7 @@ def test_each_record_is_one_json_object_with_its_ids_and_no_secret() -> None:
                 log.exception("it broke")
     plain, warned, broke = events(out)
     assert set(plain) == {"time", "level", "logger", "message"}
-    assert plain["logger"] == "fedbot.test" and plain["level"] == "INFO"
+    assert plain["logger"] == "tests.logs" and plain["level"] == "INFO"
     assert str(plain["time"]).endswith("+00:00")
     assert warned["message"] == "token [redacted] and [redacted]\nsecond line"
     assert (warned["request_id"], warned["command_id"]) == ("slack:Ev1", "c0ffee01")

@@ -45,8 +45,8 @@ def _mode(situation: Situation) -> Finding:
     if mode == "http" and not secrets.slack_signing_secret:
         return Finding(False, "slack mode", "HTTP mode needs SLACK_SIGNING_SECRET")
     if mode == "http" and not situation.config.http.public_url:
-        return Finding(True, "slack mode", "HTTP (http.public_url not set: the manifest shows a "
-                       "placeholder URL)")  # fmt: skip
+        note = "http.public_url not set: the manifest shows a placeholder URL"
+        return Finding(True, "slack mode", f"HTTP ({note})")
     return Finding(True, "slack mode", "Socket Mode" if mode == "socket" else "HTTP")
 
 
@@ -57,8 +57,8 @@ async def _bot_token(situation: Situation, api: WebApi, token: str) -> list[Find
     except SendError as err:
         return [Finding(False, "SLACK_BOT_TOKEN", f"refused: {err.reason}")]
     team, enterprise = str(auth["team_id"]), auth.get("enterprise_id")
-    found = [Finding(True, "SLACK_BOT_TOKEN", f"workspace {team} ({auth.get('team')}), "
-                     f"bot @{auth.get('user')}")]  # fmt: skip
+    who = f"workspace {team} ({auth.get('team')}), bot @{auth.get('user')}"
+    found = [Finding(True, "SLACK_BOT_TOKEN", who)]
     admitted = set(situation.admitted("slack"))
     if team in admitted or (enterprise and enterprise in admitted):
         found.append(Finding(True, "slack workspace", f"{team} is in the federation"))
