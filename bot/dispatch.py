@@ -114,19 +114,17 @@ class Dispatcher:
         return await self._measured(inv, self._structured(inv, caller, place, spec.path, options))
 
     async def _measured(self, inv: Invocation, work: Awaitable[Reply | None]) -> Reply | None:
-        """Every invocation once: its id in the logs, its outcome and time in the metrics."""
+        """Every invocation once: its id in the logs, its outcome and time in the metrics (one
+        cancelled because the bot stops has no outcome: it is not counted)."""
         started = perf_counter()
-        reply: Reply | None = None
         with command_context(inv.id):
             try:
                 reply = await work
-            except BaseException:
+            except Exception:
                 inv.outcome = inv.outcome or "internal_error"
+                self.metrics.command_done(inv.command, inv.outcome, perf_counter() - started)
                 raise
-            finally:
-                self.metrics.command_done(
-                    inv.command, inv.outcome_of(reply), perf_counter() - started
-                )
+        self.metrics.command_done(inv.command, inv.outcome_of(reply), perf_counter() - started)
         return reply
 
     async def _text(self, inv: Invocation, caller: Caller, place: Place, text: str) -> Reply | None:

@@ -159,7 +159,8 @@ async def _shut_down(app: BotApp, adapters: list[Adapter]) -> None:
 async def _within(
     work: Awaitable[None], timeout: float, hurry: asyncio.Event | None = None
 ) -> bool:
-    """Wait for `work` up to `timeout` s (or until `hurry` is set); cancel it if it is late."""
+    """Wait for `work` up to `timeout` s (or until `hurry` is set); cancel it if it is late.
+    A failure is logged, not raised: stopping goes on with the next step."""
     task = asyncio.ensure_future(work)
     waits: set[asyncio.Future[Any]] = {task}
     if hurry is not None:
@@ -170,7 +171,8 @@ async def _within(
         for waiting in waits - {task}:
             waiting.cancel()
     if task.done():
-        task.result()
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("error while stopping", exc_info=error)
         return True
     task.cancel()
     return False
