@@ -20,8 +20,10 @@ from bot.demo import load_demo_agencies
 from bot.dispatch import Dispatcher
 from bot.feature import Feature
 from bot.federation import Federation
+from bot.health import Health
 from bot.identity import ChannelRef
 from bot.leases import Leases
+from bot.metrics import Metrics
 from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.retention import enforce
@@ -43,13 +45,17 @@ log = logging.getLogger(__name__)
 
 
 class Adapter(Protocol):
-    """A platform adapter: connects, registers its Sender on `app.outbound`, and stops."""
+    """A platform adapter: connects, registers its Sender on `app.outbound`, and stops.
+    `ready()` says whether it is connected now (`/readyz`); `stop()` also undoes a start
+    that was cancelled half-way (a stop asked for while connecting)."""
 
     name: str
 
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+    async def ready(self) -> bool: ...
 
 
 def build_registry(features: Sequence[Feature]) -> Registry:
@@ -83,19 +89,22 @@ class BotApp:
         self.tz = ZoneInfo(config.bot.timezone)
         migrations = [f.migrations for f in self.features if f.migrations is not None]
         self.db = Database.open(config.bot.database_url, [*migrations, *extra_migrations])
-        self.outbound = Outbound()
+        self.metrics = Metrics()
+        self.outbound = Outbound(self.metrics)
         self.web = WebServer(config.http)
+        self.health = Health(self.db, self.metrics)
+        self.web.add_routes(self.health.routes())
         self.completer = build_completer(feature.completions for feature in self.features)
         instance_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         ttl = timedelta(seconds=config.cluster.lease_seconds)
-        leases = Leases(self.db, instance_id, self.clock, ttl)
+        leases = Leases(self.db, instance_id, self.clock, ttl, self.metrics)
         self.services = Services(
             config=config,
             db=self.db,
             clock=self.clock,
             registry=build_registry(self.features),
             outbound=self.outbound,
-            scheduler=Scheduler(self.tz),
+            scheduler=Scheduler(self.tz, metrics=self.metrics),
             instance_id=instance_id,
             agencies=AgencyRepo(self.db),
             members=MemberRepo(self.db),
@@ -105,6 +114,7 @@ class BotApp:
             deliveries=DeliveryLedger(self.db),
             signer=Signer(),
             secret_box=SecretBox(config.secrets.secret_key),
+            metrics=self.metrics,
         )
         for feature in self.features:
             for store in feature.stores(self.services) if feature.stores else ():
@@ -112,6 +122,8 @@ class BotApp:
         for feature in self.features:
             if feature.routes is not None:
                 self.web.add_routes(feature.routes(self.services))
+            if feature.outbox_depth is not None:
+                self.metrics.watch_outbox(feature.name, feature.outbox_depth(self.services))
         throttle = config.throttle
         self.dispatcher = Dispatcher(
             self.services,

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Column, ColumnElement, Table, and_, or_
 
 from bot.clock import Clock
+from bot.metrics import Metrics
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -45,11 +46,19 @@ def lapsed(until: Column, now: datetime) -> ColumnElement[bool]:  # type: ignore
 
 
 class Leases:
-    def __init__(self, db: Database, owner: str, clock: Clock, ttl: timedelta) -> None:
+    def __init__(
+        self,
+        db: Database,
+        owner: str,
+        clock: Clock,
+        ttl: timedelta,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.db = db
         self.owner = owner
         self.clock = clock
         self.ttl = ttl
+        self.metrics = metrics
         self._tables: dict[str, LeasedTable] = {}
         self._held: dict[str, Counter[Hashable]] = {}
 
@@ -60,6 +69,13 @@ class Leases:
     def until(self, now: datetime) -> datetime:
         """The expiry of a lease taken or renewed at `now`."""
         return now + self.ttl
+
+    def took_over(self, name: str, count: int = 1) -> None:
+        """Work of an owner that stopped renewing its lease is now this process's."""
+        if count:
+            log.info("took over %d %s from a process that stopped", count, name)
+            if self.metrics is not None:
+                self.metrics.took_over(name, count)
 
     def mine(self, leased: LeasedTable) -> ColumnElement[bool]:
         return and_(leased.owner == self.owner, leased.until.is_not(None))

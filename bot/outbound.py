@@ -20,6 +20,7 @@ from typing import Protocol
 from bot.errors import SendError
 from bot.identity import ChannelRef
 from bot.messages import Message
+from bot.metrics import Metrics
 from bot.pacing import Bucket
 
 
@@ -76,8 +77,9 @@ class Sender(Protocol):
 
 
 class Outbound:
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics | None = None) -> None:
         self._senders: dict[str, Sender] = {}
+        self.metrics = metrics or Metrics()
 
     def register(self, sender: Sender) -> None:
         self._senders[sender.platform] = sender
@@ -109,7 +111,13 @@ class Outbound:
         in_doubt: bool = False,
     ) -> Posted:
         sender = self._sender(channel.platform)
-        return await sender.send(channel, message, key=key, in_doubt=in_doubt)
+        try:
+            posted = await sender.send(channel, message, key=key, in_doubt=in_doubt)
+        except Exception:
+            self.metrics.sent(channel.platform, ok=False)
+            raise
+        self.metrics.sent(channel.platform, ok=True, adopted=posted.adopted)
+        return posted
 
     async def send_dm(
         self,
@@ -122,7 +130,13 @@ class Outbound:
         in_doubt: bool = False,
     ) -> Posted:
         sender = self._sender(platform)
-        return await sender.send_dm(workspace, user_id, message, key=key, in_doubt=in_doubt)
+        try:
+            posted = await sender.send_dm(workspace, user_id, message, key=key, in_doubt=in_doubt)
+        except Exception:
+            self.metrics.sent(platform, ok=False)
+            raise
+        self.metrics.sent(platform, ok=True, adopted=posted.adopted)
+        return posted
 
     async def delete(self, posted: Posted) -> None:
         await self._sender(posted.channel.platform).delete(posted)

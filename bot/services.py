@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.federation import Federation
 from bot.leases import Leases
+from bot.metrics import Metrics
 from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.scheduler import Scheduler
@@ -45,6 +46,7 @@ class Services:
     deliveries: DeliveryLedger  # platform deliveries already handled (retries, replays)
     signer: Signer  # tags on button values that must be the bot's own (keyed at start)
     secret_box: SecretBox  # encrypts the tokens the bot stores (FEDBOT_SECRET_KEY)
+    metrics: Metrics = field(default_factory=Metrics)  # what /metrics shows (bot.metrics)
     _stores: dict[type, Any] = field(default_factory=dict, repr=False)
 
     def provide(self, store: object) -> None:

@@ -39,6 +39,8 @@ class BotSettings:
     timezone: str = "Europe/Paris"
     database_url: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "text": one line per record; "json": one JSON object per line (`--log-format`).
+    log_format: Literal["text", "json"] = "text"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The bot's one HTTP server (aiohttp): Slack HTTP mode and OAuth, calendar feeds.
+"""The bot's one HTTP server (aiohttp): Slack HTTP mode and OAuth, calendar feeds, health and
+metrics (bot.health).
 
 Features and adapters add routes before it starts; it binds only when something needs it.
 """
@@ -70,6 +71,10 @@ class WebServer:
     @property
     def wanted(self) -> bool:
         return self.settings.enabled
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None
 
     @property
     def base_url(self) -> str:

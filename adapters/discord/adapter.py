@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -31,6 +32,7 @@ from adapters.discord.render import NO_MENTIONS
 from adapters.discord.responder import Responder
 from adapters.discord.sender import DiscordSender
 from bot.errors import ConfigError
+from bot.metrics import Metrics
 from bot.settings import DiscordSettings
 from bot.spec import CommandSpec
 
@@ -107,6 +109,21 @@ class FedbotTree(app_commands.CommandTree):
         await self.responder.fail_internal(interaction, error)
 
 
+def rate_limit_trace(metrics: Metrics) -> aiohttp.TraceConfig:
+    """Counts Discord's 429 answers: discord.py waits them out and retries by itself, so the
+    adapter never sees them; its HTTP session's trace does."""
+    trace = aiohttp.TraceConfig()
+
+    async def on_request_end(
+        session: aiohttp.ClientSession, context: object, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        if params.response.status == 429:
+            metrics.throttled_by_platform(PLATFORM)
+
+    trace.on_request_end.append(on_request_end)
+    return trace
+
+
 class FedbotClient(discord.Client):
     def __init__(self, adapter: DiscordAdapter) -> None:
         settings = adapter.settings
@@ -115,6 +132,7 @@ class FedbotClient(discord.Client):
             allowed_mentions=NO_MENTIONS,  # the default for every send; render passes it too
             max_ratelimit_timeout=settings.max_ratelimit_wait,
             guild_ready_timeout=settings.guild_ready_timeout,
+            http_trace=rate_limit_trace(adapter.app.metrics),
         )
         self.adapter = adapter
         self.tree = FedbotTree(self, adapter.responder)
@@ -162,11 +180,15 @@ class DiscordAdapter:
         self._connection = asyncio.create_task(client.connect(), name="discord-gateway")
         self._connection.add_done_callback(_report_gateway_end)
         ready = asyncio.ensure_future(client.wait_until_ready())
-        await asyncio.wait(
-            {ready, self._connection},
-            timeout=self.settings.ready_timeout,
-            return_when=asyncio.FIRST_COMPLETED,
-        )
+        try:
+            await asyncio.wait(
+                {ready, self._connection},
+                timeout=self.settings.ready_timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        except asyncio.CancelledError:  # a stop while connecting: `stop()` closes the rest
+            ready.cancel()
+            raise
         if not ready.done():
             ready.cancel()
             connection = self._connection
@@ -176,6 +198,13 @@ class DiscordAdapter:
         if self.settings.sync_on_start:
             await self.sync()
         self.app.outbound.register(DiscordSender(client, discord_buckets(self.settings)))
+
+    async def ready(self) -> bool:
+        """Logged in and connected to the gateway now (discord.py reconnects by itself)."""
+        client = self.client
+        if client is None or not client.is_ready() or client.is_closed():
+            return False
+        return client.ws is not None and client.ws.open
 
     async def stop(self) -> None:
         self.app.outbound.unregister(PLATFORM)

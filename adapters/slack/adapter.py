@@ -42,6 +42,7 @@ from adapters.slack.inbound import (
     Invocation,
     click,
     message_invocation,
+    request_id,
     slash_invocation,
 )
 from adapters.slack.install_gate import install_page, oauth_redirect
@@ -56,6 +57,7 @@ from bot.app import BotApp
 from bot.errors import ConfigError, SendError
 from bot.i18n import translator
 from bot.identity import Caller, Place
+from bot.logs import request_context
 from bot.messages import Reply
 from bot.secret_box import SecretKeyError
 
@@ -81,7 +83,7 @@ class SlackAdapter:
         self.routing = CommandRouting(self.settings, app.services.registry)
         self.identity = IdentityResolver(app.config)
         policy = RetryPolicy(self.settings.max_retries, self.settings.max_retry_wait)
-        self.api = WebApi(self.settings.api_base_url, policy, sleep)
+        self.api = WebApi(self.settings.api_base_url, policy, sleep, app.metrics)
         self.deliveries = app.services.deliveries
         self.verifier: SignatureVerifier | None = None  # HTTP mode only
         # Channel messages go to the core's listeners (the FAQ's passive mode) when the app
@@ -95,7 +97,9 @@ class SlackAdapter:
         self.bolt: AsyncApp | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._started_web = False
+        self._started = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._add_routes()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -140,19 +144,28 @@ class SlackAdapter:
         self.responder = Responder(self.sender)
         self.bolt = self._build_bolt()
         self._listen(self.bolt)
-        if self.settings.mode == "http" or self.uses_oauth:
-            await self._mount()
+        if self._serves_http and not self.app.web.running:
+            await self.app.web.start()  # `fedbot run` starts it first when [http] is enabled
+            self._started_web = True
         if self.settings.mode == "socket":
             self._socket = AsyncSocketModeHandler(self.bolt, self.config.secrets.slack_app_token)
-            await self._socket.connect_async()
+            await self._socket.connect_async()  # retries until connected (or cancelled)
         self.app.outbound.register(self.sender)
+        self._started = True
         log.info(
             "Slack adapter started (%s mode, commands: %s)",
             self.settings.mode,
             " ".join(self.routing.registered),
         )
 
+    async def ready(self) -> bool:
+        """Started, and in Socket Mode connected now (it reconnects by itself)."""
+        if not self._started:
+            return False
+        return self._socket is None or await self._socket.client.is_connected()
+
     async def stop(self) -> None:
+        self._started = False
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
@@ -217,8 +230,16 @@ class SlackAdapter:
         if self.store is not None:
             bolt.enable_token_revocation_listeners()
 
-    async def _mount(self) -> None:
-        """Bolt's endpoints on the bot's one web server, which HTTP mode and OAuth need."""
+    @property
+    def _serves_http(self) -> bool:
+        return self.settings.mode == "http" or self.uses_oauth
+
+    def _add_routes(self) -> None:
+        """Bolt's endpoints on the bot's one web server, which HTTP mode and OAuth need: added
+        before the server starts (its routes are fixed then); they answer 503 until `start()`
+        has built the bolt app."""
+        if not self._serves_http:
+            return
         router = self.app.web.app.router
         if self.settings.mode == "http":
             self.verifier = SignatureVerifier(self.config.secrets.slack_signing_secret or "")
@@ -226,14 +247,12 @@ class SlackAdapter:
         if self.uses_oauth:
             router.add_get(manifest.INSTALL_PATH, self._http_install)
             router.add_get(manifest.REDIRECT_PATH, self._http_redirect)
-        if not self.app.web.wanted:  # the CLI starts it when [http] enabled; else we do
-            await self.app.web.start()
-            self._started_web = True
 
     async def _http_events(self, request: web.Request) -> web.Response:
         """Signed requests only, each once: a captured request replayed within Slack's
         5-minute window is refused like a forged one (bolt checks the signature again)."""
-        assert self.bolt is not None and self.verifier is not None
+        if self.bolt is None or self.verifier is None:
+            return _not_started()
         body = await request.text()
         signature = request.headers.get("X-Slack-Signature", "")
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
@@ -249,12 +268,14 @@ class SlackAdapter:
         )
 
     async def _http_install(self, request: web.Request) -> web.Response:
-        assert self.bolt is not None and self.bolt.oauth_flow is not None
+        if self.bolt is None or self.bolt.oauth_flow is None:
+            return _not_started()
         federation = self.app.services.federation
         return await install_page(request, self.bolt.oauth_flow, federation, self.app.clock)
 
     async def _http_redirect(self, request: web.Request) -> web.Response:
-        assert self.bolt is not None and self.bolt.oauth_flow is not None
+        if self.bolt is None or self.bolt.oauth_flow is None:
+            return _not_started()
         return await oauth_redirect(request, self.bolt.oauth_flow)
 
     # ------------------------------------------------------------------ listeners
@@ -272,6 +293,13 @@ class SlackAdapter:
         return await next_()
 
     async def _on_command(
+        self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        # Everything done for the request, after the ack too, logs its id (tasks copy it).
+        with request_context(request_id(command)):
+            await self._command(ack, command, client)
+
+    async def _command(
         self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient
     ) -> None:
         line = self.routing.command_line(command.get("command", ""), command.get("text", ""))
@@ -297,14 +325,16 @@ class SlackAdapter:
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()  # the ack of a click carries nothing: the answer goes to response_url
-        self._spawn(self._click(client, click(body, action)))
+        with request_context(request_id(body)):
+            self._spawn(self._click(client, click(body, action)))
 
     async def _on_message(
         self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         invocation = message_invocation(body, event)
         if invocation is not None and self.on_message is not None:
-            self._spawn(self._message(client, invocation))
+            with request_context(request_id(body)):
+                self._spawn(self._message(client, invocation))
 
     # ------------------------------------------------------------------ work after the ack
 
@@ -373,6 +403,10 @@ class SlackAdapter:
         self._tasks.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("Slack work failed after the ack", exc_info=exc)
+
+
+def _not_started() -> web.Response:
+    return web.Response(status=503, text="starting")
 
 
 def _signed(verifier: SignatureVerifier, body: str, timestamp: str, signature: str) -> bool:

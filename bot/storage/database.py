@@ -43,6 +43,7 @@ class Database:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.migrations = tuple(migrations)
         self._write_lock = asyncio.Lock()
+        self._script_heads: list[str] | None = None
 
     @classmethod
     def open(cls, url: str, migrations: Sequence[Path] = ()) -> Database:
@@ -129,6 +130,21 @@ class Database:
     async def revision(self) -> list[str]:
         async with self.read() as conn:
             return await conn.run_sync(_current_heads)
+
+    def script_heads(self) -> list[str]:
+        """The heads of every migration branch this code knows: what `migrate` brings the
+        database to (read from the revision files once)."""
+        if self._script_heads is None:
+            from alembic.script import ScriptDirectory
+
+            scripts = ScriptDirectory.from_config(_alembic_config(None, self.migrations))
+            self._script_heads = sorted(scripts.get_heads())
+        return self._script_heads
+
+    async def ping(self) -> None:
+        """One round trip; raises when the database cannot be reached."""
+        async with self.read() as conn:
+            await conn.exec_driver_sql("SELECT 1")
 
     async def close(self) -> None:
         await self.checkpoint()

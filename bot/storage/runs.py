@@ -102,7 +102,10 @@ class RunLedger:
             )
             return (await conn.execute(statement)).rowcount
 
-        return RunClaim(key, in_doubt=True) if await self.db.transact(take_over) else None
+        if not await self.db.transact(take_over):
+            return None
+        self.leases.took_over(kind)
+        return RunClaim(key, in_doubt=True)
 
     @asynccontextmanager
     async def claimed(

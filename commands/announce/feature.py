@@ -29,6 +29,7 @@ from commands.announce import retention  # noqa: F401 - registers how long deliv
 from commands.announce.delivery import courier_for, run_due, stop_courier
 from commands.announce.demo import load_demo
 from commands.announce.store.announcements import AnnouncementRepo, State
+from commands.announce.store.depth import outbox_depth
 
 log = logging.getLogger(__name__)
 
@@ -205,4 +206,5 @@ FEATURE = Feature(
     on_start=on_start,
     on_stop=stop_courier,
     demo=load_demo,
+    outbox_depth=outbox_depth,
 )

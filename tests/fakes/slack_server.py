@@ -97,7 +97,8 @@ DEFAULT_CLIENT_ID = "1111.2222"
 DEFAULT_CLIENT_SECRET = "fake-client-secret"
 DEFAULT_BOT_SCOPES = (
     "commands,chat:write,chat:write.public,users:read,usergroups:read,"
-    "channels:read,groups:read,im:read,im:write,mpim:read,mpim:write,files:write"
+    "channels:read,groups:read,im:read,im:write,mpim:read,mpim:write,files:write,"
+    "channels:history,groups:history,im:history"
 )
 
 #: Params that slack_sdk sends JSON-encoded inside form/query bodies but as

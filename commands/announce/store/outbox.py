@@ -119,7 +119,9 @@ class Outbox:
                 )
             return rows
 
-        return await self.db.transact(work)
+        rows = await self.db.transact(work)
+        self.leases.took_over("announce", sum(r.in_doubt for r in rows))
+        return rows
 
     async def release(self) -> int:
         """A stopping process hands back the rows it reserved and did not start."""

@@ -187,7 +187,9 @@ class DeliveryQueue:
                 )
             return tasks
 
-        return await self.db.transact(work)
+        tasks = await self.db.transact(work)
+        self.leases.took_over("match", sum(t.in_doubt for t in tasks))
+        return tasks
 
     async def _any(self, query: Any) -> bool:
         """A read first: the sweep, every minute, usually finds nothing, and then takes no
