@@ -19,7 +19,9 @@ from bot.demo import load_demo_agencies
 from bot.dispatch import Dispatcher
 from bot.feature import Feature
 from bot.federation import Federation
+from bot.home import HomeChanges
 from bot.identity import ChannelRef
+from bot.native_events import NativeCalendars
 from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.scheduler import Scheduler
@@ -79,6 +81,8 @@ class BotApp:
         migrations = [f.migrations for f in self.features if f.migrations is not None]
         self.db = Database.open(config.bot.database_url, [*migrations, *extra_migrations])
         self.outbound = Outbound()
+        federation = Federation(config.federation, WorkspaceRepo(self.db))
+        self.calendars = NativeCalendars(federation)
         self.web = WebServer(config.http)
         self.completer = build_completer(feature.completions for feature in self.features)
         self.services = Services(
@@ -92,9 +96,11 @@ class BotApp:
             agencies=AgencyRepo(self.db),
             members=MemberRepo(self.db),
             runs=RunLedger(self.db),
-            federation=Federation(config.federation, WorkspaceRepo(self.db)),
+            federation=federation,
             deliveries=DeliveryLedger(self.db),
             signer=Signer(),
+            calendars=self.calendars,
+            home=HomeChanges(),
         )
         for feature in self.features:
             for store in feature.stores(self.services) if feature.stores else ():
@@ -108,6 +114,7 @@ class BotApp:
             Throttle(throttle.burst, throttle.rate_per_minute) if throttle.enabled else None,
             [listener for feature in self.features for listener in feature.listeners],
             completer=self.completer,
+            home=[section for feature in self.features for section in feature.home],
             completion_throttle=(
                 Throttle(throttle.completion_burst, throttle.completion_rate_per_minute)
                 if throttle.enabled

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.completion import CompletionSource
+from bot.home import HomeSection
 from bot.listeners import Listener
 from bot.spec import CommandSpec, GroupSpec
 
@@ -45,7 +46,8 @@ class Feature:
     `migrations` is the folder of its Alembic branch; `on_start` rebuilds its scheduled jobs
     from the database and resumes unfinished runs, every time the bot starts; `on_stop` lets
     work in flight finish before the database closes; `listeners` see ordinary channel messages
-    (passive features); `demo` loads its part of the demo data set (`fedbot run --demo`)."""
+    (passive features); `home` are its sections of a member's home (bot/home.py); `demo`
+    loads its part of the demo data set (`fedbot run --demo`)."""
 
     name: str
     groups: Sequence[GroupSpec]
@@ -59,5 +61,6 @@ class Feature:
     listeners: Sequence[Listener] = ()
     # Autocomplete sources the feature offers, by name (`OptionSpec.autocomplete`).
     completions: Mapping[str, CompletionSource] = field(default_factory=dict)
+    home: Sequence[HomeSection] = ()
     demo: Callable[[Services], Awaitable[None]] | None = None
     cli: Sequence[CliTool] = ()

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from bot.clock import Clock
 from bot.config import Config
 from bot.federation import Federation
+from bot.home import HomeChanges
+from bot.native_events import NativeCalendars
 from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.scheduler import Scheduler
@@ -41,6 +43,8 @@ class Services:
     federation: Federation  # who belongs: listed and approved workspaces
     deliveries: DeliveryLedger  # platform deliveries already handled (retries, replays)
     signer: Signer  # tags on button values that must be the bot's own (keyed at start)
+    calendars: NativeCalendars  # platforms' own calendars (Discord scheduled events)
+    home: HomeChanges  # features say whose home changed; platforms showing homes listen
     _stores: dict[type, Any] = field(default_factory=dict, repr=False)
 
     def provide(self, store: object) -> None:
