@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.feature import Feature
+from bot.home import HomeSection
 from bot.services import Services
 from bot.spec import (
     Choice,
@@ -27,6 +28,7 @@ from bot.spec import (
 from commands.announce import handlers as h
 from commands.announce.delivery import courier_for, run_due, stop_courier
 from commands.announce.demo import load_demo
+from commands.announce.home import agency_home, staff_home
 from commands.announce.store.announcements import AnnouncementRepo, State
 
 log = logging.getLogger(__name__)
@@ -209,5 +211,6 @@ FEATURE = Feature(
     migrations=Path(__file__).with_name("migrations"),
     on_start=on_start,
     on_stop=stop_courier,
+    home=(HomeSection(40, agency_home), HomeSection(70, staff_home)),
     demo=load_demo,
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.feature import Feature
+from bot.home import HomeSection
 from bot.services import Services
 from bot.spec import (
     Choice,
@@ -25,6 +26,7 @@ from commands.events.browse import event_choices, list_events, my_events, show_e
 from commands.events.demo import load_demo
 from commands.events.drafts import MAX_OCCURRENCES
 from commands.events.feeds import ics, routes
+from commands.events.home import events_home
 from commands.events.mirrors import start_mirrors, stop_mirrors
 from commands.events.organise import cancel_event, create_event, edit_event
 from commands.events.reminders import start_reminders
@@ -357,5 +359,6 @@ FEATURE = Feature(
     on_stop=stop_mirrors,
     routes=routes,
     completions={"event": event_choices},
+    home=(HomeSection(10, events_home),),
     demo=load_demo,
 )

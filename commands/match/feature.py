@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 from bot.feature import Feature
+from bot.home import HomeSection
 from bot.services import Services
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
 from commands.match import privacy  # noqa: F401 - registers the export of matching data
 from commands.match.finding import find_partners, introduce, list_topic
+from commands.match.home import match_home
 from commands.match.round_commands import answer_met, rounds, snooze, stats
 from commands.match.round_runner import start_rounds
 from commands.match.store.matching import MatchingRepo
@@ -192,4 +194,5 @@ FEATURE = Feature(
     # Its tables are created by the profile feature's branch (one migration, as they shipped).
     stores=lambda services: (MatchingRepo(services.db),),
     on_start=_on_start,
+    home=(HomeSection(20, match_home),),
 )
