@@ -178,6 +178,7 @@ async def acknowledge(ctx: CommandContext) -> Reply:
     member = await ctx.services.members.ensure(ctx.caller, ctx.now())
     new, ack = await repo.ack(delivery, member.id, ctx.now())
     if new:
+        ctx.services.home.changed()  # the agency's members see it acknowledged
         return Reply.text(ctx.t("announce.ack_thanks", agency=delivery.agency_name))
     return Reply.text(
         ctx.t(

@@ -1296,7 +1296,7 @@ class FakeSlack:
             "close": None,
             "submit": None,
             "previous_view_id": None,
-            "root_view_id": current["id"] if current else None,
+            "root_view_id": None,
             "app_id": ctx.ws.app_id,
             "app_installed_team_id": ctx.ws.team_id,
             "bot_id": ctx.ws.bot_id,
