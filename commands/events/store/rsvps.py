@@ -48,6 +48,10 @@ def _scalar(*columns: Any, where: Any) -> Any:
     return select(*columns).where(V.event_id == bindparam("event_id"), where).scalar_subquery()
 
 
+_INTEREST = select(event_interest.c.answered).where(
+    event_interest.c.event_id == bindparam("event_id"),
+    event_interest.c.member_id == bindparam("member_id"),
+)
 _MINE = V.member_id == bindparam("member_id")
 # Everything an answer needs, in one statement run after the event row is locked (on
 # PostgreSQL a new statement sees every transaction committed before the lock was granted).
@@ -57,6 +61,8 @@ _STATE = select(
     _scalar(func.count(), where=V.status == GOING).label("going"),
     _scalar(func.count(), where=V.status == WAITLISTED).label("waiting"),
     _scalar(func.coalesce(func.max(V.queue_no), 0), where=V.status == WAITLISTED).label("last_no"),
+    # Whether the member's answer came from interest shown in a mirror (NULL: no interest).
+    _INTEREST.scalar_subquery().label("interest"),
 )
 _COUNT = select(func.count()).where(
     V.event_id == bindparam("event_id"), V.status == bindparam("status")
@@ -70,10 +76,6 @@ _UPDATE = (
     event_rsvps.update()
     .where(V.id == bindparam("rsvp_id"))
     .values(status=bindparam("new"), answered_at=bindparam("at"), queue_no=bindparam("queue_no"))
-)
-_INTEREST = select(event_interest.c.answered).where(
-    event_interest.c.event_id == bindparam("event_id"),
-    event_interest.c.member_id == bindparam("member_id"),
 )
 _THEIR_OWN = (
     event_interest.update()
@@ -151,8 +153,8 @@ class RsvpRepo:
             previous = state.status
             status = _new_status(event.capacity, state.going, previous, answer)
             rsvp_id = await _store(conn, ids, state, status, now)
-            # The member's own answer, whatever interest said before.
-            await conn.execute(_THEIR_OWN, {"b_event": event_id, "b_member": member_id})
+            if state.interest:  # the member's own answer now, whatever interest said before
+                await conn.execute(_THEIR_OWN, {"b_event": event_id, "b_member": member_id})
             promoted: list[int] = []
             if previous == GOING and status != GOING:
                 await reminders.drop_pending(conn, event_id, [member_id])
