@@ -26,7 +26,7 @@ from bot.errors import ConfigError
 from bot.identity import Caller, ChannelRef, Place
 from bot.messages import Reply
 from bot.spec import Role
-from commands.events import mirrors
+from commands.events import mirror_sync, mirrors
 from commands.events.store.events import EventRepo
 from commands.events.store.tables import CREATING, FAILED, LINKED, UNLINKED
 from fedbot.assembly import make_app
@@ -213,8 +213,8 @@ async def test_a_series_is_mirrored_as_its_dates_come_closer(
         clock = app.clock
         assert isinstance(clock, FixedClock)
         clock.set(T0 + timedelta(days=14))
-        await mirrors.sweep(app.services)
-        await mirrors.sweep(app.services)  # again: nothing mirrored twice
+        await mirror_sync.sweep(app.services)
+        await mirror_sync.sweep(app.services)  # again: nothing mirrored twice
     starts = sorted(e["scheduled_start_time"][:10] for e in fake.scheduled_events(GUILD))
     assert starts == ["2026-12-10", "2026-12-17", "2026-12-24"]
 
@@ -373,7 +373,7 @@ async def test_a_mirror_deleted_by_hand_is_unlinked_and_left_alone(
 
         await until(unlinked, "the mirror to be unlinked")
         await staff_says(app, f'event edit {event_id} title:"Nuit du net"')
-        await mirrors.sweep(app.services, catch_up=True)
+        await mirror_sync.sweep(app.services, catch_up=True)
     assert fake.scheduled_events(GUILD) == []  # not recreated behind the admin's back
 
 
@@ -390,7 +390,7 @@ async def test_a_mirror_deleted_by_hand_can_be_recreated_never_twice(
             return len(rows) == 1 and rows[0].state == LINKED and rows[0].mirror_id != first
 
         await until(recreated, "the mirror to be recreated")
-        await mirrors.sweep(app.services, catch_up=True)
+        await mirror_sync.sweep(app.services, catch_up=True)
         await staff_says(app, f'event edit {event_id} title:"Nuit du net"')
         (mirror,) = fake.scheduled_events(GUILD)
     assert mirror["name"] == "Nuit du net" and mirror["id"] != first
@@ -406,7 +406,7 @@ async def test_a_creation_left_in_doubt_by_a_crash_is_adopted_not_repeated(
         # The process died after Discord created the event, before the id was written.
         await repo.set(row.id, CREATING, T0 - timedelta(minutes=10))
         mirrors.keeper_for(app.services).creating.clear()
-        await mirrors.sweep(app.services)
+        await mirror_sync.sweep(app.services)
         (adopted,) = await repo.of_event(event_id)
     assert adopted.state == LINKED and adopted.mirror_id == row.mirror_id
     assert len(fake.scheduled_events(GUILD)) == 1
@@ -437,5 +437,25 @@ async def test_without_manage_events_nothing_is_mirrored_and_doctor_says_so(
         clock = app.clock
         assert isinstance(clock, FixedClock)
         clock.set(T0 + timedelta(hours=1))
-        await mirrors.sweep(app.services)  # retried an hour later
+        await mirror_sync.sweep(app.services)  # retried an hour later
     assert [e["name"] for e in fake.scheduled_events(GUILD)] == ["Forum"]
+
+
+async def test_a_cancellation_made_while_discord_was_away_reaches_it_later(
+    tmp_path: Path, fake: FakeDiscord
+) -> None:
+    config = discord_config(tmp_path, fake, agencies(), **MIRRORED)
+    async with make_app(config, clock=FixedClock(T0), start_scheduler=False) as app:
+        adapter = DiscordAdapter(app)
+        await adapter.start()
+        event_id = await create(app)
+        await adapter.stop()
+        await staff_says(app, f"event cancel {event_id}")
+        assert the_mirror(fake)["status"] == 1  # Discord could not be told
+        adapter = DiscordAdapter(app)
+        await adapter.start()
+        try:
+            await settle(app)
+            assert the_mirror(fake)["status"] == 4
+        finally:
+            await adapter.stop()

@@ -27,7 +27,7 @@ from commands.events.demo import load_demo
 from commands.events.drafts import MAX_OCCURRENCES
 from commands.events.feeds import ics, routes
 from commands.events.home import events_home
-from commands.events.mirrors import start_mirrors, stop_mirrors
+from commands.events.mirror_sync import start_mirrors, stop_mirrors
 from commands.events.organise import cancel_event, create_event, edit_event
 from commands.events.reminders import start_reminders
 from commands.events.rsvp import attendees, rsvp

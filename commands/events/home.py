@@ -24,9 +24,7 @@ async def events_home(ctx: HomeContext) -> list[Message]:
     agency_id = await _agency(ctx)
     theirs: set[int | None] = {agency_id, *ctx.access.moderates} - {None}
     upcoming = await repo.page(EventQuery(ctx.now), LOOKED_AT)
-    others = [
-        x.event for x in upcoming if x.event.id not in answers and _concerns(x.event, theirs)
-    ]
+    others = [x.event for x in upcoming if x.event.id not in answers and _concerns(x.event, theirs)]
     shown = (sorted(mine, key=lambda e: e.starts_at) + others)[:SHOWN]
     seats = await repo.rsvps.seats([e.id for e in shown])
     hints = [] if shown else [t("events.home.none")]

@@ -1,4 +1,5 @@
-"""Events in platforms' own calendars (Discord's Events tab), kept in step both ways.
+"""Events in platforms' own calendars (Discord's Events tab), kept in step both ways; this
+module sends, commands/events/mirror_sync.py listens and sweeps.
 
 Out: an event announced in a workspace whose calendar is on (`[discord] scheduled_events`) is
 mirrored there once it starts within the calendar's horizon; editing it updates the mirror,
@@ -20,19 +21,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.errors import SendError
 from bot.i18n import Translator
-from bot.identity import Caller
-from bot.native_events import Interest, MirrorGone, NativeEvent, NativeEvents
+from bot.native_events import MirrorGone, NativeEvent, NativeEvents
 from bot.services import Services
-from bot.storage.members import Member
 from commands.events import render
 from commands.events.notify import channel_translator
 from commands.events.store.events import Event, EventRepo
 from commands.events.store.mirrors import Mirror
-from commands.events.store.rsvps import EventGone, Seats
+from commands.events.store.rsvps import Seats
 from commands.events.store.tables import (
     CREATING,
     FAILED,
@@ -149,19 +148,23 @@ async def mirror_events(services: Services, events: Sequence[Event]) -> int:
         )
         for due in found:
             if due.event_id in wanted and calendar.enabled(due.workspace):
-                created += await _create(services, calendar, wanted[due.event_id], due.workspace)
+                created += await create_mirror(
+                    services, calendar, wanted[due.event_id], due.workspace
+                )
     return created
 
 
-async def _create(services: Services, calendar: NativeEvents, event: Event, workspace: str) -> int:
+async def create_mirror(
+    services: Services, calendar: NativeEvents, event: Event, workspace: str
+) -> int:
     now = services.clock.now()
     row = await services.get(EventRepo).mirrors.claim(event.id, calendar.platform, workspace, now)
     if row is None:
         return 0
-    return await _carry_out(services, calendar, row, event, workspace)
+    return await carry_out(services, calendar, row, event, workspace)
 
 
-async def _carry_out(
+async def carry_out(
     services: Services, calendar: NativeEvents, row: int, event: Event, workspace: str
 ) -> int:
     """Create the claimed mirror `row`; 1 when it is now linked."""
@@ -211,19 +214,22 @@ async def update_mirrors(services: Services, event: Event) -> None:
         try:
             await calendar.update(mirror.workspace, mirror.mirror_id, native)
         except MirrorGone:
-            await _gone(services, calendar, mirror, event)
+            await mirror_gone(services, calendar, mirror, event)
         except SendError as err:
             log.warning("event %s: mirror %s not updated: %s", event.id, mirror.id, err.reason)
 
 
 async def cancel_mirrors(services: Services, event: Event) -> None:
-    """The event is cancelled: so are its mirrors (and none will be created)."""
+    """The event is cancelled: so are its mirrors (and none will be created). A mirror whose
+    platform cannot be reached now stays linked: the sweep cancels it later."""
     repo = services.get(EventRepo).mirrors
     for mirror in await repo.of_event(event.id):
         if mirror.state in (MIRROR_CANCELLED, UNLINKED):
             continue
-        calendar = services.calendars.get(mirror.platform, mirror.workspace)
-        if mirror.state == LINKED and mirror.mirror_id is not None and calendar is not None:
+        if mirror.state == LINKED and mirror.mirror_id is not None:
+            calendar = services.calendars.get(mirror.platform, mirror.workspace)
+            if calendar is None:
+                continue
             try:
                 await calendar.cancel(mirror.workspace, mirror.mirror_id)
             except MirrorGone:
@@ -237,7 +243,9 @@ async def cancel_mirrors(services: Services, event: Event) -> None:
             await repo.set(mirror.id, MIRROR_CANCELLED, services.clock.now())
 
 
-async def _gone(services: Services, calendar: NativeEvents, mirror: Mirror, event: Event) -> None:
+async def mirror_gone(
+    services: Services, calendar: NativeEvents, mirror: Mirror, event: Event
+) -> None:
     """A linked mirror no longer exists on the platform: recreated in the same row (never a
     second one), or unlinked and left alone, as the calendar says."""
     repo, now = services.get(EventRepo).mirrors, services.clock.now()
@@ -245,168 +253,14 @@ async def _gone(services: Services, calendar: NativeEvents, mirror: Mirror, even
     if calendar.recreate_deleted and upcoming:
         log.info("event %s: mirror deleted by hand in %s, recreated", event.id, mirror.workspace)
         await repo.set(mirror.id, CREATING, now)
-        await _carry_out(services, calendar, mirror.id, event, mirror.workspace)
+        await carry_out(services, calendar, mirror.id, event, mirror.workspace)
         return
     log.info("event %s: mirror deleted by hand in %s, unlinked", event.id, mirror.workspace)
     await repo.set(mirror.id, UNLINKED, now, detail="deleted on the platform")
 
 
-# -- in: interest and deletions reported by the adapters
-
-
-async def on_interest(services: Services, interest: Interest) -> None:
-    caller = interest.caller
-    repo = services.get(EventRepo)
-    mirror = await repo.mirrors.by_mirror(caller.platform, caller.workspace, interest.mirror_id)
-    if mirror is None or mirror.state != LINKED:
-        return  # not one of ours (or left alone): the platform's business
-    event = await repo.get(mirror.event_id)
-    now = services.clock.now()
-    if event is None or event.cancelled or event.starts_at <= now:
-        return
-    member = await _member(services, caller, now, create=interest.interested)
-    if member is None:
-        return
-    try:
-        if interest.interested:
-            changed = await repo.rsvps.note_interest(event.id, member.id, now)
-        else:
-            changed = await repo.rsvps.drop_interest(event.id, member.id)
-    except EventGone:
-        return
-    if changed:
-        touch(services, event.id)
-        services.home.changed([member.id])
-
-
-async def _member(
-    services: Services, caller: Caller, now: datetime, *, create: bool
-) -> Member | None:
-    """The member behind an interest. An existing member keeps their name and language (the
-    platform's event carries neither)."""
-    found = await services.members.find(caller.platform, caller.workspace, caller.user_id)
-    if found is not None or not create:
-        return found
-    return await services.members.ensure(caller, now)
-
-
-async def on_deleted(services: Services, platform: str, workspace: str, mirror_id: str) -> None:
-    repo = services.get(EventRepo)
-    mirror = await repo.mirrors.by_mirror(platform, workspace, mirror_id)
-    if mirror is None or mirror.state != LINKED:
-        return  # one we cancelled or deleted ourselves, or not ours
-    event = await repo.get(mirror.event_id)
-    calendar = services.calendars.get(platform, workspace)
-    if event is None or calendar is None:
-        await repo.mirrors.set(mirror.id, UNLINKED, services.clock.now(), detail="deleted")
-        return
-    await _gone(services, calendar, mirror, event)
-
-
-# -- the sweep
-
-
-async def sweep(services: Services, *, catch_up: bool = False) -> None:
-    """Create due mirrors, retry failed ones, resolve those in doubt; with `catch_up`, also
-    read who is interested in each upcoming mirror (what was shown while the bot was away)."""
-    repo, now = services.get(EventRepo), services.clock.now()
-    for calendar in services.calendars.running():
-        platform = [calendar.platform]
-        for mirror in await repo.mirrors.in_state(CREATING, platform):
-            if mirror.id not in keeper_for(services).creating and (
-                now - mirror.updated_at >= IN_DOUBT_AFTER or catch_up
-            ):
-                await _resolve(services, calendar, mirror)
-        for mirror in await repo.mirrors.in_state(FAILED, platform):
-            if now - mirror.updated_at >= RETRY_AFTER and await repo.mirrors.reclaim(
-                mirror.id, now
-            ):
-                event = await repo.get(mirror.event_id)
-                if event is not None and calendar.enabled(mirror.workspace):
-                    await _carry_out(services, calendar, mirror.id, event, mirror.workspace)
-        for due in await repo.mirrors.due(platform, now, now + calendar.horizon):
-            event = await repo.get(due.event_id)
-            if event is not None and calendar.enabled(due.workspace):
-                await _create(services, calendar, event, due.workspace)
-        if catch_up:
-            for mirror in await repo.mirrors.linked_upcoming(platform, now):
-                await _catch_up(services, calendar, mirror)
-
-
-async def _resolve(services: Services, calendar: NativeEvents, mirror: Mirror) -> None:
-    """A claim left `creating` by a process that stopped: adopt what the platform holds
-    (deleting extra copies), or create it now."""
-    repo = services.get(EventRepo)
-    event = await repo.get(mirror.event_id)
-    if event is None:
-        return
-    try:
-        found = await calendar.find(mirror.workspace, key_of(event))
-    except SendError as err:
-        log.warning("event %s: mirror in doubt, not resolved: %s", event.id, err.reason)
-        return
-    if not found:
-        await _carry_out(services, calendar, mirror.id, event, mirror.workspace)
-        return
-    for extra in found[1:]:
-        try:
-            await calendar.delete(mirror.workspace, extra)
-        except (MirrorGone, SendError):
-            log.warning("event %s: extra mirror %s not deleted", event.id, extra)
-    await repo.mirrors.set(mirror.id, LINKED, services.clock.now(), mirror_id=found[0])
-    await update_mirrors(services, event)
-
-
-async def _catch_up(services: Services, calendar: NativeEvents, mirror: Mirror) -> None:
-    repo, now = services.get(EventRepo), services.clock.now()
-    assert mirror.mirror_id is not None
-    try:
-        people = await calendar.interested(mirror.workspace, mirror.mirror_id)
-    except MirrorGone:
-        event = await repo.get(mirror.event_id)
-        if event is not None:
-            await _gone(services, calendar, mirror, event)
-        return
-    except SendError as err:
-        log.info("mirror %s: interest not read: %s", mirror.id, err.reason)
-        return
-    known = await repo.rsvps.interested(mirror.event_id)
-    seen: set[int] = set()
-    for caller in people:
-        if not await services.federation.belongs(caller):
-            continue
-        member = await _member(services, caller, now, create=True)
-        if member is None:
-            continue
-        seen.add(member.id)
-        if member.id not in known:
-            await repo.rsvps.note_interest(mirror.event_id, member.id, now)
-    for member_id in known - seen:
-        await repo.rsvps.drop_interest(mirror.event_id, member_id)
-    if people or known:
-        touch(services, mirror.event_id)
-
-
-def start_mirrors(services: Services) -> None:
-    """Listen to the adapters, and sweep every few minutes and when a calendar comes up."""
-
-    async def interest(found: Interest) -> None:
-        await on_interest(services, found)
-
-    async def deleted(platform: str, workspace: str, mirror_id: str) -> None:
-        await on_deleted(services, platform, workspace, mirror_id)
-
-    def registered(platform: str) -> None:
-        keeper_for(services).spawn(sweep(services, catch_up=True))
-
-    async def periodic() -> None:
-        await sweep(services)
-
-    services.calendars.listen(interest=interest, deleted=deleted, registered=registered)
-    services.scheduler.every("events:mirrors", SWEEP_SECONDS, periodic)
-
-
-async def stop_mirrors(services: Services) -> None:
+async def forget_keeper(services: Services) -> None:
+    """Let this process's mirror work finish (the bot is stopping)."""
     keeper = _KEEPERS.pop(services.instance_id, None)
     if keeper is not None:
         await keeper.stop()

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.storage.database import Database
 from commands.events.store.tables import (
+    CANCELLED,
     CREATING,
     FAILED,
     LINKED,
@@ -193,6 +194,18 @@ class MirrorRepo:
                 E.status == SCHEDULED,
                 E.starts_at > now,
             )
+            .order_by(M.id)
+        )
+        async with self.db.read() as conn:
+            return [_mirror(r) for r in await conn.execute(query)]
+
+    async def linked_cancelled(self, platforms: Sequence[str]) -> list[Mirror]:
+        """Linked mirrors of cancelled events (their cancellation could not reach the
+        platform yet)."""
+        query = (
+            select(event_mirrors)
+            .join(events, E.id == M.event_id)
+            .where(M.state == LINKED, M.platform.in_(list(platforms)), E.status == CANCELLED)
             .order_by(M.id)
         )
         async with self.db.read() as conn:
