@@ -23,6 +23,7 @@ from discord.http import Route
 
 from adapters.discord.buttons import ActionButton
 from adapters.discord.channel_messages import answer_channel_message
+from adapters.discord.checks import missing_permissions
 from adapters.discord.commands import SpecTranslator, build_commands
 from adapters.discord.inbound import PLATFORM
 from adapters.discord.membership import DmMembership
@@ -189,6 +190,8 @@ class DiscordAdapter:
             await self.sync()
         self.app.outbound.register(DiscordSender(client, discord_buckets(self.settings)))
         if self.settings.scheduled_events:
+            for line in await missing_permissions(self.app, client):
+                log.warning("%s", line)  # the Events tab stays empty there until fixed
             self.app.calendars.register(DiscordCalendar(client, self.settings))
 
     async def stop(self) -> None:

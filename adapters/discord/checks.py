@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
 if TYPE_CHECKING:
@@ -34,6 +35,9 @@ async def missing_permissions(app: BotApp, client: discord.Client) -> list[str]:
             continue
         except discord.HTTPException as exc:
             lines.append(f"{where}: could not be checked (HTTP {exc.status}); try again")
+            continue
+        except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            lines.append(f"{where}: could not be checked ({type(exc).__name__}); try again")
             continue
         granted = me.guild_permissions
         # Create Events is enough for the events the bot creates, which are all it touches.
