@@ -48,6 +48,7 @@ Key = tuple[str, str]  # (team id, user id)
 
 
 def home_view(messages: Sequence[Message], t: Translator, notice: Reply | None = None) -> dict:
+    """The `home` view of a member's home; `notice`: the reply to their last click, on top."""
     blocks: list[Block] = [_notice(notice)] if notice is not None else []
     for index, message in enumerate(messages):
         part = message_blocks(message)
