@@ -21,9 +21,11 @@ from bot.dispatch import Dispatcher
 from bot.feature import Feature
 from bot.federation import Federation
 from bot.health import Health
+from bot.home import HomeChanges
 from bot.identity import ChannelRef
 from bot.leases import Leases
 from bot.metrics import Metrics
+from bot.native_events import NativeCalendars
 from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.retention import enforce
@@ -91,6 +93,8 @@ class BotApp:
         self.db = Database.open(config.bot.database_url, [*migrations, *extra_migrations])
         self.metrics = Metrics()
         self.outbound = Outbound(self.metrics)
+        federation = Federation(config.federation, WorkspaceRepo(self.db))
+        self.calendars = NativeCalendars(federation)
         self.web = WebServer(config.http)
         self.health = Health(self.db, self.metrics)
         self.web.add_routes(self.health.routes())
@@ -110,11 +114,13 @@ class BotApp:
             members=MemberRepo(self.db),
             runs=RunLedger(self.db, leases),
             leases=leases,
-            federation=Federation(config.federation, WorkspaceRepo(self.db)),
+            federation=federation,
             deliveries=DeliveryLedger(self.db),
             signer=Signer(),
             secret_box=SecretBox(config.secrets.secret_key),
             metrics=self.metrics,
+            calendars=self.calendars,
+            home=HomeChanges(),
         )
         for feature in self.features:
             for store in feature.stores(self.services) if feature.stores else ():
@@ -130,6 +136,7 @@ class BotApp:
             Throttle(throttle.burst, throttle.rate_per_minute) if throttle.enabled else None,
             [listener for feature in self.features for listener in feature.listeners],
             completer=self.completer,
+            home=[section for feature in self.features for section in feature.home],
             completion_throttle=(
                 Throttle(throttle.completion_burst, throttle.completion_rate_per_minute)
                 if throttle.enabled

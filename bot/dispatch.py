@@ -24,11 +24,12 @@ from zoneinfo import ZoneInfo
 from bot.completion import Completer, Suggestion
 from bot.context import CommandContext
 from bot.errors import UserError
+from bot.home import HomeContext, HomeSection
 from bot.i18n import Translator, normalise_lang, translator
 from bot.identity import Caller, Place
 from bot.listeners import ChannelMessage, Listener
 from bot.logs import command_context
-from bot.messages import Reply, parse_action_value
+from bot.messages import Message, Reply, parse_action_value
 from bot.metrics import UNRESOLVED
 from bot.options import OptionConverter, clean
 from bot.roles import Access, RoleBook
@@ -73,6 +74,7 @@ class Dispatcher:
         *,
         completer: Completer | None = None,
         completion_throttle: Throttle | None = None,
+        home: list[HomeSection] | None = None,
     ) -> None:
         self.services = services
         self.metrics = services.metrics
@@ -83,6 +85,7 @@ class Dispatcher:
         self.throttle = throttle
         self.completer = completer or Completer()
         self.completion_throttle = completion_throttle
+        self.home_sections = sorted(home or [], key=lambda section: section.rank)
         self.tz_name = services.config.bot.timezone
         self.converter = OptionConverter(ZoneInfo(self.tz_name), services.clock.now, _parse_date)
 
@@ -196,6 +199,30 @@ class Dispatcher:
             if throttle.check(caller.key) != "allow":
                 return []
         return await self.completer.complete(source, self.services, prefix, caller)
+
+    async def home(self, caller: Caller) -> list[Message] | None:
+        """The caller's home (bot/home.py): a greeting, then every feature's sections, in
+        the caller's language and with their rights. None for a bot or a caller outside the
+        federation (nothing is shown to them). A failing section is replaced by a line with a
+        reference, like a failing command: the rest of the home still shows."""
+        if caller.is_bot or not await self.federation.belongs(caller):
+            return None
+        t = self.translator_for(caller)
+        services = self.services
+        member = await services.members.find(caller.platform, caller.workspace, caller.user_id)
+        access = self.roles.access_for(caller)
+        ctx = HomeContext(caller, member, access, services, t, services.clock.now())
+        name = (member.display_name if member else "") or caller.display_name
+        greeting = t("core.home.hello", name=name) if name else t("core.home.hello_anonymous")
+        messages = [Message(title=greeting, text=t("core.home.intro"))]
+        for section in self.home_sections:
+            try:
+                messages += await section.build(ctx)
+            except Exception:
+                ref = secrets.token_hex(4)
+                log.exception("home section %s failed (ref %s)", section.build.__name__, ref)
+                messages.append(Message(text=t("core.home.section_failed", ref=ref)))
+        return messages
 
     async def _gate(self, inv: Invocation, caller: Caller, t: Translator) -> Reply | bool | None:
         """None to go on; a refusal or a cooldown Reply once; False (nothing to show)."""

@@ -147,12 +147,20 @@ class SlackSettings:
     # The app's "token rotation" setting (OAuth installs): tokens expire every 12 hours and
     # are renewed with their refresh token before they do. Goes into the manifest.
     token_rotation: bool = False
+    # The app's Home tab (adapters/slack/home.py): published when a member opens it and after
+    # changes that concern them, at most once per member every `home_debounce` seconds, and
+    # `home_rate` publishes per second per workspace (`views.publish` is tier 4: 100+/min).
+    home_tab: bool = True
+    home_debounce: float = 3.0
+    home_rate: float = 1.5
 
     def __post_init__(self) -> None:
         # Group memberships grant roles: a removal must take effect within a minute.
         if not 1 <= self.group_cache_seconds <= 60:
             raise ConfigError("config: slack.group_cache_seconds: must be between 1 and 60")
-        for name in ("channel_rate", "workspace_rate", "update_rate"):
+        if not 0 <= self.home_debounce <= 300:
+            raise ConfigError("config: slack.home_debounce: must be between 0 and 300")
+        for name in ("channel_rate", "workspace_rate", "update_rate", "home_rate"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"config: slack.{name}: must be positive")
         if self.workspace_burst < 1:
@@ -182,10 +190,24 @@ class DiscordSettings:
     # Requests per second in all: Discord allows a bot 50; keep headroom for the rest of the
     # bot's traffic. Per-route buckets are paced by discord.py from the response headers.
     rate: float = 40.0
+    # Servers (guild ids, listed in federation.discord_guilds) whose announced events are
+    # mirrored as Discord scheduled events (Events tab; needs Manage Events), for events
+    # starting within `scheduled_events_days`; a mirror deleted by hand in Discord is
+    # "unlink"ed (left alone) or "recreate"d.
+    scheduled_events: tuple[str, ...] = ()
+    scheduled_events_days: int = 60
+    scheduled_events_deleted: Literal["unlink", "recreate"] = "unlink"
 
     def __post_init__(self) -> None:
         if self.rate <= 0:
             raise ConfigError("config: discord.rate: must be positive")
+        for guild in self.scheduled_events:
+            if not SNOWFLAKE.match(guild):
+                raise ConfigError(
+                    f"config: discord.scheduled_events: {guild!r} is not a Discord server id"
+                )
+        if not 1 <= self.scheduled_events_days <= 365:
+            raise ConfigError("config: discord.scheduled_events_days: must be between 1 and 365")
 
 
 @dataclass(frozen=True)

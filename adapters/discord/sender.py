@@ -63,7 +63,7 @@ class DiscordSender:
         try:
             dm = await self.client.create_dm(discord.Object(_snowflake(user_id, "user")))
         except FAILURES as exc:
-            raise _send_error(exc) from exc
+            raise send_error(exc) from exc
         channel = ChannelRef(PLATFORM, DM_WORKSPACE, str(dm.id))
         return await self._post(channel, dm, message, key, in_doubt)
 
@@ -77,7 +77,7 @@ class DiscordSender:
             except discord.NotFound:
                 continue  # already gone: what the caller wanted
             except FAILURES as exc:
-                raise _send_error(exc) from exc
+                raise send_error(exc) from exc
 
     async def edit(self, posted: Posted, message: Message) -> None:
         """Edit in place; a message that now needs more parts than were posted is shortened."""
@@ -96,7 +96,7 @@ class DiscordSender:
                 else:
                     await partial.delete()  # the new text is shorter: drop the extra parts
             except FAILURES as exc:
-                raise _send_error(exc) from exc
+                raise send_error(exc) from exc
 
     async def _post(
         self,
@@ -119,7 +119,7 @@ class DiscordSender:
             try:
                 sent = await target.send(**kwargs)
             except FAILURES as exc:
-                raise _send_error(exc) from exc
+                raise send_error(exc) from exc
             ids.append(str(sent.id))
         return Posted(channel, ID_SEPARATOR.join(ids), adopted=len(found) == len(parts))
 
@@ -161,7 +161,7 @@ def _snowflake(value: str, what: str) -> int:
     return int(value)
 
 
-def _send_error(exc: Exception) -> SendError:
+def send_error(exc: Exception) -> SendError:
     """discord.py's exceptions -> the core's two kinds of failure."""
     if isinstance(exc, discord.RateLimited):
         return SendError("rate_limited", permanent=False, retry_after=exc.retry_after)

@@ -28,13 +28,13 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.response import BoltResponse
-from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import manifest
 from adapters.slack.bolt_app import build_bolt, token_rotator
+from adapters.slack.home import HomePublisher
 from adapters.slack.identity import IdentityResolver
 from adapters.slack.inbound import (
     Click,
@@ -52,9 +52,15 @@ from adapters.slack.render import escape
 from adapters.slack.replies import Responder, ack_body
 from adapters.slack.sender import SlackSender
 from adapters.slack.webapi import RetryPolicy, Sleep, WebApi
-from adapters.slack.workspaces import InstalledWorkspaces, SingleWorkspace, Workspaces
+from adapters.slack.workspaces import (
+    InstalledWorkspaces,
+    SingleWorkspace,
+    Workspaces,
+    adopt_env_token,
+    check_env_workspace,
+)
 from bot.app import BotApp
-from bot.errors import ConfigError, SendError
+from bot.errors import ConfigError
 from bot.i18n import translator
 from bot.identity import Caller, Place
 from bot.logs import request_context
@@ -95,6 +101,7 @@ class SlackAdapter:
         self.sender: SlackSender | None = None
         self.responder: Responder | None = None
         self.bolt: AsyncApp | None = None
+        self.home: HomePublisher | None = None  # the Home tab (`slack.home_tab`)
         self._socket: AsyncSocketModeHandler | None = None
         self._started_web = False
         self._started = False
@@ -134,14 +141,21 @@ class SlackAdapter:
             except SecretKeyError as exc:
                 raise ConfigError(str(exc)) from None
             if self.config.secrets.slack_bot_token:
-                await self._adopt_env_token(self.config.secrets.slack_bot_token)
+                token = self.config.secrets.slack_bot_token
+                await adopt_env_token(self.store, self.api, self.app.services.federation, token)
             workspaces = InstalledWorkspaces(self.store, self._rotator())
         else:
             single = SingleWorkspace(self.config.secrets.slack_bot_token or "", self.api)
-            await self._check_env_workspace(await single.identify())
+            await check_env_workspace(self.app.services.federation, await single.identify())
             workspaces = single
         self.sender = SlackSender(workspaces, self.api, slack_buckets(self.settings))
         self.responder = Responder(self.sender)
+        if self.settings.home_tab:
+            settings = self.settings
+            self.home = HomePublisher(
+                self.app, self.sender, self.identity, settings.home_debounce, settings.home_rate
+            )
+            self.home.start()
         self.bolt = self._build_bolt()
         self._listen(self.bolt)
         if self._serves_http and not self.app.web.running:
@@ -173,48 +187,12 @@ class SlackAdapter:
             await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_GRACE)
             for task in self._tasks:
                 task.cancel()
+        if self.home is not None:
+            await self.home.stop()
         self.app.outbound.unregister(self.name)
         if self._started_web:
             await self.app.web.stop()
             self._started_web = False
-
-    async def _adopt_env_token(self, token: str) -> None:
-        """With OAuth on, SLACK_BOT_TOKEN still serves its own workspace: it is recorded as
-        that workspace's installation unless one was made through the install page."""
-        assert self.store is not None
-        client = self.api.client(token)
-        try:
-            auth = await self.api.call("auth.test", client.auth_test)
-        except SendError as err:
-            log.error("SLACK_BOT_TOKEN ignored: %s", err.reason)
-            return
-        team_id = str(auth["team_id"])
-        await self._check_env_workspace(team_id, auth.get("enterprise_id"))
-        if await self.store.async_find_bot(enterprise_id=None, team_id=team_id) is not None:
-            return
-        scopes = (auth.headers or {}).get("x-oauth-scopes", "")
-        await self.store.async_save_bot(
-            Bot(
-                app_id=auth.get("app_id"),
-                enterprise_id=auth.get("enterprise_id"),
-                team_id=team_id,
-                team_name=auth.get("team"),
-                bot_token=token,
-                bot_id=auth.get("bot_id") or "",
-                bot_user_id=auth.get("user_id") or "",
-                bot_scopes=scopes,
-                installed_at=self.app.clock.now().timestamp(),
-            )
-        )
-
-    async def _check_env_workspace(self, team_id: str, enterprise_id: str | None = None) -> None:
-        """SLACK_BOT_TOKEN must belong to a federation workspace: say which one it is."""
-        federation = self.app.services.federation
-        if not await federation.admits("slack", team_id, enterprise_id):
-            raise ConfigError(
-                f"config: federation.slack_teams: SLACK_BOT_TOKEN belongs to workspace "
-                f'{team_id}, which is not listed; add "{team_id}" if it is the federation\'s'
-            )
 
     def _rotator(self) -> AsyncTokenRotator:
         return token_rotator(self.config)
@@ -227,6 +205,8 @@ class SlackAdapter:
         bolt.command(re.compile(r"^/"))(self._on_command)
         bolt.action(re.compile(r".+"))(self._on_click)
         bolt.event("message")(self._on_message)
+        if self.settings.home_tab:
+            bolt.event(manifest.HOME_EVENT)(self._on_home_opened)
         if self.store is not None:
             bolt.enable_token_revocation_listeners()
 
@@ -326,7 +306,15 @@ class SlackAdapter:
     ) -> None:
         await ack()  # the ack of a click carries nothing: the answer goes to response_url
         with request_context(request_id(body)):
+            if (body.get("view") or {}).get("type") == "home" and self.home is not None:
+                self._spawn(self._home_click(client, click(body, action)))
+                return
             self._spawn(self._click(client, click(body, action)))
+
+    async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if self.home is not None and event.get("tab") == "home" and event.get("user"):
+            team = body.get("team_id") or ""
+            self.home.opened(team, event["user"], body.get("enterprise_id") or None)
 
     async def _on_message(
         self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
@@ -339,14 +327,10 @@ class SlackAdapter:
     # ------------------------------------------------------------------ work after the ack
 
     async def _answer(self, client: AsyncWebClient, invocation: Invocation) -> Reply | None:
-        caller = await self.identity.caller(
-            client,
-            invocation.team_id,
-            invocation.user_id,
-            invocation.user_name,
-            invocation.enterprise_id,
-        )
-        return await self.app.dispatcher.handle_text(caller, invocation.place, invocation.text)
+        caller = await self._caller(client, invocation)
+        reply = await self.app.dispatcher.handle_text(caller, invocation.place, invocation.text)
+        self._touched(invocation)
+        return reply
 
     async def _respond_later(
         self, client: AsyncWebClient, invocation: Invocation, answer: asyncio.Task[Reply | None]
@@ -357,18 +341,33 @@ class SlackAdapter:
 
     async def _click(self, client: AsyncWebClient, clicked: Click) -> None:
         invocation = clicked.invocation
-        caller = await self.identity.caller(
+        caller = await self._caller(client, invocation)
+        reply = await self.app.dispatcher.handle_action(
+            caller, invocation.place, clicked.action_id, clicked.value
+        )
+        self._touched(invocation)
+        if reply is not None and self.responder is not None:
+            await self.responder.respond(client, invocation, reply, click=True)
+
+    async def _home_click(self, client: AsyncWebClient, clicked: Click) -> None:
+        assert self.home is not None
+        invocation = clicked.invocation
+        caller = await self._caller(client, invocation)
+        await self.home.click(caller, invocation.place, clicked.action_id, clicked.value)
+
+    async def _caller(self, client: AsyncWebClient, invocation: Invocation) -> Caller:
+        return await self.identity.caller(
             client,
             invocation.team_id,
             invocation.user_id,
             invocation.user_name,
             invocation.enterprise_id,
         )
-        reply = await self.app.dispatcher.handle_action(
-            caller, invocation.place, clicked.action_id, clicked.value
-        )
-        if reply is not None and self.responder is not None:
-            await self.responder.respond(client, invocation, reply, click=True)
+
+    def _touched(self, invocation: Invocation) -> None:
+        """The member did something: their Home, if they look at it, shows it."""
+        if self.home is not None:
+            self.home.refresh(invocation.team_id, invocation.user_id)
 
     async def _message(self, client: AsyncWebClient, invocation: Invocation) -> None:
         assert self.on_message is not None

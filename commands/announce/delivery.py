@@ -305,6 +305,7 @@ class Courier:
         if (edit := self._edits.get(announcement_id)) is not None:
             await asyncio.gather(edit, return_exceptions=True)
         await self.repo.settle(announcement_id, self.services.clock.now())
+        self.services.home.changed()  # agencies' announcements, staff's deliveries
         ann = await self.repo.get(announcement_id)
         if ann is None:
             return

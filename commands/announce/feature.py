@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.feature import Feature
+from bot.home import HomeSection
 from bot.services import Services
 from bot.spec import (
     Choice,
@@ -28,6 +29,7 @@ from commands.announce import handlers as h
 from commands.announce import retention  # noqa: F401 - registers how long deliveries are kept
 from commands.announce.delivery import courier_for, run_due, stop_courier
 from commands.announce.demo import load_demo
+from commands.announce.home import agency_home, staff_home
 from commands.announce.store.announcements import AnnouncementRepo, State
 from commands.announce.store.depth import outbox_depth
 
@@ -205,6 +207,7 @@ FEATURE = Feature(
     migrations=Path(__file__).with_name("migrations"),
     on_start=on_start,
     on_stop=stop_courier,
+    home=(HomeSection(40, agency_home), HomeSection(70, staff_home)),
     demo=load_demo,
     outbox_depth=outbox_depth,
 )

@@ -11,6 +11,8 @@ from __future__ import annotations
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.identity import ChannelRef
+from bot.roles import Access
+from bot.services import Services
 from bot.storage.agencies import Agency
 from commands.digest.store.digests import DigestConfig, DigestRepo
 
@@ -39,11 +41,12 @@ async def find_digest(ctx: CommandContext, digest_id: int) -> DigestConfig:
     return digest
 
 
-async def visible_digests(ctx: CommandContext) -> tuple[list[DigestConfig], int]:
+async def visible_digests(
+    services: Services, access: Access, limit: int = LIST_LIMIT
+) -> tuple[list[DigestConfig], int]:
     """What `digest list` shows: every digest to staff, their agencies' to a moderator."""
-    services, access = ctx.services, ctx.access
     if access.is_staff:
-        return await services.get(DigestRepo).first(LIST_LIMIT)
+        return await services.get(DigestRepo).first(limit)
     agency_ids = (
         [a.id for a in await services.agencies.list()]
         if access.every_agency
@@ -51,4 +54,4 @@ async def visible_digests(ctx: CommandContext) -> tuple[list[DigestConfig], int]
     )
     channels = await services.agencies.channels(agency_ids=agency_ids)
     found = await services.get(DigestRepo).in_channels(c.ref for c in channels)
-    return found[:LIST_LIMIT], len(found)
+    return found[:limit], len(found)

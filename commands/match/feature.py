@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.feature import Feature
+from bot.home import HomeSection
 from bot.services import Services
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
 from commands.match import (
@@ -14,6 +15,7 @@ from commands.match import (
     retention,  # noqa: F401 - registers how long its history is kept
 )
 from commands.match.finding import find_partners, introduce, list_topic
+from commands.match.home import match_home
 from commands.match.round_commands import answer_met, rounds, snooze, stats
 from commands.match.round_runner import start_rounds
 from commands.match.store.matching import MatchingRepo
@@ -199,4 +201,5 @@ FEATURE = Feature(
     stores=lambda services: (MatchingRepo(services.db, services.leases),),
     migrations=Path(__file__).with_name("migrations"),
     on_start=_on_start,
+    home=(HomeSection(20, match_home),),
 )

@@ -63,6 +63,7 @@ async def deliver_introductions(services: Services) -> int:
                 for task in tasks
             }
             await queue.settle_intros(outcomes)
+            services.home.changed(task.member_id for task in tasks)
         delivered += sum(state in (DM, CHANNEL) for state in outcomes.values())
         if PENDING in outcomes.values():
             break  # a temporary failure: the next sweep retries, rather than looping now
@@ -114,6 +115,7 @@ async def ask_if_met(services: Services, now: datetime) -> int:
                 task.row_id: await _ask(services, task, partners[task.row_id]) for task in tasks
             }
             await queue.settle_questions(outcomes)
+            services.home.changed(task.member_id for task in tasks)
         asked += sum(state == SENT for state in outcomes.values())
         if None in outcomes.values():
             break

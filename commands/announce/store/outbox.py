@@ -270,6 +270,39 @@ class Outbox:
             row = (await conn.execute(query)).first()
         return delivery_of(row) if row else None
 
+    async def of_agency(
+        self, announcement_id: int, agency_id: int, platform: str, workspace: str
+    ) -> Delivery | None:
+        """A copy of the announcement that reached one of the agency's channels in this
+        workspace (acknowledging from a member's home, where no channel is clicked in)."""
+        query = (
+            select(deliveries)
+            .where(
+                c.announcement_id == announcement_id,
+                c.agency_id == agency_id,
+                c.platform == platform,
+                c.workspace == workspace,
+                c.state.in_((SENT, KEPT)),
+            )
+            .order_by(c.id)
+            .limit(1)
+        )
+        async with self.db.read() as conn:
+            row = (await conn.execute(query)).first()
+        return delivery_of(row) if row else None
+
+    async def latest_for_agency(self, agency_id: int, limit: int) -> list[int]:
+        """The announcements that reached the agency's channels, newest first."""
+        query = (
+            select(c.announcement_id)
+            .where(c.agency_id == agency_id, c.state.in_((SENT, KEPT)))
+            .group_by(c.announcement_id)
+            .order_by(c.announcement_id.desc())
+            .limit(limit)
+        )
+        async with self.db.read() as conn:
+            return [r.announcement_id for r in await conn.execute(query)]
+
     async def agencies(self, announcement_id: int) -> list[tuple[int, str]]:
         """The agencies an announcement was addressed to, by name."""
         query = (

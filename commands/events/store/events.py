@@ -17,6 +17,7 @@ from bot.outbound import Posted
 from bot.storage.agencies import agencies
 from bot.storage.database import Database
 from commands.events.store import reminders
+from commands.events.store.mirrors import MirrorRepo
 from commands.events.store.reminders import ReminderRepo
 from commands.events.store.rsvps import EventGone, RsvpRepo, Seats, promote
 from commands.events.store.tables import (
@@ -129,6 +130,7 @@ class EventRepo:
         self.db = db
         self.rsvps = RsvpRepo(db)
         self.reminders = ReminderRepo(db)
+        self.mirrors = MirrorRepo(db)
 
     async def create(
         self,

@@ -30,6 +30,7 @@ from bot.storage.database import Database
 from bot.storage.members import members
 from bot.storage.schema import UTCDateTime
 from commands.match.store.delivery import DeliveryQueue
+from commands.match.store.pending import OpenGroup, open_groups
 from commands.match.store.stats import RoundStats, member_history, round_stats
 from commands.match.store.tables import (
     MATCH,
@@ -112,6 +113,10 @@ class MatchingRepo:
     def __init__(self, db: Database, leases: Leases) -> None:
         self.db = db
         self.delivery = DeliveryQueue(db, leases)
+
+    async def open_groups(self, member_id: int, since: datetime) -> list[OpenGroup]:
+        """The member's round groups since `since` they have not said whether they met."""
+        return await open_groups(self.db, member_id, since)
 
     # --- history --------------------------------------------------------------------------
 
