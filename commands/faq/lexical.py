@@ -26,8 +26,9 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from commands.faq.analysis import Analyser, Slot, TypoCorrector
+from commands.faq.analysis import Analyser, Slot
 from commands.faq.lexicon import Lexicon, default_lexicon
+from commands.faq.typos import TypoCorrector
 from commands.faq.values import FaqDoc, RetrievalConfig
 
 __all__ = ["LexicalIndex", "LexicalQuery", "Scored"]
