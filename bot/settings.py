@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -109,12 +110,36 @@ class AgencySeed:
 
 @dataclass(frozen=True)
 class HttpSettings:
-    """The bot's own HTTP server (Slack HTTP mode and OAuth, calendar feeds)."""
+    """The bot's own HTTP server (Slack HTTP mode and OAuth, calendar feeds). Its public routes
+    (feeds, install pages) are rate-limited per client address: a token bucket of
+    `public_burst` requests, refilled at `public_rate` per second (0: no limit).
+    `X-Forwarded-For` names the client only when the peer is one of `trusted_proxies`
+    (addresses or networks, e.g. "127.0.0.1", "10.0.0.0/8")."""
 
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str = ""
+    public_rate: float = 1.0
+    public_burst: int = 30
+    trusted_proxies: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.public_rate <= 10_000:
+            raise ConfigError("config: http.public_rate: between 0 (no limit) and 10000 per second")
+        if not 1 <= self.public_burst <= 100_000:
+            raise ConfigError("config: http.public_burst: between 1 and 100000")
+        for proxy in self.trusted_proxies:
+            try:
+                ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"config: http.trusted_proxies: {proxy!r} is not an IP address or network"
+                ) from None
+
+    @cached_property
+    def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(ip_network(p, strict=False) for p in self.trusted_proxies)
 
 
 @dataclass(frozen=True)
@@ -356,5 +381,3 @@ class Secrets:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Secrets:
         return cls(**{name: env.get(var) or None for name, var in SECRET_ENV.items()})
-
-

@@ -218,14 +218,15 @@ class SlackAdapter:
             bolt.enable_token_revocation_listeners()
 
     async def _mount(self) -> None:
-        """Bolt's endpoints on the bot's one web server, which HTTP mode and OAuth need."""
+        """Bolt's endpoints on the bot's one web server, which HTTP mode and OAuth need. Slack's
+        signed requests are never rate-limited: refusing Slack would drop a user's command."""
         router = self.app.web.app.router
         if self.settings.mode == "http":
             self.verifier = SignatureVerifier(self.config.secrets.slack_signing_secret or "")
             router.add_post(manifest.EVENTS_PATH, self._http_events)
-        if self.uses_oauth:
-            router.add_get(manifest.INSTALL_PATH, self._http_install)
-            router.add_get(manifest.REDIRECT_PATH, self._http_redirect)
+        if self.uses_oauth:  # pages for anyone's browser: rate-limited per client
+            self.app.web.add_get(manifest.INSTALL_PATH, self._http_install, public=True)
+            self.app.web.add_get(manifest.REDIRECT_PATH, self._http_redirect, public=True)
         if not self.app.web.wanted:  # the CLI starts it when [http] enabled; else we do
             await self.app.web.start()
             self._started_web = True

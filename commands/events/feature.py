@@ -25,6 +25,7 @@ from commands.events import retention  # noqa: F401 - registers RSVP anonymisati
 from commands.events.browse import event_choices, list_events, my_events, show_event
 from commands.events.demo import load_demo
 from commands.events.drafts import MAX_OCCURRENCES
+from commands.events.feedcache import FeedCache
 from commands.events.feeds import ics, routes
 from commands.events.organise import cancel_event, create_event, edit_event
 from commands.events.reminders import start_reminders
@@ -350,7 +351,7 @@ FEATURE = Feature(
     "events",
     groups=(GroupSpec("event", L10n("Événements", "Events"), fr_name="evenement"),),
     commands=COMMANDS,
-    stores=lambda services: (EventRepo(services.db),),
+    stores=lambda services: (EventRepo(services.db), FeedCache(services)),
     migrations=Path(__file__).with_name("migrations"),
     on_start=_on_start,
     routes=routes,
