@@ -15,6 +15,7 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from aiohttp import web
@@ -76,32 +77,45 @@ class ClientLimiter:
             del self._buckets[client]
 
 
-def client_address(request: web.Request, trusted: Sequence[Network]) -> str:
+class TrustedProxies:
+    """The configured proxies' networks; whether an address is one of them is remembered (a
+    busy feed asks for the same few addresses over and over, and parsing one costs more than
+    the rest of a 304)."""
+
+    def __init__(self, networks: Sequence[Network]) -> None:
+        self.networks = tuple(networks)
+        self.contains = lru_cache(maxsize=4096)(self._contains)
+
+    def __bool__(self) -> bool:
+        return bool(self.networks)
+
+    def _contains(self, address: str) -> bool:
+        try:
+            ip = ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in self.networks)
+
+
+def client_address(request: web.Request, trusted: TrustedProxies) -> str:
     """The peer's address; behind a trusted proxy, the right-most `X-Forwarded-For` entry that
     is not itself a trusted proxy (the left-most ones are whatever the client wrote)."""
     peer = request.remote or "unknown"
-    if not trusted or not _inside(peer, trusted):
+    if not trusted or not trusted.contains(peer):
         return peer
     hops = [h.strip() for h in ",".join(request.headers.getall("X-Forwarded-For", [])).split(",")]
     hops = [h for h in hops if h]
     for hop in reversed(hops):
-        if not _inside(hop, trusted):
+        if not trusted.contains(hop):
             return hop[:64]
     return hops[0][:64] if hops else peer
 
 
-def _inside(address: str, networks: Sequence[Network]) -> bool:
-    try:
-        ip = ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in net for net in networks)
-
-
 def rate_limit(
-    limiter: ClientLimiter, trusted: Sequence[Network], is_public: Callable[[web.Request], bool]
+    limiter: ClientLimiter, proxies: Sequence[Network], is_public: Callable[[web.Request], bool]
 ) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     """The aiohttp middleware: counts requests to public routes only."""
+    trusted = TrustedProxies(proxies)
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -5,7 +5,8 @@ concurrent requests and made off the event loop, the day's window."""
 from __future__ import annotations
 
 import asyncio
-import threading
+import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -17,10 +18,10 @@ import aiohttp
 import pytest
 from icalendar import Calendar
 
+from bot import workers
 from bot.app import BotApp
 from bot.clock import FixedClock
 from bot.http_cache import http_date
-from commands.events import feedcache
 from commands.events.feedcache import FeedCache
 from fedbot.assembly import make_app
 from tests.conftest import T0, make_config
@@ -149,22 +150,19 @@ async def test_a_change_made_by_another_process_reaches_the_feed(tmp_path: Path,
     assert builds == 3  # one per version of the data, however many requests
 
 
+def hold_until(path: str) -> int:
+    """Run in the worker process: keep it busy until `path` exists (at most 20 s)."""
+    deadline = time.monotonic() + 20
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return os.getpid()
+
+
 async def test_concurrent_requests_share_one_build_made_off_the_event_loop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """While the big feed is being written (held here until the test lets it go), the loop
-    still answers other requests and commands; twenty requests wait for that one build."""
-    gate, entered = threading.Event(), threading.Event()
-    threads: list[int] = []
-    real = feedcache.calendar_bytes
-
-    def held(events: Any, name: str, *args: Any, **kwargs: Any) -> bytes:
-        threads.append(threading.get_ident())
-        entered.set()
-        assert gate.wait(timeout=10), "the test never let the build go"
-        return real(events, name, *args, **kwargs)
-
-    monkeypatch.setattr(feedcache, "calendar_bytes", held)
+    """The worker process is held busy; meanwhile twenty requests wait for one build of the
+    big feed, and the event loop still answers other requests and commands."""
     async with serving(tmp_path, FixedClock(T0)) as (app, base):
         await setup_agencies(app)
         for day in range(1, 21):
@@ -179,19 +177,21 @@ async def test_concurrent_requests_share_one_build_made_off_the_event_loop(
             return await get(*args)
 
         monkeypatch.setattr(cache, "get", counted)
+        gate = tmp_path / "go"
+        held = asyncio.ensure_future(workers.offload(hold_until, str(gate)))
         requests = [asyncio.create_task(fetch(f"{base}/all.ics")) for _ in range(20)]
-        while asked < 20 or not entered.is_set():
+        while asked < 20:
             await asyncio.sleep(0.01)
-        # the build is held in its thread: the loop is free
-        missing = await fetch(f"{base}/event/999.ics")
+        missing = await fetch(f"{base}/event/999.ics")  # no calendar to write: answered now
         shown = await type_in(app, "/event show 1")
         waiting = sum(not r.done() for r in requests)
-        gate.set()
+        gate.touch()
         answers = await asyncio.gather(*requests)
+        worker_pid = await held
 
     assert missing[0] == 404 and "Réunion 1" in shown.message.plain_text()
-    assert waiting == 20
-    assert threads and threading.get_ident() not in threads
+    assert waiting == 20  # the feed waits for the worker, not for the loop
+    assert worker_pid != os.getpid()
     assert {status for status, _, _ in answers} == {200}
     assert len({body for _, _, body in answers}) == 1 and len(titles(answers[0][2])) == 20
     assert cache.builds == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot import workers
 from bot.feature import Feature
 from bot.services import Services
 from bot.spec import (
@@ -345,6 +346,8 @@ COMMANDS = (
 
 async def _on_start(services: Services) -> None:
     await start_reminders(services)
+    if services.config.http.enabled:  # feeds are served: their worker process starts now
+        workers.warm()
 
 
 FEATURE = Feature(

@@ -4,17 +4,17 @@ event loop.
 A feed is built for one version of the data: the change counters of events and agencies
 (`bot.storage.changes`, bumped in the same transaction as every write, whichever process makes
 it) and the day, since feeds keep the events finished at most FEED_PAST before the start of the
-current day (UTC): a feed's content changes with the data, or at midnight. So each request costs
-one small query; the bytes last built for each feed are kept in memory, the least recently used
-dropped past FEED_CACHE_BYTES; a feed missing for this version is built once however many
-requests ask for it at the same moment (they all wait for that one build), and the calendar is
-written in a worker thread, so the event loop keeps answering Slack meanwhile.
+current day (UTC): a feed's content changes with the data, or at midnight. So a request costs at
+most one small query (requests arriving while one runs share its answer); the bytes last built
+for each feed are kept in memory, the least recently used dropped past FEED_CACHE_BYTES; a feed
+missing for this version is built once however many requests ask for it at the same moment
+(they all wait for that one build), and the calendar is written in a worker process
+(`bot.workers`), so the event loop keeps answering Slack meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +24,8 @@ from bot.i18n import translator
 from bot.services import Services
 from bot.storage.agencies import CHANGES as AGENCY_CHANGES
 from bot.storage.changes import ChangeCounters, Version
-from commands.events.calendar import calendar_bytes
+from bot.workers import offload
+from commands.events.calendar import calendar_and_tag
 from commands.events.store.events import CHANGES as EVENT_CHANGES
 from commands.events.store.events import Event, EventQuery, EventRepo
 
@@ -117,11 +118,12 @@ class FeedCache:
         self._entries: OrderedDict[tuple[Feed, str], tuple[Stamp, Built]] = OrderedDict()
         self._bytes = 0
         self._building: dict[tuple[Feed, str, Stamp], asyncio.Task[Built]] = {}
+        self._asking: asyncio.Task[Version] | None = None
 
     async def get(self, feed: Feed, lang: str) -> Built:
         """The feed as the data stands now: one version query, then the cached bytes or one
         shared build."""
-        version = await self.counters.version(TOPICS)
+        version = await self._version()
         since = feed_since(self.services.clock.now())
         stamp: Stamp = (version.numbers, since)
         slot = (feed, lang)
@@ -137,6 +139,18 @@ class FeedCache:
             task.add_done_callback(lambda done: self._built(key, done))
         # shielded: a client that hangs up does not cancel the build the others wait for
         return await asyncio.shield(task)
+
+    async def _version(self) -> Version:
+        """Requests arriving while a version query runs share its answer: a storm of GETs
+        costs the database one query at a time, not one per request."""
+        if self._asking is None:
+            self._asking = asyncio.create_task(self.counters.version(TOPICS))
+            self._asking.add_done_callback(self._asked)
+        return await asyncio.shield(self._asking)
+
+    def _asked(self, task: asyncio.Task[Version]) -> None:
+        if self._asking is task:
+            self._asking = None
 
     def _built(self, key: tuple[Feed, str, Stamp], task: asyncio.Task[Built]) -> None:
         del self._building[key]
@@ -167,8 +181,8 @@ class FeedCache:
             return Built(None, "", last_modified)
         events, name = found
         config = self.services.config
-        body, etag = await asyncio.to_thread(
-            _render, events, name, config.bot.timezone, public_url(self.services)
+        body, etag = await offload(
+            calendar_and_tag, events, name, config.bot.timezone, public_url(self.services)
         )
         self.builds += 1
         return Built(body, etag, last_modified)
@@ -190,11 +204,3 @@ class FeedCache:
         else:
             name = translator(lang)("events.ics.all_name")
         return await feed_events(self.services, feed, since), name
-
-
-def _render(
-    events: Sequence[Event], name: str, tz_name: str, url_for: str | None
-) -> tuple[bytes, str]:
-    """In a worker thread: the calendar (about 0.25 ms per event) and its digest."""
-    body = calendar_bytes(events, name, tz_name, url_for=url_for)
-    return body, hashlib.sha256(body).hexdigest()[:32]
