@@ -5,8 +5,9 @@ events it holds the GIL, handing it back to the loop only every few milliseconds
 garbage collections its allocations trigger stop every thread of the process. A Slack ack,
 which crosses the loop a dozen times, would then wait tens of milliseconds more. So heavy,
 pure functions (their arguments and result are pickled) run in one worker process, started
-with `spawn` on first use and shared by the whole process; if it dies, the next call starts
-another. Where processes cannot be started, a thread does the work instead.
+with `spawn` on first use and shared by the whole process. If it dies (killed, out of memory),
+a new one takes the call over, once. Where processes cannot be started, a thread does the
+work instead.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def warm() -> None:
 
 
 async def offload(fn: Callable[..., T], *args: object) -> T:
-    """`fn(*args)` in the worker process; `fn` must be importable by name (module level)."""
+    """`fn(*args)` in the worker process; `fn` must be importable by name (module level).
+    A worker dying meanwhile is replaced and the call made again, once."""
     global _pool
     loop = asyncio.get_running_loop()
     for attempt in range(2):

@@ -197,6 +197,20 @@ async def test_concurrent_requests_share_one_build_made_off_the_event_loop(
     assert cache.builds == 1
 
 
+async def test_an_agency_created_after_a_miss_gets_its_feed(tmp_path: Path) -> None:
+    """Answers are kept per version of the data, a 404 too: a new agency changes the version."""
+    async with serving(tmp_path, FixedClock(T0)) as (app, base):
+        ids = await setup_agencies(app)
+        next_id = max(ids.values()) + 1
+        before = await fetch(f"{base}/agency/{next_id}.ics")
+        agency, _ = await app.services.agencies.add("Brest métropole", "Bretagne", T0)
+        after = await fetch(f"{base}/agency/{next_id}.ics")
+
+    assert agency.id == next_id
+    assert before[0] == 404 and after[0] == 200
+    assert Calendar.from_ical(after[2])["X-WR-CALNAME"] == "Brest métropole"
+
+
 async def test_feeds_drop_events_a_day_at_a_time(tmp_path: Path) -> None:
     """Nothing changed in the database, but the day turned: the feed is built again, without
     the events finished more than 30 days before that day."""

@@ -71,13 +71,15 @@ async def install_page(bot: SlackBot) -> tuple[str, str]:
     return query["state"][0], cookie
 
 
-async def come_back(bot: SlackBot, state: str, code: str = "code-1") -> tuple[int, str]:
+async def come_back(
+    bot: SlackBot, state: str, code: str = "code-1", *, cookie: bool = True
+) -> tuple[int, str]:
     """Slack sends the browser back to the redirect with the state (and bolt's cookie)."""
-    cookie = f"slack-app-oauth-state={state}"
+    headers = {"Cookie": f"slack-app-oauth-state={state}"} if cookie else {}
     url = f"{bot.app.web.base_url}/slack/oauth_redirect?code={code}&state={state}"
     async with (
         aiohttp.ClientSession(headers={"Accept-Language": "fr"}) as http,
-        http.get(url, headers={"Cookie": cookie}) as page,
+        http.get(url, headers=headers) as page,
     ):
         return page.status, " ".join(html_text(await page.text()).split())
 
@@ -137,10 +139,11 @@ async def test_a_forged_state_is_refused(tmp_path: Path, kind: str) -> None:
             "not-a-state",
         ]
         answers = [await come_back(bot, f) for f in forged]
+        answers.append(await come_back(bot, state, cookie=False))  # genuine, but no cookie
         counts = await row_counts(bot.app)
         was_installed = await installed(bot.app)
 
-    assert [(status, text.endswith(FAILED)) for status, text in answers] == [(400, True)] * 4
+    assert [(status, text.endswith(FAILED)) for status, text in answers] == [(400, True)] * 5
     assert counts[slack_oauth_states.name] == 0
     assert not was_installed
 
