@@ -1,9 +1,10 @@
 """Our Slack HTTP path against bare slack-bolt, in the same run: what fedbot adds to a slash
 command, beside the issue's target (at most 1.25× bare bolt).
 
-One server at a time in this process, the same load from another process (bench/loadgen.py):
-2,000 signed slash commands (exactly as Slack signs and form-encodes them), 20 in flight, from
-20 users (each user's name and language looked up once, before the measure):
+Every server runs in this process, the load comes from another one (bench/loadgen.py): signed
+slash commands exactly as Slack signs and form-encodes them, 20 in flight, from 20 users (each
+user's name and language looked up once, before the measure); 2,000 per target, sent in 5
+rounds that visit every target in turn, so that a busy moment of the machine hits them all.
 
 - bare bolt: an `AsyncApp` (`process_before_response=True`, as fedbot runs it) whose command
   listener only acks, served by bolt's own aiohttp app;
@@ -11,8 +12,11 @@ One server at a time in this process, the same load from another process (bench/
   the core's dispatch) answering `/ping`, `/help` (the help card, no database) and
   `/event list` (reads the database: 200 upcoming events), each reply carried by the ack.
 
-SQLite, and PostgreSQL too when $FEDBOT_TEST_POSTGRES_URL is set. The fake Slack of the tests
-answers the Web API (auth.test, users.info); nothing leaves the machine.
+Printed for each: requests/s and p50/p99 as the client sees them, and the CPU time this
+process spent per command (every thread: the event loop, the database driver's); then our
+cost per command and our time per command (1 / throughput) against bare bolt. SQLite, and
+PostgreSQL too when $FEDBOT_TEST_POSTGRES_URL is set. The fake Slack of the tests answers the
+Web API (auth.test, users.info); nothing leaves the machine.
 
 Run from the repo root: `python bench/slack_http.py [--quick]`.
 """
