@@ -64,17 +64,6 @@ class Database:
             yield conn
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        if not self.is_sqlite:
-            async with self.engine.begin() as conn:
-                yield conn
-            return
-        async with self._write_lock, self.engine.connect() as conn:
-            conn = await conn.execution_options(sqlite_immediate=True)
-            async with conn.begin():
-                yield conn
-
-    @asynccontextmanager
     async def statement(self) -> AsyncIterator[AsyncConnection]:
         """A connection for one write statement that is its own transaction (autocommit): no
         BEGIN and COMMIT round trips. For hot, self-contained writes (the replay guard's
@@ -85,6 +74,17 @@ class Database:
             return
         async with self._write_lock, self.engine.connect() as conn:
             yield await conn.execution_options(sqlite_autocommit=True)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        if not self.is_sqlite:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self.engine.connect() as conn:
+            conn = await conn.execution_options(sqlite_immediate=True)
+            async with conn.begin():
+                yield conn
 
     async def checkpoint(self) -> None:
         """Copy the WAL back into the database file (SQLite only; PASSIVE: never blocks
