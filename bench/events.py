@@ -23,7 +23,7 @@ from bot.config import parse_config
 from bot.identity import Caller, ChannelRef, Place
 from bot.storage.members import members
 from commands.events.calendar import calendar_bytes
-from commands.events.feeds import Feed, feed_events
+from commands.events.feedcache import ALL, feed_events, feed_since
 from commands.events.store.tables import GOING, MAYBE, NOT_GOING, event_rsvps, event_tags, events
 from fedbot.assembly import make_app
 from fedbot.cli import run_async
@@ -158,7 +158,7 @@ async def run(quick: bool) -> list[tuple[str, str, str, bool]]:
             rsvp_s = await timed(app, rsvp_lines(rng, n_samples, n_events, n_members, new=False))
             first_s = await timed(app, rsvp_lines(rng, n_samples // 3, n_events, 0, new=True))
             t0 = time.perf_counter()
-            feed = await feed_events(app.services, Feed("all", "/calendar/all.ics"), clock.now())
+            feed = await feed_events(app.services, ALL, feed_since(clock.now()))
             calendar_bytes(feed, "all", "Europe/Paris")
             ics_s = time.perf_counter() - t0
     return [

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.errors import ConfigError
 from bot.grants import Grant, GrantError, parse_grant
 from bot.identity import ChannelRef
+from bot.platform_settings import DiscordSettings, SlackSettings
 from bot.secret_box import SecretBox, SecretKeyError
 from bot.settings import (
     AgencySeed,
@@ -27,7 +28,6 @@ from bot.settings import (
     BotSettings,
     ClusterSettings,
     DigestSettings,
-    DiscordSettings,
     EventSettings,
     FaqSettings,
     FederationSettings,
@@ -36,7 +36,6 @@ from bot.settings import (
     PrivacySettings,
     RoleSettings,
     Secrets,
-    SlackSettings,
     ThrottleSettings,
     default_database_url,
 )

@@ -2,6 +2,8 @@
 metrics (bot.health).
 
 Features and adapters add routes before it starts; it binds only when something needs it.
+Routes declared public are rate-limited per client (`bot.ratelimit`); replies with validators
+answer conditional GETs (`bot.http_cache`).
 """
 
 from __future__ import annotations
@@ -9,9 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
+from bot.http_cache import cache_headers, not_modified
+from bot.ratelimit import ClientLimiter, rate_limit
 from bot.settings import HttpSettings
 
 log = logging.getLogger(__name__)
@@ -25,6 +31,10 @@ class WebResponse:
     content_type: str = "text/plain"
     status: int = 200
     filename: str | None = None  # sent as Content-Disposition: inline
+    # Validators: a GET whose If-None-Match / If-Modified-Since matches gets 304, no body.
+    etag: str | None = None  # a strong entity tag, without its quotes
+    last_modified: datetime | None = None
+    max_age: int | None = None  # Cache-Control: public, max-age=…
 
 
 WebHandler = Callable[[Mapping[str, str]], Awaitable[WebResponse]]
@@ -34,16 +44,20 @@ WebHandler = Callable[[Mapping[str, str]], Awaitable[WebResponse]]
 class WebRoute:
     """A GET route a feature declares (`Feature.routes`): `path` in aiohttp's syntax
     (`/calendar/event/{event_id:\\d+}.ics`); the handler receives the path's variables, so
-    features stay free of the HTTP library."""
+    features stay free of the HTTP library. `public`: anyone may call it (no signature, no
+    token), so it is rate-limited per client."""
 
     path: str
     handler: WebHandler
+    public: bool = False
 
 
 def _serve(handler: WebHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def serve(request: web.Request) -> web.Response:
         reply = await handler(dict(request.match_info))
-        headers = {}
+        headers = cache_headers(reply)
+        if not_modified(request, reply):
+            return web.Response(status=304, headers=headers)
         if reply.filename:
             headers["Content-Disposition"] = f'inline; filename="{reply.filename}"'
         return web.Response(
@@ -60,13 +74,25 @@ def _serve(handler: WebHandler) -> Callable[[web.Request], Awaitable[web.Respons
 class WebServer:
     def __init__(self, settings: HttpSettings) -> None:
         self.settings = settings
-        self.app = web.Application()
+        self.limiter = ClientLimiter(settings.public_rate, settings.public_burst)
+        self._public: set[web.AbstractResource] = set()
+        limit = rate_limit(self.limiter, settings.proxy_networks, self._is_public)
+        self.app = web.Application(middlewares=[limit])
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
     def add_routes(self, routes: Iterable[WebRoute]) -> None:
         for route in routes:
-            self.app.router.add_get(route.path, _serve(route.handler))
+            self.add_get(route.path, _serve(route.handler), public=route.public)
+
+    def add_get(self, path: str, handler: Handler, *, public: bool = False) -> None:
+        """A GET (and HEAD) route; `public` ones are rate-limited per client."""
+        route = self.app.router.add_get(path, handler)
+        if public and route.resource is not None:
+            self._public.add(route.resource)
+
+    def _is_public(self, request: web.Request) -> bool:
+        return request.match_info.route.resource in self._public
 
     @property
     def wanted(self) -> bool:

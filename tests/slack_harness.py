@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,10 +78,12 @@ async def slack_bot(
     http: dict[str, Any] | None = None,
     federation: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
+    database_url: str | None = None,
 ) -> AsyncIterator[SlackBot]:
     """HTTP mode unless `slack={"mode": "socket"}`; the web server binds a free port.
     `federation` replaces the tests' default one (the fake's team and T1); `extra` adds
-    config sections (agencies, digest…)."""
+    config sections (agencies, digest…); `database_url`: another database than the test's
+    SQLite file (PostgreSQL)."""
     raw = {
         **(extra or {}),
         "federation": federation or TEST_FEDERATION,
@@ -97,6 +99,8 @@ async def slack_bot(
         **(env or {}),
     }
     config = make_config(tmp_path, raw, **{k: v for k, v in secrets.items() if v})
+    if database_url is not None:
+        config = replace(config, bot=replace(config.bot, database_url=database_url))
     async with make_app(config, clock=FixedClock(T0), start_scheduler=False) as app:
         for spec in specs:
             app.services.registry.add(spec)

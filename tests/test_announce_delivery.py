@@ -21,7 +21,7 @@ from bot.clock import SystemClock
 from bot.errors import SendError
 from bot.identity import ChannelRef
 from bot.pacing import Limiter, Rate, backoff
-from bot.settings import SlackSettings
+from bot.platform_settings import SlackSettings
 from commands.announce.delivery import courier_for, run_due
 from commands.announce.store.announcements import AnnouncementRepo
 from commands.announce.store.outbox_rows import PENDING, SENDING, SENT

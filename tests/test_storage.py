@@ -6,14 +6,16 @@ when a server answers), so the data layer stays portable.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
 
 from bot.identity import ChannelRef
-from bot.storage.agencies import AgencyRepo
+from bot.storage.agencies import AgencyRepo, agencies
 from bot.storage.database import Database
+from bot.storage.deliveries import DeliveryLedger
 from fedbot.assembly import migration_dirs
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
@@ -61,7 +63,7 @@ async def test_migrations_apply_on_an_empty_database_then_are_idempotent(tmp_pat
 
     scripts = ScriptDirectory.from_config(_alembic_config(None, migration_dirs()))
     assert heads == sorted(scripts.get_heads())
-    assert len(heads) == 7  # federation, slack, and the five branches of the features
+    assert len(heads) == 7  # the core, slack, the five features' branches
     await db.close()
 
 
@@ -77,7 +79,15 @@ async def test_migrations_keep_the_data_of_an_existing_database(tmp_path: Path) 
         await conn.run_sync(
             lambda c: command.upgrade(_alembic_config(c, migration_dirs()), "0001_core")
         )
-    await AgencyRepo(db).add("Rennes Atalante", "Bretagne", NOW)
+    async with db.write() as conn:  # as the code of that revision wrote it
+        await conn.execute(
+            agencies.insert().values(
+                name="Rennes Atalante",
+                name_key="rennes atalante",
+                region="Bretagne",
+                created_at=NOW,
+            )
+        )
     assert await db.revision() == ["0001_core"]
     await db.close()
     db = Database.open(url, migration_dirs())
@@ -99,3 +109,23 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None
         await conn.execute(text("DELETE FROM agencies"))
     assert await repo.channels() == []  # cascaded
     await db.close()
+
+
+async def test_each_delivery_is_handled_once_even_when_many_arrive_together(
+    db: Database,
+) -> None:
+    """Requests arriving together share one transaction; a key is new once per window, in one
+    process or another (two ledgers on one database), and again once its window has passed."""
+    one, other = DeliveryLedger(db), DeliveryLedger(db)
+    ttl = timedelta(minutes=5)
+    keys = [f"slack:sig:{i % 30}" for i in range(90)]  # each key three times
+    asked = [(ledger, key) for key in keys for ledger in (one, other)]
+    answers = await asyncio.gather(*(ledger.first(key, NOW, ttl) for ledger, key in asked))
+    fresh = [key for (_, key), new in zip(asked, answers, strict=True) if new]
+    later = NOW + ttl
+    again = await asyncio.gather(one.first("slack:sig:1", later, ttl), other.first("x", NOW, ttl))
+    replayed = await other.first("slack:sig:1", later, ttl)
+
+    assert sorted(fresh) == sorted(set(keys))  # each key once, whichever ledger saw it first
+    assert again == [True, True] and replayed is False
+    assert await one.forget_expired(later + ttl) == 31

@@ -35,7 +35,7 @@ from adapters.discord.scheduled import DiscordCalendar, InterestListener
 from adapters.discord.sender import DiscordSender
 from bot.errors import ConfigError
 from bot.metrics import Metrics
-from bot.settings import DiscordSettings
+from bot.platform_settings import DiscordSettings
 from bot.spec import CommandSpec
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ tracked by discord.py itself from the response headers."""
 from __future__ import annotations
 
 from bot.pacing import Bucket, Rate
-from bot.settings import DiscordSettings
+from bot.platform_settings import DiscordSettings
 
 
 def discord_buckets(settings: DiscordSettings) -> tuple[Bucket, ...]:

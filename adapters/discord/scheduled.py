@@ -29,7 +29,7 @@ from adapters.discord.inbound import PLATFORM, role_groups
 from adapters.discord.sender import FAILURES, send_error
 from bot.identity import Caller
 from bot.native_events import MirrorGone, NativeEvent
-from bot.settings import DiscordSettings
+from bot.platform_settings import DiscordSettings
 
 log = logging.getLogger(__name__)
 

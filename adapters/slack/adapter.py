@@ -217,16 +217,17 @@ class SlackAdapter:
     def _add_routes(self) -> None:
         """Bolt's endpoints on the bot's one web server, which HTTP mode and OAuth need: added
         before the server starts (its routes are fixed then); they answer 503 until `start()`
-        has built the bolt app."""
+        has built the bolt app. Slack's signed requests are never rate-limited: refusing Slack
+        would drop a user's command; the install pages, for anyone's browser, are."""
         if not self._serves_http:
             return
         router = self.app.web.app.router
         if self.settings.mode == "http":
             self.verifier = SignatureVerifier(self.config.secrets.slack_signing_secret or "")
             router.add_post(manifest.EVENTS_PATH, self._http_events)
-        if self.uses_oauth:
-            router.add_get(manifest.INSTALL_PATH, self._http_install)
-            router.add_get(manifest.REDIRECT_PATH, self._http_redirect)
+        if self.uses_oauth:  # pages for anyone's browser: rate-limited per client
+            self.app.web.add_get(manifest.INSTALL_PATH, self._http_install, public=True)
+            self.app.web.add_get(manifest.REDIRECT_PATH, self._http_redirect, public=True)
 
     async def _http_events(self, request: web.Request) -> web.Response:
         """Signed requests only, each once: a captured request replayed within Slack's

@@ -15,7 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import manifest
 from adapters.slack.install_gate import CALLBACKS
-from adapters.slack.installations import InstallationStore, OAuthStateStore
+from adapters.slack.installations import InstallationStore
+from adapters.slack.oauth_state import SignedStateStore
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import translator
@@ -80,7 +81,7 @@ def build_bolt(
                 redirect_uri_path=manifest.REDIRECT_PATH,
                 installation_store=store,
                 installation_store_bot_only=True,
-                state_store=OAuthStateStore(db, clock),
+                state_store=SignedStateStore(db, clock, secrets.slack_client_secret or ""),
                 callback_options=CALLBACKS,
             ),
         }

@@ -22,8 +22,8 @@ from typing import Any
 from adapters.slack.render import action_id
 from bot.errors import ConfigError
 from bot.identity import ChannelRef, Place
+from bot.platform_settings import SlackSettings
 from bot.registry import Registry
-from bot.settings import SlackSettings
 from bot.spec import CommandSpec
 from bot.textargs import split_path
 

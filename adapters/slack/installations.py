@@ -1,4 +1,5 @@
-"""Slack installations (one bot token per workspace) and OAuth states, in our database.
+"""Slack installations (one bot token per workspace), in our database (OAuth states: see
+`adapters.slack.oauth_state`).
 
 Bolt's OAuth flow and authorization talk to these through slack_sdk's store interfaces; the
 rows live in our own tables (migration `0002_slack`), on SQLite or PostgreSQL like the rest.
@@ -10,15 +11,13 @@ call `async_delete_*`).
 from __future__ import annotations
 
 import logging
-import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
-from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from sqlalchemy import Boolean, Column, Integer, String, Table, false, select
 
 from adapters.slack.install_gate import CURRENT_ATTEMPT
@@ -53,13 +52,6 @@ slack_installations = Table(
     Column("installer_user_id", String(32)),
     Column("is_enterprise_install", Boolean, nullable=False, server_default=false()),
     Column("installed_at", UTCDateTime(), nullable=False),
-)
-
-slack_oauth_states = Table(
-    "slack_oauth_states",
-    metadata,
-    Column("state", String(64), primary_key=True),
-    Column("expires_at", UTCDateTime(), nullable=False),
 )
 
 
@@ -261,33 +253,3 @@ class InstallationStore(AsyncInstallationStore):
         async with self.db.read() as conn:
             rows = await conn.execute(select(table.c.workspace_key).order_by(table.c.id))
             return [r.workspace_key for r in rows]
-
-
-class OAuthStateStore(AsyncOAuthStateStore):
-    """Single-use OAuth `state` values, valid `expiration_seconds` (bolt's default: 10 min)."""
-
-    def __init__(self, db: Database, clock: Clock, expiration_seconds: int = 600) -> None:
-        self.db = db
-        self.clock = clock
-        self.expiration = timedelta(seconds=expiration_seconds)
-
-    @property
-    def logger(self) -> logging.Logger:
-        return log
-
-    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        state = secrets.token_urlsafe(24)
-        now = self.clock.now()
-        table = slack_oauth_states
-        async with self.db.write() as conn:
-            await conn.execute(table.delete().where(table.c.expires_at <= now))
-            await conn.execute(table.insert().values(state=state, expires_at=now + self.expiration))
-        return state
-
-    async def async_consume(self, state: str) -> bool:
-        table = slack_oauth_states
-        async with self.db.write() as conn:
-            result = await conn.execute(
-                table.delete().where(table.c.state == state, table.c.expires_at > self.clock.now())
-            )
-        return result.rowcount == 1

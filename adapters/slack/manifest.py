@@ -15,8 +15,8 @@ import yaml
 from adapters.slack.inbound import CommandRouting, root_words
 from bot.config import Config
 from bot.i18n import translator
+from bot.platform_settings import SlackSettings
 from bot.registry import Registry
-from bot.settings import SlackSettings
 
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"

@@ -9,7 +9,7 @@ sporadic bursts": the final progress edit need not queue behind the last periodi
 from __future__ import annotations
 
 from bot.pacing import Bucket, Rate
-from bot.settings import SlackSettings
+from bot.platform_settings import SlackSettings
 
 
 def slack_buckets(settings: SlackSettings) -> tuple[Bucket, ...]:

@@ -47,6 +47,7 @@ _URL = re.compile(r"(https?://\S+)")
 # never as formatting (one inside a word, as in skip_empty, opens nothing and is left alone).
 _MARKER = re.compile(r"(?<!\w)([*_~`])")
 _QUOTE = re.compile(r"^(&gt;)", re.MULTILINE)
+_SPECIAL = re.compile(r"[&<>*_~`@]")  # without any of these, escaping changes nothing
 _ACTION_SUFFIX = "#"
 
 Block = dict[str, Any]
@@ -73,6 +74,8 @@ class _Part:
 def escape(text: str) -> str:
     """Text for a mrkdwn field: shown as typed, never a mention, a broadcast, a link, a quote
     or formatting (text members wrote reaches others through it)."""
+    if not _SPECIAL.search(text):  # most text: nothing to escape (every reply goes through)
+        return text
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     pieces = _URL.split(text)  # URLs (odd pieces) keep their _ and ~
     text = "".join(p if i % 2 else _MARKER.sub(ZWSP + r"\1", p) for i, p in enumerate(pieces))

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.identity import ChannelRef
 from bot.options import fold
+from bot.storage.changes import bump
 from bot.storage.database import Database
 from bot.storage.schema import UTCDateTime, metadata
 
@@ -33,6 +34,9 @@ agencies = Table(
     Column("region", String(80), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# The change counter (`bot.storage.changes`) of the agencies' names and regions.
+CHANGES = "agencies"
 
 agency_channels = Table(
     "agency_channels",
@@ -94,16 +98,21 @@ class AgencyRepo:
         key = name_key(name)
         async with self.db.write() as conn:
             row = (
-                await conn.execute(select(agencies.c.id).where(agencies.c.name_key == key))
+                await conn.execute(
+                    select(agencies.c.id, agencies.c.region).where(agencies.c.name_key == key)
+                )
             ).first()
             if row is not None:
-                await conn.execute(
-                    agencies.update().where(agencies.c.id == row.id).values(region=region)
-                )
+                if row.region != region:  # seeded at every start: unchanged rows stay untouched
+                    await conn.execute(
+                        agencies.update().where(agencies.c.id == row.id).values(region=region)
+                    )
+                    await bump(conn, CHANGES, now)
                 return Agency(row.id, name, region), False
             result = await conn.execute(
                 agencies.insert().values(name=name, name_key=key, region=region, created_at=now)
             )
+            await bump(conn, CHANGES, now)
             return Agency(result.inserted_primary_key[0], name, region), True
 
     async def find(self, name: str) -> Agency | None:

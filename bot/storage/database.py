@@ -77,6 +77,18 @@ class Database:
             yield conn
 
     @asynccontextmanager
+    async def statement(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for one write statement that is its own transaction (autocommit): no
+        BEGIN and COMMIT round trips. For hot, self-contained writes (the replay guard's
+        upsert, on the path of every Slack request); never for a read-then-write."""
+        if not self.is_sqlite:
+            async with self.engine.connect() as conn:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+            return
+        async with self._write_lock, self.engine.connect() as conn:
+            yield await conn.execution_options(sqlite_autocommit=True)
+
+    @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         if not self.is_sqlite:
             async with self.engine.begin() as conn:

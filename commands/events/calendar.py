@@ -9,6 +9,7 @@ and a cancelled event stays in feeds with STATUS:CANCELLED so subscribed calenda
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import lru_cache
@@ -44,6 +45,15 @@ def calendar_bytes(
     for event in events:
         cal.add_component(vevent(event, tz, url_for))
     return cal.to_ical()
+
+
+def calendar_and_tag(
+    events: Sequence[Event], name: str, tz_name: str, url_for: str | None
+) -> tuple[bytes, str]:
+    """The calendar and a digest of its bytes (its HTTP entity tag): run in a worker process
+    (`bot.workers`) by the feeds, at about 0.25 ms of CPU per event."""
+    body = calendar_bytes(events, name, tz_name, url_for=url_for)
+    return body, hashlib.sha256(body).hexdigest()[:32]
 
 
 @lru_cache(maxsize=16)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot import workers
 from bot.feature import Feature
 from bot.home import HomeSection
 from bot.services import Services
@@ -26,6 +27,7 @@ from commands.events import retention  # noqa: F401 - registers RSVP anonymisati
 from commands.events.browse import event_choices, list_events, my_events, show_event
 from commands.events.demo import load_demo
 from commands.events.drafts import MAX_OCCURRENCES
+from commands.events.feedcache import FeedCache
 from commands.events.feeds import ics, routes
 from commands.events.home import events_home
 from commands.events.mirror_sync import start_mirrors, stop_mirrors
@@ -348,13 +350,15 @@ COMMANDS = (
 async def _on_start(services: Services) -> None:
     await start_reminders(services)
     start_mirrors(services)
+    if services.config.http.enabled:  # feeds are served: their worker process starts now
+        workers.warm()
 
 
 FEATURE = Feature(
     "events",
     groups=(GroupSpec("event", L10n("Événements", "Events"), fr_name="evenement"),),
     commands=COMMANDS,
-    stores=lambda services: (EventRepo(services.db),),
+    stores=lambda services: (EventRepo(services.db), FeedCache(services)),
     migrations=Path(__file__).with_name("migrations"),
     on_start=_on_start,
     on_stop=stop_mirrors,

@@ -5,64 +5,39 @@
     /calendar/tag/<tag>.ics       events with a tag
     /calendar/event/<id>.ics      one event
 
-Feeds hold events not finished more than FEED_PAST ago (a calendar keeps last week's
-meetings) and cancelled ones marked CANCELLED, at most FEED_LIMIT, soonest first. They are
-public, like the announcements: they carry no attendee.
+Feeds hold events not finished more than FEED_PAST before the start of the day (a calendar
+keeps last week's meetings) and cancelled ones marked CANCELLED, at most FEED_LIMIT, soonest
+first. They are public, like the announcements: they carry no attendee. The bytes come from
+`FeedCache` (built off the event loop, once per version of the data); the URLs answer with an
+ETag and Last-Modified, so a calendar app polling an unchanged feed gets `304 Not Modified`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Mapping
 
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Attachment, Link, Message, Reply
 from bot.services import Services
 from bot.web import WebResponse, WebRoute
-from commands.events.calendar import MIME, calendar_bytes
+from commands.events.calendar import MIME
 from commands.events.drafts import tag_key
-from commands.events.notify import channel_translator
+from commands.events.feedcache import (
+    ALL,
+    Feed,
+    FeedCache,
+    agency_feed,
+    event_feed,
+    public_url,
+    tag_feed,
+)
 from commands.events.permissions import find_event
-from commands.events.store.events import Event, EventQuery, EventRepo
 
-FEED_PAST = timedelta(days=30)
-FEED_LIMIT = 500
+# Shared caches (a proxy in front of the bot) may keep a feed this long; calendar apps ask
+# again with If-None-Match and get 304 while nothing changed.
+MAX_AGE = 60
 _NOT_FOUND = WebResponse(b"not found\n", status=404)
-
-
-@dataclass(frozen=True, slots=True)
-class Feed:
-    name: str  # the calendar's name in the subscriber's app
-    path: str  # its stable URL path
-    agency_id: int | None = None
-    tag: str | None = None
-
-    @property
-    def filename(self) -> str:
-        return self.path.removeprefix("/calendar/").replace("/", "-")
-
-
-async def feed_events(services: Services, feed: Feed, now: datetime) -> list[Event]:
-    query = EventQuery(
-        since=now - FEED_PAST,
-        agency_ids=None if feed.agency_id is None else (feed.agency_id,),
-        tag=feed.tag,
-        include_cancelled=True,
-    )
-    return [listed.event for listed in await services.get(EventRepo).page(query, FEED_LIMIT)]
-
-
-def _ics(services: Services, events: Sequence[Event], name: str) -> bytes:
-    return calendar_bytes(events, name, services.config.bot.timezone, url_for=public_url(services))
-
-
-def public_url(services: Services) -> str | None:
-    http = services.config.http
-    if not http.enabled:
-        return None
-    return http.public_url.rstrip("/") or f"http://{http.host}:{http.port}"
 
 
 async def ics(ctx: CommandContext) -> Reply:
@@ -71,70 +46,74 @@ async def ics(ctx: CommandContext) -> Reply:
     if sum(1 for k in ("event", "agency", "tag") if o[k]) > 1:
         raise UserError("events.ics_one_filter")
     if o["event"]:
-        event = await find_event(ctx, o["event"])
-        data = _ics(services, [event], event.title)
-        filename, path = f"event-{event.id}.ics", f"/calendar/event/{event.id}.ics"
+        feed = event_feed((await find_event(ctx, o["event"])).id)
     else:
         feed = await _feed_for(ctx)
-        data = _ics(services, await feed_events(services, feed, ctx.now()), feed.name)
-        filename, path = feed.filename, feed.path
+    built = await services.get(FeedCache).get(feed, ctx.lang)
+    if built.body is None:  # gone between the lookup and the build
+        if o["event"]:
+            raise UserError("events.not_found", id=o["event"])
+        raise _no_agency(ctx)
     base = public_url(services)
-    links = (Link(t("events.ics.subscribe"), base + path),) if base else ()
+    links = (Link(t("events.ics.subscribe"), base + feed.path),) if base else ()
     text = t("events.ics.ready") + (" " + t("events.ics.subscribe_hint") if base else "")
-    attachment = Attachment(filename, data, MIME)
+    attachment = Attachment(feed.filename, built.body, MIME)
     return Reply(Message(text=text, links=links, attachments=(attachment,)))
 
 
 async def _feed_for(ctx: CommandContext) -> Feed:
-    if name := ctx.options["agency"]:
-        agency = await ctx.services.agencies.find(name)
+    if ctx.options["agency"]:
+        agency = await ctx.services.agencies.find(ctx.options["agency"])
         if agency is None:
-            raise UserError("agency.not_found", name=name[:60])
-        return Feed(agency.name, f"/calendar/agency/{agency.id}.ics", agency_id=agency.id)
+            raise _no_agency(ctx)
+        return agency_feed(agency.id)
     if ctx.options["tag"]:
-        tag = tag_key(ctx.options["tag"])
-        return Feed(f"#{tag}", f"/calendar/tag/{tag}.ics", tag=tag)
-    return Feed(ctx.t("events.ics.all_name"), "/calendar/all.ics")
+        return tag_feed(tag_key(ctx.options["tag"]))
+    return ALL
+
+
+def _no_agency(ctx: CommandContext) -> UserError:
+    return UserError("agency.not_found", name=ctx.options["agency"][:60])
 
 
 def routes(services: Services) -> list[WebRoute]:
-    """The feeds, served only when the bot runs its HTTP server (`[http] enabled`)."""
+    """The feeds, served only when the bot runs its HTTP server (`[http] enabled`); public,
+    so rate-limited per client. Calendars are named in the federation's language."""
+    cache = services.get(FeedCache)
+    lang = services.config.bot.default_locale
+
+    async def serve(feed: Feed) -> WebResponse:
+        built = await cache.get(feed, lang)
+        if built.body is None:
+            return _NOT_FOUND
+        return WebResponse(
+            built.body,
+            MIME,
+            filename=feed.filename,
+            etag=built.etag,
+            last_modified=built.last_modified,
+            max_age=MAX_AGE,
+        )
 
     async def all_events(_: Mapping[str, str]) -> WebResponse:
-        name = channel_translator(services)("events.ics.all_name")
-        return await _serve_feed(services, Feed(name, "/calendar/all.ics"))
+        return await serve(ALL)
 
     async def by_agency(params: Mapping[str, str]) -> WebResponse:
-        agency_id = int(params["agency_id"])
-        found = [a for a in await services.agencies.list() if a.id == agency_id]
-        if not found:
-            return _NOT_FOUND
-        feed = Feed(found[0].name, f"/calendar/agency/{agency_id}.ics", agency_id=agency_id)
-        return await _serve_feed(services, feed)
+        return await serve(agency_feed(int(params["agency_id"])))
 
     async def by_tag(params: Mapping[str, str]) -> WebResponse:
         try:
             tag = tag_key(params["tag"])
         except UserError:
             return _NOT_FOUND
-        return await _serve_feed(services, Feed(f"#{tag}", f"/calendar/tag/{tag}.ics", tag=tag))
+        return await serve(tag_feed(tag))
 
     async def one_event(params: Mapping[str, str]) -> WebResponse:
-        event = await services.get(EventRepo).get(int(params["event_id"]))
-        if event is None:
-            return _NOT_FOUND
-        return WebResponse(
-            _ics(services, [event], event.title), MIME, filename=f"event-{event.id}.ics"
-        )
+        return await serve(event_feed(int(params["event_id"])))
 
     return [
-        WebRoute("/calendar/all.ics", all_events),
-        WebRoute(r"/calendar/agency/{agency_id:\d{1,9}}.ics", by_agency),
-        WebRoute(r"/calendar/tag/{tag:[A-Za-z0-9_-]{1,30}}.ics", by_tag),
-        WebRoute(r"/calendar/event/{event_id:\d{1,9}}.ics", one_event),
+        WebRoute("/calendar/all.ics", all_events, public=True),
+        WebRoute(r"/calendar/agency/{agency_id:\d{1,9}}.ics", by_agency, public=True),
+        WebRoute(r"/calendar/tag/{tag:[A-Za-z0-9_-]{1,30}}.ics", by_tag, public=True),
+        WebRoute(r"/calendar/event/{event_id:\d{1,9}}.ics", one_event, public=True),
     ]
-
-
-async def _serve_feed(services: Services, feed: Feed) -> WebResponse:
-    events = await feed_events(services, feed, services.clock.now())
-    return WebResponse(_ics(services, events, feed.name), MIME, filename=feed.filename)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.identity import ChannelRef
 from bot.outbound import Posted
 from bot.storage.agencies import agencies
+from bot.storage.changes import bump
 from bot.storage.database import Database
 from commands.events.store import reminders
 from commands.events.store.mirrors import MirrorRepo
@@ -31,6 +32,10 @@ from commands.events.store.tables import (
     event_tags,
     events,
 )
+
+# The change counter (`bot.storage.changes`) every write to events or their tags bumps, in its
+# own transaction: the calendar feeds' caches, in every process, compare it.
+CHANGES = "events"
 
 # Longer than any real event; it bounds the index scan of "not finished yet" (see `_page`).
 MAX_DURATION = timedelta(days=31)
@@ -155,6 +160,7 @@ class EventRepo:
                 await _write_tags(conn, ids[-1], item.tags)
             if len(ids) > 1:
                 await conn.execute(events.update().where(E.id.in_(ids)).values(series_id=ids[0]))
+            await bump(conn, CHANGES, now)
         return await self.many(ids)
 
     async def get(self, event_id: int) -> Event | None:
@@ -202,6 +208,7 @@ class EventRepo:
                 promoted = await promote(
                     conn, event_id, item.capacity, item.starts_at, now, offsets
                 )
+            await bump(conn, CHANGES, now)
         updated = await self.get(event_id)
         assert updated is not None
         return Change(updated, tuple(promoted))
@@ -214,6 +221,7 @@ class EventRepo:
                 .values(status=CANCELLED, sequence=E.sequence + 1, updated_at=now)
             )
             await reminders.drop_pending(conn, event_id)
+            await bump(conn, CHANGES, now)
         cancelled = await self.get(event_id)
         if cancelled is None:
             raise EventGone(event_id)
