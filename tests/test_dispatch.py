@@ -180,6 +180,24 @@ async def test_a_flooding_user_gets_one_cooldown_reply_others_are_unaffected(app
     assert not (await app.dispatcher.handle_text(flooder, place, "/ping")).is_error
 
 
+async def test_a_flood_is_warned_once_even_as_tokens_refill(app: BotApp) -> None:
+    """500 commands in 5 s: tokens trickle back and some go through, but one cooldown reply
+    in all, until the user pauses long enough for the bucket to fill again."""
+    now = [0.0]
+    app.dispatcher.throttle = Throttle(burst=10, rate_per_minute=20, clock=lambda: now[0])
+    place = Place(ChannelRef("slack", "T1", "C1"))
+    flooder = Caller("slack", "T1", "U1")
+    warnings = 0
+    for _ in range(500):
+        reply = await app.dispatcher.handle_text(flooder, place, "/ping")
+        warnings += reply is not None and reply.is_error
+        now[0] += 0.01
+    assert warnings == 1
+    now[0] += 30.0  # a pause: the bucket is full again, the next flood gets its own warning
+    replies = [await app.dispatcher.handle_text(flooder, place, "/ping") for _ in range(11)]
+    assert [r is not None and r.is_error for r in replies] == [False] * 10 + [True]
+
+
 async def test_the_console_is_never_throttled(app: BotApp, say) -> None:
     app.dispatcher.throttle = Throttle(burst=1, rate_per_minute=1)
     for _ in range(5):
