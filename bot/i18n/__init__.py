@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
 
 LANGS = ("fr", "en")
 DEFAULT_LANG = "fr"
@@ -66,21 +67,30 @@ class Translator:
         self._fallback = load_catalog(DEFAULT_LANG)
 
     def __call__(self, key: str, /, **kwargs: Any) -> str:
+        """The message `key`; a plural table is chosen by the `n` argument, so an error raised
+        far from any translator (`UserError("core.too_short", n=3)`) still agrees."""
         entry = self._catalog.get(key) or self._fallback.get(key)
         if entry is None:
             raise KeyError(f"missing message {key!r}")
         if not isinstance(entry, str):
+            if isinstance(n := kwargs.get("n"), int):
+                return self.plural(key, n, **{k: v for k, v in kwargs.items() if k != "n"})
             entry = entry["other"]
         return entry.format(**kwargs) if kwargs else entry
 
     def plural(self, key: str, n: int, /, **kwargs: Any) -> str:
+        """The form of `key` for `n` (written the locale's way: 20 000, 20,000)."""
         entry = self._catalog.get(key) or self._fallback[key]
         if isinstance(entry, str):
-            return entry.format(n=n, **kwargs)
+            return entry.format(n=self.number(n), **kwargs)
         # CLDR has no "zero" form in French or English, but "aucun salon" reads better than
         # "0 salon": an optional `zero` entry wins for n == 0.
         form = "zero" if n == 0 and "zero" in entry else self.locale.plural_form(n)
-        return entry.get(form, entry["other"]).format(n=n, **kwargs)
+        return entry.get(form, entry["other"]).format(n=self.number(n), **kwargs)
+
+    def number(self, value: float) -> str:
+        """A number as the reader's locale writes it: `5 523` in French, `5,523` in English."""
+        return format_decimal(value, locale=self.locale)
 
     def datetime(self, value: datetime, fmt: str = "medium") -> str:
         """A moment in the federation's zone, written the way the reader's locale writes it."""
