@@ -51,7 +51,7 @@ EVENT = _opt(
 AGENCY = _opt(
     "agency",
     T,
-    "Agence organisatrice (par défaut : celle du salon)",
+    "Agence organisatrice (par défaut : celle du salon)",
     "Organising agency (default: this channel's)",
     fr_name="agence",
     max_length=120,
@@ -68,7 +68,7 @@ def _details(*, create: bool) -> tuple[OptionSpec, ...]:
         _opt(
             "end",
             T,
-            "Fin : date ou heure, ex. 21h (lue à partir du début)",
+            "Fin : date ou heure, ex. 21h (lue à partir du début)",
             "End: date or time, e.g. 9pm (read from the start)",
             fr_name="fin",
             max_length=60,
@@ -102,7 +102,7 @@ def _details(*, create: bool) -> tuple[OptionSpec, ...]:
         _opt(
             "capacity",
             INT,
-            "Nombre de places" + ("" if create else " (0 : sans limite)"),
+            "Nombre de places" + ("" if create else " (0 : sans limite)"),
             "Number of seats" + ("" if create else " (0: no limit)"),
             fr_name="places",
             min_value=1 if create else 0,
@@ -126,7 +126,7 @@ _REPEAT = _opt(
 _AUDIENCE = _opt(
     "audience",
     OptionType.CHOICE,
-    "Où l'annoncer (toutes : équipe fédérale)",
+    "Où l'annoncer (toutes : équipe fédérale)",
     "Where to announce it (all: federation staff)",
     fr_name="diffusion",
     choices=(
@@ -142,7 +142,7 @@ CREATE_OPTIONS = (
     _opt(
         "start",
         D,
-        "Début, ex. « 4 déc. 18h », vendredi 14h30, 2026-12-04 18:00",
+        "Début, ex. « 4 déc. 18h », vendredi 14h30, 2026-12-04 18:00",
         "Start, e.g. 'Dec 4 6pm', friday 2:30pm, 2026-12-04 18:00",
         required=True,
         fr_name="debut",
@@ -201,7 +201,7 @@ COMMANDS = (
         examples=(
             '/event create "Nuit du numérique pour les TPE" "4 déc. 18h" duration:3h '
             'place:"Cantine numérique, Nantes" capacity:40 tags:numerique,tpe',
-            '/event create "MOOC : vendre en ligne" "mardi 10h" link:https://mooc.example.org '
+            '/event create "MOOC : vendre en ligne" "mardi 10h" link:https://mooc.example.org '
             "repeat:weekly count:6",
         ),
     ),
@@ -214,6 +214,7 @@ COMMANDS = (
         options=EDIT_OPTIONS,
         role=Role.MODERATOR,
         slow=True,
+        fixed=(("agency", "events.agency_fixed"), ("agence", "events.agency_fixed")),
         examples=(
             '/event edit 12 start:"5 déc. 18h"',
             "/event edit 12 place:- link:https://visio.example.org",
@@ -271,7 +272,7 @@ COMMANDS = (
     ),
     _command(
         "rsvp",
-        "Répond à une invitation : je viens, peut-être, je ne viens pas",
+        "Répond à une invitation : je viens, peut-être, je ne viens pas",
         "Answer: going, maybe, not going",
         rsvp,
         "repondre",
