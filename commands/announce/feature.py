@@ -77,7 +77,7 @@ _SEND_OPTIONS = (
     OptionSpec(
         "at",
         OptionType.DATETIME,
-        L10n("Envoyer plus tard (ex. « demain 9h »)", "Send later (e.g. “tomorrow 9am”)"),
+        L10n("Envoyer plus tard (ex. « demain 9h »)", "Send later (e.g. “tomorrow 9am”)"),
         fr_name="quand",
     ),
     OptionSpec(
@@ -136,7 +136,7 @@ COMMANDS = (
     ),
     _staff(
         "status",
-        "Où en est une annonce : envois, échecs, accusés de lecture",
+        "Où en est une annonce : envois, échecs, accusés de lecture",
         "Where an announcement stands: deliveries, failures, acknowledgements",
         h.show_status,
         options=(_ID,),

@@ -128,7 +128,7 @@ def progress_lines(counts: Mapping[str, Mapping[str, int]], t: Translator) -> li
     fields = []
     for platform, states in sorted(counts.items()):
         tally = Tally.of(states)
-        parts = [t("announce.tally.delivered", n=tally.delivered, total=tally.total)]
+        parts = [t("announce.tally.delivered", n=tally.total, done=tally.delivered)]
         for key in ("pending", "failed", "withdrawing", "withdrawn", "kept"):
             if getattr(tally, key):
                 parts.append(t(f"announce.tally.{key}", n=getattr(tally, key)))
@@ -225,7 +225,7 @@ def ack_fields(
     names = dict(agencies)
     by_agency = {a.agency_id: a for a in acks if a.agency_id in names}
     share = round(100 * len(by_agency) / len(names))
-    title = t("announce.field.acks", n=len(by_agency), total=len(names), share=share)
+    title = t("announce.field.acks", n=len(names), read=len(by_agency), share=share)
     seen = [
         t(
             "announce.ack_line",
@@ -278,7 +278,7 @@ def list_message(
             state=t(f"announce.state.{state}"),
             delivered=tally.delivered,
             total=tally.total,
-            failed=tally.failed,
+            failed=t("announce.tally.failed_total", n=tally.failed),
             author=ann.author_name or t("announce.someone"),
             when=t.datetime(ann.confirmed_at or ann.created_at, "short"),
         )

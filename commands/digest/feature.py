@@ -34,7 +34,7 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
             "schedule",
             OptionType.TEXT,
             L10n(
-                "Rythme : « tous les lundis à 9h », « quotidien 8h30 », « mensuel 1er lundi », "
+                "Rythme : « tous les lundis à 9h », « quotidien 8h30 », « mensuel 1er lundi », "
                 "ou cron",
                 "Schedule: “every monday 9am”, “daily 8:30”, “monthly first monday”, or cron",
             ),
@@ -46,7 +46,7 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
             "channel",
             OptionType.CHANNEL,
             L10n(
-                "Salon où l'envoyer (par défaut : celui-ci)",
+                "Salon où l'envoyer (par défaut : celui-ci)",
                 "Channel to post in (default: this one)",
             ),
             fr_name="salon",
@@ -65,7 +65,7 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
             "sections",
             OptionType.TEXT,
             L10n(
-                "Rubriques : events, members, faq, unanswered, announcements, matches, activity",
+                "Rubriques : events, members, faq, unanswered, announcements, matches, activity",
                 "Sections: events, members, faq, unanswered, announcements, matches, activity",
             ),
             fr_name="rubriques",
@@ -74,7 +74,7 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
         OptionSpec(
             "days",
             OptionType.INTEGER,
-            L10n("Agenda : combien de jours à venir (14)", "Events: how many days ahead (14)"),
+            L10n("Agenda : combien de jours à venir (14)", "Events: how many days ahead (14)"),
             fr_name="jours",
             min_value=1,
             max_value=MAX_DAYS,
@@ -83,7 +83,7 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
             "scope",
             OptionType.CHOICE,
             L10n(
-                "Agenda : l'agence du salon, sa région, ou tout",
+                "Agenda : l'agence du salon, sa région, ou tout",
                 "Events: the channel's agency, its region, or all",
             ),
             fr_name="portee",
@@ -105,7 +105,7 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
         OptionSpec(
             "title",
             OptionType.TEXT,
-            L10n("Titre (« - » pour l'enlever)", "Title (“-” to remove it)"),
+            L10n("Titre (« - » pour l'enlever)", "Title (“-” to remove it)"),
             fr_name="titre",
             max_length=150,
         ),

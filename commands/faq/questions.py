@@ -28,7 +28,7 @@ async def unanswered(ctx: CommandContext) -> Reply:
         return Reply.text(ctx.t("faq.unanswered.none"))
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     if not found:
-        raise UserError("faq.unanswered.no_page", pages=pages)
+        raise UserError("faq.unanswered.no_page", n=pages)
     fields = tuple(_field(q, ctx) for q in found)
     buttons = tuple(
         Button(ctx.t("faq.unanswered.handle", id=q.id), "faq.promote", {"question": str(q.id)})

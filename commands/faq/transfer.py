@@ -291,9 +291,9 @@ async def _import(repo: FaqRepo, path: Path, t: Translator) -> int:
         t(
             "faq.import.done",
             path=path,
-            created=counts.created,
-            updated=counts.updated,
-            unchanged=counts.unchanged,
+            created=t("faq.import.created", n=counts.created),
+            updated=t("faq.import.updated", n=counts.updated),
+            unchanged=t("faq.import.unchanged", n=counts.unchanged),
         )
     )
     return 0

@@ -29,7 +29,7 @@ def _command(
 _AGAIN = _opt(
     "again",
     B,
-    "oui : inclure les personnes déjà rencontrées récemment",
+    "oui : inclure les personnes déjà rencontrées récemment",
     "yes: include people you met recently",
     fr_name="encore",
 )
@@ -78,7 +78,7 @@ COMMANDS = (
     ),
     _command(
         "rounds",
-        "Rencontres régulières dans ce salon : activer, arrêter, état, un tour maintenant",
+        "Rencontres régulières dans ce salon : activer, arrêter, état, un tour maintenant",
         "Regular rounds in this channel: enable, disable, status, a round now",
         rounds,
         "tours",
@@ -99,7 +99,7 @@ COMMANDS = (
             _opt(
                 "schedule",
                 T,
-                "Quand : chaque semaine, toutes les 2 ou 4 semaines, ex. « un lundi sur deux 9h »",
+                "Quand : chaque semaine, toutes les 2 ou 4 semaines, ex. « un lundi sur deux 9h »",
                 "When: every 1, 2 or 4 weeks, e.g. 'every 2 weeks monday 9am'",
                 fr_name="frequence",
                 max_length=120,
@@ -121,7 +121,7 @@ COMMANDS = (
             _opt(
                 "weeks",
                 INT,
-                "Pendant N semaines (0 : reprendre)",
+                "Pendant N semaines (0 : reprendre)",
                 "For N weeks (0: resume)",
                 fr_name="semaines",
                 min_value=0,
@@ -139,7 +139,7 @@ COMMANDS = (
     ),
     _command(
         "stats",
-        "Bilan des rencontres : tours, groupes, rencontres faites",
+        "Bilan des rencontres : tours, groupes, rencontres faites",
         "Rounds report: rounds, groups, meetings reported",
         stats,
         role=Role.MODERATOR,
@@ -158,7 +158,7 @@ COMMANDS = (
     ),
     _command(
         "met",
-        "Avez-vous pu vous rencontrer ?",
+        "Avez-vous pu vous rencontrer ?",
         "Did you meet?",
         answer_met,
         options=(
