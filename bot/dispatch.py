@@ -39,9 +39,11 @@ UNTHROTTLED_PLATFORMS = frozenset({"console"})
 
 
 def _parse_date(text: str, now: datetime, tz: ZoneInfo, lang: str) -> datetime:
+    """A date option is always something to plan (an event, a send, a pause): the past and
+    the far future are refused here, with what was typed (filters are text options)."""
     from bot.dates import parse_when  # imported lazily: only date options need it
 
-    return parse_when(text, now=now, tz=tz, lang=lang)
+    return parse_when(text, now=now, tz=tz, lang=lang, future=True)
 
 
 class Dispatcher:

@@ -55,7 +55,8 @@ async def test_the_reply_shows_the_date_in_paris_time_in_the_callers_language(re
     ("options", "message"),
     [
         ('"2026-11-01 10:00"', "est déjà passé"),
-        ('"hier 10h"', "Je n'ai pas compris la date"),
+        ('"hier 10h"', "(mercredi 25 novembre 2026 à 10\u00a0h) est déjà passé"),
+        ('"2099-01-01 18:00"', "à plus de 3 ans d'ici"),
         ('"28/03/2027 02:30"', "n'existe pas"),  # skipped by spring-forward
         ('"4 déc. 18h" end:17h30 duration:2h', "pas les deux"),
         ('"4 déc. 18h" end:"2026-12-04 17:00"', "La fin doit être après le début"),
@@ -76,6 +77,28 @@ async def test_bad_input_gets_a_clear_message_and_creates_nothing(
     assert reply.is_error
     assert message in reply.message.text
     assert await ready.services.get(EventRepo).get(1) is None
+
+
+async def test_a_date_just_passed_without_a_year_is_refused_not_moved_a_year(ready, clock) -> None:
+    """On 5 December, "4 déc. 18h" used to create an event on 4 December 2027."""
+    clock.set(utc(2026, 12, 5, 12, 30))
+    for typed in ("4 déc. 18h", "04/12 18h"):
+        reply = await type_in(ready, f'/event create "Forum" "{typed}" {NANTES}')
+        assert reply.is_error
+        assert reply.message.text.startswith("Le 4 décembre est passé\u202f; pour 2027, écrivez")
+    assert await ready.services.get(EventRepo).get(1) is None
+    again = await type_in(ready, f'/event create "Forum" "4 déc. 2027 18h" {NANTES}')
+    assert not again.is_error
+
+
+async def test_a_period_filter_reads_naturally_in_december(ready, clock) -> None:
+    """The README's `/event list from:1/12 to:31/12`, typed on 5 December."""
+    await type_in(ready, f'/event create "Forum" "18 déc. 18h" {NANTES}')
+    clock.set(utc(2026, 12, 5, 12, 30))
+    for filters in ("from:1/12 to:31/12", 'from:"Dec 1" to:"Dec 31"'):
+        reply = await type_in(ready, f"/event list {filters}", lang="en")
+        assert not reply.is_error, reply.message.text
+        assert [f.name for f in reply.message.fields] == ["#1 · Forum"]
 
 
 async def test_an_end_is_read_from_the_start(ready) -> None:

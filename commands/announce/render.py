@@ -103,7 +103,7 @@ def preview_message(
         Field(t("announce.field.channels"), channel_summary(platforms, t), False),
     ]
     if ann.send_at:
-        fields.append(Field(t("announce.field.when"), t.datetime(ann.send_at, "full"), False))
+        fields.append(Field(t("announce.field.when"), t.datetime(ann.send_at), False))
     notes = [t("announce.preview_note")]
     if offline:
         names = ", ".join(platform_name(p) for p in offline)
