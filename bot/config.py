@@ -35,6 +35,7 @@ from bot.settings import (
     Secrets,
     SlackSettings,
     ThrottleSettings,
+    database_url,
     default_database_url,
 )
 
@@ -82,7 +83,8 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     _refuse_moved_rates(raw.get("announce"))
     config: Config = _build(Config, {k: v for k, v in raw.items()}, "")
     bot = config.bot
-    url = env.get("FEDBOT_DATABASE_URL") or bot.database_url or default_database_url(env)
+    typed = env.get("FEDBOT_DATABASE_URL") or bot.database_url
+    url = database_url(typed) if typed else default_database_url(env)
     _validate(config)
     return replace(config, bot=replace(bot, database_url=url), secrets=Secrets.from_env(env))
 

@@ -45,7 +45,8 @@ class Feature:
     `migrations` is the folder of its Alembic branch; `on_start` rebuilds its scheduled jobs
     from the database and resumes unfinished runs, every time the bot starts; `on_stop` lets
     work in flight finish before the database closes; `listeners` see ordinary channel messages
-    (passive features); `demo` loads its part of the demo data set (`fedbot run --demo`)."""
+    (passive features); `demo` loads its part of the demo data set (`fedbot run --demo`);
+    `pending` counts its queued sends (`BotApp.settle`)."""
 
     name: str
     groups: Sequence[GroupSpec]
@@ -61,3 +62,6 @@ class Feature:
     completions: Mapping[str, CompletionSource] = field(default_factory=dict)
     demo: Callable[[Services], Awaitable[None]] | None = None
     cli: Sequence[CliTool] = ()
+    # How many of the feature's sends are queued and due on a connected platform, starting
+    # any that wait for a periodic sweep: what a piped console waits for (`BotApp.settle`).
+    pending: Callable[[Services], Awaitable[int]] | None = None

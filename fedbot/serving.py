@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import os
 import signal
 import sys
+from pathlib import Path
 
 from bot.app import Adapter, BotApp
 from bot.config import Config
 from bot.errors import ConfigError
+from bot.i18n import translator
 from bot.spec import Role
 from fedbot.assembly import make_app
+from fedbot.problems import UNREACHABLE, unreachable
 
 log = logging.getLogger("fedbot")
 
@@ -38,6 +43,8 @@ async def run(config: Config, args: argparse.Namespace) -> int:
             await app.load_demo()
         adapters = [] if args.console else platform_adapters(app)
         try:
+            if app.web.wanted:  # in every mode: calendar URLs lead somewhere
+                await app.web.start()
             if not adapters:
                 await _run_console(app, args)
                 return 0
@@ -45,7 +52,20 @@ async def run(config: Config, args: argparse.Namespace) -> int:
         except ConfigError as exc:  # e.g. a token the platform refuses: say which, no traceback
             print(f"fedbot: {exc}", file=sys.stderr)
             return 2
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            t = translator(config.bot.default_locale)
+            where = f"{config.http.host}:{config.http.port}"
+            print(t("cli.port_in_use", where=where), file=sys.stderr)
+            return 2
     return 0
+
+
+def history_file() -> Path:
+    """The interactive console's history, beside the default database."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "fedbot" / "console-history"
 
 
 async def _run_console(app: BotApp, args: argparse.Namespace) -> None:
@@ -58,6 +78,8 @@ async def _run_console(app: BotApp, args: argparse.Namespace) -> None:
         channel=args.channel,
         json=args.json,
         agencies=tuple(args.agencies),
+        files=args.files,
+        history=history_file(),
     )
     await ConsoleAdapter(app, options).run()
 
@@ -71,11 +93,12 @@ async def _serve(app: BotApp, adapters: list[Adapter]) -> None:
     started: list[Adapter] = []
     try:
         for adapter in adapters:
-            await adapter.start()
+            try:
+                await adapter.start()
+            except UNREACHABLE as exc:
+                raise unreachable(adapter.name.capitalize(), exc) from None
             started.append(adapter)
             log.info("%s adapter started", adapter.name)
-        if app.web.wanted:
-            await app.web.start()
         await stop.wait()
         log.info("shutting down")
     finally:

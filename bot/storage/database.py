@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,7 +15,10 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -34,21 +38,24 @@ class Database:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.migrations = tuple(migrations)
         self._write_lock = asyncio.Lock()
+        self._unreachable = False
 
     @classmethod
     def open(cls, url: str, migrations: Sequence[Path] = ()) -> Database:
         """`migrations`: the folders of the features' (and adapters') Alembic branches, beside
-        the core's own."""
-        parsed = make_url(url)
-        kwargs: dict[str, Any] = {}
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 30}
-            # Every write ends its own transaction and reads open none, so the pool's
-            # rollback-on-return would only cost a thread hop per query.
-            kwargs["pool_reset_on_return"] = None
-        engine = create_async_engine(parsed, **kwargs)
+        the core's own. A SQLite file's folder must exist (the command line creates only the
+        default data directory): a typo in a path must not create folders."""
+        try:
+            parsed = make_url(url)
+            kwargs: dict[str, Any] = {}
+            if parsed.get_backend_name() == "sqlite":
+                kwargs["connect_args"] = {"timeout": 30}
+                # Every write ends its own transaction and reads open none, so the pool's
+                # rollback-on-return would only cost a thread hop per query.
+                kwargs["pool_reset_on_return"] = None
+            engine = create_async_engine(parsed, **kwargs)
+        except (ArgumentError, NoSuchModuleError, InvalidRequestError, ValueError) as exc:
+            raise DatabaseUnavailable("bad_url", _first_line(exc)) from None
         if parsed.get_backend_name() == "sqlite":
             _tune_sqlite(engine)
         return cls(engine, migrations)
@@ -80,8 +87,29 @@ class Database:
             async with self.read() as conn:
                 await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
+    async def reachable(self) -> None:
+        """Connect once, or raise DatabaseUnavailable (a server not running, a name that
+        does not resolve, a file that cannot be opened, a database that does not exist).
+
+        A SQLite file is tried with the standard driver first: aiosqlite's worker thread,
+        after a failed open, can outlive the event loop and print a traceback at exit."""
+        path = self.engine.url.database
+        if self.is_sqlite and path and path != ":memory:":
+            try:
+                sqlite3.connect(path, timeout=30).close()
+            except sqlite3.Error as exc:
+                self._unreachable = True
+                raise DatabaseUnavailable("unreachable", _first_line(exc)) from None
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+        except (DBAPIError, OSError, TimeoutError) as exc:
+            self._unreachable = True
+            raise DatabaseUnavailable("unreachable", _first_line(exc)) from None
+
     async def migrate(self) -> None:
         """Apply every pending migration (all feature branches) up to their heads."""
+        await self.reachable()
         async with self.write() as conn:
             await conn.run_sync(_upgrade, self.migrations)
 
@@ -90,8 +118,16 @@ class Database:
             return await conn.run_sync(_current_heads)
 
     async def close(self) -> None:
-        await self.checkpoint()
+        if not self._unreachable:
+            await self.checkpoint()
         await self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own words, without SQLAlchemy's "(Background on this error…)" lines."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return (text[0] if text else type(orig).__name__)[:200]
 
 
 def _alembic_config(conn: Connection | None, migrations: Sequence[Path]) -> AlembicConfig:

@@ -25,7 +25,7 @@ from bot.spec import (
     Role,
 )
 from commands.announce import handlers as h
-from commands.announce.delivery import courier_for, run_due, stop_courier
+from commands.announce.delivery import courier_for, pending_sends, run_due, stop_courier
 from commands.announce.demo import load_demo
 from commands.announce.store.announcements import AnnouncementRepo, State
 
@@ -209,5 +209,6 @@ FEATURE = Feature(
     migrations=Path(__file__).with_name("migrations"),
     on_start=on_start,
     on_stop=stop_courier,
+    pending=pending_sends,
     demo=load_demo,
 )

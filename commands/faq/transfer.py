@@ -260,9 +260,7 @@ async def faq_command(app: BotApp, args: argparse.Namespace) -> int:
     return await _import(repo, args.file, t)
 
 
-FAQ_TOOL = CliTool(
-    "faq", "FAQ tools: import or export the entries as YAML", configure, faq_command
-)
+FAQ_TOOL = CliTool("faq", "FAQ tools: import or export the entries as YAML", configure, faq_command)
 
 
 async def _export(repo: FaqRepo, path: Path, t: Translator) -> int:
@@ -271,7 +269,11 @@ async def _export(repo: FaqRepo, path: Path, t: Translator) -> int:
     if str(path) == "-":
         sys.stdout.write(text)
         return 0
-    path.write_text(text, "utf-8")
+    try:
+        path.write_text(text, "utf-8")
+    except OSError as exc:  # no such folder, a folder given as the file, no permission
+        print(t("cli.file_write", path=path, error=exc.strerror or exc), file=sys.stderr)
+        return 2
     print(t("faq.import.exported", n=len(entries), path=path))
     return 0
 
@@ -279,8 +281,11 @@ async def _export(repo: FaqRepo, path: Path, t: Translator) -> int:
 async def _import(repo: FaqRepo, path: Path, t: Translator) -> int:
     try:
         text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"fedbot: {path}: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(t("cli.file_read", path=path, error=exc.strerror or exc), file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:
+        print(t("cli.file_read", path=path, error=exc.reason), file=sys.stderr)
         return 2
     try:
         counts = await import_text(repo, text, SystemClock().now())
