@@ -78,7 +78,8 @@ def test_input_that_is_not_utf8_is_read_with_replacement_characters(tmp_path: Pa
     env.pop("FEDBOT_CONFIG", None)
     done = subprocess.run(
         [sys.executable, "-m", "fedbot", "run", "--json", "--demo"],
-        input=b'/faq ask caf\xe9 ?\n/event create "caf\xe9" "demain 18h" agency:"Rennes Atalante"\n',
+        input=b"/faq ask caf\xe9 ?\n"
+        b'/event create "caf\xe9" "demain 18h" agency:"Rennes Atalante"\n',
         capture_output=True,
         cwd=tmp_path,
         env=env,
