@@ -152,8 +152,26 @@ async def test_a_forged_introduction_to_someone_who_did_not_opt_in_is_refused(
     await profile(app, "alice", "hackathon")
     shy = await member_id(app, "shy")
     reply = await type_in(app, f"/match introduce member:{shy}")
-    assert reply.is_error and "n'accepte plus les mises en relation" in reply.message.text
+    assert reply.is_error  # "no longer" would be untrue: shy never accepted
+    assert reply.message.text == "Ce membre n'accepte pas les mises en relation."
     assert sent.sent == []
+    unknown = await type_in(app, "/match introduce member:9999")
+    assert unknown.message.text.startswith("Aucun membre n°\u00a09999.")
+
+
+async def test_a_searched_topic_is_never_called_shared(app: BotApp) -> None:
+    """Alice works on hackathons; searching fablab finds Bob (fablab, hackathon): they share
+    hackathon only, and Bob works on fablab."""
+    await setup_agencies(app)
+    await profile(app, "bob", "fablab, hackathon", agency="lyon")
+    await profile(app, "carol", "fablab", agency="lyon")
+    await profile(app, "alice", "hackathon")
+    reply = await type_in(app, "/match find topic:fablab")
+    why = {f.name: f.value.splitlines()[0] for f in reply.message.fields}
+    assert why["Bob"] == (
+        "Vous travaillez tous deux sur\u00a0: hackathon. Travaille sur fablab. (une autre agence)"
+    )
+    assert why["Carol"] == "Travaille sur fablab. (une autre agence)"
 
 
 async def test_match_topic_lists_members_on_the_topic(app: BotApp) -> None:
