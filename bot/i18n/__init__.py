@@ -126,12 +126,40 @@ class Translator:
     def format(self, template: str, /, **kwargs: Any) -> str:
         """`template` filled in; a datetime argument is written in words, a number the
         locale's way, so a message raised far from any translator still reads right."""
-        return template.format(**{k: self._value(v) for k, v in kwargs.items()})
+        text = template.format(**{k: self._value(v) for k, v in kwargs.items()})
+        return unnest_guillemets(text) if self.lang == "fr" and "«" in text else text
 
     def _value(self, value: Any) -> Any:
         if isinstance(value, datetime):
             return self.datetime(value)
         return value
+
+
+def unnest_guillemets(text: str) -> str:
+    """French never nests guillemets: inside « … », quotes are “ … ” (a title such as
+    Groupe de travail « Attractivité » quoted in a message)."""
+    out: list[str] = []
+    depth, skip_space = 0, False
+    for char in text:
+        if skip_space and char in _SPACES:
+            continue
+        skip_space = False
+        if char == "«":
+            depth += 1
+            out.append("“" if depth > 1 else char)
+            skip_space = depth > 1
+        elif char == "»" and depth:
+            if depth > 1:
+                while out and out[-1] in _SPACES:
+                    out.pop()
+            out.append("”" if depth > 1 else char)
+            depth -= 1
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+_SPACES = " \u00a0\u202f"
 
 
 _FIRST = re.compile(r"(?<![\d:])1(?= [^\d\s])")

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel.lists import format_list
+
 from bot.i18n import Translator
 from bot.messages import Button, ButtonStyle, Field, Link, Message
 from commands.announce.store.announcements import Ack, Announcement, State
@@ -88,7 +90,10 @@ def channel_summary(platforms: Mapping[str, int], t: Translator) -> str:
 
 
 def audience_label(audience: str, target: str, t: Translator) -> str:
-    return t(f"announce.audience.{audience}", target=target)
+    """`agencies` targets are stored `Rennes Atalante;Lyon Attractivité`: said as a list."""
+    names = [name.strip() for name in target.split(";") if name.strip()]
+    shown = format_list(names, locale=t.lang) if len(names) > 1 else target
+    return t(f"announce.audience.{audience}", target=shown)
 
 
 def preview_message(
