@@ -60,7 +60,7 @@ _SEND_OPTIONS = (
         "target",
         OptionType.TEXT,
         L10n(
-            "La région, les agences (séparées par ;) ou le thème des salons",
+            "La région, les agences (séparées par un point-virgule) ou le thème des salons",
             "The region, the agencies (separated by ;) or the channels' topic",
         ),
         fr_name="cible",
@@ -124,7 +124,10 @@ COMMANDS = (
         fr_name="envoyer",
         examples=(
             '/announce send all title:"Appel à projets" link:https://exemple.fr Le nouvel appel…',
-            '/annonce envoyer region cible:Bretagne quand:"demain 9h" Rencontre régionale…',
+            L10n(
+                '/annonce envoyer region cible:Bretagne quand:"demain 9h" Rencontre régionale…',
+                '/announce send region target:Bretagne at:"tomorrow 9am" Regional meeting…',
+            ),
             '/announce send agencies target:"Rennes Atalante;Lyon Attractivité" Merci de…',
         ),
     ),

@@ -142,8 +142,11 @@ FEATURE = Feature(
             role=Role.MODERATOR,
             fr_name="creer",
             examples=(
-                '/digest create schedule:"every monday 9am" sections:events,members days:14',
-                '/recap creer rythme:"tous les lundis à 9h" rubriques:agenda,annonces',
+                L10n(
+                    '/digest create schedule:"tous les lundis à 9h" '
+                    "sections:agenda,membres days:14",
+                    '/digest create schedule:"every monday 9am" sections:events,members days:14',
+                ),
             ),
         ),
         CommandSpec(
@@ -179,7 +182,12 @@ FEATURE = Feature(
             options=(_ID, *_settings(create=False)),
             role=Role.MODERATOR,
             fr_name="modifier",
-            examples=('/digest edit 1 schedule:"every friday 4pm" skip_empty:no',),
+            examples=(
+                L10n(
+                    '/digest edit 1 schedule:"tous les vendredis à 16h" skip_empty:non',
+                    '/digest edit 1 schedule:"every friday 4pm" skip_empty:no',
+                ),
+            ),
         ),
         _by_id("delete", "supprimer", "Supprime un récap", "Delete a digest", h.delete_digest),
     ),

@@ -199,10 +199,18 @@ COMMANDS = (
         role=Role.MODERATOR,
         slow=True,
         examples=(
-            '/event create "Nuit du numérique pour les TPE" "4 déc. 18h" duration:3h '
-            'place:"Cantine numérique, Nantes" capacity:40 tags:numerique,tpe',
-            '/event create "MOOC : vendre en ligne" "mardi 10h" link:https://mooc.example.org '
-            "repeat:weekly count:6",
+            L10n(
+                '/event create "Nuit du numérique pour les TPE" "4 déc. 18h" duration:3h '
+                'place:"Cantine numérique, Nantes" capacity:40 tags:numerique,tpe',
+                '/event create "Digital night for small businesses" "Dec 4 6pm" duration:3h '
+                'place:"Cantine numérique, Nantes" capacity:40 tags:numerique,tpe',
+            ),
+            L10n(
+                '/event create "MOOC : vendre en ligne" "mardi 10h" '
+                'link:https://mooc.example.org repeat:"chaque semaine" count:6',
+                '/event create "MOOC: selling online" "tuesday 10am" '
+                "link:https://mooc.example.org repeat:weekly count:6",
+            ),
         ),
     ),
     _command(
@@ -216,7 +224,7 @@ COMMANDS = (
         slow=True,
         fixed=(("agency", "events.agency_fixed"), ("agence", "events.agency_fixed")),
         examples=(
-            '/event edit 12 start:"5 déc. 18h"',
+            L10n('/event edit 12 start:"5 déc. 18h"', '/event edit 12 start:"Dec 5 6pm"'),
             "/event edit 12 place:- link:https://visio.example.org",
         ),
     ),
@@ -247,7 +255,12 @@ COMMANDS = (
         ),
         role=Role.MODERATOR,
         slow=True,
-        examples=("/event cancel 12 la salle n'est plus disponible",),
+        examples=(
+            L10n(
+                "/event cancel 12 la salle n'est plus disponible",
+                "/event cancel 12 the room is no longer available",
+            ),
+        ),
     ),
     _command(
         "list",
@@ -292,7 +305,10 @@ COMMANDS = (
                 ),
             ),
         ),
-        examples=("/event rsvp 12 going", "/evenement repondre 12 peut-être"),
+        examples=(
+            L10n('/event rsvp 12 "je viens"', "/event rsvp 12 going"),
+            "/event rsvp 12 maybe",
+        ),
     ),
     _command(
         "attendees",

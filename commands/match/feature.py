@@ -54,7 +54,11 @@ COMMANDS = (
             ),
             _AGAIN,
         ),
-        examples=("/match find", "/match find topic:hackathon", "/rencontre trouver encore:oui"),
+        examples=(
+            "/match find",
+            "/match find topic:hackathon",
+            L10n("/match find again:oui", "/match find again:yes"),
+        ),
     ),
     _command(
         "topic",
@@ -107,7 +111,10 @@ COMMANDS = (
         ),
         role=Role.MODERATOR,
         examples=(
-            '/match rounds enable schedule:"toutes les 2 semaines le lundi à 9h"',
+            L10n(
+                '/match rounds enable schedule:"toutes les 2 semaines le lundi à 9h"',
+                '/match rounds enable schedule:"every 2 weeks on monday 9am"',
+            ),
             "/match rounds status",
         ),
     ),
@@ -135,7 +142,10 @@ COMMANDS = (
                 fr_name="jusqua",
             ),
         ),
-        examples=("/match snooze weeks:4", '/rencontre pause jusqua:"5 janvier"'),
+        examples=(
+            "/match snooze weeks:4",
+            L10n('/match snooze until:"5 janvier"', '/match snooze until:"January 5"'),
+        ),
     ),
     _command(
         "stats",
