@@ -37,8 +37,8 @@ async def test_create_shows_the_schedule_in_words_and_the_next_run(app, agencies
     (field,) = reply.message.fields
     text = plain(field.value)
     assert "#nantes (console), tous les lundis à 09:00" in text
-    assert "Prochain envoi : lundi 30 novembre 2026, 09:00" in text
-    assert "Rubriques : agenda (14 jours), annonces · portée : l'agence · langue : fr" in text
+    assert "Prochain envoi : lundi 30 novembre 2026, 09:00" in text
+    assert "Rubriques : agenda (14 jours), annonces · portée : l'agence · langue : fr" in text
     assert [b.action for b in reply.message.buttons] == [
         "digest.preview",
         "digest.run",
@@ -87,7 +87,7 @@ async def test_presets_every_two_weeks_and_monthly(app, agencies) -> None:
     [
         ('schedule:"quand ça me chante"', "Je n'ai pas compris la périodicité"),
         ('schedule:"* 9 * * *"', "plus d'une fois par heure"),
-        ('schedule:"daily 9h" sections:events,gossip', "Rubrique inconnue : « gossip »"),
+        ('schedule:"daily 9h" sections:events,gossip', "Rubrique inconnue : « gossip »"),
         ('schedule:"daily 9h" sections:","', "Choisissez au moins une rubrique"),
         ('schedule:"daily 9h" days:0', "jours"),
         ('schedule:"daily 9h" days:93', "jours"),
@@ -106,7 +106,7 @@ async def test_scope_agency_needs_an_agency_channel(app, agencies) -> None:
     reply = await type_in(app, '/digest create schedule:"daily 9h" scope:agency')
     assert reply.is_error and "aucune agence" in reply.message.text
     ok = await type_in(app, '/digest create schedule:"daily 9h"')  # staff, #general: scope all
-    assert "portée : toute la fédération" in plain(ok.message.fields[0].value)
+    assert "portée : toute la fédération" in plain(ok.message.fields[0].value)
 
 
 async def test_a_channel_has_at_most_the_configured_number_of_digests(app, agencies) -> None:
@@ -138,7 +138,7 @@ async def test_edit_pause_resume_delete(app, agencies) -> None:
     again = await type_in(app, f"/digest pause {number}")
     assert again.is_error and "déjà en pause" in again.message.text
     resumed = await type_in(app, f"/digest resume {number}")
-    assert "Prochain envoi : vendredi 27 novembre 2026, 07:30" in plain(
+    assert "Prochain envoi : vendredi 27 novembre 2026, 07:30" in plain(
         resumed.message.fields[0].value
     )
     assert "digest.1" in app.services.scheduler.job_ids()
@@ -160,7 +160,7 @@ async def test_preview_renders_without_sending_and_run_sends(app, agencies) -> N
         preview.message.title == "Les nouvelles de la fédération — Nantes Métropole Développement"
     )
     assert plain(preview.message.text).startswith(
-        "Aperçu, rien n'est envoyé. Destination : #nantes"
+        "Aperçu, rien n'est envoyé. Destination : #nantes"
     )
     assert "Rien de neuf cette fois-ci." in preview.message.text
     assert sender.sent == []

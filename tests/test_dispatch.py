@@ -48,7 +48,7 @@ async def test_unknown_command_suggests_the_closest(say) -> None:
     assert reply.is_error and reply.ephemeral
     assert "add, channel, unlink, list" in reply.message.text
     reply = await say("/hepl")
-    assert "Vouliez-vous dire /help ?" in reply.message.text
+    assert "Vouliez-vous dire /help ?" in reply.message.text
     reply = await say("/zzz", lang="en")
     assert reply.message.text.startswith('I don\'t know the command "zzz"')
 
@@ -219,15 +219,15 @@ async def test_channel_messages_reach_listeners_but_never_from_bots(app: BotApp,
         raise RuntimeError("listener bug")
 
     async def echo(message, services, t) -> Reply | None:
-        return Reply.text(f"vu : {message.text}") if "?" in message.text else None
+        return Reply.text(f"vu : {message.text}") if "?" in message.text else None
 
     app.dispatcher.listeners[:] = [broken, echo]
     place = Place(ChannelRef("slack", "T1", "C1"), message_id="1700000000.000100")
     human, bot = Caller("slack", "T1", "U1"), Caller("slack", "T1", "B1", is_bot=True)
-    reply = await app.dispatcher.handle_message(human, place, "on adhère comment ?")
-    assert reply is not None and reply.message.text == "vu : on adhère comment ?"
+    reply = await app.dispatcher.handle_message(human, place, "on adhère comment ?")
+    assert reply is not None and reply.message.text == "vu : on adhère comment ?"
     assert await app.dispatcher.handle_message(human, place, "merci") is None
-    assert await app.dispatcher.handle_message(bot, place, "une question ?") is None
+    assert await app.dispatcher.handle_message(bot, place, "une question ?") is None
     assert any("listener broken failed" in r.getMessage() for r in caplog.records)
 
 

@@ -121,7 +121,7 @@ async def test_creation_announces_in_the_agencys_channels_with_rsvp_buttons(read
     assert "Annoncé dans 1 salon." in reply.message.text
     assert sent.targets() == ["#nantes"]
     card = sent.to("#nantes")[0]
-    assert card.title == "Nouvel événement : Nuit du numérique pour les TPE"
+    assert card.title == "Nouvel événement : Nuit du numérique pour les TPE"
     assert ("Thèmes", "numerique, tpe") in [(f.name, f.value) for f in card.fields]
     assert [b.label for b in card.buttons] == ["Je viens", "Peut-être", "Je ne viens pas"]
     assert all(len(b.custom_id) <= 100 for b in card.buttons)
@@ -141,7 +141,7 @@ async def test_a_moderator_organises_for_the_agencies_they_moderate(ready) -> No
         ready, f'/event create "Atelier" "4 déc. 18h" {NANTES}', channel="rennes",
         role=Role.MODERATOR, moderates=rennes,
     )  # fmt: skip
-    assert "Vous ne modérez pas l'agence « Nantes Métropole Développement »" in (
+    assert "Vous ne modérez pas l'agence « Nantes Métropole Développement »" in (
         elsewhere.message.text
     )
     # Typed in another agency's channel, the event is still for the agency they moderate.
@@ -161,7 +161,7 @@ async def test_a_moderator_organises_for_the_agencies_they_moderate(ready) -> No
     nowhere = await type_in(
         ready, '/event create "Atelier" "4 déc. 18h"', role=Role.MODERATOR, moderates=two
     )
-    assert "Pour quelle agence ?" in nowhere.message.text
+    assert "Pour quelle agence ?" in nowhere.message.text
     member = await type_in(ready, '/event create "Atelier" "4 déc. 18h"', role=Role.MEMBER)
     assert member.is_error and "réservée aux modérateurs" in member.message.text
 
@@ -239,4 +239,4 @@ async def test_user_text_is_relayed_as_is_never_as_a_mention(ready) -> None:
     sent = recorder(ready)
     await type_in(ready, f'/event create "<!channel> @everyone" "4 déc. 18h" {NANTES}')
     card = sent.to("#nantes")[0]
-    assert card.title == "Nouvel événement : <!channel> @everyone"  # renderers escape it
+    assert card.title == "Nouvel événement : <!channel> @everyone"  # renderers escape it

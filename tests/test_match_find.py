@@ -41,7 +41,7 @@ async def test_a_rare_shared_interest_beats_a_common_one(app: BotApp) -> None:
     reply = await type_in(app, "/match find")
     assert names(reply)[0] == "Rare"
     assert reply.message.fields[0].value.startswith(
-        "Vous travaillez tous deux sur : hackathon. (une autre agence)"
+        "Vous travaillez tous deux sur : hackathon. (une autre agence)"
     )
     assert len(names(reply)) == 5  # [match] suggestions
     both = await profile(app, "both", "numérique, hackathon", agency="lyon")
@@ -68,7 +68,7 @@ async def test_nobody_who_did_not_opt_in_is_ever_suggested(app: BotApp) -> None:
     await profile(app, "alice", "hackathon, tiers-lieux")
     assert names(await type_in(app, "/match find")) == ["Open"]
     topic = await type_in(app, "/match topic tiers-lieux")
-    assert topic.message.title == "tiers-lieux : personne d'autre"
+    assert topic.message.title == "tiers-lieux : personne d'autre"
     # Opting out later takes effect at once (the in-memory index is invalidated).
     await type_in(app, "/profile set match:no", user="open")
     reply = await type_in(app, "/match find")
@@ -101,13 +101,13 @@ async def test_an_introduction_messages_the_partner_and_hides_them_for_a_while(
         "Me présenter à Carol",
     ]
     done = await click(app, reply.message.buttons[0], user="alice")
-    assert done.message.text.startswith("C'est fait : Bob a reçu votre présentation")
+    assert done.message.text.startswith("C'est fait : Bob a reçu votre présentation")
     (dm,) = sent.to("@bob")
     assert dm.title == "Une mise en relation de fedbot"
     assert dm.text == "Alice aimerait échanger avec vous."
     assert dm.fields[0].name == "Alice"
     assert dm.fields[0].value.splitlines()[0] == (
-        "Vous travaillez tous deux sur : tiers-lieux et hackathon."
+        "Vous travaillez tous deux sur : tiers-lieux et hackathon."
     )
     assert "Je lance un fablab." in dm.fields[0].value  # Alice's profile is visible
     again = await type_in(app, "/match find")
@@ -180,7 +180,7 @@ async def test_match_topic_lists_members_on_the_topic(app: BotApp) -> None:
     await profile(app, "carol", "tiers-lieux, hackathon", agency="lyon")
     await profile(app, "alice", "hackathon")
     reply = await type_in(app, '/match topic "Tiers lieux"')
-    assert reply.message.title == "tiers-lieux : 2 membres"
+    assert reply.message.title == "tiers-lieux : 2 membres"
     assert reply.message.fields[0].value.splitlines() == [
         "Bob — Rennes Atalante",
         "Carol — Lyon Attractivité",
@@ -189,7 +189,7 @@ async def test_match_topic_lists_members_on_the_topic(app: BotApp) -> None:
     assert names(ranked) == ["Carol", "Bob"]  # Carol also shares hackathon
     empty = await type_in(app, "/match topic coworkin")
     assert empty.message.text == (
-        "Personne ne travaille encore sur « coworkin ». Thèmes proches : coworking."
+        "Personne ne travaille encore sur « coworkin ». Thèmes proches : coworking."
     )
 
 

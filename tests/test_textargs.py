@@ -67,8 +67,8 @@ def test_positional_values_fill_options_in_order() -> None:
 
 
 def test_apostrophes_never_open_a_quote() -> None:
-    got = bind(ASK, "/faq ask c'est quoi l'adhésion à l'agence ?")
-    assert got == {"question": "c'est quoi l'adhésion à l'agence ?"}
+    got = bind(ASK, "/faq ask c'est quoi l'adhésion à l'agence ?")
+    assert got == {"question": "c'est quoi l'adhésion à l'agence ?"}
 
 
 def test_free_text_keeps_colons_that_are_not_option_names() -> None:
@@ -78,9 +78,9 @@ def test_free_text_keeps_colons_that_are_not_option_names() -> None:
 
 def test_an_unbalanced_quote_is_refused_where_it_opens() -> None:
     with pytest.raises(UserError) as err:
-        bind(ASK, '/faq ask le "forum ?')
+        bind(ASK, '/faq ask le "forum ?')
     assert err.value.key == "core.unclosed_quote"
-    assert err.value.kwargs["at"] == '"forum ?'
+    assert err.value.kwargs["at"] == '"forum ?'
 
 
 async def test_an_unbalanced_quote_adds_nothing(say) -> None:
@@ -98,7 +98,7 @@ async def test_an_unbalanced_quote_adds_nothing(say) -> None:
     [
         '/agency add [- lang:"../../etc/passwd"',
         "/agency add member:true",
-        "/agency add Foo Bar region:Bretagne",
+        '/agency add "Foo" lang:fr',
     ],
 )
 async def test_a_word_colon_value_that_is_no_option_is_refused(say, line: str) -> None:
@@ -126,7 +126,7 @@ async def test_an_option_that_cannot_change_says_why(say) -> None:
 
 
 def test_quoted_colons_links_and_channels_stay_values() -> None:
-    assert bind(ASK, '/faq ask "note:le prix" ?') == {"question": '"note:le prix" ?'}
+    assert bind(ASK, '/faq ask "note:le prix" ?') == {"question": '"note:le prix" ?'}
     assert bind(ASK, "/faq ask voir https://x.fr/a:b") == {"question": "voir https://x.fr/a:b"}
     channel = CommandSpec(
         ("agency", "channel"),
@@ -183,7 +183,7 @@ def test_typed_values(type_: OptionType, raw: str, expected: object) -> None:
         (OptionSpec("b", OptionType.BOOLEAN, D), "peut-être", "core.not_boolean"),
         (OptionSpec("t", OptionType.TEXT, D, max_length=5), "beaucoup trop long", "core.too_long"),
         (OptionSpec("u", OptionType.USER, D), "<script>", "core.bad_user"),
-        (OptionSpec("c", OptionType.CHANNEL, D), "# nope !", "core.bad_channel"),
+        (OptionSpec("c", OptionType.CHANNEL, D), "# nope !", "core.bad_channel"),
         (
             OptionSpec("l", OptionType.CHOICE, D, choices=(Choice("fr", D),)),
             "de",
