@@ -79,11 +79,11 @@ async def test_events_section_follows_the_scope_and_the_days(app, agencies) -> N
     await _event(app, "Webinaire fédéral", 2, None)
     await _event(app, "Nantes, plus tard", 20, agencies["nantes"])
     own = _section(await _build(app, "sections:events scope:agency"), "events")
-    assert own == ["• dim. 29 nov., 10:00 — Atelier nantais (n°1)"]
+    assert own == ["• dim. 29 nov. à 10 h — Atelier nantais (n°1)"]
     region = _section(await _build(app, "sections:events scope:region"), "events")
     assert region == [
-        "• dim. 29 nov., 10:00 — Atelier nantais · Nantes Métropole Développement (n°1)",
-        "• mar. 1 déc., 10:00 — Forum angevin · Aldev Angers (n°2)",
+        "• dim. 29 nov. à 10 h — Atelier nantais · Nantes Métropole Développement (n°1)",
+        "• mar. 1er déc. à 10 h — Forum angevin · Aldev Angers (n°2)",
     ]
     everything = _section(await _build(app, "sections:events scope:all"), "events")
     assert [line.split(" — ")[1].split(" (")[0] for line in everything] == [
@@ -93,7 +93,7 @@ async def test_events_section_follows_the_scope_and_the_days(app, agencies) -> N
         "Forum angevin · Aldev Angers",
     ]
     later = _section(await _build(app, "sections:events days:30", channel="angers"), "events")
-    assert later == ["• mar. 1 déc., 10:00 — Forum angevin (n°2)"]
+    assert later == ["• mar. 1er déc. à 10 h — Forum angevin (n°2)"]
     built = await _build(app, "sections:events days:30")
     assert built.message.fields[0].name == "📅 Agenda des 30 prochains jours"
 
@@ -102,7 +102,7 @@ async def test_events_beyond_the_section_size_are_summed_up(app, agencies) -> No
     for day in range(1, 8):
         await _event(app, f"Permanence {day}", day, agencies["nantes"])
     lines = _section(await _build(app, "sections:events"), "events")
-    assert len(lines) == 6 and lines[-1] == "… et d'autres : /event list"
+    assert len(lines) == 6 and lines[-1] == "… et d'autres : /evenement liste"
 
 
 # --- newcomers -----------------------------------------------------------------------------
@@ -205,7 +205,7 @@ async def test_matches_pair_newcomers_with_visible_opted_in_members(app, agencie
     # Léa shares more, but her profile is not visible: a digest is read by a whole channel.
     await _profile(app, hidden, agencies["rennes"], ("hackathon", "tiers-lieux"), visible=False)
     lines = _section(await _build(app, "sections:matches scope:all"), "matches")
-    assert lines == ["• Camille et Yanis : Hackathon"]
+    assert lines == ["• Camille et Yanis : Hackathon"]
     assert (await _build(app, "sections:matches scope:agency", channel="rennes")).sections == ()
 
 
@@ -213,15 +213,15 @@ async def test_faq_section_lists_entries_added_in_the_window(app, agencies) -> N
     faq = app.services.get(FaqRepo)
     assert (await _build(app, "sections:faq")).sections == ()
     translated = EntryDraft(
-        "fr", "Comment adhérer ?", "Par le site.", translations={"en": ("How to join?", "Online.")}
+        "fr", "Comment adhérer ?", "Par le site.", translations={"en": ("How to join?", "Online.")}
     )
-    await faq.add(EntryDraft("fr", "Ancienne question ?", "Oui."), None, T0 - 3 * DAY)
+    await faq.add(EntryDraft("fr", "Ancienne question ?", "Oui."), None, T0 - 3 * DAY)
     await faq.add(translated, None, T0 - 2 * HOUR)
-    await faq.add(EntryDraft("fr", "Où trouver les statuts ?", "En ligne."), None, T0 - HOUR)
+    await faq.add(EntryDraft("fr", "Où trouver les statuts ?", "En ligne."), None, T0 - HOUR)
     lines = _section(await _build(app, "sections:faq"), "faq")
-    assert lines == ["• Où trouver les statuts ? (n°3)", "• Comment adhérer ? (n°2)"]
+    assert lines == ["• Où trouver les statuts ? (n°3)", "• Comment adhérer ? (n°2)"]
     english = _section(await _build(app, "sections:faq lang:en"), "faq")
-    assert english == ["• Où trouver les statuts ? (#3)", "• How to join? (#2)"]
+    assert english == ["• Où trouver les statuts ? (#3)", "• How to join? (#2)"]
 
 
 async def test_unanswered_section_shows_questions_asked_often_and_lately(app, agencies) -> None:
@@ -237,16 +237,16 @@ async def test_unanswered_section_shows_questions_asked_often_and_lately(app, ag
             question = NewQuestion(text.lower(), text, "fr", member, None)
             await activity.record_ask("unknown", None, T0 - ago, unanswered=question)
 
-    await ask("Quel est le calendrier 2027 ?", 2 * HOUR, people[:3])
-    await ask("Mon dossier personnel est-il complet ?", HOUR, people[:1])  # one person
-    await ask("Qui contacter à Lyon ?", 3 * DAY, people)  # not asked since the last digest
-    await ask("Comment devenir ambassadeur ?", HOUR, people[2:])
+    await ask("Quel est le calendrier 2027 ?", 2 * HOUR, people[:3])
+    await ask("Mon dossier personnel est-il complet ?", HOUR, people[:1])  # one person
+    await ask("Qui contacter à Lyon ?", 3 * DAY, people)  # not asked since the last digest
+    await ask("Comment devenir ambassadeur ?", HOUR, people[2:])
     # One member asking again and again does not put their words in a channel's digest.
-    await ask("Pourquoi mon voisin ne répond pas ?", HOUR, people[:1] * 5)
+    await ask("Pourquoi mon voisin ne répond pas ?", HOUR, people[:1] * 5)
     lines = _section(await _build(app, "sections:unanswered"), "unanswered")
     assert lines == [
-        "• « Quel est le calendrier 2027 ? » — posée 3 fois",
-        "• « Comment devenir ambassadeur ? » — posée 2 fois",
+        "• « Quel est le calendrier 2027 ? » — posée 3 fois",
+        "• « Comment devenir ambassadeur ? » — posée 2 fois",
     ]
 
 
@@ -265,10 +265,10 @@ async def test_the_digest_speaks_its_own_language(app, agencies) -> None:
         "👋 1 new member",
         "📊 Federation activity",
     ]
-    assert "Sun 29 Nov, 10:00 — Atelier nantais · Nantes Métropole Développement (#1)" in (
+    assert "Sun, Nov 29 at 10:00 AM — Atelier nantais · Nantes Métropole Développement (#1)" in (
         plain(message.fields[0].value)
     )
-    assert message.footer == "Digest #1 · next one: Friday 27 November 2026, 09:00"
+    assert message.footer == "Digest #1 · next one: Friday, November 27, 2026 at 9:00 AM"
 
 
 async def test_a_full_digest_stays_within_slack_and_discord_limits(tmp_path, clock) -> None:

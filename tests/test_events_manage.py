@@ -107,7 +107,7 @@ async def test_a_cancellation_tells_everyone_with_the_reason(
     (notice,) = sent.to("@ann")
     assert notice.title == "ANNULÉ : Forum"
     assert notice.buttons == ()
-    assert plain(notice.text).endswith("Raison : la salle est inondée")
+    assert plain(notice.text).endswith("Raison : la salle est inondée")
     again = await type_in(app, f"/event cancel {forum}")
     assert again.message.text == f"L'événement n° {forum} est annulé."
     show = await type_in(app, f"/event show {forum}")
