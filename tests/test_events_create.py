@@ -46,9 +46,9 @@ async def test_start_dates_in_both_languages(ready, typed: str, lang: str, expec
 
 async def test_the_reply_shows_the_date_in_paris_time_in_the_callers_language(ready) -> None:
     fr = await type_in(ready, f'/event create "Forum" "4 déc. 18h" duration:3h {NANTES}')
-    assert "vendredi 4 décembre 2026, de 18:00 à 21:00" in fr.message.plain_text()
+    assert "vendredi 4 décembre 2026, de 18 h à 21 h" in fr.message.plain_text()
     en = await type_in(ready, f'/event create "Forum" "Dec 4 6pm" end:9pm {NANTES}', lang="en")
-    assert "Friday, December 4, 2026, 6:00\u202fPM to 9:00\u202fPM" in en.message.plain_text()
+    assert "Friday, December 4, 2026, from 6:00 PM to 9:00 PM" in en.message.plain_text()
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ async def test_the_reply_shows_the_date_in_paris_time_in_the_callers_language(re
         ('"4 déc. 18h" capacity:0', "entre 1 et 100000"),
         ('"4 déc. 18h" tags:"a,b,c,d,e,f,g,h,i"', "Thèmes invalides"),
         ('"4 déc. 18h" repeat:weekly', "nombre de dates"),
-        ('"4 déc. 18h" count:3', "vont avec repeat"),
+        ('"4 déc. 18h" count:3', "vont avec repetition"),
     ],
 )
 async def test_bad_input_gets_a_clear_message_and_creates_nothing(

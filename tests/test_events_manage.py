@@ -87,8 +87,8 @@ async def test_an_edit_tells_the_channels_and_everyone_who_answered(
     (notice,) = sent.to("@ann")
     assert notice.title == "Événement modifié : Forum"
     assert plain(notice.text).startswith(
-        "Nouvelle date : samedi 5 décembre 2026 à 18:30 (au lieu de vendredi 4 décembre 2026 à"
-        " 18:00).\nNouveau lieu : Salle B (au lieu de —)."
+        "Nouvelle date : samedi 5 décembre 2026 à 18 h 30 (au lieu de vendredi 4 décembre 2026 à"
+        " 18 h).\nNouveau lieu : Salle B (au lieu de —)."
     )
     (english,) = sent.to("@bob")
     assert english.title == "Event changed: Forum"
@@ -177,7 +177,7 @@ async def test_an_ongoing_event_is_still_listed(app, clock) -> None:
     clock.set(datetime(2026, 12, 5, 12, tzinfo=UTC))
     listed = await type_in(app, "/event list")
     assert [f.name for f in listed.message.fields] == ["#1 · Salon"]
-    assert "du 4 décembre 2026 à 09:00 au 6 décembre 2026 à 09:00" in plain(
+    assert "du 4 décembre 2026 à 9 h au 6 décembre 2026 à 9 h" in plain(
         listed.message.fields[0].value
     )
 

@@ -81,7 +81,7 @@ async def test_the_caller_must_have_opted_in_to_search(app: BotApp) -> None:
     assert none.is_error and "créez d'abord votre profil" in none.message.text
     await profile(app, "alice", "hackathon", match=False)
     closed = await type_in(app, "/match find")
-    assert closed.is_error and "/profile set match:oui" in closed.message.text
+    assert closed.is_error and "/profil modifier rencontres:oui" in closed.message.text
     topic = await type_in(app, "/match topic hackathon")
     assert topic.is_error
 

@@ -80,8 +80,8 @@ async def test_a_moderator_enables_rounds_here_and_they_are_scheduled(app: BotAp
     reply = await type_in(app, ENABLE, role=Role.STAFF)
     assert not reply.ephemeral
     assert plain(reply.message.text).startswith(
-        "Rencontres activées dans ce salon : un lundi sur deux à 09:00. "
-        "Premier tour : lundi 30 novembre 2026 à 09:00."
+        "Rencontres activées dans ce salon : un lundi sur deux à 9 h. "
+        "Premier tour : lundi 30 novembre 2026 à 9 h."
     )
     jobs = app.services.scheduler.job_ids()
     assert SWEEP_JOB in jobs and round_job(1) in jobs
@@ -229,7 +229,7 @@ async def test_members_are_asked_once_if_they_met_and_answers_feed_stats(
         assert values["Groupes"] == "2 (dont 0 à trois)"
         assert values["Questions « alors ? » envoyées"] == "4"
         assert values["Réponses"] == "2"
-        assert values["Rencontres faites"] == "1 (50 % des groupes)"
+        assert values["Rencontres faites"] == "1 (50 % des groupes)"
         refused = await type_in(app, "/match stats", role=Role.MEMBER)
         assert refused.is_error
 
