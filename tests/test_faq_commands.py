@@ -30,7 +30,7 @@ def entry_of(reply) -> int | None:
 # --- every way people ask ------------------------------------------------------------------
 
 ASKED = [
-    ("exact", "Comment notre agence peut-elle devenir membre de la fédération ?", 1),
+    ("exact", "Comment notre agence peut-elle devenir membre de la fédération ?", 1),
     ("no accents", "comment adherer a la federation", 1),
     ("typo", "combien coute la cotisaton", 2),
     ("sms", "qd faut payer la cotiz", 3),
@@ -38,11 +38,11 @@ ASKED = [
     (
         "chatty",
         "Hello tout le monde, on est trois de l'agence à vouloir venir au forum cette année, "
-        "comment on fait pour s'inscrire ? merci d'avance",
+        "comment on fait pour s'inscrire ? merci d'avance",
         6,
     ),
     ("english for a french entry", "How do we become members of the federation?", 1),
-    ("french for an english entry", "une délégation étrangère peut-elle participer au forum ?", 48),
+    ("french for an english entry", "une délégation étrangère peut-elle participer au forum ?", 48),
 ]
 
 
@@ -60,15 +60,15 @@ async def test_the_answer_is_in_the_language_the_question_was_asked_in(faq_app: 
     assert english.title == "How much is the annual membership fee?"
     assert english.text.startswith("The fee depends on the agency's size")
     assert labels(english) == ["👍 Yes", "👎 No"]  # the whole answer in English
-    french = (await type_in(faq_app, "/faq ask combien coûte la cotisation ?", lang="en")).message
-    assert french.title == "Combien coûte la cotisation annuelle ?"
+    french = (await type_in(faq_app, "/faq ask combien coûte la cotisation ?", lang="en")).message
+    assert french.title == "Combien coûte la cotisation annuelle ?"
     assert french.footer == "FAQ n° 2 · Était-ce utile ?"
 
 
 async def test_an_entry_without_translation_answers_in_its_own_language(faq_app: BotApp) -> None:
     # Entry 49 exists only in English; a French question still finds it (lexicon).
     reply = await type_in(
-        faq_app, "/faq ask la fédération peut-elle écrire une lettre de soutien ?"
+        faq_app, "/faq ask la fédération peut-elle écrire une lettre de soutien ?"
     )
     assert entry_of(reply) == 49
     assert reply.message.title == "Can the federation write a support letter for our EU project?"
@@ -78,9 +78,9 @@ async def test_out_of_scope_is_not_answered_but_recorded_most_frequent_first(
     faq_app: BotApp,
 ) -> None:
     asked = (
-        ("quel temps fera-t-il demain à Lyon ?", 1),
+        ("quel temps fera-t-il demain à Lyon ?", 1),
         ("recette de la pâte à crêpes", 2),
-        ("Recette de la pâte à crêpes ?", 1),  # the same question, counted with it
+        ("Recette de la pâte à crêpes ?", 1),  # the same question, counted with it
     )
     for question, times in asked:
         for n in range(times):
@@ -98,7 +98,7 @@ async def test_out_of_scope_is_not_answered_but_recorded_most_frequent_first(
 
 
 async def test_a_vague_question_asks_for_more_and_records_nothing(faq_app: BotApp) -> None:
-    reply = await type_in(faq_app, "/faq ask bonjour ?")
+    reply = await type_in(faq_app, "/faq ask bonjour ?")
     assert reply.is_error and "préciser" in reply.message.text
     assert (await type_in(faq_app, "/faq unanswered", role=MOD)).message.text.startswith("Aucune")
 
@@ -113,7 +113,7 @@ async def test_an_ambiguous_question_offers_the_closest_entries(faq_app: BotApp)
     clicked = await faq_app.dispatcher.handle_action(
         console_caller(Role.MEMBER), _place(), "faq.show", "id=3"
     )
-    assert clicked is not None and clicked.message.title == "Quand faut-il payer la cotisation ?"
+    assert clicked is not None and clicked.message.title == "Quand faut-il payer la cotisation ?"
 
 
 def _place():
@@ -126,7 +126,7 @@ def _place():
 
 
 async def test_feedback_is_one_vote_per_member_and_shows_in_stats(faq_app: BotApp) -> None:
-    answer = (await type_in(faq_app, "/faq ask comment adhérer à la fédération ?")).message
+    answer = (await type_in(faq_app, "/faq ask comment adhérer à la fédération ?")).message
     yes, no = answer.buttons
     assert (yes.action, dict(yes.args)) == ("faq.feedback", {"entry": "1", "helpful": "yes"})
     for user, button in (("ann", yes), ("ben", yes), ("cat", no), ("cat", yes), ("dan", no)):
@@ -139,9 +139,9 @@ async def test_feedback_is_one_vote_per_member_and_shows_in_stats(faq_app: BotAp
     values = {f.name: f.value for f in stats.fields}
     assert values["Entrées"] == "50 (dont 37 traduites)"
     assert values["Questions posées (30 derniers jours)"] == "2"
-    assert values["Réponses"] == "répondues 50 % · suggestions 0 % · sans réponse 50 %"
+    assert values["Réponses"] == "répondues 50 % · suggestions 0 % · sans réponse 50 %"
     assert values["Avis (👍 / 👎)"].startswith(
-        "n° 1 Comment adhérer à la fédération ? : 👍 3 · 👎 1"
+        "n° 1 Comment adhérer à la fédération ? : 👍 3 · 👎 1"
     )
     assert values["Questions sans réponse les plus fréquentes"] == "×1 recette de la pâte à crêpes"
 
@@ -152,12 +152,12 @@ async def test_feedback_is_one_vote_per_member_and_shows_in_stats(faq_app: BotAp
 async def test_add_with_variants_tags_and_translation_then_ask(app: BotApp) -> None:
     reply = await type_in(
         app,
-        '/faq add "Où trouver le kit presse ?" "Dans l\'espace membres, rubrique presse." '
+        '/faq add "Où trouver le kit presse ?" "Dans l\'espace membres, rubrique presse." '
         'tags:"presse, communication" variants:"kit média | dossier de presse" '
         'translated_question:"Where is the press kit?" translated_answer:"In the members\' area."',
         role=MOD,
     )
-    assert reply.message.text == "Entrée n° 1 ajoutée : « Où trouver le kit presse ? »."
+    assert reply.message.text == "Entrée n° 1 ajoutée : « Où trouver le kit presse ? »."
     assert not reply.ephemeral
     assert entry_of(await type_in(app, "/faq ask dossier de presse")) == 1
     english = await type_in(app, "/faq ask where can I find the press kit?")
@@ -171,7 +171,7 @@ async def test_add_with_variants_tags_and_translation_then_ask(app: BotApp) -> N
 
 async def test_add_warns_of_a_look_alike(faq_app: BotApp) -> None:
     reply = await type_in(
-        faq_app, '/faq add "Comment adhérer à notre fédération ?" "Voir le formulaire."', role=MOD
+        faq_app, '/faq add "Comment adhérer à notre fédération ?" "Voir le formulaire."', role=MOD
     )
     assert "Attention : elle ressemble à l'entrée n° 1" in reply.message.text
 
@@ -210,7 +210,7 @@ async def test_remove_asks_for_confirmation_then_the_entry_is_gone(faq_app: BotA
     assert done is not None and done.replace_original
     assert done.message.text == "Entrée n° 29 supprimée."
     assert await faq_app.services.get(FaqRepo).get(29) is None
-    assert entry_of(await type_in(faq_app, "/faq ask où est le logo de la fédération ?")) is None
+    assert entry_of(await type_in(faq_app, "/faq ask où est le logo de la fédération ?")) is None
 
 
 async def test_list_is_paginated_and_filtered_by_tag(faq_app: BotApp) -> None:
@@ -218,7 +218,7 @@ async def test_list_is_paginated_and_filtered_by_tag(faq_app: BotApp) -> None:
     assert first.title == "FAQ : 50 entrées" and first.footer == "Page 1 sur 5"
     assert (
         first.text.splitlines()[0]
-        == "n° 1 [fr] Comment adhérer à la fédération ? — adhésion, membre"
+        == "n° 1 [fr] Comment adhérer à la fédération ? — adhésion, membre"
     )
     assert actions(first) == [("faq.list", {"page": "2"})]
     tagged = (await type_in(faq_app, "/faq list tag:Cotisation", role=MOD)).message
@@ -228,21 +228,21 @@ async def test_list_is_paginated_and_filtered_by_tag(faq_app: BotApp) -> None:
 
 async def test_an_unanswered_question_becomes_an_entry_or_a_variant(faq_app: BotApp) -> None:
     for user in ("ann", "ben"):
-        await type_in(faq_app, "/faq ask quel est le code wifi des locaux ?", user=user)
-    offered = await type_in(faq_app, "/faq ask peut-on payer la cotisation en bitcoin ?")
+        await type_in(faq_app, "/faq ask quel est le code wifi des locaux ?", user=user)
+    offered = await type_in(faq_app, "/faq ask peut-on payer la cotisation en bitcoin ?")
     assert entry_of(offered) is None  # suggestions only: recorded as unanswered too
     guidance = (await type_in(faq_app, "/faq promote 2", role=MOD)).message
-    assert "/faq promote 2 answer:" in guidance.text
+    assert "/faq transformer 2 reponse:" in guidance.text
     variant_of = [args.get("variant_of") for action, args in actions(guidance)]
     assert "3" in variant_of  # among the closest entries: when to pay the fee
     created = await type_in(faq_app, '/faq promote 1 answer:"Demandez-le à l\'accueil."', role=MOD)
-    assert created.message.text == "Entrée n° 51 créée : « quel est le code wifi des locaux ? »."
+    assert created.message.text == "Entrée n° 51 créée : « quel est le code wifi des locaux ? »."
     await type_in(faq_app, "/faq promote 2 variant_of:3", role=MOD)
     entry = await faq_app.services.get(FaqRepo).get(3)
     assert entry is not None
-    assert "peut-on payer la cotisation en bitcoin ?" in entry.draft.variants
+    assert "peut-on payer la cotisation en bitcoin ?" in entry.draft.variants
     assert (await type_in(faq_app, "/faq unanswered", role=MOD)).message.text.startswith("Aucune")
-    assert entry_of(await type_in(faq_app, "/faq ask code du wifi ?")) == 51
+    assert entry_of(await type_in(faq_app, "/faq ask code du wifi ?")) == 51
     assert entry_of(await type_in(faq_app, "/faq ask payer la cotisation en bitcoin")) == 3
 
 
@@ -250,8 +250,8 @@ async def test_bad_input_gets_a_clear_message_and_changes_nothing(faq_app: BotAp
     cases = {
         "/faq show abc": "« abc » n'est pas un numéro d'entrée",
         "/faq show 999": "Je ne trouve pas d'entrée n° 999",
-        '/faq add "Qui ?" "x" tags:"a,b,c,d,e,f,g,h,i,j,k"': "Thèmes invalides : 10 au maximum",
-        '/faq add "Une question ?" "Une réponse." translated_question:"A question?"': (
+        '/faq add "Qui ?" "x" tags:"a,b,c,d,e,f,g,h,i,j,k"': "Thèmes invalides : 10 au maximum",
+        '/faq add "Une question ?" "Une réponse." translated_question:"A question?"': (
             "Une traduction a besoin de sa question et de sa réponse"
         ),
         '/faq add "?" "Une réponse."': "Une question compte de 3 à 300 caractères.",
@@ -266,7 +266,7 @@ async def test_bad_input_gets_a_clear_message_and_changes_nothing(faq_app: BotAp
 # --- permissions ---------------------------------------------------------------------------
 
 MEMBER_REFUSED = [
-    '/faq add "Une question ?" "Une réponse."',
+    '/faq add "Une question ?" "Une réponse."',
     "/faq edit 1 answer:x",
     "/faq remove 1",
     "/faq remove_confirmed 1",
@@ -305,6 +305,6 @@ async def test_entry_numbers_autocomplete_by_number_or_words(faq_app: BotApp) ->
     services, caller = faq_app.services, console_caller()
     completer = faq_app.completer
     by_number = await completer.complete("faq", services, "3", caller)
-    assert by_number[0] == ("3 · Quand faut-il payer la cotisation ?", "3")
+    assert by_number[0] == ("3 · Quand faut-il payer la cotisation ?", "3")
     by_words = await completer.complete("faq", services, "cotisation", caller)
     assert {value for _, value in by_words} == {"2", "3", "36"}

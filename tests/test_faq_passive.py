@@ -24,7 +24,7 @@ from tests.fakes.slack_server import DEFAULT_CHANNEL_ID, DEFAULT_TEAM_ID, FakeSl
 from tests.faq_support import load_eval_faq, type_in
 from tests.slack_harness import ALICE, STAFF, add_people, slack_bot
 
-QUESTION = "Bonjour, quelqu'un sait comment adhérer à la fédération ?"
+QUESTION = "Bonjour, quelqu'un sait comment adhérer à la fédération ?"
 CHANNEL = ChannelRef("slack", "T1", "C1")
 HUMAN = Caller("slack", "T1", "U1", "Ann", "fr")
 
@@ -49,7 +49,7 @@ async def test_off_by_default_then_answers_once_in_the_thread(faq_app: BotApp) -
     await passive_on(faq_app)
     reply = await handle(HUMAN, at("1.2"), QUESTION)
     assert reply is not None and not reply.ephemeral
-    assert reply.message.title == "Comment adhérer à la fédération ?"
+    assert reply.message.title == "Comment adhérer à la fédération ?"
     assert reply.message.footer == "Réponse automatique de la FAQ (n° 1) · Était-ce utile ?"
     assert [b.action for b in reply.message.buttons] == ["faq.feedback", "faq.feedback"]
     assert await handle(HUMAN, at("1.2"), QUESTION) is None  # the same message: never twice
@@ -62,9 +62,9 @@ async def test_it_stays_silent_unless_sure(faq_app: BotApp) -> None:
     bot = Caller("slack", "T1", "B1", is_bot=True)
     silent = [
         (bot, at("2.1"), QUESTION),  # a bot
-        (HUMAN, at("2.2"), "Super, merci pour l'adhésion à la fédération !"),  # not a question
-        (HUMAN, at("2.3"), "quelqu'un sait qui a gagné le match hier soir ?"),  # out of scope
-        (HUMAN, at("2.4"), "c'est quoi déjà pour la cotisation ?"),  # only a suggestion
+        (HUMAN, at("2.2"), "Super, merci pour l'adhésion à la fédération !"),  # not a question
+        (HUMAN, at("2.3"), "quelqu'un sait qui a gagné le match hier soir ?"),  # out of scope
+        (HUMAN, at("2.4"), "c'est quoi déjà pour la cotisation ?"),  # only a suggestion
         (HUMAN, at("2.5", ChannelRef("slack", "T1", "C2")), QUESTION),  # another channel
         (HUMAN, Place(CHANNEL), QUESTION),  # no message id: could not be answered only once
     ]
@@ -79,7 +79,7 @@ async def test_the_confidence_bar_is_configurable(tmp_path: Path) -> None:
     async with make_app(config, clock=FixedClock(T0), start_scheduler=False) as app:
         await load_eval_faq(app)
         await passive_on(app)
-        answered = await app.dispatcher.handle_message(HUMAN, at("3.1"), "comment adhérer ?")
+        answered = await app.dispatcher.handle_message(HUMAN, at("3.1"), "comment adhérer ?")
         assert answered is None  # an answer, but not sure enough to speak unasked
 
 
@@ -149,7 +149,7 @@ async def test_slack_channel_question_is_answered_in_its_thread(
         await asyncio.sleep(0.3)
     assert posted.params["thread_ts"] == "1764147600.000100"
     assert posted.params["channel"] == DEFAULT_CHANNEL_ID
-    assert "Comment adhérer à la fédération ?" in str(posted.params["blocks"])
+    assert "Comment adhérer à la fédération ?" in str(posted.params["blocks"])
     assert "Réponse automatique de la FAQ (n° 1)" in str(posted.params["blocks"])
     assert len(slack.calls_to("chat.postMessage")) == 1
 
@@ -196,9 +196,9 @@ async def test_discord_channel_question_gets_a_reply_that_pings_nobody(
         reply = await discord.wait_for_message(
             GENERAL, lambda m: str(m.get("message_reference", {}).get("message_id")) == asked["id"]
         )
-        await discord.dispatch_user_message(GENERAL, "merci !", user_id=DISCORD_ALICE.id)
+        await discord.dispatch_user_message(GENERAL, "merci !", user_id=DISCORD_ALICE.id)
         await asyncio.sleep(0.3)
-    assert reply["embeds"][0]["title"] == "Comment adhérer à la fédération ?"
+    assert reply["embeds"][0]["title"] == "Comment adhérer à la fédération ?"
     assert "Réponse automatique de la FAQ (n° 1)" in reply["embeds"][0]["footer"]["text"]
     [request] = discord.requests_matching("POST channels/{channel_id}/messages")
     assert request.json["allowed_mentions"] == {"parse": [], "replied_user": False}

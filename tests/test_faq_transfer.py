@@ -18,16 +18,16 @@ from tests.faq_support import EVAL_ENTRIES, load_eval_faq
 
 GOOD = """\
 - id: 7
-  question: Comment adhérer ?
+  question: Comment adhérer ?
   answer: Remplissez le formulaire.
   tags: adhésion, membre
   variants:
-    - Comment devenir membre ?
+    - Comment devenir membre ?
   translations:
     en:
       question: How do we join?
       answer: Fill in the form.
-- question: Quand payer la cotisation ?
+- question: Quand payer la cotisation ?
   lang: fr
   answer: |
     Avant le 31 mars,
@@ -37,29 +37,29 @@ GOOD = """\
 BAD = [
     # (file, line of the mistake, what the operator reads)
     ("question: x\n", 1, "le fichier doit être une liste d'entrées"),
-    ("- question: Comment adhérer ?\n  answer: [oui\n", 3, "YAML invalide"),
-    ("- question: Comment adhérer ?\n", 1, "il manque le champ « answer »"),
-    ("- question: Q ?\n  answer: R\n  anwser: x\n", 3, "champ inconnu « anwser »"),
-    ("- question: Q ?\n  answer: R\n  question: Q2 ?\n", 3, "apparaît deux fois"),
-    ("- id: -3\n  question: Q ?\n  answer: R\n", 1, "l'id doit être un nombre entier positif"),
-    ("- id: 2\n  question: Q ?\n  answer: R\n- id: 2\n  question: P ?\n  answer: S\n", 4, "l'id 2"),
-    ("- question: Q ?\n  answer: R\n  lang: de\n", 3, "Langue inconnue « de »"),
-    ("- question: Q ?\n  answer: ''\n", 2, "Une réponse compte de 1 à 2000 caractères."),
-    ("- question: Q ?\n  answer: R\n  tags: [a, [b]]\n", 3, "« tags » doit être du texte"),
+    ("- question: Comment adhérer ?\n  answer: [oui\n", 3, "YAML invalide"),
+    ("- question: Comment adhérer ?\n", 1, "il manque le champ « answer »"),
+    ("- question: Q ?\n  answer: R\n  anwser: x\n", 3, "champ inconnu « anwser »"),
+    ("- question: Q ?\n  answer: R\n  question: Q2 ?\n", 3, "apparaît deux fois"),
+    ("- id: -3\n  question: Q ?\n  answer: R\n", 1, "l'id doit être un nombre entier positif"),
+    ("- id: 2\n  question: Q ?\n  answer: R\n- id: 2\n  question: P ?\n  answer: S\n", 4, "l'id 2"),
+    ("- question: Q ?\n  answer: R\n  lang: de\n", 3, "Langue inconnue « de »"),
+    ("- question: Q ?\n  answer: ''\n", 2, "Une réponse compte de 1 à 2000 caractères."),
+    ("- question: Q ?\n  answer: R\n  tags: [a, [b]]\n", 3, "« tags » doit être du texte"),
     (
-        "- question: Q ?\n  answer: R\n  translations:\n    fr:\n      question: Q ?\n"
+        "- question: Q ?\n  answer: R\n  translations:\n    fr:\n      question: Q ?\n"
         "      answer: R\n",
         4,
         "La traduction doit être dans l'autre langue",
     ),
     (
-        "- question: Q ?\n  answer: R\n  translations:\n    en:\n      question: Q?\n",
+        "- question: Q ?\n  answer: R\n  translations:\n    en:\n      question: Q?\n",
         5,
         "il manque le champ « answer »",
     ),
     # YAML's safe subset only: Python tags are refused, never run.
     ("- question: !!python/object/apply:os.system [echo hi]\n  answer: R\n", 1, "du texte"),
-    ("- question: Q ?\n  answer: !!python/name:os.system\n", 2, "YAML invalide"),
+    ("- question: Q ?\n  answer: !!python/name:os.system\n", 2, "YAML invalide"),
 ]
 
 
@@ -69,14 +69,14 @@ def test_mistakes_are_reported_with_their_line(text: str, line: int, said: str) 
         parse_entries(text)
     message = caught.value.describe(translator("fr"))
     assert caught.value.line == line, message
-    assert message.startswith(f"ligne {line} : ") and said in message, message
+    assert message.startswith(f"ligne {line}\u00a0: ") and said in message, message
 
 
 def test_a_good_file_is_read_whole() -> None:
     (first_id, first), (second_id, second) = parse_entries(GOOD)
     assert first_id == 7 and second_id is None
     assert first.tags == ("adhésion", "membre")
-    assert first.variants == ("Comment devenir membre ?",)
+    assert first.variants == ("Comment devenir membre ?",)
     assert first.translations == {"en": ("How do we join?", "Fill in the form.")}
     assert second.answer == "Avant le 31 mars,\npar virement."
     assert parse_entries("") == []
@@ -87,7 +87,7 @@ async def test_a_malformed_file_changes_nothing(app: BotApp) -> None:
     await load_eval_faq(app)
     before = await faq.all()
     text = EVAL_ENTRIES.read_text("utf-8").replace("sous 15 jours", "sous 10 jours")
-    text += "- question: Une question de plus ?\n  answer: R\n  lang: es\n"
+    text += "- question: Une question de plus ?\n  answer: R\n  lang: es\n"
     with pytest.raises(ImportProblem):
         await import_text(faq, text, app.clock.now())
     assert await faq.all() == before
@@ -103,10 +103,10 @@ async def test_an_export_reimports_unchanged_and_without_ids_matches_by_question
     assert yaml.safe_load(exported)[0] == {
         "id": 7,
         "lang": "fr",
-        "question": "Comment adhérer ?",
+        "question": "Comment adhérer ?",
         "answer": "Remplissez le formulaire.",
         "tags": ["adhésion", "membre"],
-        "variants": ["Comment devenir membre ?"],
+        "variants": ["Comment devenir membre ?"],
         "translations": {"en": {"question": "How do we join?", "answer": "Fill in the form."}},
     }
     counts = await import_text(faq, exported, app.clock.now())
@@ -120,19 +120,19 @@ def test_the_cli_imports_exports_and_refuses(tmp_path: Path, capsys) -> None:
     url = make_config(tmp_path).bot.database_url
     good, bad, out = tmp_path / "faq.yaml", tmp_path / "bad.yaml", tmp_path / "out.yaml"
     good.write_text(GOOD, "utf-8")
-    bad.write_text("- question: Q ?\n  answer: R\n  anwser: x\n", "utf-8")
+    bad.write_text("- question: Q ?\n  answer: R\n  anwser: x\n", "utf-8")
     assert main(["faq", "import", str(good), "--db", url]) == 0
-    assert "2 créée(s), 0 mise(s) à jour, 0 inchangée(s)" in capsys.readouterr().out
+    assert "2 entrées créées, 0 mise à jour, 0 inchangée." in capsys.readouterr().out
     assert main(["faq", "import", str(good), "--db", url]) == 0
-    assert "0 créée(s), 0 mise(s) à jour, 2 inchangée(s)" in capsys.readouterr().out
+    assert "0 entrée créée, 0 mise à jour, 2 inchangées." in capsys.readouterr().out
     assert main(["faq", "import", str(bad), "--db", url]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"{bad} refusé, rien n'a été modifié : ligne 3 : champ inconnu")
     assert main(["faq", "import", str(tmp_path / "none.yaml"), "--db", url]) == 2
     capsys.readouterr()
     assert main(["faq", "export", str(out), "--db", url]) == 0
-    assert capsys.readouterr().out.strip() == f"2 entrée(s) exportée(s) dans {out}."
+    assert capsys.readouterr().out.strip() == f"2 entrées exportées dans {out}."
     assert [e["question"] for e in yaml.safe_load(out.read_text("utf-8"))] == [
-        "Comment adhérer ?",
-        "Quand payer la cotisation ?",
+        "Comment adhérer ?",
+        "Quand payer la cotisation ?",
     ]

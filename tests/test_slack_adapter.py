@@ -113,7 +113,7 @@ async def test_a_parse_error_shows_the_usage_ephemerally(tmp_path: Path, fake: F
     [text] = section_texts(resp.body)
     assert text == (
         ":warning: Il manque l'option « region ».\n"
-        "Usage : /agency add nom:&lt;…&gt; region:&lt;…&gt;"
+        "Usage : /agence ajouter nom:&lt;…&gt; region:&lt;…&gt;"
     )
 
 
@@ -287,7 +287,7 @@ async def test_a_redelivered_event_is_processed_once(tmp_path: Path, fake: FakeS
         "type": "message",
         "channel": DEFAULT_CHANNEL_ID,
         "user": ALICE,
-        "text": "comment adh&eacute;rer &lt;vite&gt; ?",
+        "text": "comment adh&eacute;rer &lt;vite&gt; ?",
         "ts": "1764147600.000100",
     }
     async with slack_bot(tmp_path, fake) as bot:
@@ -300,7 +300,7 @@ async def test_a_redelivered_event_is_processed_once(tmp_path: Path, fake: FakeS
     assert (first.status, again.status) == (200, 200)
     [(caller, place, text)] = seen
     assert (caller.user_id, caller.locale, caller.display_name) == (ALICE, "fr", "Alice")
-    assert text == "comment adh&eacute;rer <vite> ?"
+    assert text == "comment adh&eacute;rer <vite> ?"
     assert place.thread_id == "1764147600.000100"
     [posted] = fake.calls_to("chat.postMessage")
     assert posted.params["thread_ts"] == "1764147600.000100"

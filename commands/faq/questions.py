@@ -4,6 +4,8 @@ turned into new entries or new phrasings of existing ones, and how well the FAQ 
 
 from __future__ import annotations
 
+from babel.numbers import format_percent
+
 from datetime import timedelta
 
 from bot.context import CommandContext
@@ -140,9 +142,9 @@ async def stats(ctx: CommandContext) -> Reply:
                 t("faq.stats.outcomes"),
                 t(
                     "faq.stats.outcomes_value",
-                    answered=_percent(asks.answered, asks.total),
-                    suggested=_percent(asks.suggested, asks.total),
-                    unknown=_percent(asks.unknown, asks.total),
+                    answered=_percent(asks.answered, asks.total, t.lang),
+                    suggested=_percent(asks.suggested, asks.total, t.lang),
+                    unknown=_percent(asks.unknown, asks.total, t.lang),
                 ),
                 inline=False,
             )
@@ -167,5 +169,6 @@ async def stats(ctx: CommandContext) -> Reply:
     return Reply(Message(title=t("faq.stats.title"), fields=tuple(fields)))
 
 
-def _percent(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)} %"
+def _percent(part: int, whole: int, lang: str) -> str:
+    """ "50 %" in French, "50%" in English (Babel's spacing for the locale)."""
+    return format_percent(round(part / whole, 2), locale=lang)
