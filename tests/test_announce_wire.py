@@ -93,7 +93,7 @@ async def test_an_agency_acknowledges_from_its_discord_channel(app: BotApp, net:
     )
     callback = await net.discord.wait_for_callback(interaction)
     assert callback["data"]["flags"] & 64  # ephemeral
-    assert "Merci ! La lecture est enregistrée pour Agence 005." in str(callback["data"])
+    assert callback["data"]["content"] == "Merci\u202f! La lecture est enregistrée pour Agence 005."
     fields = (await staff_says(app, f"/announce status {ann_id}")).message.fields
     names = [f.name for f in fields]
     assert "Lu par 1/150 agences (1 %)" in names

@@ -19,9 +19,9 @@ async def test_help_lists_only_what_the_role_may_use(say) -> None:
     member = (await say("/help", role=Role.MEMBER)).message
     staff = (await say("/help", role=Role.STAFF)).message
     member_text = member.plain_text()
-    assert "/agency list" in member_text
-    assert "/agency add" not in member_text
-    assert "/agency add" in staff.plain_text()
+    assert "/agence liste" in member_text
+    assert "/agence ajouter" not in member_text
+    assert "/agence ajouter" in staff.plain_text()
     assert member.title == "Commandes de fedbot"
 
 
@@ -46,9 +46,9 @@ async def test_french_aliases_reach_the_same_command(say) -> None:
 async def test_unknown_command_suggests_the_closest(say) -> None:
     reply = await say("/agency lst")
     assert reply.is_error and reply.ephemeral
-    assert "add, channel, unlink, list" in reply.message.text
+    assert "ajouter, salon, detacher, liste" in reply.message.text
     reply = await say("/hepl")
-    assert "Vouliez-vous dire /help ?" in reply.message.text
+    assert "Vouliez-vous dire /aide ?" in reply.message.text
     reply = await say("/zzz", lang="en")
     assert reply.message.text.startswith('I don\'t know the command "zzz"')
 

@@ -44,7 +44,7 @@ async def test_answers_from_the_command_in_both_languages(app, two_seats: int) -
     assert fr.message.text == "C'est noté : peut-être pour « Atelier »."
     en = await type_in(app, f"/event rsvp {two_seats} going", user="carol", lang="en")
     assert en.message.text.startswith(
-        'Noted: you are going to "Atelier" (Friday, December 4, 2026 at 6:00\u202fPM).'
+        'Noted: you are going to "Atelier" (Friday, December 4, 2026 at 6:00 PM).'
     )
     assert en.message.text.endswith("Reminder by direct message 24 hours and 1 hour before.")
     again = await type_in(app, f"/event rsvp {two_seats} going", user="carol")
@@ -121,7 +121,7 @@ async def test_no_answer_to_a_cancelled_or_started_event(app, clock, two_seats: 
     cancelled = await type_in(app, f"/event rsvp {two_seats} going")
     assert cancelled.message.text == f"L'événement n° {two_seats} est annulé."
     unknown = await type_in(app, "/event rsvp 999 going")
-    assert unknown.message.text == "Je ne trouve pas d'événement n° 999. Voir /event list."
+    assert unknown.message.text == "Je ne trouve pas d'événement n° 999. Voir /evenement liste."
 
 
 async def test_my_events_lists_my_answers(app, two_seats: int) -> None:

@@ -139,11 +139,11 @@ def test_fedbot_members_purge_erases_the_listed_members(
     listing.write_text("platform,user_id\nconsole,bob\nconsole,nobody\nirc,x\n", "utf-8")
     db = f"sqlite+aiosqlite:///{tmp_path / 'fedbot.db'}"
     assert main(["members", "purge", str(listing), "--db", db, "--dry-run"]) == 1
-    assert "1 member(s) would be erased (--dry-run)" in capsys.readouterr().out
+    assert "1 membre serait effacé (--dry-run)" in capsys.readouterr().out
     assert main(["members", "purge", str(listing), "--db", db]) == 1
     out = capsys.readouterr().out
-    assert "line 4: unknown platform 'irc'" in out
-    assert "1 member(s) erased, 1 unknown, 1 rejected" in out
+    assert "ligne 4 : plateforme inconnue « irc »" in out
+    assert "1 membre effacé, 1 inconnu, 1 ligne refusée" in out
 
     async def check() -> None:
         async with make_app(make_config(tmp_path), clock=clock, start_scheduler=False) as app:
