@@ -257,7 +257,11 @@ DESCRIBED = [
         "every 4 weeks on Monday at 10:00 AM",
     ),
     (monthly(1), "le 1er de chaque mois à 9 h", "on the 1st of every month at 9:00 AM"),
-    (monthly(22, 18, 30), "le 22 de chaque mois à 18 h 30", "on the 22nd of every month at 6:30 PM"),
+    (
+        monthly(22, 18, 30),
+        "le 22 de chaque mois à 18 h 30",
+        "on the 22nd of every month at 6:30 PM",
+    ),
     (
         monthly(31),
         "le 31 de chaque mois (ou le dernier jour des mois plus courts) à 9 h",

@@ -4,9 +4,9 @@ turned into new entries or new phrasings of existing ones, and how well the FAQ 
 
 from __future__ import annotations
 
-from babel.numbers import format_percent
-
 from datetime import timedelta
+
+from babel.numbers import format_percent
 
 from bot.context import CommandContext
 from bot.errors import UserError
