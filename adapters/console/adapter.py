@@ -56,7 +56,7 @@ class ConsoleAdapter:
         self.app = app
         self.options = options
         self.stdin = stdin or sys.stdin
-        self.out = stdout or sys.stdout
+        self._out = stdout
         self.err = stderr or sys.stderr
         self.caller = Caller(
             platform="console",
@@ -69,6 +69,12 @@ class ConsoleAdapter:
         self.place = Place(ChannelRef("console", WORKSPACE, options.channel))
         files = FileFolder(options.files)
         self.sender = ConsoleSender(app, self.write, options.json, options.lang, files)
+
+    @property
+    def out(self) -> TextIO:
+        """The terminal, looked up at each print: the interactive prompt swaps sys.stdout for
+        a proxy that prints above the prompt and draws it again."""
+        return self._out or sys.stdout
 
     def write(self, text: str) -> None:
         print(text, file=self.out, flush=True)
