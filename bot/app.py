@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -44,6 +45,8 @@ from bot.throttle import Throttle
 from bot.web import WebServer
 
 log = logging.getLogger(__name__)
+
+SETTLE_POLL = 0.05  # s between two looks at the queued sends
 
 
 class Adapter(Protocol):
@@ -196,6 +199,23 @@ class BotApp:
             if feature.demo is not None:
                 await feature.demo(self.services)
 
+    async def settle(self, timeout: float, on_wait: Callable[[int], None] | None = None) -> int:
+        """Wait until no feature has a send queued and due, at most `timeout` seconds; what is
+        still queued then (0: all sent). `on_wait` hears the count while it waits. A piped
+        console calls it so a short script loses no work."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            pending = 0
+            for feature in self.features:
+                if feature.pending is not None:
+                    pending += await feature.pending(self.services)
+            if pending == 0 or loop.time() >= deadline:
+                return pending
+            if on_wait is not None:
+                on_wait(pending)
+            await asyncio.sleep(SETTLE_POLL)
+
     async def stop_features(self) -> None:
         """Let features finish in-flight work (sends) while the adapters are still up; the
         CLI calls it before stopping the adapters, `close` again (it runs once)."""
@@ -213,7 +233,11 @@ class BotApp:
         await self.db.close()
 
     async def __aenter__(self) -> BotApp:
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:  # e.g. a database that cannot be opened: release the engine
+            await self.close()
+            raise
         return self
 
     async def __aexit__(

@@ -37,6 +37,7 @@ from bot.settings import (
     RoleSettings,
     Secrets,
     ThrottleSettings,
+    database_url,
     default_database_url,
 )
 
@@ -86,7 +87,8 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     _refuse_moved_rates(raw.get("announce"))
     config: Config = _build(Config, {k: v for k, v in raw.items()}, "")
     bot = config.bot
-    url = env.get("FEDBOT_DATABASE_URL") or bot.database_url or default_database_url(env)
+    typed = env.get("FEDBOT_DATABASE_URL") or bot.database_url
+    url = database_url(typed) if typed else default_database_url(env)
     _validate(config)
     secrets = Secrets.from_env(env)
     try:

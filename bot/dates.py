@@ -8,14 +8,23 @@ Conventions (shared by both languages, whatever `lang` the reader uses):
 - a date typed without a time means 09:00 (`ParsedWhen.has_time` tells callers it was implied);
   a part of the day without a time means matin/morning 09:00, après-midi/afternoon 14:00,
   soir/evening/tonight 20:00, and "ce soir 8h" means 20:00;
-- a date without a year, a weekday, or a bare time is the next occurrence: today counts only if
-  that moment is still ahead; "prochain"/"next" skips today (so it is at least tomorrow);
-- "dans 3 jours"/"in 3 days" is a calendar date (like "demain") and takes a time or 09:00;
-  "dans 2 heures"/"in 2 hours" is an exact instant (`now` + 2 h of elapsed time);
+- a weekday or a bare time is the next occurrence: today counts only if that moment is still
+  ahead; "prochain"/"next" skips today (so it is at least tomorrow);
+- a date without a year is this year's if it is ahead or passed less than three months ago,
+  else next year's: on 5 December "1 déc." is 1 December just gone (a filter's `from:1/12`
+  reads naturally), "3 janv." is next January;
+- "hier"/"yesterday" is the day before, so a date for something to come can say it is past;
+- "dans 3 jours"/"in 3 days" is a calendar date (like "demain") and takes a time or 09:00
+  ("dans 10 jours 9h" is 09:00 in ten days); "dans 2 heures"/"in 2 hours" and "dans 1 jour et
+  2 heures" are exact instants (`now` + the elapsed time);
 - local times are read in the explicit zone if one is typed (`Z`, `+01:00`, `UTC`, `UTC+2`,
   `Europe/London`), else in `tz`; "heure de Paris" is ignored. A time skipped by a DST change
   (2027-03-28 02:30 in Paris) is refused; a time repeated by one (2026-10-25 02:30) is the
   first occurrence (fold=0, still summer time).
+
+With `future=True` (what the bot is asked to plan: an event, a scheduled send, a pause), a
+moment already past is refused, a date without a year that has just passed too (with the
+year to add), and so is a moment more than three years ahead (2099 is a typo, not a plan).
 """
 
 from __future__ import annotations
@@ -23,26 +32,36 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
+from bot.datezones import split_zone
+from bot.durations import SEPARATORS, aliases, duration
 from bot.errors import UserError
-
-
-def _aliases(spec: str) -> dict[str, str]:
-    """`"value: alias alias|value: alias"` → `{alias: value}`."""
-    pairs = (entry.split(":") for entry in spec.split("|"))
-    return {alias: value for value, aliases in pairs for alias in aliases.split()}
-
 
 _TYPOGRAPHY = str.maketrans("’‘«»“”", "''    ")  # before the ASCII check in _normalise
 _MAX_LEN = 120  # longer than any real date; also bounds the regex work on hostile input
 _YEARS = range(1900, 3000)  # keeps every computed datetime far from datetime's limits
-_MAX_DURATION = timedelta(days=3660)
+_RECENT = timedelta(days=92)  # a yearless date passed less long ago than this "has just passed"
+MAX_YEARS_AHEAD = 3
+# The compact day of the examples and hints, as people type it back: "4 déc." / "Dec 4".
+_DAY_MONTH = {"fr": "d MMM", "en": "MMM d"}
 _PERIOD_TIME = {None: time(9), "am": time(9), "pm": time(14), "eve": time(20)}  # None: no period
-_PERIODS = _aliases("am: matin morning|pm: aprem afternoon|eve: soir soiree evening tonight")
-_RELATIVE = {"aujourdhui": 0, "auj": 0, "today": 0, "demain": 1, "tomorrow": 1, "apresdemain": 2}
+_PERIODS = aliases("am: matin morning|pm: aprem afternoon|eve: soir soiree evening tonight")
+_RELATIVE = {
+    "aujourdhui": 0,
+    "auj": 0,
+    "today": 0,
+    "demain": 1,
+    "tomorrow": 1,
+    "apresdemain": 2,
+    "hier": -1,
+    "yesterday": -1,
+    "avanthier": -2,
+}
 _NEXT = {"prochain", "prochaine", "next"}
 _FILLERS = set("le la l a at on the of de du ce cet cette this vers around".split())
 # Per month/weekday, in calendar order: its French and English names.
@@ -59,6 +78,7 @@ _WEEKDAYS = (
 _PHRASES = (
     (re.compile(r"aujourd\s*'?\s*hui"), "aujourdhui"),
     (re.compile(r"apres[\s-]*demain|(?:the\s+)?day\s+after\s+tomorrow"), "apresdemain"),
+    (re.compile(r"avant[\s-]*hier|(?:the\s+)?day\s+before\s+yesterday"), "avanthier"),
     (re.compile(r"apres[\s-]*midi"), "aprem"),
     (re.compile(r"\(?\s*(?:a\s+l'?\s*)?heure\s+de\s+paris\s*\)?|\(?\s*paris\s+time\s*\)?"), " "),
     (re.compile(r"\b([ap])\.m\.?"), r"\1m"),
@@ -68,11 +88,6 @@ _PHRASES = (
     (re.compile(r"(?<=\d)t(?=\d)"), " "),  # ISO 2026-12-04T18:00
     (re.compile(r"\s+"), " "),
 )
-_ZONE = re.compile(
-    r"(?:(?<=\d)z|\s*\b(?:utc|gmt)(?P<uoff>[+-]\d{1,2}(?::?\d{2})?)?"
-    r"|(?<=:\d\d)\s*(?P<off>[+-]\d{2}(?::?\d{2})?)|\s+(?P<iana>[a-z_]+(?:/[a-z0-9_+-]+)+))$"
-)
-_OFFSET = re.compile(r"([+-])(\d{1,2}):?(\d{2})?")
 _TIME = re.compile(  # glued to a word is fine ("demain9h"), glued to a date is not
     r"(?:(?<![\d:/.-])(?:"
     r"(?P<h1>\d{1,2})\s*(?:h|heures?)\s*(?P<m1>\d{2})?"
@@ -87,19 +102,13 @@ _DMY_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?")
 _WORDY_DATE = re.compile(  # 4 décembre [2026], December 4 [2026]
     r"(?:(?P<d1>\d{1,2}) (?P<m1>[a-z]+)|(?P<m2>[a-z]+) (?P<d2>\d{1,2}))(?: (?P<y>\d{4}))?"
 )
-_DURATION_HM = re.compile(r"(\d{1,3})\s*h\s*(\d{2})")  # 1h30: the minutes have no unit
-_DURATION_PART = re.compile(r"(?:(\d{1,6}(?:[.,]\d{1,3})?)\s*|(une?|an?)\s+)([a-z]+)\s*")
-_DURATION_SEPARATORS = re.compile(r"\s*(?:\bet\b|\band\b|\+)\s*")
-_UNITS = _aliases(  # → timedelta's keyword
-    "minutes: m mn min mins minute minutes|hours: h hr hrs heure heures hour hours"
-    "|days: j jour jours d day days|weeks: sem semaine semaines w wk week weeks"
-)
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedWhen:
     value: datetime  # timezone-aware
     has_time: bool  # False when the time of day was implied (09:00 or a part-of-day default)
+    yearless: bool = False  # a day and month typed without a year
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,21 +132,37 @@ class _Day:
     period: str | None = None
 
 
-def parse_when(text: str, *, now: datetime, tz: ZoneInfo, lang: str = "fr") -> datetime:
+def parse_when(
+    text: str, *, now: datetime, tz: ZoneInfo, lang: str = "fr", future: bool = False
+) -> datetime:
     """The aware moment `text` designates; see the module docstring for the conventions."""
-    return parse_when_detailed(text, now=now, tz=tz, lang=lang).value
+    return parse_when_detailed(text, now=now, tz=tz, lang=lang, future=future).value
 
 
-def parse_when_detailed(text: str, *, now: datetime, tz: ZoneInfo, lang: str = "fr") -> ParsedWhen:
+def parse_when_detailed(
+    text: str, *, now: datetime, tz: ZoneInfo, lang: str = "fr", future: bool = False
+) -> ParsedWhen:
     """Like `parse_when`, and says whether the time of day was typed or implied (09:00).
 
-    Both languages are always understood. `lang` is accepted so callers need not care which
-    forms are ambiguous; none currently is, because dates are day-first in both languages.
+    Both languages are always understood; `lang` is the reader's, for the examples and hints
+    of the error messages (built from `now`, so they are never in the past).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    try:
+        parsed = _parse(text, now, tz)
+    except UserError as err:
+        if err.key == "dates.invalid":
+            raise UserError("dates.invalid", value=text, examples=examples(now, tz, lang)) from None
+        raise
+    if future:
+        _check_ahead(parsed, text, now, tz, lang)
+    return parsed
+
+
+def _parse(text: str, now: datetime, tz: ZoneInfo) -> ParsedWhen:
     s = _normalise(text)
-    s, zone = _split_zone(s, tz, text)
+    s, zone = split_zone(s, tz, text)
     if not s:
         raise _invalid(text)
     local_now = now.astimezone(zone)
@@ -147,18 +172,59 @@ def parse_when_detailed(text: str, *, now: datetime, tz: ZoneInfo, lang: str = "
     return _resolve(_read_day(rest.split(), text), clock, local_now, text)
 
 
+def examples(now: datetime, tz: ZoneInfo, lang: str) -> str:
+    """Dates to type, in the reader's language, all ahead of `now` (a week and a half on)."""
+    day = (now.astimezone(tz) + timedelta(days=10)).date()
+    short = format_date(day, _DAY_MONTH[lang], locale=lang)
+    if lang == "en":
+        picks = [f"{day.isoformat()} 18:00", f"{short} 6pm", f"{day.day}/{day.month} 18:00"]
+        return ", ".join([*picks, "friday 2:30pm", "tomorrow 9am", "in 2 hours"])
+    picks = [f"{day.isoformat()} 18:00", f"{day.day}/{day.month} 18h", f"{short} 18h"]
+    return ", ".join([*picks, "vendredi 14h30", "demain 9h", "dans 2 heures"])
+
+
+def _check_ahead(parsed: ParsedWhen, text: str, now: datetime, tz: ZoneInfo, lang: str) -> None:
+    """The `future=True` checks: not past (a yearless date just gone says which year to
+    add), not more than MAX_YEARS_AHEAD years away."""
+    value, local = parsed.value, parsed.value.astimezone(tz)
+    if value.astimezone(UTC) <= now.astimezone(UTC):
+        if parsed.yearless and local.date() < now.astimezone(tz).date():
+            raise _just_passed(text, local, lang)
+        raise UserError("dates.past", value=text, when=value)
+    limit = now.astimezone(tz)
+    limit = limit.replace(year=limit.year + MAX_YEARS_AHEAD, day=min(limit.day, 28))
+    if value > limit:
+        raise UserError("dates.too_far", value=text, when=value, years=MAX_YEARS_AHEAD)
+
+
+def _just_passed(text: str, local: datetime, lang: str) -> UserError:
+    """ "4 décembre est passé ; pour 2027, écrivez 4 déc. 2027 18h"."""
+    year = local.year + 1
+    example = format_date(local.date(), _DAY_MONTH[lang], locale=lang) + f" {year}"
+    clock = _TIME.search(_normalise(text))
+    if clock is not None:
+        example += f" {clock.group(0).strip()}"
+    day = format_date(local.date(), "d MMMM" if lang == "fr" else "MMMM d", locale=lang)
+    if lang == "fr" and local.day == 1:
+        day = "1er" + day[1:]
+    return UserError("dates.passed_no_year", value=text, day=day, year=year, example=example)
+
+
 def parse_duration(text: str) -> timedelta:
     """`2h`, `1h30`, `90 min`, `1 jour`, `2 days`, `1 semaine et 2 jours`, `une heure`…"""
-    delta = _duration(_normalise(text))
+    delta = duration(_normalise(text))
     if delta is None:
         raise UserError("dates.bad_duration", value=text)
     return delta
 
 
 def ensure_future(value: datetime, now: datetime, *, text: str | None = None) -> datetime:
-    """`value` if still ahead of `now`; `text` (what the user typed) is echoed in the error."""
+    """`value` if still ahead of `now`; the error shows what the user typed (`text`) and the
+    moment in words."""
     if value.astimezone(UTC) <= now.astimezone(UTC):
-        raise UserError("dates.past", value=text or value.isoformat(timespec="minutes"))
+        if text is None:
+            raise UserError("dates.past_moment", when=value)
+        raise UserError("dates.past", value=text, when=value)
     return value
 
 
@@ -176,32 +242,6 @@ def _normalise(text: str) -> str:
     for pattern, replacement in _PHRASES:
         s = pattern.sub(replacement, s)
     return s.strip(" .")
-
-
-def _split_zone(s: str, tz: tzinfo, text: str) -> tuple[str, tzinfo]:
-    """A zone typed at the end wins over `tz`."""
-    m = _ZONE.search(s)
-    if m is None:
-        return s, tz
-    rest, offset = s[: m.start()].strip(), m["off"] or m["uoff"]
-    if m["iana"]:
-        key = _zone_keys().get(m["iana"])
-        if key is None:
-            raise _invalid(text)
-        return rest, ZoneInfo(key)
-    if not offset:
-        return rest, UTC
-    o = _OFFSET.fullmatch(offset)
-    if o is None or int(o[2]) > 14 or int(o[3] or 0) > 59:
-        raise _invalid(text)
-    delta = timedelta(hours=int(o[2]), minutes=int(o[3] or 0))
-    return rest, timezone(-delta if o[1] == "-" else delta)
-
-
-@cache
-def _zone_keys() -> dict[str, str]:
-    """Lower-cased IANA names: chat users do not type `Europe/London` with its capitals."""
-    return {key.lower(): key for key in available_timezones()}
 
 
 def _split_clock(s: str, text: str) -> tuple[_Clock | None, str]:
@@ -280,22 +320,23 @@ def _prefix_table(groups: str) -> dict[str, int]:
 
 
 def _in(body: str, now: datetime, local_now: datetime, text: str) -> ParsedWhen:
-    """`dans 2 heures` is an instant; `dans 3 jours [à 18h]` is a calendar day."""
-    clock = None
-    delta = _duration(body)
-    if delta is None:  # "dans 3 jours à 18h"
-        clock, body = _split_clock(body, text)
-        words = body.split()
+    """`dans 2 heures` is an instant; `dans 3 jours [à] 18h` is a calendar day and a time of
+    day (`dans 10 jours 9h` is 09:00, not nine more hours); `dans 1 jour et 2 heures` (joined
+    by et/and/+) is an instant again."""
+    if not SEPARATORS.search(body):
+        clock, rest = _split_clock(body, text)
+        words = rest.split()
         while words and words[-1] in _FILLERS:
             words.pop()
-        delta = _duration(" ".join(words))
+        days = duration(" ".join(words)) if clock is not None and words else None
+        if days is not None and not days % timedelta(days=1):
+            return _resolve(_Day(offset=days.days), clock, local_now, text)
+    delta = duration(body)
     if delta is None:
         raise _invalid(text)
     if delta % timedelta(days=1):
-        if clock is not None:
-            raise _invalid(text)
         return ParsedWhen((now.astimezone(UTC) + delta).astimezone(local_now.tzinfo), True)
-    return _resolve(_Day(offset=delta.days), clock, local_now, text)
+    return _resolve(_Day(offset=delta.days), None, local_now, text)
 
 
 def _resolve(day: _Day, clock: _Clock | None, local_now: datetime, text: str) -> ParsedWhen:
@@ -307,10 +348,11 @@ def _resolve(day: _Day, clock: _Clock | None, local_now: datetime, text: str) ->
     moments = [datetime.combine(d, at, local_now.tzinfo) for d in candidates]
     # Compared in UTC: between datetimes of one zone, Python compares wall times, ignoring fold.
     ahead = (m for m in moments if m.astimezone(UTC) > local_now.astimezone(UTC))
-    value = next(ahead, moments[-1])
+    yearless = day.ymd is not None and day.ymd[0] is None
+    value = moments[0] if yearless else next(ahead, moments[-1])
     if day.weekday is not None and value.weekday() != day.weekday:
         raise _invalid(text)  # "vendredi 5 décembre" when the 5th is a Saturday
-    return ParsedWhen(_check_exists(value, text), clock is not None)
+    return ParsedWhen(_check_exists(value, text), clock is not None, yearless)
 
 
 def _candidate_days(day: _Day, clock: _Clock | None, today: date, text: str) -> list[date]:
@@ -319,8 +361,9 @@ def _candidate_days(day: _Day, clock: _Clock | None, today: date, text: str) -> 
         if day.offset is not None:
             raise _invalid(text)
         year, month, dom = day.ymd
-        years = [year] if year is not None else range(today.year, today.year + 9)
-        return [d for y in years if (d := _date(y, month, dom)) is not None][: 1 + (year is None)]
+        if year is None:
+            return _yearless(month, dom, today)
+        return [d for d in (_date(year, month, dom),) if d is not None]
     if day.offset is not None:
         return [today + timedelta(days=day.offset)]
     if day.weekday is not None:
@@ -332,6 +375,15 @@ def _candidate_days(day: _Day, clock: _Clock | None, today: date, text: str) -> 
     if clock is not None:
         return [today, today + timedelta(days=1)]
     raise _invalid(text)
+
+
+def _yearless(month: int, dom: int, today: date) -> list[date]:
+    """This year's day if ahead or just passed (less than _RECENT ago), else the next one;
+    29 February waits for a leap year."""
+    found = [d for y in range(today.year - 1, today.year + 9) if (d := _date(y, month, dom))]
+    recent = [d for d in found if today - _RECENT <= d <= today]
+    ahead = [d for d in found if d > today]
+    return [max(recent)] if recent else ahead[:1]
 
 
 def _date(year: int, month: int, dom: int) -> date | None:
@@ -362,24 +414,6 @@ def _check_exists(value: datetime, text: str) -> datetime:
     if back.replace(tzinfo=None) != value.replace(tzinfo=None):
         raise UserError("dates.nonexistent", value=text)
     return value
-
-
-def _duration(s: str) -> timedelta | None:
-    if m := _DURATION_HM.fullmatch(s):
-        delta = timedelta(hours=int(m[1]), minutes=int(m[2]))
-        return delta if int(m[2]) < 60 and timedelta(0) < delta <= _MAX_DURATION else None
-    s = _DURATION_SEPARATORS.sub(" ", s).strip()
-    parts = list(_DURATION_PART.finditer(s))
-    if not parts or "".join(p[0] for p in parts) != s:
-        return None
-    amounts: dict[str, float] = {}
-    for number, _word, unit_name in (p.groups() for p in parts):
-        unit = _UNITS.get(unit_name)
-        if unit is None or unit in amounts:
-            return None
-        amounts[unit] = float(number.replace(",", ".")) if number else 1.0
-    delta = timedelta(**amounts)
-    return delta if timedelta(0) < delta <= _MAX_DURATION else None
 
 
 def _invalid(text: str) -> UserError:

@@ -60,9 +60,11 @@ class Invocation:
 
 
 def _parse_date(text: str, now: datetime, tz: ZoneInfo, lang: str) -> datetime:
+    """A date option is always something to plan (an event, a send, a pause): the past and
+    the far future are refused here, with what was typed (filters are text options)."""
     from bot.dates import parse_when  # imported lazily: only date options need it
 
-    return parse_when(text, now=now, tz=tz, lang=lang)
+    return parse_when(text, now=now, tz=tz, lang=lang, future=True)
 
 
 class Dispatcher:
@@ -267,16 +269,19 @@ class Dispatcher:
     def _unknown(self, words: list[str], t: Translator) -> Reply:
         typed = " ".join(words[:2]) or "?"
         if words and self.registry.is_group(words[0]):
-            names = ", ".join(s.path[-1] for s in self.registry.group_commands(words[0]))
+            names = ", ".join(
+                self.registry.label(s, t.lang).split()[-1]
+                for s in self.registry.group_commands(words[0])
+                if not s.hidden
+            )
             return Reply.error(t("core.unknown_subcommand", group=words[0], names=names))
-        hint = self.registry.suggest(typed)
+        hint = self.registry.suggest(typed, t.lang)
         if hint:
             return Reply.error(t("core.unknown_command_hint", command=typed[:40], hint=hint))
         return Reply.error(t("core.unknown_command", command=typed[:40]))
 
-    @staticmethod
-    def _usage_error(spec: CommandSpec, err: UserError, t: Translator) -> Reply:
-        usage = t("core.usage", usage=spec.usage(t.lang))
+    def _usage_error(self, spec: CommandSpec, err: UserError, t: Translator) -> Reply:
+        usage = t("core.usage", usage=self.registry.usage(spec, t.lang))
         return Reply.error(f"{t(err.key, **err.kwargs)}\n{usage}")
 
     async def _run(

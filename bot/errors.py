@@ -22,6 +22,17 @@ class ConfigError(Exception):
     """Invalid configuration: the message names the offending key."""
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be used at all: a URL no driver reads (`problem` "bad_url"), or a
+    server or file that cannot be opened ("unreachable"). `detail` is the driver's own first
+    line; the URL is never part of it, so no password reaches a terminal or a log."""
+
+    def __init__(self, problem: str, detail: str) -> None:
+        super().__init__(f"{problem}: {detail}")
+        self.problem = problem
+        self.detail = detail
+
+
 class SendError(Exception):
     """An adapter could not deliver a message. `permanent` failures must not be retried."""
 

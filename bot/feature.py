@@ -49,7 +49,8 @@ class Feature:
     work in flight finish before the database closes; `listeners` see ordinary channel messages
     (passive features); `home` are its sections of a member's home (bot/home.py); `demo`
     loads its part of the demo data set (`fedbot run --demo`); `outbox_depth` reads how many
-    of its deliveries are not settled, by platform (`/metrics`)."""
+    of its deliveries are not settled, by platform (`/metrics`); `pending` counts its queued
+    sends (`BotApp.settle`)."""
 
     name: str
     groups: Sequence[GroupSpec]
@@ -67,3 +68,6 @@ class Feature:
     demo: Callable[[Services], Awaitable[None]] | None = None
     cli: Sequence[CliTool] = ()
     outbox_depth: Callable[[Services], DepthReader] | None = None
+    # How many of the feature's sends are queued and due on a connected platform, starting
+    # any that wait for a periodic sweep: what a piped console waits for (`BotApp.settle`).
+    pending: Callable[[Services], Awaitable[int]] | None = None

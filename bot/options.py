@@ -87,7 +87,7 @@ class OptionConverter:
     def _text(opt: OptionSpec, name: str, value: str) -> str:
         value = clean(value).strip()
         if len(value) < opt.min_length:
-            raise UserError("core.too_short", option=name, min=opt.min_length)
+            raise UserError("core.too_short", option=name, n=opt.min_length)
         if len(value) > opt.max_length:
             raise UserError("core.too_long", option=name, max=opt.max_length)
         return value

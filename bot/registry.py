@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from bot.spec import CommandSpec, GroupSpec
+from bot.textargs import split_path
 
 if TYPE_CHECKING:
     from bot.roles import Access
@@ -76,7 +77,46 @@ class Registry:
     def visible(self, access: Access) -> list[CommandSpec]:
         return [s for s in self.commands.values() if not s.hidden and access.may(s.role)]
 
-    def suggest(self, text: str) -> str | None:
-        names = [s.name for s in self.commands.values() if not s.hidden]
-        close = difflib.get_close_matches(text.lower(), names, n=1, cutoff=0.6)
-        return close[0] if close else None
+    def suggest(self, text: str, lang: str = "en") -> str | None:
+        """The closest command to what was typed, named in `lang` (French or English names
+        are both matched)."""
+        names = {" ".join(p): s for p, s in self._aliases.items() if not s.hidden}
+        close = difflib.get_close_matches(text.lower(), list(names), n=1, cutoff=0.6)
+        return self.label(names[close[0]], lang) if close else None
+
+    def group_label(self, name: str, lang: str) -> str:
+        group = self.groups.get(name)
+        return group.fr_name if lang == "fr" and group and group.fr_name else name
+
+    def label(self, spec: CommandSpec, lang: str) -> str:
+        """The command's name as a `lang` speaker types it: `evenement creer` in French."""
+        if lang != "fr":
+            return spec.name
+        words = [*spec.path[:-1], spec.fr_name or spec.path[-1]]
+        if len(spec.path) == 2:
+            words[0] = self.group_label(spec.path[0], lang)
+        return " ".join(words)
+
+    def usage(self, spec: CommandSpec, lang: str) -> str:
+        return spec.usage(lang, self.label(spec, lang))
+
+    def localise(self, line: str, lang: str) -> str:
+        """A command line (an example, a button's command) with the command and option names
+        of `lang`; values are left as written. A line naming no command is returned as is."""
+        words, tokens, source = split_path(line)
+        spec, used = self.resolve(words)
+        if spec is None:
+            return line
+        head = line[: len(line) - len(line.lstrip())] + ("/" if line.lstrip()[:1] == "/" else "")
+        pieces = [head + self.label(spec, lang)]
+        cursor = tokens[used - 1].end
+        for token in tokens[used:]:
+            opt = spec.option(token.key) if token.key else None
+            pieces.append(source[cursor : token.start])
+            if opt is None:
+                pieces.append(source[token.start : token.end])
+            else:
+                name = opt.display_name(lang)
+                pieces.append(name + source[token.start + len(token.key or "") : token.end])
+            cursor = token.end
+        return "".join(pieces) + source[cursor:]

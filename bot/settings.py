@@ -28,6 +28,20 @@ SECRET_ENV = {
 }
 
 
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+_ASYNC_DRIVERS["postgres"] = _ASYNC_DRIVERS["postgresql"]
+
+
+def database_url(text: str) -> str:
+    """What people type for a database, as a URL the bot's async drivers read: a plain path
+    (`/tmp/plain.db`, `data/fedbot.db`) is a SQLite file, `sqlite://…` and `postgresql://…`
+    get their async driver."""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return f"sqlite+aiosqlite:///{Path(text).expanduser().absolute()}"
+    return f"{_ASYNC_DRIVERS.get(scheme.lower(), scheme)}://{rest}"
+
+
 def default_database_url(env: Mapping[str, str] = os.environ) -> str:
     """One default location for every CLI command: the user's data directory."""
     base = Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")

@@ -138,7 +138,10 @@ class CommandSpec:
     slow: bool = False
     hidden: bool = False
     fr_name: str | None = None
-    examples: tuple[str, ...] = ()
+    examples: tuple[str | L10n, ...] = ()
+    # Options people may expect but the command refuses on purpose, with the message saying
+    # why: `(("agency", "events.agency_fixed"),)` for an event's agency, which never changes.
+    fixed: tuple[tuple[str, str], ...] = ()
     _by_alias: dict[str, OptionSpec] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -169,8 +172,14 @@ class CommandSpec:
     def option(self, alias: str) -> OptionSpec | None:
         return self._by_alias.get(alias)
 
-    def usage(self, lang: str) -> str:
-        parts = [f"/{self.name}"]
+    def fixed_reason(self, alias: str) -> str | None:
+        """The message key explaining why `alias` is no option of this command, if any."""
+        return dict(self.fixed).get(alias)
+
+    def usage(self, lang: str, label: str | None = None) -> str:
+        """`/event list [agency:<…>]`; `label` is the command's name in `lang`
+        (`Registry.usage` gives it), option names are always in `lang`."""
+        parts = [f"/{label or self.name}"]
         for opt in self.options:
             name = opt.display_name(lang)
             parts.append(f"{name}:<…>" if opt.required else f"[{name}:<…>]")

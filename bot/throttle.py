@@ -7,8 +7,12 @@ from collections.abc import Callable
 
 
 class Throttle:
-    """Token bucket per user. `check` answers "allow", "warn" (first refusal in a burst: the
-    user gets one cooldown reply) or "drop" (further refusals are silent)."""
+    """Token bucket per user. `check` answers "allow", "warn" (first refusal in a flood: the
+    user gets one cooldown reply) or "drop" (further refusals are silent).
+
+    A flood lasts until the bucket is full again (the user paused long enough): commands let
+    through as tokens trickle back do not end it, so someone hammering away is warned once,
+    not once per refilled token."""
 
     def __init__(
         self, burst: int, rate_per_minute: int, clock: Callable[[], float] = time.monotonic
@@ -22,8 +26,10 @@ class Throttle:
         now = self._clock()
         tokens, last, warned = self._buckets.get(key, (self.burst, now, False))
         tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens >= self.burst:
+            warned = False  # a full bucket: the flood, if any, is over
         if tokens >= 1.0:
-            self._buckets[key] = (tokens - 1.0, now, False)
+            self._buckets[key] = (tokens - 1.0, now, warned)
             return "allow"
         self._buckets[key] = (tokens, now, True)
         if len(self._buckets) > 50_000:

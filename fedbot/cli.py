@@ -6,22 +6,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar
 
+from adapters.console.files import DEFAULT_FOLDER
 from bot.config import Config, load_config
-from bot.errors import ConfigError
+from bot.errors import ConfigError, DatabaseUnavailable
 from bot.feature import CliTool
+from bot.i18n import DEFAULT_LANG, translator
 from bot.logs import setup_logging
+from bot.settings import database_url, default_database_url
 from bot.spec import Role
 from bot.storage.database import url_password
 from commands import all_features
 from fedbot import operations, platforms, serving
 from fedbot import tools as tools_module
 from fedbot.assembly import make_app
+from fedbot.problems import CliError, database_problem
 
 T = TypeVar("T")
 
@@ -44,7 +50,9 @@ def common(parser: argparse.ArgumentParser) -> None:
         "--config", type=Path, help="TOML config file (default: $FEDBOT_CONFIG or ./fedbot.toml)"
     )
     parser.add_argument(
-        "--db", help="database URL (default: the config's, else ~/.local/share/fedbot/fedbot.db)"
+        "--db",
+        help="database: a SQLite file path or a URL (default: the config's, else "
+        "~/.local/share/fedbot/fedbot.db)",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log at INFO even in the console"
@@ -82,7 +90,7 @@ def _run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         metavar="NAME",
         help="console, with --as moderator: moderate this agency only (repeatable)",
     )
-    run.add_argument("--user", default="operator", help="console: caller's user name")
+    run.add_argument("--user", default="operator", type=_user_id, help="console: caller's user id")
     run.add_argument(
         "--lang", default=None, choices=["fr", "en"], help="console: caller's language"
     )
@@ -92,12 +100,42 @@ def _run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     run.add_argument(
         "--json", action="store_true", help="console: print each reply as one JSON line"
     )
+    run.add_argument(
+        "--files",
+        type=Path,
+        default=DEFAULT_FOLDER,
+        metavar="DIR",
+        help="console: folder the attachments (.ics, exports) are written to "
+        f"(default: ./{DEFAULT_FOLDER})",
+    )
+
+
+_USER_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def _user_id(text: str) -> str:
+    """`--user`: an id like the platforms' (`claire`, `jean.dupont`), never empty."""
+    if not _USER_ID.match(text):
+        raise argparse.ArgumentTypeError(
+            "expected an id of 1 to 64 letters, digits, '.', '_' or '-', such as claire"
+        )
+    return text
+
+
+def package_version() -> str:
+    try:
+        return version("fedbot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def build_parser(tools: Sequence[CliTool] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="fedbot", description="fedbot — the federation's community bot"
+        prog="fedbot",
+        description="fedbot — the community bot of a federation of economic-development "
+        "agencies (Slack, Discord and the console).",
     )
+    parser.add_argument("--version", action="version", version=f"fedbot {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     _run_parser(sub)
     migrate = sub.add_parser(
@@ -119,8 +157,8 @@ def _opened(tool: CliTool) -> Callable[[Config, argparse.Namespace], Awaitable[i
 
     async def run(config: Config, args: argparse.Namespace) -> int:
         app = make_app(config, start_scheduler=False)
-        await app.open()
         try:
+            await app.open()
             return await tool.run(app, args)
         finally:
             await app.close()
@@ -131,8 +169,22 @@ def _opened(tool: CliTool) -> Callable[[Config, argparse.Namespace], Awaitable[i
 def _load(args: argparse.Namespace) -> Config:
     config = load_config(args.config)
     if args.db:
-        config = replace(config, bot=replace(config.bot, database_url=args.db))
+        config = replace(config, bot=replace(config.bot, database_url=database_url(args.db)))
+    default = default_database_url()
+    if config.bot.database_url == default:  # only the default data directory is created
+        # Personal data: a folder only its owner can enter.
+        Path(default.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     return config
+
+
+def _quiet_noise() -> None:
+    """discord.py warns at every start that voice needs PyNaCl and davey: the bot never
+    joins a voice channel, so the warning is noise for operators."""
+
+    def drop(record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
+
+    logging.getLogger("discord.client").addFilter(drop)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,17 +197,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return operations.config_failed(exc)
         print(f"fedbot: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the default data directory cannot be created
+        print(f"fedbot: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
     level = config.bot.log_level
     log_format = args.log_format or config.bot.log_format
-    reports = ("run", "privacy", "secrets", "doctor", "backup")
-    # Keep the console and the tools' reports readable; -v brings the logs back. JSON logs
-    # go to a collector, not to a person: they keep their level.
-    quiet = args.command in reports or args.command in tools
-    if quiet and log_format == "text" and not args.verbose and level in ("DEBUG", "INFO"):
+    # Quiet by default (no migration chatter; the console and the tools' reports stay
+    # readable); -v brings the logs back. JSON logs go to a collector, not to a person: they
+    # keep their level.
+    if log_format == "text" and not args.verbose and level in ("DEBUG", "INFO"):
         level = "WARNING"
     password = url_password(config.bot.database_url)
     secrets = [*config.secrets.values(), *([password] if password else [])]
     setup_logging(level, secrets, fmt=log_format)
+    _quiet_noise()
+    t = translator(config.bot.default_locale or DEFAULT_LANG, config.bot.timezone)
     handlers = {
         "run": serving.run,
         "migrate": platforms.migrate,
@@ -171,3 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_async(handlers[args.command](config, args))
     except KeyboardInterrupt:
         return 130
+    except DatabaseUnavailable as exc:
+        print(database_problem(exc, config.bot.database_url, t), file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(exc.describe(t), file=sys.stderr)
+        return exc.code

@@ -9,8 +9,10 @@ from collections.abc import Callable
 
 from bot.config import Config
 from bot.errors import ConfigError
+from bot.i18n import translator
 from bot.storage.database import Database
 from fedbot.assembly import full_registry, make_app, migration_dirs
+from fedbot.problems import UNREACHABLE, CliError, unreachable
 
 Common = Callable[[argparse.ArgumentParser], None]
 
@@ -68,7 +70,8 @@ async def migrate(config: Config, args: argparse.Namespace) -> int:
         heads = await db.revision()
     finally:
         await db.close()
-    print(f"database up to date: {', '.join(heads)}")
+    t = translator(config.bot.default_locale, config.bot.timezone)
+    print(t("cli.migrated", heads=", ".join(heads)))
     return 0
 
 
@@ -96,9 +99,11 @@ async def discord(config: Config, args: argparse.Namespace) -> int:
     from adapters.discord.adapter import sync_commands
     from adapters.discord.ids import role_lines
 
+    if not config.secrets.discord_token:  # said before the database is even opened
+        raise CliError("no_discord_token")
     app = make_app(config, start_scheduler=False)
-    await app.open()
     try:
+        await app.open()
         if args.discord_command == "roles":
             print("\n".join(await role_lines(app)))
             return 0
@@ -107,6 +112,8 @@ async def discord(config: Config, args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"fedbot: {exc}", file=sys.stderr)
         return 2
+    except UNREACHABLE as exc:
+        raise unreachable("Discord", exc) from None
     finally:
         await app.close()
     for result in synced:

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any
 
 from bot.app import Adapter, BotApp
 from bot.config import Config
 from bot.errors import ConfigError, SendError
+from bot.i18n import translator
 from bot.spec import Role
 from fedbot.assembly import make_app
+from fedbot.problems import UNREACHABLE, unreachable
 
 log = logging.getLogger("fedbot")
 
@@ -47,6 +52,8 @@ async def run(config: Config, args: argparse.Namespace) -> int:
             await app.load_demo()
         adapters = [] if args.console else platform_adapters(app)
         try:
+            if app.web.wanted:  # in every mode: calendar URLs lead somewhere
+                await app.web.start()
             if not adapters:
                 await _run_console(app, args)
                 return 0
@@ -57,7 +64,20 @@ async def run(config: Config, args: argparse.Namespace) -> int:
         except SendError as exc:  # a platform that cannot be reached at start (auth.test)
             print(f"fedbot: could not start: {exc.reason}", file=sys.stderr)
             return 1
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            t = translator(config.bot.default_locale)
+            where = f"{config.http.host}:{config.http.port}"
+            print(t("cli.port_in_use", where=where), file=sys.stderr)
+            return 2
     return 0
+
+
+def history_file() -> Path:
+    """The interactive console's history, beside the default database."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "fedbot" / "console-history"
 
 
 async def _run_console(app: BotApp, args: argparse.Namespace) -> None:
@@ -70,6 +90,8 @@ async def _run_console(app: BotApp, args: argparse.Namespace) -> None:
         channel=args.channel,
         json=args.json,
         agencies=tuple(args.agencies),
+        files=args.files,
+        history=history_file(),
     )
     await ConsoleAdapter(app, options).run()
 
@@ -84,12 +106,16 @@ async def _serve(app: BotApp, adapters: list[Adapter]) -> None:
     signals = _Signals(asyncio.get_running_loop())
     started: list[Adapter] = []
     try:
-        if app.web.wanted:  # first: /healthz answers, /readyz tells what is still connecting
-            await app.web.start()
+        if app.web.wanted and not app.web.running:  # /healthz answers, /readyz tells what
+            await app.web.start()  # is still connecting (`run` has started it already)
         for adapter in adapters:
             app.health.watch(adapter.name, adapter.ready)
             started.append(adapter)  # its stop() also undoes a start cut short
-            if not await _unless_stopped(adapter.start(), signals.stop):
+            try:
+                connected = await _unless_stopped(adapter.start(), signals.stop)
+            except UNREACHABLE as exc:
+                raise unreachable(adapter.name.capitalize(), exc) from None
+            if not connected:
                 log.warning("stop asked while the %s adapter was connecting", adapter.name)
                 return
             log.info("%s adapter started", adapter.name)

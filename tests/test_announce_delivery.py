@@ -19,6 +19,7 @@ from adapters.slack.pacing import slack_buckets
 from bot.app import BotApp
 from bot.clock import SystemClock
 from bot.errors import SendError
+from bot.i18n import translator
 from bot.identity import ChannelRef
 from bot.pacing import Limiter, Rate, backoff
 from bot.platform_settings import SlackSettings
@@ -290,3 +291,24 @@ def test_bad_pacing_config_names_the_key(raw, message) -> None:
 
     with pytest.raises(ConfigError, match=message):
         parse_config(raw, {})
+
+
+async def test_the_progress_is_not_edited_again_with_the_same_counts(tmp_path, clock) -> None:
+    """The console printed the final progress twice: an edit that changes nothing is skipped
+    (on Slack and Discord it would also cost an API call)."""
+    chat = Recorder(clock=clock)
+    app = await _started(_app(tmp_path, clock, sweep_interval=600), chat, clock)
+    await add_agencies(app, 3)
+    ann_id = await send_and_confirm(app, "/announce send all Hi")
+    courier = courier_for(app.services)
+    await courier.drain()
+    edits = [message for _, message in chat.edits]
+    assert edits and all(a != b for a, b in zip(edits, edits[1:], strict=False))
+    before = len(chat.edits)
+    ann = await app.services.get(AnnouncementRepo).get(ann_id)
+    assert ann is not None
+    t = translator(ann.lang)
+    await courier._show_progress(ann_id, t)  # noqa: SLF001 - a final count shown twice
+    await courier._show_progress(ann_id, t)  # noqa: SLF001
+    assert len(chat.edits) == before
+    await app.close()

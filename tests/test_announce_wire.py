@@ -49,7 +49,7 @@ async def test_every_destination_gets_exactly_one_copy_despite_429s_and_500s(
     net.discord.fail_next(route, status=429, retry_after=0.05, count=6)
     net.discord.fail_next(route, status=500, count=2)
 
-    ann_id = await broadcast(app, f"{MARK} <!channel> @everyone <@U0ALICE01> : candidatez !")
+    ann_id = await broadcast(app, f"{MARK} <!channel> @everyone <@U0ALICE01> : candidatez !")
     await asyncio.wait_for(courier_for(app.services).drain(), 45)
 
     wrong = [
@@ -71,9 +71,9 @@ async def test_every_destination_gets_exactly_one_copy_despite_429s_and_500s(
     status = (await staff_says(app, f"/announce status {ann_id}")).message.plain_text()
     assert "Slack: 146/150 remises · 4 en échec" in status
     assert "Discord: 146/150 remises · 4 en échec" in status
-    assert f"Agence 146 — Slack {slack_id(146)} : chat.postMessage: channel_not_found" in status
-    assert f"Agence 147 — Slack {slack_id(147)} : chat.postMessage: not_in_channel" in status
-    assert f"Agence 149 — Discord {discord_id(149)} : not_found (10003)" in status
+    assert f"Agence 146 — Slack {slack_id(146)} : chat.postMessage: channel_not_found" in status
+    assert f"Agence 147 — Slack {slack_id(147)} : chat.postMessage: not_in_channel" in status
+    assert f"Agence 149 — Discord {discord_id(149)} : not_found (10003)" in status
 
     staff_channel = net.slack.messages_in(STAFF_CHANNEL)
     progress, alert = staff_channel[0], staff_channel[-1]
@@ -93,10 +93,10 @@ async def test_an_agency_acknowledges_from_its_discord_channel(app: BotApp, net:
     )
     callback = await net.discord.wait_for_callback(interaction)
     assert callback["data"]["flags"] & 64  # ephemeral
-    assert "Merci ! La lecture est enregistrée pour Agence 005." in str(callback["data"])
+    assert callback["data"]["content"] == "Merci\u202f! La lecture est enregistrée pour Agence 005."
     fields = (await staff_says(app, f"/announce status {ann_id}")).message.fields
     names = [f.name for f in fields]
-    assert "Lu par 1/150 agences (1 %)" in names
+    assert "Lu par 1/150 agences (1 %)" in names
     assert str(GUILD) in str(
         (await app.services.get(AnnouncementRepo).outbox.find(ann_id, _ref(5))).ref
     )

@@ -30,7 +30,7 @@ def when(text: str, now: datetime = NOW, tz: ZoneInfo = PARIS) -> str:
 def error_key(text: str, now: datetime = NOW) -> str:
     with pytest.raises(UserError) as info:
         parse_when(text, now=now, tz=PARIS)
-    assert info.value.kwargs == {"value": text}  # the user's own words, echoed back raw
+    assert info.value.kwargs["value"] == text  # the user's own words, echoed back raw
     return info.value.key
 
 
@@ -157,8 +157,10 @@ class TestNextOccurrence:
         ("text", "expected"),
         [
             ("26/11 11h", "2026-11-26 11:00 Thu"),  # today, still ahead
-            ("26/11 9h", "2027-11-26 09:00 Fri"),  # today, but gone: next year
-            ("26/11", "2027-11-26 09:00 Fri"),  # 09:00 is gone too
+            ("26/11 9h", "2026-11-26 09:00 Thu"),  # today, gone: still today (see TestAhead)
+            ("26/11", "2026-11-26 09:00 Thu"),  # 09:00 is gone too
+            ("20/11", "2026-11-20 09:00 Fri"),  # just passed: this year's (a filter's from:)
+            ("20/8", "2027-08-20 09:00 Fri"),  # passed long ago: next year's
             ("26/11/2026 9h", "2026-11-26 09:00 Thu"),  # an explicit year is kept (caller judges)
             ("1/1", "2027-01-01 09:00 Fri"),
             ("31/12 23h59", "2026-12-31 23:59 Thu"),
@@ -181,7 +183,12 @@ class TestNextOccurrence:
         value = parse_when("aujourd'hui 8h", now=NOW, tz=PARIS)
         with pytest.raises(UserError) as info:
             ensure_future(value, NOW, text="aujourd'hui 8h")
-        assert (info.value.key, info.value.kwargs) == ("dates.past", {"value": "aujourd'hui 8h"})
+        assert info.value.key == "dates.past"
+        assert info.value.kwargs == {"value": "aujourd'hui 8h", "when": value}
+        assert translator("fr")(info.value.key, **info.value.kwargs) == (
+            "«\u00a0aujourd'hui 8h\u00a0» (jeudi 26 novembre 2026 à 8\u00a0h) est déjà passé. "
+            "Indiquez une date à venir, par exemple demain 9h ou vendredi 14h30."
+        )
         later = parse_when("demain 9h", now=NOW, tz=PARIS)
         assert ensure_future(later, NOW) == later
         with pytest.raises(UserError):
@@ -330,10 +337,10 @@ def _catalogue(lang: str) -> dict[str, str]:
 
 def test_both_languages_have_the_same_keys_and_placeholders() -> None:
     fr, en = _catalogue("fr"), _catalogue("en")
-    assert set(fr) == set(en) == {"invalid", "nonexistent", "bad_duration", "past"}
+    assert set(fr) == set(en)
     for key in fr:
         fields = [set(re.findall(r"\{(\w+)\}", c[key])) for c in (fr, en)]
-        assert fields[0] == fields[1] == {"value"}, key
+        assert fields[0] == fields[1], key
 
 
 def _examples(message: str) -> list[str]:
@@ -343,20 +350,76 @@ def _examples(message: str) -> list[str]:
     return items
 
 
+def _refusal(text: str, now: datetime, lang: str, *, future: bool = False) -> str:
+    with pytest.raises(UserError) as info:
+        parse_when(text, now=now, tz=PARIS, lang=lang, future=future)
+    return translator(lang)(info.value.key, **info.value.kwargs)
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_the_examples_we_suggest_actually_work(lang: str) -> None:
-    t = translator(lang)
-    dates = _examples(t("dates.invalid", value="?"))
-    durations = _examples(t("dates.bad_duration", value="?"))
+@pytest.mark.parametrize(
+    "now", [NOW, datetime(2026, 12, 5, 13, 30, tzinfo=PARIS), datetime(2027, 12, 28, tzinfo=PARIS)]
+)
+def test_the_examples_we_suggest_work_and_are_ahead(lang: str, now: datetime) -> None:
+    """Built from today: on 5 December, no example is 4 December (it would be refused)."""
+    dates = _examples(_refusal("bientôt", now, lang))
+    durations = _examples(translator(lang)("dates.bad_duration", value="?"))
     assert len(dates) >= 5 and len(durations) >= 4
     for example in dates:
-        parse_when(example, now=NOW, tz=PARIS)
+        assert parse_when(example, now=now, tz=PARIS, future=True) > now
     for example in durations:
         parse_duration(example)
 
 
+class TestAhead:
+    """`future=True`: what an event, a scheduled send or a pause is asked for."""
+
+    DEC_5 = datetime(2026, 12, 5, 13, 30, tzinfo=PARIS)
+
+    @pytest.mark.parametrize("text", ["4 déc. 18h", "04/12 18h", "1 déc."])
+    def test_a_date_without_a_year_just_passed_is_refused_with_the_year_to_add(
+        self, text: str
+    ) -> None:
+        refusal = _refusal(text, self.DEC_5, "fr", future=True)
+        assert refusal.startswith("Le 4 décembre est passé" if "4" in text else "Le 1er décembre")
+        assert "pour 2027, écrivez «\u00a0" in refusal
+        typed_again = refusal.split("écrivez «\u00a0")[1].split("\u00a0»")[0]
+        assert typed_again.startswith(("4 déc. 2027", "1 déc. 2027"))
+        assert parse_when(typed_again, now=self.DEC_5, tz=PARIS, future=True).year == 2027
+
+    def test_in_english_too(self) -> None:
+        refusal = _refusal("Dec 4 6pm", self.DEC_5, "en", future=True)
+        assert refusal == "December 4 has passed; for 2027, write “Dec 4 2027 6pm”."
+
+    def test_yesterday_is_past_in_words(self) -> None:
+        assert _refusal("hier 18h", self.DEC_5, "fr", future=True) == (
+            "«\u00a0hier 18h\u00a0» (vendredi 4 décembre 2026 à 18\u00a0h) est déjà passé. "
+            "Indiquez une date à venir, par exemple demain 9h ou vendredi 14h30."
+        )
+        assert when("avant-hier", now=self.DEC_5) == "2026-12-03 09:00 Thu"
+
+    def test_days_then_a_time_is_a_time_of_day(self) -> None:
+        assert when("dans 10 jours 9h", now=self.DEC_5) == "2026-12-15 09:00 Tue"
+        assert when("in 3 days 6pm", now=self.DEC_5) == "2026-12-08 18:00 Tue"
+        assert when("dans 1 jour et 2 heures", now=self.DEC_5) == "2026-12-06 15:30 Sun"
+
+    def test_more_than_three_years_ahead_is_refused(self) -> None:
+        assert _refusal("1/1/2099 18h", self.DEC_5, "fr", future=True) == (
+            "«\u00a01/1/2099 18h\u00a0» tombe le jeudi 1er janvier 2099 à 18\u00a0h, "
+            "à plus de 3 ans d'ici\u00a0: choisissez une date plus proche."
+        )
+        assert parse_when("1/12/2029 9h", now=self.DEC_5, tz=PARIS, future=True).year == 2029
+
+    def test_filters_read_a_period_naturally(self) -> None:
+        """Without `future`, 1/12 on 5 December is 1 December just gone, not next year's."""
+        assert when("1/12", now=self.DEC_5) == "2026-12-01 09:00 Tue"
+        assert when("Dec 1", now=self.DEC_5) == "2026-12-01 09:00 Tue"
+        assert when("31/12", now=self.DEC_5) == "2026-12-31 09:00 Thu"
+        assert when("3 janv.", now=self.DEC_5) == "2027-01-03 09:00 Sun"
+
+
 def test_error_messages_read_well() -> None:
-    fr = translator("fr")("dates.invalid", value="bientôt")
+    fr = translator("fr")("dates.invalid", value="bientôt", examples="demain 9h")
     assert fr.startswith("Je n'ai pas compris la date «\u00a0bientôt\u00a0».")
     en = translator("en")("dates.nonexistent", value="28/03/2027 02:30")
     assert "“28/03/2027 02:30” doesn't exist" in en
@@ -384,7 +447,7 @@ def test_any_text_is_a_moment_or_a_user_error(text: str, now: datetime) -> None:
         parsed = parse_when_detailed(text, now=now, tz=PARIS)
     except UserError as error:
         assert error.key in {"dates.invalid", "dates.nonexistent"}
-        assert error.kwargs == {"value": text}
+        assert error.kwargs["value"] == text
     else:
         assert parsed.value.utcoffset() is not None
 

@@ -36,8 +36,8 @@ async def test_create_shows_the_schedule_in_words_and_the_next_run(app, agencies
     assert reply.message.title == "Récap n°1 programmé" and reply.ephemeral
     (field,) = reply.message.fields
     text = plain(field.value)
-    assert "#nantes (console), tous les lundis à 09:00" in text
-    assert "Prochain envoi : lundi 30 novembre 2026, 09:00" in text
+    assert "#nantes (console), tous les lundis à 9 h" in text
+    assert "Prochain envoi : lundi 30 novembre 2026 à 9 h" in text
     assert "Rubriques : agenda (14 jours), annonces · portée : l'agence · langue : fr" in text
     assert [b.action for b in reply.message.buttons] == [
         "digest.preview",
@@ -60,11 +60,11 @@ async def test_english_caller_reads_english_words_and_cron_is_described(app, age
     )
     text = plain(reply.message.fields[0].value)
     assert reply.message.title == "Digest #1 scheduled"
-    assert "Monday to Friday at 08:00" in text
-    assert "Next run: Friday 27 November 2026, 08:00" in text
+    assert "Monday to Friday at 8:00 AM" in text
+    assert "Next run: Friday, November 27, 2026 at 8:00 AM" in text
     assert reply.message.fields[0].name == "#1 · Morning news"
     listed = await type_in(app, "/digest list", channel="nantes")
-    assert "du lundi au vendredi à 08:00" in plain(listed.message.fields[0].value)
+    assert "du lundi au vendredi à 8 h" in plain(listed.message.fields[0].value)
 
 
 async def test_presets_every_two_weeks_and_monthly(app, agencies) -> None:
@@ -72,10 +72,10 @@ async def test_presets_every_two_weeks_and_monthly(app, agencies) -> None:
     await create(app, 'schedule:"monthly first monday 9:00" lang:en')
     listed = await type_in(app, "/digest list", lang="en")
     values = [plain(f.value) for f in listed.message.fields]
-    assert "every other Friday at 14:00" in values[0]
-    assert "Next run: Friday 27 November 2026, 14:00" in values[0]
-    assert "on the first Monday of the month at 09:00" in values[1]
-    assert "Next run: Monday 7 December 2026, 09:00" in values[1]
+    assert "every other Friday at 2:00 PM" in values[0]
+    assert "Next run: Friday, November 27, 2026 at 2:00 PM" in values[0]
+    assert "on the first Monday of the month at 9:00 AM" in values[1]
+    assert "Next run: Monday, December 7, 2026 at 9:00 AM" in values[1]
     # The parity of "every 2 weeks" is pinned at creation: stored with its first run's date.
     assert (await app.services.get(DigestRepo).get(1)).fields.schedule == (
         "every 2 weeks friday 14:00 from 2026-11-27"
@@ -123,7 +123,7 @@ async def test_edit_pause_resume_delete(app, agencies) -> None:
     )
     text = plain(edited.message.fields[0].value)
     assert edited.message.title == "Récap n°1 modifié"
-    assert "tous les jours à 07:30" in text and "agenda (30 jours)" in text
+    assert "tous les jours à 7 h 30" in text and "agenda (30 jours)" in text
     assert "Pas d'envoi quand" not in text
     assert edited.message.fields[0].name == "N°1 · Le matin"
     untitled = await type_in(app, f"/digest edit {number} title:-")
@@ -138,7 +138,7 @@ async def test_edit_pause_resume_delete(app, agencies) -> None:
     again = await type_in(app, f"/digest pause {number}")
     assert again.is_error and "déjà en pause" in again.message.text
     resumed = await type_in(app, f"/digest resume {number}")
-    assert "Prochain envoi : vendredi 27 novembre 2026, 07:30" in plain(
+    assert "Prochain envoi : vendredi 27 novembre 2026 à 7 h 30" in plain(
         resumed.message.fields[0].value
     )
     assert "digest.1" in app.services.scheduler.job_ids()
@@ -281,7 +281,7 @@ async def test_the_demo_digest_loads_once_and_previews(app) -> None:
     await app.load_demo()
     listed = await type_in(app, "/digest list")
     assert listed.message.title == "1 récap programmé"
-    assert "#nantes (console), tous les lundis à 09:00" in plain(listed.message.fields[0].value)
+    assert "#nantes (console), tous les lundis à 9 h" in plain(listed.message.fields[0].value)
     assert "digest.1" in app.services.scheduler.job_ids()
     preview = await type_in(app, "/digest preview 1")
     assert preview.message.title == "La semaine de Nantes Métropole Développement"

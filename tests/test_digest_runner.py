@@ -61,7 +61,7 @@ async def test_a_scheduled_run_is_sent_once_at_its_time(app: BotApp, clock) -> N
     assert await runner.run_due(services, at("2026-11-30T08:01:00+00:00")) == {1: "taken"}
     assert await runner.run_due(services, at("2026-11-30T08:06:00+00:00")) == {}
     (message,) = sender.to("#nantes")
-    assert message.footer == "Récap n°1 · prochain envoi : lundi 7 décembre 2026, 09:00"
+    assert message.footer == "Récap n°1 · prochain envoi : lundi 7 décembre 2026 à 9 h"
     run = await services.runs.get(KEY)
     assert run is not None and run.outcome == "sent" and run.finished_at is not None
     digest = await services.get(DigestRepo).get(1)
@@ -90,7 +90,7 @@ async def test_weekly_monday_stays_at_nine_across_daylight_saving(app: BotApp, c
     assert autumn == at("2027-10-25T07:00:00+00:00")
     assert runner.next_run(services, digest, autumn) == at("2027-11-01T08:00:00+00:00")
     listed = await type_in(app, "/digest list", lang="en")
-    assert "every Monday at 09:00" in listed.message.fields[0].value
+    assert "every Monday at 9:00 AM" in listed.message.fields[0].value
 
 
 async def test_exactly_once_across_a_restart(tmp_path, clock) -> None:

@@ -79,11 +79,11 @@ async def test_events_section_follows_the_scope_and_the_days(app, agencies) -> N
     await _event(app, "Webinaire fédéral", 2, None)
     await _event(app, "Nantes, plus tard", 20, agencies["nantes"])
     own = _section(await _build(app, "sections:events scope:agency"), "events")
-    assert own == ["• dim. 29 nov., 10:00 — Atelier nantais (n°1)"]
+    assert own == ["• dim. 29 nov. à 10 h — Atelier nantais (n°1)"]
     region = _section(await _build(app, "sections:events scope:region"), "events")
     assert region == [
-        "• dim. 29 nov., 10:00 — Atelier nantais · Nantes Métropole Développement (n°1)",
-        "• mar. 1 déc., 10:00 — Forum angevin · Aldev Angers (n°2)",
+        "• dim. 29 nov. à 10 h — Atelier nantais · Nantes Métropole Développement (n°1)",
+        "• mar. 1er déc. à 10 h — Forum angevin · Aldev Angers (n°2)",
     ]
     everything = _section(await _build(app, "sections:events scope:all"), "events")
     assert [line.split(" — ")[1].split(" (")[0] for line in everything] == [
@@ -93,7 +93,7 @@ async def test_events_section_follows_the_scope_and_the_days(app, agencies) -> N
         "Forum angevin · Aldev Angers",
     ]
     later = _section(await _build(app, "sections:events days:30", channel="angers"), "events")
-    assert later == ["• mar. 1 déc., 10:00 — Forum angevin (n°2)"]
+    assert later == ["• mar. 1er déc. à 10 h — Forum angevin (n°2)"]
     built = await _build(app, "sections:events days:30")
     assert built.message.fields[0].name == "📅 Agenda des 30 prochains jours"
 
@@ -102,7 +102,7 @@ async def test_events_beyond_the_section_size_are_summed_up(app, agencies) -> No
     for day in range(1, 8):
         await _event(app, f"Permanence {day}", day, agencies["nantes"])
     lines = _section(await _build(app, "sections:events"), "events")
-    assert len(lines) == 6 and lines[-1] == "… et d'autres : /event list"
+    assert len(lines) == 6 and lines[-1] == "… et d'autres : /evenement liste"
 
 
 # --- newcomers -----------------------------------------------------------------------------
@@ -265,10 +265,10 @@ async def test_the_digest_speaks_its_own_language(app, agencies) -> None:
         "👋 1 new member",
         "📊 Federation activity",
     ]
-    assert "Sun 29 Nov, 10:00 — Atelier nantais · Nantes Métropole Développement (#1)" in (
+    assert "Sun, Nov 29 at 10:00 AM — Atelier nantais · Nantes Métropole Développement (#1)" in (
         plain(message.fields[0].value)
     )
-    assert message.footer == "Digest #1 · next one: Friday 27 November 2026, 09:00"
+    assert message.footer == "Digest #1 · next one: Friday, November 27, 2026 at 9:00 AM"
 
 
 async def test_a_full_digest_stays_within_slack_and_discord_limits(tmp_path, clock) -> None:

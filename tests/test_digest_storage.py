@@ -86,3 +86,33 @@ async def test_the_ledger_refuses_a_second_claim_of_a_run(db: Database) -> None:
     key = "digest:1:2026-11-30T08:00Z"
     assert await ledger.claim(key, "digest", "a", NOW)
     assert not await ledger.claim(key, "digest", "b", NOW)
+
+
+async def test_numbers_are_never_given_again_after_a_delete(db: Database) -> None:
+    """A deleted digest's number (and a dismissed question's) never comes back: an old
+    button or `/digest run id:2` must not act on something else."""
+    from commands.faq.store.activity import FaqActivity, NewQuestion
+
+    repo = DigestRepo(db)
+    first, second = (
+        (await repo.create(FIELDS, None, NOW)).id,
+        (await repo.create(FIELDS, None, NOW)).id,
+    )
+    assert await repo.delete(second)
+    third = (await repo.create(FIELDS, None, NOW)).id
+    assert third > second > first
+    assert await repo.delete(third) and await repo.delete(first)
+    assert (await repo.create(FIELDS, None, NOW)).id > third
+
+    activity = FaqActivity(db)
+
+    async def ask(text: str) -> int:
+        await activity.record_ask(
+            "none", None, NOW, unanswered=NewQuestion(text, text, "fr", None, None)
+        )
+        listed, _ = await activity.unanswered()
+        return max(q.id for q in listed)
+
+    asked = await ask("combien coute")
+    assert await activity.drop_unanswered(asked)
+    assert await ask("ou est le logo") > asked

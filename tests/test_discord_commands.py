@@ -64,7 +64,7 @@ def declare_sample(registry: Registry) -> None:
                     min_value=1,
                     max_value=500,
                 ),
-                OptionSpec("public", OptionType.BOOLEAN, L10n("Public ?", "Public?")),
+                OptionSpec("public", OptionType.BOOLEAN, L10n("Public ?", "Public?")),
                 OptionSpec(
                     "format",
                     OptionType.CHOICE,

@@ -166,7 +166,7 @@ async def test_an_announced_event_appears_in_the_events_tab(
     description = mirror["description"]
     assert description.startswith("Ateliers et démonstrations pour les TPE.")
     assert "Participants : 0 inscrit sur 40" in description.replace("\u202f", " ")
-    assert "« Intéressé » compte comme « peut-être »" in description
+    assert "« Intéressé » compte comme « peut-être »" in description
     assert description.splitlines()[-1].startswith("fedbot #1 · ")
     assert fake.protocol_errors == []
 
@@ -253,7 +253,7 @@ async def test_interest_never_overrides_an_answer_the_member_chose(
         event_id = await create(app)
         mirror_id = the_mirror(fake)["id"]
         body = await click(fake, ALICE.id, "going")
-        assert "vous venez à « Nuit du numérique »" in body["data"]["content"]
+        assert "vous venez à « Nuit du numérique »" in body["data"]["content"]
         await fake.scheduled_event_user_add(GUILD, mirror_id, ALICE.id)
         await fake.scheduled_event_user_remove(GUILD, mirror_id, ALICE.id)
 

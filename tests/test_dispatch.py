@@ -19,9 +19,9 @@ async def test_help_lists_only_what_the_role_may_use(say) -> None:
     member = (await say("/help", role=Role.MEMBER)).message
     staff = (await say("/help", role=Role.STAFF)).message
     member_text = member.plain_text()
-    assert "/agency list" in member_text
-    assert "/agency add" not in member_text
-    assert "/agency add" in staff.plain_text()
+    assert "/agence liste" in member_text
+    assert "/agence ajouter" not in member_text
+    assert "/agence ajouter" in staff.plain_text()
     assert member.title == "Commandes de fedbot"
 
 
@@ -46,9 +46,9 @@ async def test_french_aliases_reach_the_same_command(say) -> None:
 async def test_unknown_command_suggests_the_closest(say) -> None:
     reply = await say("/agency lst")
     assert reply.is_error and reply.ephemeral
-    assert "add, channel, unlink, list" in reply.message.text
+    assert "ajouter, salon, detacher, liste" in reply.message.text
     reply = await say("/hepl")
-    assert "Vouliez-vous dire /help ?" in reply.message.text
+    assert "Vouliez-vous dire /aide ?" in reply.message.text
     reply = await say("/zzz", lang="en")
     assert reply.message.text.startswith('I don\'t know the command "zzz"')
 
@@ -180,6 +180,24 @@ async def test_a_flooding_user_gets_one_cooldown_reply_others_are_unaffected(app
     assert not (await app.dispatcher.handle_text(flooder, place, "/ping")).is_error
 
 
+async def test_a_flood_is_warned_once_even_as_tokens_refill(app: BotApp) -> None:
+    """500 commands in 5 s: tokens trickle back and some go through, but one cooldown reply
+    in all, until the user pauses long enough for the bucket to fill again."""
+    now = [0.0]
+    app.dispatcher.throttle = Throttle(burst=10, rate_per_minute=20, clock=lambda: now[0])
+    place = Place(ChannelRef("slack", "T1", "C1"))
+    flooder = Caller("slack", "T1", "U1")
+    warnings = 0
+    for _ in range(500):
+        reply = await app.dispatcher.handle_text(flooder, place, "/ping")
+        warnings += reply is not None and reply.is_error
+        now[0] += 0.01
+    assert warnings == 1
+    now[0] += 30.0  # a pause: the bucket is full again, the next flood gets its own warning
+    replies = [await app.dispatcher.handle_text(flooder, place, "/ping") for _ in range(11)]
+    assert [r is not None and r.is_error for r in replies] == [False] * 10 + [True]
+
+
 async def test_the_console_is_never_throttled(app: BotApp, say) -> None:
     app.dispatcher.throttle = Throttle(burst=1, rate_per_minute=1)
     for _ in range(5):
@@ -201,15 +219,15 @@ async def test_channel_messages_reach_listeners_but_never_from_bots(app: BotApp,
         raise RuntimeError("listener bug")
 
     async def echo(message, services, t) -> Reply | None:
-        return Reply.text(f"vu : {message.text}") if "?" in message.text else None
+        return Reply.text(f"vu : {message.text}") if "?" in message.text else None
 
     app.dispatcher.listeners[:] = [broken, echo]
     place = Place(ChannelRef("slack", "T1", "C1"), message_id="1700000000.000100")
     human, bot = Caller("slack", "T1", "U1"), Caller("slack", "T1", "B1", is_bot=True)
-    reply = await app.dispatcher.handle_message(human, place, "on adhère comment ?")
-    assert reply is not None and reply.message.text == "vu : on adhère comment ?"
+    reply = await app.dispatcher.handle_message(human, place, "on adhère comment ?")
+    assert reply is not None and reply.message.text == "vu : on adhère comment ?"
     assert await app.dispatcher.handle_message(human, place, "merci") is None
-    assert await app.dispatcher.handle_message(bot, place, "une question ?") is None
+    assert await app.dispatcher.handle_message(bot, place, "une question ?") is None
     assert any("listener broken failed" in r.getMessage() for r in caplog.records)
 
 

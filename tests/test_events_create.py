@@ -46,16 +46,17 @@ async def test_start_dates_in_both_languages(ready, typed: str, lang: str, expec
 
 async def test_the_reply_shows_the_date_in_paris_time_in_the_callers_language(ready) -> None:
     fr = await type_in(ready, f'/event create "Forum" "4 déc. 18h" duration:3h {NANTES}')
-    assert "vendredi 4 décembre 2026, de 18:00 à 21:00" in fr.message.plain_text()
+    assert "vendredi 4 décembre 2026, de 18 h à 21 h" in fr.message.plain_text()
     en = await type_in(ready, f'/event create "Forum" "Dec 4 6pm" end:9pm {NANTES}', lang="en")
-    assert "Friday, December 4, 2026, 6:00\u202fPM to 9:00\u202fPM" in en.message.plain_text()
+    assert "Friday, December 4, 2026, from 6:00 PM to 9:00 PM" in en.message.plain_text()
 
 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
         ('"2026-11-01 10:00"', "est déjà passé"),
-        ('"hier 10h"', "Je n'ai pas compris la date"),
+        ('"hier 10h"', "(mercredi 25 novembre 2026 à 10\u00a0h) est déjà passé"),
+        ('"2099-01-01 18:00"', "à plus de 3 ans d'ici"),
         ('"28/03/2027 02:30"', "n'existe pas"),  # skipped by spring-forward
         ('"4 déc. 18h" end:17h30 duration:2h', "pas les deux"),
         ('"4 déc. 18h" end:"2026-12-04 17:00"', "La fin doit être après le début"),
@@ -66,7 +67,7 @@ async def test_the_reply_shows_the_date_in_paris_time_in_the_callers_language(re
         ('"4 déc. 18h" capacity:0', "entre 1 et 100000"),
         ('"4 déc. 18h" tags:"a,b,c,d,e,f,g,h,i"', "Thèmes invalides"),
         ('"4 déc. 18h" repeat:weekly', "nombre de dates"),
-        ('"4 déc. 18h" count:3', "vont avec repeat"),
+        ('"4 déc. 18h" count:3', "vont avec repetition"),
     ],
 )
 async def test_bad_input_gets_a_clear_message_and_creates_nothing(
@@ -76,6 +77,28 @@ async def test_bad_input_gets_a_clear_message_and_creates_nothing(
     assert reply.is_error
     assert message in reply.message.text
     assert await ready.services.get(EventRepo).get(1) is None
+
+
+async def test_a_date_just_passed_without_a_year_is_refused_not_moved_a_year(ready, clock) -> None:
+    """On 5 December, "4 déc. 18h" used to create an event on 4 December 2027."""
+    clock.set(utc(2026, 12, 5, 12, 30))
+    for typed in ("4 déc. 18h", "04/12 18h"):
+        reply = await type_in(ready, f'/event create "Forum" "{typed}" {NANTES}')
+        assert reply.is_error
+        assert reply.message.text.startswith("Le 4 décembre est passé\u202f; pour 2027, écrivez")
+    assert await ready.services.get(EventRepo).get(1) is None
+    again = await type_in(ready, f'/event create "Forum" "4 déc. 2027 18h" {NANTES}')
+    assert not again.is_error
+
+
+async def test_a_period_filter_reads_naturally_in_december(ready, clock) -> None:
+    """The README's `/event list from:1/12 to:31/12`, typed on 5 December."""
+    await type_in(ready, f'/event create "Forum" "18 déc. 18h" {NANTES}')
+    clock.set(utc(2026, 12, 5, 12, 30))
+    for filters in ("from:1/12 to:31/12", 'from:"Dec 1" to:"Dec 31"'):
+        reply = await type_in(ready, f"/event list {filters}", lang="en")
+        assert not reply.is_error, reply.message.text
+        assert [f.name for f in reply.message.fields] == ["#1 · Forum"]
 
 
 async def test_an_end_is_read_from_the_start(ready) -> None:
@@ -98,7 +121,7 @@ async def test_creation_announces_in_the_agencys_channels_with_rsvp_buttons(read
     assert "Annoncé dans 1 salon." in reply.message.text
     assert sent.targets() == ["#nantes"]
     card = sent.to("#nantes")[0]
-    assert card.title == "Nouvel événement : Nuit du numérique pour les TPE"
+    assert card.title == "Nouvel événement : Nuit du numérique pour les TPE"
     assert ("Thèmes", "numerique, tpe") in [(f.name, f.value) for f in card.fields]
     assert [b.label for b in card.buttons] == ["Je viens", "Peut-être", "Je ne viens pas"]
     assert all(len(b.custom_id) <= 100 for b in card.buttons)
@@ -118,7 +141,7 @@ async def test_a_moderator_organises_for_the_agencies_they_moderate(ready) -> No
         ready, f'/event create "Atelier" "4 déc. 18h" {NANTES}', channel="rennes",
         role=Role.MODERATOR, moderates=rennes,
     )  # fmt: skip
-    assert "Vous ne modérez pas l'agence « Nantes Métropole Développement »" in (
+    assert "Vous ne modérez pas l'agence « Nantes Métropole Développement »" in (
         elsewhere.message.text
     )
     # Typed in another agency's channel, the event is still for the agency they moderate.
@@ -138,7 +161,7 @@ async def test_a_moderator_organises_for_the_agencies_they_moderate(ready) -> No
     nowhere = await type_in(
         ready, '/event create "Atelier" "4 déc. 18h"', role=Role.MODERATOR, moderates=two
     )
-    assert "Pour quelle agence ?" in nowhere.message.text
+    assert "Pour quelle agence ?" in nowhere.message.text
     member = await type_in(ready, '/event create "Atelier" "4 déc. 18h"', role=Role.MEMBER)
     assert member.is_error and "réservée aux modérateurs" in member.message.text
 
@@ -216,4 +239,4 @@ async def test_user_text_is_relayed_as_is_never_as_a_mention(ready) -> None:
     sent = recorder(ready)
     await type_in(ready, f'/event create "<!channel> @everyone" "4 déc. 18h" {NANTES}')
     card = sent.to("#nantes")[0]
-    assert card.title == "Nouvel événement : <!channel> @everyone"  # renderers escape it
+    assert card.title == "Nouvel événement : <!channel> @everyone"  # renderers escape it

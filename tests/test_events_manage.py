@@ -85,10 +85,10 @@ async def test_an_edit_tells_the_channels_and_everyone_who_answered(
     )
     assert sorted(sent.targets()) == ["#nantes", "@ann", "@bob", "@cy", "@dee"]
     (notice,) = sent.to("@ann")
-    assert notice.title == "Événement modifié : Forum"
+    assert notice.title == "Événement modifié : Forum"
     assert plain(notice.text).startswith(
-        "Nouvelle date : samedi 5 décembre 2026 à 18:30 (au lieu de vendredi 4 décembre 2026 à"
-        " 18:00).\nNouveau lieu : Salle B (au lieu de —)."
+        "Nouvelle date : samedi 5 décembre 2026 à 18 h 30 (au lieu de vendredi 4 décembre 2026 à"
+        " 18 h).\nNouveau lieu : Salle B (au lieu de —)."
     )
     (english,) = sent.to("@bob")
     assert english.title == "Event changed: Forum"
@@ -103,15 +103,15 @@ async def test_a_cancellation_tells_everyone_with_the_reason(
     await type_in(app, f"/event rsvp {forum} going", user="ann")
     sent.clear()
     reply = await type_in(app, f"/evenement annuler {forum} la salle est inondée")
-    assert reply.message.text.startswith(f"Événement n° {forum} « Forum » annulé. 2 messages")
+    assert reply.message.text.startswith(f"Événement n° {forum} « Forum » annulé. 2 messages")
     (notice,) = sent.to("@ann")
-    assert notice.title == "ANNULÉ : Forum"
+    assert notice.title == "ANNULÉ : Forum"
     assert notice.buttons == ()
     assert plain(notice.text).endswith("Raison : la salle est inondée")
     again = await type_in(app, f"/event cancel {forum}")
     assert again.message.text == f"L'événement n° {forum} est annulé."
     show = await type_in(app, f"/event show {forum}")
-    assert show.message.title == "ANNULÉ : Forum" and show.message.buttons == ()
+    assert show.message.title == "ANNULÉ : Forum" and show.message.buttons == ()
 
 
 async def test_cancelling_a_series_from_one_date_on(app) -> None:
@@ -124,7 +124,7 @@ async def test_cancelling_a_series_from_one_date_on(app) -> None:
     sent.clear()
     done = await type_in(app, f"/event cancel {first + 1} series:oui")
     assert done.message.text.startswith(
-        f"3 dates de « MOOC » annulées (à partir du n° {first + 1})"
+        f"3 dates de « MOOC » annulées (à partir du n° {first + 1})"
     )
     assert sorted(sent.targets()) == ["#nantes", "@ann"]  # one notice each, not one per date
     assert "3 dates annulées, jusqu'au 22 décembre 2026." in sent.to("@ann")[0].text
@@ -154,7 +154,7 @@ async def test_list_pages_filters_and_what_is_not_listed(app, clock) -> None:
     assert [f.name for f in second.message.fields] == ["#7 · Jour 7"]  # 8 is cancelled
     assert second.message.buttons == ()
     beyond = await type_in(app, "/event list page:5")
-    assert beyond.message.text == "Pas d'autre événement : c'était la dernière page."
+    assert beyond.message.text == "Pas d'autre événement : c'était la dernière page."
     rennes = await type_in(app, "/event list region:bretagne tag:export")
     assert [f.name for f in rennes.message.fields] == ["#4 · Jour 4", "#6 · Jour 6"]
     window = await type_in(app, "/event list du:3/12 au:4/12")
@@ -177,7 +177,7 @@ async def test_an_ongoing_event_is_still_listed(app, clock) -> None:
     clock.set(datetime(2026, 12, 5, 12, tzinfo=UTC))
     listed = await type_in(app, "/event list")
     assert [f.name for f in listed.message.fields] == ["#1 · Salon"]
-    assert "du 4 décembre 2026 à 09:00 au 6 décembre 2026 à 09:00" in plain(
+    assert "du 4 décembre 2026 à 9 h au 6 décembre 2026 à 9 h" in plain(
         listed.message.fields[0].value
     )
 

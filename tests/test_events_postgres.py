@@ -59,4 +59,4 @@ async def test_events_work_on_postgresql(tmp_path: Path) -> None:
             ics = (await type_in(app, "/event ics tag:numerique")).message.attachments[0]
             assert len(Calendar.from_ical(ics.content).walk("VEVENT")) == 2
             done = await type_in(app, f"/event cancel {number} series:oui")
-            assert done.message.text.startswith("2 dates de « Atelier » annulées")
+            assert done.message.text.startswith("2 dates de « Atelier » annulées")

@@ -60,7 +60,7 @@ async def test_reminders_go_once_in_each_language_and_survive_a_restart(tmp_path
         assert await _tick(app, clock, DAY_BEFORE - timedelta(minutes=1)) == 0
         assert await _tick(app, clock, DAY_BEFORE + timedelta(seconds=20)) == 2
         (fr,), (en,) = sent.to("@alice"), sent.to("@bob")
-        assert fr.title == "Rappel : Forum des tiers-lieux"
+        assert fr.title == "Rappel : Forum des tiers-lieux"
         assert plain(fr.text).startswith("Ça commence dans 24 heures.")
         assert plain(en.text).startswith("It starts in 24 hours.")
         assert [b.label for b in en.buttons] == ["I can't come any more"]

@@ -62,7 +62,7 @@ async def test_the_answer_is_in_the_language_the_question_was_asked_in(faq_app: 
     assert labels(english) == ["👍 Yes", "👎 No"]  # the whole answer in English
     french = (await type_in(faq_app, "/faq ask combien coûte la cotisation ?", lang="en")).message
     assert french.title == "Combien coûte la cotisation annuelle ?"
-    assert french.footer == "FAQ n° 2 · Était-ce utile ?"
+    assert french.footer == "FAQ n° 2 · Était-ce utile ?"
 
 
 async def test_an_entry_without_translation_answers_in_its_own_language(faq_app: BotApp) -> None:
@@ -107,7 +107,7 @@ async def test_an_ambiguous_question_offers_the_closest_entries(faq_app: BotApp)
     reply = await type_in(faq_app, "/faq ask cotisation")
     message = reply.message
     assert entry_of(reply) is None
-    assert message.text.startswith("Je ne suis pas sûr de la réponse. Vouliez-vous dire :")
+    assert message.text.startswith("Je ne suis pas sûr de la réponse. Vouliez-vous dire :")
     shown = [args["id"] for action, args in actions(message) if action == "faq.show"]
     assert 2 <= len(shown) <= 3 and "2" in shown and "3" in shown
     clicked = await faq_app.dispatcher.handle_action(
@@ -139,9 +139,9 @@ async def test_feedback_is_one_vote_per_member_and_shows_in_stats(faq_app: BotAp
     values = {f.name: f.value for f in stats.fields}
     assert values["Entrées"] == "50 (dont 37 traduites)"
     assert values["Questions posées (30 derniers jours)"] == "2"
-    assert values["Réponses"] == "répondues 50 % · suggestions 0 % · sans réponse 50 %"
+    assert values["Réponses"] == "répondues 50 % · suggestions 0 % · sans réponse 50 %"
     assert values["Avis (👍 / 👎)"].startswith(
-        "n° 1 Comment adhérer à la fédération ? : 👍 3 · 👎 1"
+        "n° 1 Comment adhérer à la fédération ? : 👍 3 · 👎 1"
     )
     assert values["Questions sans réponse les plus fréquentes"] == "×1 recette de la pâte à crêpes"
 
@@ -157,7 +157,7 @@ async def test_add_with_variants_tags_and_translation_then_ask(app: BotApp) -> N
         'translated_question:"Where is the press kit?" translated_answer:"In the members\' area."',
         role=MOD,
     )
-    assert reply.message.text == "Entrée n° 1 ajoutée : « Où trouver le kit presse ? »."
+    assert reply.message.text == "Entrée n° 1 ajoutée : « Où trouver le kit presse ? »."
     assert not reply.ephemeral
     assert entry_of(await type_in(app, "/faq ask dossier de presse")) == 1
     english = await type_in(app, "/faq ask where can I find the press kit?")
@@ -173,7 +173,7 @@ async def test_add_warns_of_a_look_alike(faq_app: BotApp) -> None:
     reply = await type_in(
         faq_app, '/faq add "Comment adhérer à notre fédération ?" "Voir le formulaire."', role=MOD
     )
-    assert "Attention : elle ressemble à l'entrée n° 1" in reply.message.text
+    assert "Attention : elle ressemble à l'entrée n° 1" in reply.message.text
 
 
 async def test_edit_changes_fields_variants_and_translation(faq_app: BotApp) -> None:
@@ -201,7 +201,7 @@ async def test_edit_changes_fields_variants_and_translation(faq_app: BotApp) -> 
 
 async def test_remove_asks_for_confirmation_then_the_entry_is_gone(faq_app: BotApp) -> None:
     asked = (await type_in(faq_app, "/faq remove 29", role=MOD)).message
-    assert asked.text.startswith("Supprimer l'entrée n° 29 « Où télécharger le logo")
+    assert asked.text.startswith("Supprimer l'entrée n° 29 « Où télécharger le logo")
     assert actions(asked) == [("faq.remove_confirmed", {"id": "29"})]
     assert await faq_app.services.get(FaqRepo).get(29) is not None  # nothing removed yet
     done = await faq_app.dispatcher.handle_action(
@@ -215,14 +215,14 @@ async def test_remove_asks_for_confirmation_then_the_entry_is_gone(faq_app: BotA
 
 async def test_list_is_paginated_and_filtered_by_tag(faq_app: BotApp) -> None:
     first = (await type_in(faq_app, "/faq list", role=MOD)).message
-    assert first.title == "FAQ : 50 entrées" and first.footer == "Page 1 sur 5"
+    assert first.title == "FAQ : 50 entrées" and first.footer == "Page 1 sur 5"
     assert (
         first.text.splitlines()[0]
         == "n° 1 [fr] Comment adhérer à la fédération ? — adhésion, membre"
     )
     assert actions(first) == [("faq.list", {"page": "2"})]
     tagged = (await type_in(faq_app, "/faq list tag:Cotisation", role=MOD)).message
-    assert tagged.title == "FAQ : 3 entrées"
+    assert tagged.title == "FAQ : 3 entrées"
     assert [line.split(" ")[1] for line in tagged.text.splitlines()] == ["2", "3", "36"]
 
 
@@ -232,11 +232,11 @@ async def test_an_unanswered_question_becomes_an_entry_or_a_variant(faq_app: Bot
     offered = await type_in(faq_app, "/faq ask on paie la cotisation comment ?")
     assert entry_of(offered) is None  # suggestions only: recorded as unanswered too
     guidance = (await type_in(faq_app, "/faq promote 2", role=MOD)).message
-    assert "/faq promote 2 answer:" in guidance.text
+    assert "/faq transformer 2 reponse:" in guidance.text
     variant_of = [args.get("variant_of") for action, args in actions(guidance)]
     assert "3" in variant_of  # among the closest entries: when to pay the fee
     created = await type_in(faq_app, '/faq promote 1 answer:"Demandez-le à l\'accueil."', role=MOD)
-    assert created.message.text == "Entrée n° 51 créée : « quel est le code wifi des locaux ? »."
+    assert created.message.text == "Entrée n° 51 créée : « quel est le code wifi des locaux ? »."
     await type_in(faq_app, "/faq promote 2 variant_of:3", role=MOD)
     entry = await faq_app.services.get(FaqRepo).get(3)
     assert entry is not None
@@ -248,9 +248,9 @@ async def test_an_unanswered_question_becomes_an_entry_or_a_variant(faq_app: Bot
 
 async def test_bad_input_gets_a_clear_message_and_changes_nothing(faq_app: BotApp) -> None:
     cases = {
-        "/faq show abc": "« abc » n'est pas un numéro d'entrée",
+        "/faq show abc": "« abc » n'est pas un numéro d'entrée",
         "/faq show 999": "Je ne trouve pas d'entrée n° 999",
-        '/faq add "Qui ?" "x" tags:"a,b,c,d,e,f,g,h,i,j,k"': "Thèmes invalides : 10 au maximum",
+        '/faq add "Qui ?" "x" tags:"a,b,c,d,e,f,g,h,i,j,k"': "Thèmes invalides : 10 au maximum",
         '/faq add "Une question ?" "Une réponse." translated_question:"A question?"': (
             "Une traduction a besoin de sa question et de sa réponse"
         ),

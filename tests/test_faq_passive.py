@@ -50,7 +50,7 @@ async def test_off_by_default_then_answers_once_in_the_thread(faq_app: BotApp) -
     reply = await handle(HUMAN, at("1.2"), QUESTION)
     assert reply is not None and not reply.ephemeral
     assert reply.message.title == "Comment adhérer à la fédération ?"
-    assert reply.message.footer == "Réponse automatique de la FAQ (n° 1) · Était-ce utile ?"
+    assert reply.message.footer == "Réponse automatique de la FAQ (n° 1) · Était-ce utile ?"
     assert [b.action for b in reply.message.buttons] == ["faq.feedback", "faq.feedback"]
     assert await handle(HUMAN, at("1.2"), QUESTION) is None  # the same message: never twice
     assert await handle(HUMAN, at("1.3"), QUESTION) is not None  # asked again: answered again

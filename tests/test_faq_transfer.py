@@ -38,14 +38,14 @@ BAD = [
     # (file, line of the mistake, what the operator reads)
     ("question: x\n", 1, "le fichier doit être une liste d'entrées"),
     ("- question: Comment adhérer ?\n  answer: [oui\n", 3, "YAML invalide"),
-    ("- question: Comment adhérer ?\n", 1, "il manque le champ « answer »"),
-    ("- question: Q ?\n  answer: R\n  anwser: x\n", 3, "champ inconnu « anwser »"),
+    ("- question: Comment adhérer ?\n", 1, "il manque le champ « answer »"),
+    ("- question: Q ?\n  answer: R\n  anwser: x\n", 3, "champ inconnu « anwser »"),
     ("- question: Q ?\n  answer: R\n  question: Q2 ?\n", 3, "apparaît deux fois"),
     ("- id: -3\n  question: Q ?\n  answer: R\n", 1, "l'id doit être un nombre entier positif"),
     ("- id: 2\n  question: Q ?\n  answer: R\n- id: 2\n  question: P ?\n  answer: S\n", 4, "l'id 2"),
-    ("- question: Q ?\n  answer: R\n  lang: de\n", 3, "Langue inconnue « de »"),
+    ("- question: Q ?\n  answer: R\n  lang: de\n", 3, "Langue inconnue « de »"),
     ("- question: Q ?\n  answer: ''\n", 2, "Une réponse compte de 1 à 2000 caractères."),
-    ("- question: Q ?\n  answer: R\n  tags: [a, [b]]\n", 3, "« tags » doit être du texte"),
+    ("- question: Q ?\n  answer: R\n  tags: [a, [b]]\n", 3, "« tags » doit être du texte"),
     (
         "- question: Q ?\n  answer: R\n  translations:\n    fr:\n      question: Q ?\n"
         "      answer: R\n",
@@ -55,7 +55,7 @@ BAD = [
     (
         "- question: Q ?\n  answer: R\n  translations:\n    en:\n      question: Q?\n",
         5,
-        "il manque le champ « answer »",
+        "il manque le champ « answer »",
     ),
     # YAML's safe subset only: Python tags are refused, never run.
     ("- question: !!python/object/apply:os.system [echo hi]\n  answer: R\n", 1, "du texte"),
@@ -69,7 +69,7 @@ def test_mistakes_are_reported_with_their_line(text: str, line: int, said: str) 
         parse_entries(text)
     message = caught.value.describe(translator("fr"))
     assert caught.value.line == line, message
-    assert message.startswith(f"ligne {line} : ") and said in message, message
+    assert message.startswith(f"ligne {line}\u00a0: ") and said in message, message
 
 
 def test_a_good_file_is_read_whole() -> None:
@@ -122,16 +122,16 @@ def test_the_cli_imports_exports_and_refuses(tmp_path: Path, capsys) -> None:
     good.write_text(GOOD, "utf-8")
     bad.write_text("- question: Q ?\n  answer: R\n  anwser: x\n", "utf-8")
     assert main(["faq", "import", str(good), "--db", url]) == 0
-    assert "2 créée(s), 0 mise(s) à jour, 0 inchangée(s)" in capsys.readouterr().out
+    assert "2 entrées créées, 0 mise à jour, 0 inchangée." in capsys.readouterr().out
     assert main(["faq", "import", str(good), "--db", url]) == 0
-    assert "0 créée(s), 0 mise(s) à jour, 2 inchangée(s)" in capsys.readouterr().out
+    assert "0 entrée créée, 0 mise à jour, 2 inchangées." in capsys.readouterr().out
     assert main(["faq", "import", str(bad), "--db", url]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"{bad} refusé, rien n'a été modifié : ligne 3 : champ inconnu")
+    assert err.startswith(f"{bad} refusé, rien n'a été modifié : ligne 3 : champ inconnu")
     assert main(["faq", "import", str(tmp_path / "none.yaml"), "--db", url]) == 2
     capsys.readouterr()
     assert main(["faq", "export", str(out), "--db", url]) == 0
-    assert capsys.readouterr().out.strip() == f"2 entrée(s) exportée(s) dans {out}."
+    assert capsys.readouterr().out.strip() == f"2 entrées exportées dans {out}."
     assert [e["question"] for e in yaml.safe_load(out.read_text("utf-8"))] == [
         "Comment adhérer ?",
         "Quand payer la cotisation ?",

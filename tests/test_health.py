@@ -170,6 +170,7 @@ async def test_sends_and_429s_are_counted_per_platform(tmp_path: Path) -> None:
     assert _sample(text, "fedbot_rate_limited_total", platform="slack") == 1.0
     assert _sample(text, "fedbot_sends_total", platform="slack", result="ok") == 1.0
 
+    (tmp_path / "d").mkdir()
     async with fake_discord() as discord, running_bot(tmp_path / "d", discord) as (app, _):
         discord.fail_next("POST channels/{channel_id}/messages", status=429, retry_after=0.05)
         channel = ChannelRef("discord", "3000000000000000001", str(GENERAL))

@@ -40,10 +40,13 @@ def test_locales_map_onto_our_languages() -> None:
 
 def test_dates_are_shown_in_paris_time_in_the_readers_locale() -> None:
     moment = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # 18:00 in Paris (winter)
-    assert translator("fr").datetime(moment, "short") == "04/12/2026 18:00"
-    assert translator("en").datetime(moment, "short").startswith("12/4/26, 6:00")
-    summer = datetime(2027, 6, 4, 16, 0, tzinfo=UTC)  # 18:00 in Paris (summer)
-    assert translator("fr").time(summer) == "18:00"
+    assert translator("fr").datetime(moment) == "vendredi 4 décembre 2026 à 18\u00a0h"
+    assert translator("en").datetime(moment) == "Friday, December 4, 2026 at 6:00 PM"
+    assert translator("fr").datetime(moment, "short") == "ven. 4 déc. à 18\u00a0h"
+    assert translator("en").datetime(moment, "short") == "Fri, Dec 4 at 6:00 PM"
+    summer = datetime(2027, 6, 4, 16, 30, tzinfo=UTC)  # 18:30 in Paris (summer)
+    assert translator("fr").time(summer) == "18\u00a0h\u00a030"
+    assert translator("fr").date(datetime(2027, 6, 1, 9, tzinfo=UTC)) == "mardi 1er juin 2027"
 
 
 def test_plurals_follow_each_language() -> None:

@@ -41,7 +41,7 @@ async def test_a_rare_shared_interest_beats_a_common_one(app: BotApp) -> None:
     reply = await type_in(app, "/match find")
     assert names(reply)[0] == "Rare"
     assert reply.message.fields[0].value.startswith(
-        "Vous travaillez tous deux sur : hackathon. (une autre agence)"
+        "Vous travaillez tous deux sur : hackathon. (une autre agence)"
     )
     assert len(names(reply)) == 5  # [match] suggestions
     both = await profile(app, "both", "numérique, hackathon", agency="lyon")
@@ -68,7 +68,7 @@ async def test_nobody_who_did_not_opt_in_is_ever_suggested(app: BotApp) -> None:
     await profile(app, "alice", "hackathon, tiers-lieux")
     assert names(await type_in(app, "/match find")) == ["Open"]
     topic = await type_in(app, "/match topic tiers-lieux")
-    assert topic.message.title == "tiers-lieux : personne d'autre"
+    assert topic.message.title == "tiers-lieux : personne d'autre"
     # Opting out later takes effect at once (the in-memory index is invalidated).
     await type_in(app, "/profile set match:no", user="open")
     reply = await type_in(app, "/match find")
@@ -81,7 +81,7 @@ async def test_the_caller_must_have_opted_in_to_search(app: BotApp) -> None:
     assert none.is_error and "créez d'abord votre profil" in none.message.text
     await profile(app, "alice", "hackathon", match=False)
     closed = await type_in(app, "/match find")
-    assert closed.is_error and "/profile set match:oui" in closed.message.text
+    assert closed.is_error and "/profil modifier rencontres:oui" in closed.message.text
     topic = await type_in(app, "/match topic hackathon")
     assert topic.is_error
 
@@ -101,13 +101,13 @@ async def test_an_introduction_messages_the_partner_and_hides_them_for_a_while(
         "Me présenter à Carol",
     ]
     done = await click(app, reply.message.buttons[0], user="alice")
-    assert done.message.text.startswith("C'est fait : Bob a reçu votre présentation")
+    assert done.message.text.startswith("C'est fait : Bob a reçu votre présentation")
     (dm,) = sent.to("@bob")
     assert dm.title == "Une mise en relation de fedbot"
     assert dm.text == "Alice aimerait échanger avec vous."
     assert dm.fields[0].name == "Alice"
     assert dm.fields[0].value.splitlines()[0] == (
-        "Vous travaillez tous deux sur : tiers-lieux et hackathon."
+        "Vous travaillez tous deux sur : tiers-lieux et hackathon."
     )
     assert "Je lance un fablab." in dm.fields[0].value  # Alice's profile is visible
     again = await type_in(app, "/match find")
@@ -152,8 +152,26 @@ async def test_a_forged_introduction_to_someone_who_did_not_opt_in_is_refused(
     await profile(app, "alice", "hackathon")
     shy = await member_id(app, "shy")
     reply = await type_in(app, f"/match introduce member:{shy}")
-    assert reply.is_error and "n'accepte plus les mises en relation" in reply.message.text
+    assert reply.is_error  # "no longer" would be untrue: shy never accepted
+    assert reply.message.text == "Ce membre n'accepte pas les mises en relation."
     assert sent.sent == []
+    unknown = await type_in(app, "/match introduce member:9999")
+    assert unknown.message.text.startswith("Aucun membre n°\u00a09999.")
+
+
+async def test_a_searched_topic_is_never_called_shared(app: BotApp) -> None:
+    """Alice works on hackathons; searching fablab finds Bob (fablab, hackathon): they share
+    hackathon only, and Bob works on fablab."""
+    await setup_agencies(app)
+    await profile(app, "bob", "fablab, hackathon", agency="lyon")
+    await profile(app, "carol", "fablab", agency="lyon")
+    await profile(app, "alice", "hackathon")
+    reply = await type_in(app, "/match find topic:fablab")
+    why = {f.name: f.value.splitlines()[0] for f in reply.message.fields}
+    assert why["Bob"] == (
+        "Vous travaillez tous deux sur\u00a0: hackathon. Travaille sur fablab. (une autre agence)"
+    )
+    assert why["Carol"] == "Travaille sur fablab. (une autre agence)"
 
 
 async def test_match_topic_lists_members_on_the_topic(app: BotApp) -> None:
@@ -162,7 +180,7 @@ async def test_match_topic_lists_members_on_the_topic(app: BotApp) -> None:
     await profile(app, "carol", "tiers-lieux, hackathon", agency="lyon")
     await profile(app, "alice", "hackathon")
     reply = await type_in(app, '/match topic "Tiers lieux"')
-    assert reply.message.title == "tiers-lieux : 2 membres"
+    assert reply.message.title == "tiers-lieux : 2 membres"
     assert reply.message.fields[0].value.splitlines() == [
         "Bob — Rennes Atalante",
         "Carol — Lyon Attractivité",
@@ -171,7 +189,7 @@ async def test_match_topic_lists_members_on_the_topic(app: BotApp) -> None:
     assert names(ranked) == ["Carol", "Bob"]  # Carol also shares hackathon
     empty = await type_in(app, "/match topic coworkin")
     assert empty.message.text == (
-        "Personne ne travaille encore sur « coworkin ». Thèmes proches : coworking."
+        "Personne ne travaille encore sur « coworkin ». Thèmes proches : coworking."
     )
 
 

@@ -82,8 +82,8 @@ async def test_a_moderator_enables_rounds_here_and_they_are_scheduled(app: BotAp
     reply = await type_in(app, ENABLE, role=Role.STAFF)
     assert not reply.ephemeral
     assert plain(reply.message.text).startswith(
-        "Rencontres activées dans ce salon : un lundi sur deux à 09:00. "
-        "Premier tour : lundi 30 novembre 2026 à 09:00."
+        "Rencontres activées dans ce salon : un lundi sur deux à 9 h. "
+        "Premier tour : lundi 30 novembre 2026 à 9 h."
     )
     jobs = app.services.scheduler.job_ids()
     assert SWEEP_JOB in jobs and round_job(1) in jobs
@@ -128,7 +128,7 @@ async def test_a_round_pairs_everyone_with_a_trio_when_odd(
         assert set().union(*groups) == set(users)
         message = sent.to("@m0")[0]
         assert message.title == "Votre rencontre du 30 novembre 2026"
-        assert "Vos thèmes communs : hackathon et tiers-lieux." in message.text
+        assert "Vos thèmes communs : hackathon et tiers-lieux." in message.text
 
 
 async def test_a_round_happens_once_across_restarts_and_processes(
@@ -195,7 +195,7 @@ async def test_who_cannot_receive_a_dm_is_introduced_in_the_channel(
         await type_in(app, ENABLE, role=Role.STAFF)
         await _tick(app, clock, FIRST)
         (post,) = sent.to("#general")
-        assert post.text.startswith("Pour M0 :\nCette fois, fedbot vous présente M1.")
+        assert post.text.startswith("Pour M0 :\nCette fois, fedbot vous présente M1.")
         assert sent.to("@m1") == []  # rate limited: retried at the next sweep
         sent.transient.clear()
         await _tick(app, clock, FIRST + timedelta(minutes=1))
@@ -216,10 +216,10 @@ async def test_members_are_asked_once_if_they_met_and_answers_feed_stats(
         assert (await _tick(app, clock, FIRST + timedelta(days=5, minutes=1))).asked == 4
         assert (await _tick(app, clock, FIRST + timedelta(days=5, minutes=2))).asked == 0
         question = sent.to("@m0")[0]
-        assert question.title == "Alors, cette rencontre ?"
+        assert question.title == "Alors, cette rencontre ?"
         assert [b.label for b in question.buttons] == ["Oui", "Pas encore"]
         thanks = await click(app, question.buttons[0], user="m0")
-        assert thanks.replace_original and thanks.message.text.startswith("Merci !")
+        assert thanks.replace_original and thanks.message.text.startswith("Merci !")
         (partner,) = [u for u in users[1:] if sent.to(f"@{u}")[0].buttons == question.buttons]
         await click(app, sent.to(f"@{partner}")[0].buttons[1], user=partner)
         stranger = next(u for u in users[1:] if u != partner)
@@ -229,7 +229,7 @@ async def test_members_are_asked_once_if_they_met_and_answers_feed_stats(
         values = {f.name: plain(f.value) for f in stats.message.fields}
         assert values["Tours"] == "1"
         assert values["Groupes"] == "2 (dont 0 à trois)"
-        assert values["Questions « alors ? » envoyées"] == "4"
+        assert values["Questions « alors ? » envoyées"] == "4"
         assert values["Réponses"] == "2"
         assert values["Rencontres faites"] == "1 (50 % des groupes)"
         refused = await type_in(app, "/match stats", role=Role.MEMBER)
@@ -276,7 +276,7 @@ async def test_a_moderator_can_run_a_round_now(app: BotApp) -> None:
     assert none.is_error
     await type_in(app, ENABLE, role=Role.STAFF)
     reply = await type_in(app, "/match rounds maintenant", role=Role.STAFF)
-    assert reply.message.text == "Tour lancé : 2 groupes formés, les présentations partent."
+    assert reply.message.text == "Tour lancé : 2 groupes formés, les présentations partent."
     assert DELIVER_JOB in app.services.scheduler.job_ids()  # sent in the background
     assert (await run_due(app.services, app.clock.now())).introduced == 5
     assert len(sent.sent) == 5

@@ -191,6 +191,7 @@ async def test_one_person_everywhere_erased_everywhere(tmp_path: Path) -> None:
 
 
 async def test_staff_erase_a_person_by_platform_id(tmp_path: Path, capsys) -> None:
+    from bot.i18n import translator
     from commands.profile.member_tools import erase_people
 
     clock = FixedClock(T0)
@@ -202,12 +203,8 @@ async def test_staff_erase_a_person_by_platform_id(tmp_path: Path, capsys) -> No
         import io
 
         out = io.StringIO()
-        assert (
-            await erase_people(
-                app.services, [f"discord:{DISCORD_ID}", f"slack:T1:{SLACK_ID}"], False, out
-            )
-            == 0
-        )  # noqa: E501
-        assert "discord:555000000000000042: erased 2 identities" in out.getvalue()
-        assert "slack:T1:U0ZEPHYR42: erased 2 identities" in out.getvalue()  # T2: the same org
+        who = [f"discord:{DISCORD_ID}", f"slack:T1:{SLACK_ID}"]
+        assert await erase_people(app.services, who, False, out, translator("en")) == 0
+        assert "discord:555000000000000042: 2 identities erased" in out.getvalue()
+        assert "slack:T1:U0ZEPHYR42: 2 identities erased" in out.getvalue()  # T2: the same org
         assert await _traces(app, set()) == []

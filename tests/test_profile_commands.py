@@ -24,8 +24,8 @@ async def test_interests_are_normalised_and_the_reply_says_how(app: BotApp) -> N
     assert reply.message.title == "Votre profil est créé"
     # "third places" means tiers-lieux: kept once, in the federation's spelling.
     assert _field(reply, "Thèmes") == "hackathon, numérique, tiers-lieux"  # alphabetical
-    assert "« Tiers lieux » → tiers-lieux" in reply.message.text
-    assert "« Hackathons » → hackathon" in reply.message.text
+    assert "« Tiers lieux » → tiers-lieux" in reply.message.text
+    assert "« Hackathons » → hackathon" in reply.message.text
     assert _field(reply, "Agence") == "Nantes Métropole Développement"  # the channel's
     assert _field(reply, "Fonction") == "Chargée de mission"
 
@@ -35,10 +35,10 @@ async def test_a_new_tag_gets_a_did_you_mean_towards_tags_in_use(app: BotApp) ->
     reply = await type_in(app, '/profile set interests:"economie circulair, zythologie"')
     text = reply.message.text
     assert (
-        "« economie circulair » est un nouveau thème. Vouliez-vous dire économie circulaire ?"
+        "« economie circulair » est un nouveau thème. Vouliez-vous dire économie circulaire ?"
         in text
     )
-    assert "« zythologie » est un nouveau thème : vous êtes le premier à l'utiliser." in text
+    assert "« zythologie » est un nouveau thème : vous êtes le premier à l'utiliser." in text
     english = await type_in(app, '/profile set interests:"economie circulair"', lang="en")
     assert "Did you mean économie circulaire?" in english.message.text
 
@@ -72,11 +72,11 @@ async def test_mistakes_are_explained_and_change_nothing(app: BotApp) -> None:
     await type_in(app, '/profile set interests:"hackathon" languages:fr')
     too_many = ", ".join(f"sujet {i}" for i in range(21))
     cases = {
-        f'/profile set interests:"{too_many}"': "Trop de thèmes : 20 au plus",
-        '/profile set interests:"x, hackathon"': "Le thème « x » est trop court",
+        f'/profile set interests:"{too_many}"': "Trop de thèmes : 20 au plus",
+        '/profile set interests:"x, hackathon"': "Le thème « x » est trop court",
         '/profile set interests:"' + "a" * 41 + '"': "est trop long (40 caractères au plus)",
-        '/profile set interests:"!!!"': "« !!! » n'est pas un thème",
-        "/profile set languages:zz": "Je ne connais pas la langue « zz »",
+        '/profile set interests:"!!!"': "« !!! » n'est pas un thème",
+        "/profile set languages:zz": "Je ne connais pas la langue « zz »",
         '/profile set agency:"Agence inconnue"': "Agence inconnue",
         f'/profile set description:"{"x" * 501}"': "500 caractères au maximum",
         "/profile set": "Dites ce qu'il faut changer",

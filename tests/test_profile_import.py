@@ -81,15 +81,16 @@ def test_import_creates_profiles_and_reports_rejected_rows(
     assert _import(seeded, HEADER + GOOD + bad, "--workspace", "T1") == 1
     out = capsys.readouterr()
     assert out.out.splitlines() == [
-        "line 4: unknown agency 'Agence inconnue'",
-        "line 5: bad user_id 'U 4'",
-        "line 6: interest 'x': too short",
-        "line 7: opt_in must be yes or no, not 'peut-être'",
-        "line 8: same member as line 2",
-        "line 9: unknown platform 'irc' (slack, discord, console)",
-        "line 10: 2 fields, expected 6",
-        "line 11: control character in display_name",
-        "2 created, 0 updated, 0 kept (edited by the members themselves), 8 rejected",
+        "ligne 4 : agence inconnue « Agence inconnue »",
+        "ligne 5 : user_id invalide « U 4 »",
+        "ligne 6 : thème « x » : trop court",
+        "ligne 7 : opt_in vaut oui ou non, pas « peut-être »",
+        "ligne 8 : même membre qu'à la ligne 2",
+        "ligne 9 : plateforme inconnue « irc » (slack, discord, console)",
+        "ligne 10 : 2 champs au lieu de 6",
+        "ligne 11 : caractère de contrôle dans display_name",
+        "2 profils créés, 0 mis à jour, 0 inchangé, 0 gardé tel que son membre l'a modifié, "
+        "8 lignes refusées",
     ]
     assert "import: 100%" in out.err  # the progress bar, on stderr
     found = _run(seeded, clock, _profiles)
@@ -102,11 +103,14 @@ def test_import_creates_profiles_and_reports_rejected_rows(
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        ("", "the file is empty or has no header line"),
-        ("platform,user_id,display_name\nslack,U01,Ana\n", "missing column(s): agency"),
-        (HEADER + GOOD + 'slack,U09,"Ana,,,yes\n', "line 4: unexpected end of data"),
-        (HEADER.encode() + "slack,U01,Zoé,,,yes\n".encode("latin-1"), "not UTF-8 text"),
-        ("platform,user_id,user_id\nslack,U01,U02\n", "column(s) given twice: user_id"),
+        ("", "le fichier est vide ou n'a pas de ligne d'en-tête"),
+        (
+            "platform,user_id,display_name\nslack,U01,Ana\n",
+            "colonnes manquantes : agency, interests, opt_in",
+        ),
+        (HEADER + GOOD + 'slack,U09,"Ana,,,yes\n', "ligne 4 : unexpected end of data"),
+        (HEADER.encode() + "slack,U01,Zoé,,,yes\n".encode("latin-1"), "pas du texte UTF-8"),
+        ("platform,user_id,user_id\nslack,U01,U02\n", "colonne en double : user_id"),
     ],
 )
 def test_a_malformed_file_writes_nothing(
@@ -114,23 +118,23 @@ def test_a_malformed_file_writes_nothing(
 ) -> None:
     assert _import(seeded, content, "--workspace", "T1") == 2
     err = capsys.readouterr().err
-    assert reason in err and err.rstrip().endswith("nothing written")
+    assert reason in err and err.rstrip().endswith("rien n'a été écrit")
     assert _run(seeded, clock, _profiles) == {}
 
 
 def test_rows_of_slack_or_discord_need_a_workspace(seeded: Path, clock: FixedClock, capsys) -> None:
     assert _import(seeded, HEADER + GOOD) == 2
     err = capsys.readouterr().err
-    assert "no workspace column: pass --workspace" in err
+    assert "pas de colonne workspace : indiquez --workspace" in err
     assert _run(seeded, clock, _profiles) == {}
 
 
 def test_strict_and_dry_run_write_nothing(seeded: Path, clock: FixedClock, capsys) -> None:
     bad = HEADER + GOOD + "slack,U03,Cleo,,,maybe\n"
     assert _import(seeded, bad, "--workspace", "T1", "--strict") == 2
-    assert "1 row(s) rejected (--strict): nothing written" in capsys.readouterr().out
+    assert "1 ligne refusée (--strict) : rien n'a été écrit" in capsys.readouterr().out
     assert _import(seeded, bad, "--workspace", "T1", "--dry-run") == 1
-    assert "2 row(s) valid (--dry-run): nothing written" in capsys.readouterr().out
+    assert "2 lignes valides (--dry-run) : rien n'a été écrit" in capsys.readouterr().out
     assert _run(seeded, clock, _profiles) == {}
 
 
@@ -144,9 +148,13 @@ def test_reimport_is_idempotent_and_keeps_what_members_chose(
     ]
     text += "\n".join(rows) + "\n"
     assert _import(seeded, text) == 0
-    assert "2 created, 0 updated, 0 kept" in capsys.readouterr().out
+    assert "2 profils créés, 0 mis à jour, 0 inchangé, 0 gardé" in capsys.readouterr().out
+    assert _import(seeded, text) == 0  # the same file again: nothing to write, and it says so
+    assert "0 profil créé, 0 mis à jour, 2 inchangés, 0 gardé" in capsys.readouterr().out
+    renamed = text.replace("Ana Silva", "Ana Silva-Costa")
+    assert _import(seeded, renamed) == 0
+    assert "0 profil créé, 1 mis à jour, 1 inchangé, 0 gardé" in capsys.readouterr().out
     assert _import(seeded, text) == 0
-    assert "0 created, 2 updated, 0 kept" in capsys.readouterr().out
     first = _run(seeded, clock, _profiles)
 
     async def alice_opts_out(app: BotApp) -> None:
@@ -154,7 +162,7 @@ def test_reimport_is_idempotent_and_keeps_what_members_chose(
 
     _run(seeded, clock, alice_opts_out)
     assert _import(seeded, text) == 0
-    assert "0 created, 1 updated, 1 kept" in capsys.readouterr().out
+    assert "0 profil créé, 0 mis à jour, 1 inchangé, 1 gardé" in capsys.readouterr().out
     after = _run(seeded, clock, _profiles)
     assert after["U01"] == first["U01"]
     assert after["alice"][3] is False  # an import never opts anyone back in

@@ -39,7 +39,7 @@ async def _history(app: BotApp, clock: FixedClock) -> None:
     clock.set(clock.now() + timedelta(days=6))
     await run_due(app.services, clock.now())
     question = sent.to(f"@{USER}")[-1]
-    assert question.title == "Alors, cette rencontre ?"
+    assert question.title == "Alors, cette rencontre ?"
     await click(app, question.buttons[0], user=USER)
     event = await type_in(
         app, '/event create "Forum des tiers-lieux" "20 déc. 18h"', role=Role.STAFF
@@ -99,10 +99,10 @@ async def test_delete_asks_first_then_leaves_no_trace_in_any_table(
     zephyrine = await member_id(app, USER)
     assert await _traces(app, zephyrine, USER, NAME)  # the check does find them
     ask = await type_in(app, "/profile delete", user=USER)
-    assert ask.message.text.startswith("Effacer toutes vos données ?")
+    assert ask.message.text.startswith("Effacer toutes vos données ?")
     assert await _traces(app, zephyrine, USER, NAME)  # nothing erased before confirming
     done = await click(app, ask.message.buttons[0], user=USER)
-    assert done.message.text == "C'est fait : toutes vos données sont effacées."
+    assert done.message.text == "C'est fait : toutes vos données sont effacées."
     assert await _traces(app, zephyrine, USER, NAME) == []
     # Others keep their data, and nobody is ever suggested the erased member.
     assert (await type_in(app, "/profile show", user="bob")).message.title == "Votre profil"
@@ -118,7 +118,7 @@ async def test_an_admin_purges_a_member_who_left(app: BotApp, clock: FixedClock)
     refused = await type_in(app, f"/profile purge user:{USER}", role=Role.STAFF)
     assert refused.is_error
     ask = await type_in(app, f"/profile purge user:{USER}", role=Role.ADMIN)
-    assert ask.message.text.startswith(f"Effacer toutes les données de {NAME} ({USER}) ?")
+    assert ask.message.text.startswith(f"Effacer toutes les données de {NAME} ({USER}) ?")
     done = await click(app, ask.message.buttons[0], user="admin", role=Role.ADMIN)
     assert done.message.text == f"Toutes les données de {NAME} sont effacées."
     assert await _traces(app, zephyrine, USER, NAME) == []
@@ -141,11 +141,11 @@ def test_fedbot_members_purge_erases_the_listed_members(
     listing.write_text("platform,user_id\nconsole,bob\nconsole,nobody\nirc,x\n", "utf-8")
     db = f"sqlite+aiosqlite:///{tmp_path / 'fedbot.db'}"
     assert main(["members", "purge", str(listing), "--db", db, "--dry-run"]) == 1
-    assert "1 member(s) would be erased (--dry-run)" in capsys.readouterr().out
+    assert "1 membre serait effacé (--dry-run)" in capsys.readouterr().out
     assert main(["members", "purge", str(listing), "--db", db]) == 1
     out = capsys.readouterr().out
-    assert "line 4: unknown platform 'irc'" in out
-    assert "1 member(s) erased, 1 unknown, 1 rejected" in out
+    assert "ligne 4 : plateforme inconnue « irc »" in out
+    assert "1 membre effacé, 1 inconnu, 1 ligne refusée" in out
 
     async def check() -> None:
         async with make_app(make_config(tmp_path), clock=clock, start_scheduler=False) as app:

@@ -157,5 +157,5 @@ async def test_bulk_import_in_one_transaction(db: Database) -> None:  # noqa: F8
     counts = await import_members(repo, rows, NOW, progress=ticks.append)
     assert (counts.created, sum(ticks)) == (1_200, 1_200)
     counts = await import_members(repo, rows, NOW)
-    assert (counts.created, counts.updated, counts.kept) == (0, 1_200, 0)
+    assert (counts.created, counts.updated, counts.kept, counts.unchanged) == (0, 0, 0, 1_200)
     assert len((await repo.snapshot()).members) == 600

@@ -244,52 +244,56 @@ def test_schedule_rejects_inconsistent_fields() -> None:
 
 NBSP = "\u00a0"
 DESCRIBED = [
-    (daily(), "tous les jours à 09:00", "every day at 09:00"),
-    (weekly(MON), "tous les lundis à 09:00", "every Monday at 09:00"),
+    (daily(), "tous les jours à 9 h", "every day at 9:00 AM"),
+    (weekly(MON), "tous les lundis à 9 h", "every Monday at 9:00 AM"),
     (
         Schedule("biweekly", 14, weekday=FRI),
-        "un vendredi sur deux à 14:00",
-        "every other Friday at 14:00",
+        "un vendredi sur deux à 14 h",
+        "every other Friday at 2:00 PM",
     ),
     (
         Schedule("every4weeks", 10, weekday=MON),
-        "toutes les 4 semaines, le lundi à 10:00",
-        "every 4 weeks on Monday at 10:00",
+        "toutes les 4 semaines, le lundi à 10 h",
+        "every 4 weeks on Monday at 10:00 AM",
     ),
-    (monthly(1), "le 1er de chaque mois à 09:00", "on the 1st of every month at 09:00"),
-    (monthly(22, 18, 30), "le 22 de chaque mois à 18:30", "on the 22nd of every month at 18:30"),
+    (monthly(1), "le 1er de chaque mois à 9 h", "on the 1st of every month at 9:00 AM"),
+    (
+        monthly(22, 18, 30),
+        "le 22 de chaque mois à 18 h 30",
+        "on the 22nd of every month at 6:30 PM",
+    ),
     (
         monthly(31),
-        "le 31 de chaque mois (ou le dernier jour des mois plus courts) à 09:00",
-        "on the 31st of every month (or the last day of shorter months) at 09:00",
+        "le 31 de chaque mois (ou le dernier jour des mois plus courts) à 9 h",
+        "on the 31st of every month (or the last day of shorter months) at 9:00 AM",
     ),
-    (nth(1, MON), "le premier lundi du mois à 09:00", "on the first Monday of the month at 09:00"),
+    (nth(1, MON), "le premier lundi du mois à 9 h", "on the first Monday of the month at 9:00 AM"),
     (
         nth(LAST, FRI, 17),
-        "le dernier vendredi du mois à 17:00",
-        "on the last Friday of the month at 17:00",
+        "le dernier vendredi du mois à 17 h",
+        "on the last Friday of the month at 5:00 PM",
     ),
     # cron in words where feasible: the same words as the equivalent preset
-    (cron("0 9 * * 1-5"), "du lundi au vendredi à 09:00", "Monday to Friday at 09:00"),
-    (cron("0 9 * * mon-fri"), "du lundi au vendredi à 09:00", "Monday to Friday at 09:00"),
-    (cron("0 9 * * 1"), "tous les lundis à 09:00", "every Monday at 09:00"),
-    (cron("0 9 * * *"), "tous les jours à 09:00", "every day at 09:00"),
-    (cron("0 9 * * 0-6"), "tous les jours à 09:00", "every day at 09:00"),
-    (cron("30 8 1 * *"), "le 1er de chaque mois à 08:30", "on the 1st of every month at 08:30"),
+    (cron("0 9 * * 1-5"), "du lundi au vendredi à 9 h", "Monday to Friday at 9:00 AM"),
+    (cron("0 9 * * mon-fri"), "du lundi au vendredi à 9 h", "Monday to Friday at 9:00 AM"),
+    (cron("0 9 * * 1"), "tous les lundis à 9 h", "every Monday at 9:00 AM"),
+    (cron("0 9 * * *"), "tous les jours à 9 h", "every day at 9:00 AM"),
+    (cron("0 9 * * 0-6"), "tous les jours à 9 h", "every day at 9:00 AM"),
+    (cron("30 8 1 * *"), "le 1er de chaque mois à 8 h 30", "on the 1st of every month at 8:30 AM"),
     (
         cron("0 9 1,15 * *"),
-        "les 1er et 15 de chaque mois à 09:00",
-        "on the 1st and 15th of every month at 09:00",
+        "les 1er et 15 de chaque mois à 9 h",
+        "on the 1st and 15th of every month at 9:00 AM",
     ),
     (
         cron("0 10 * * sat,sun"),
-        "tous les samedis et dimanches à 10:00",
-        "every Saturday and Sunday at 10:00",
+        "tous les samedis et dimanches à 10 h",
+        "every Saturday and Sunday at 10:00 AM",
     ),
     (
         cron("0 9,17 * * 1,3,5"),
-        "tous les lundis, mercredis et vendredis à 09:00 et 17:00",
-        "every Monday, Wednesday, and Friday at 09:00 and 17:00",
+        "tous les lundis, mercredis et vendredis à 9 h et 17 h",
+        "every Monday, Wednesday, and Friday at 9:00 AM and 5:00 PM",
     ),
     # else the expression itself
     (cron("0 */2 * * *"), f"cron «{NBSP}0 */2 * * *{NBSP}»", "cron “0 */2 * * *”"),
@@ -307,7 +311,7 @@ def test_describe(schedule: Schedule, fr: str, en: str) -> None:
 
 
 def test_describe_unknown_language_is_french() -> None:
-    assert describe(weekly(MON), "de") == "tous les lundis à 09:00"
+    assert describe(weekly(MON), "de") == "tous les lundis à 9 h"
 
 
 def _placeholders(value: object) -> set[str]:

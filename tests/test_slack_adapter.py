@@ -77,9 +77,9 @@ async def test_agency_commands_by_role_and_visibility(tmp_path: Path, fake: Fake
         "Demandez à un membre de l'équipe si besoin."
     ]
     assert added.body["response_type"] == "in_channel"  # the core said: not ephemeral
-    assert section_texts(added.body) == ["Agence « Rennes Atalante » ajoutée (région Bretagne)."]
+    assert section_texts(added.body) == ["Agence « Rennes Atalante » ajoutée (région Bretagne)."]
     assert section_texts(linked.body) == [
-        f"Le salon slack:{DEFAULT_TEAM_ID}:C0NANTES1 est rattaché à « Rennes Atalante »."
+        f"Le salon slack:{DEFAULT_TEAM_ID}:C0NANTES1 est rattaché à « Rennes Atalante »."
     ]
     assert listed.body["response_type"] == "ephemeral"
     assert listed.body["blocks"][0]["text"]["text"] == "1 agency"
@@ -112,8 +112,8 @@ async def test_a_parse_error_shows_the_usage_ephemerally(tmp_path: Path, fake: F
     assert resp.body["response_type"] == "ephemeral"
     [text] = section_texts(resp.body)
     assert text == (
-        ":warning: Il manque l'option « region ».\n"
-        "Usage : /agency add nom:&lt;…&gt; region:&lt;…&gt;"
+        ":warning: Il manque l'option « region ».\n"
+        "Usage : /agence ajouter nom:&lt;…&gt; region:&lt;…&gt;"
     )
 
 
@@ -144,7 +144,7 @@ async def test_user_supplied_mentions_never_notify(tmp_path: Path, fake: FakeSla
         )
 
     expected = (
-        "Agence « &lt;!channel&gt; &lt;!here&gt; @\u200beveryone &lt;@U0BOB0001|bob&gt; » "
+        "Agence « &lt;!channel&gt; &lt;!here&gt; @\u200beveryone &lt;@U0BOB0001|bob&gt; » "
         "ajoutée (région Bretagne)."
     )
     assert section_texts(resp.body) == [expected]
@@ -328,5 +328,5 @@ async def test_socket_mode_reaches_the_same_handlers(tmp_path: Path, fake: FakeS
     assert ack.payload is not None and ack.payload["response_type"] == "ephemeral"
     assert ack.payload["text"].startswith("No agency registered yet.")
     assert click_ack.payload is None
-    assert pong.body["text"].startswith("Pong ! fedbot fonctionne (slack,")
+    assert pong.body["text"].startswith("Pong ! fedbot fonctionne (slack,")
     assert fake.last_call("apps.connections.open").token == DEFAULT_APP_TOKEN

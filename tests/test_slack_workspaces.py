@@ -144,7 +144,7 @@ async def test_oauth_install_flow_stores_the_workspace(tmp_path: Path, fake: Fak
     assert done_status == 200
     assert replay_status >= 400  # a state is single use
     assert installed is not None and installed.bot_token == "xoxb-new-team"
-    assert resp.body["text"].startswith("Pong ! fedbot fonctionne")
+    assert resp.body["text"].startswith("Pong ! fedbot fonctionne")
     assert fake.last_call("users.info").token == "xoxb-new-team"
 
 
@@ -156,4 +156,4 @@ async def test_the_environment_token_still_serves_its_workspace(
         resp = await bot.http.slash_command(command="/ping", user_id=ALICE)
 
     assert adopted is not None and adopted.bot_token == DEFAULT_BOT_TOKEN
-    assert resp.body["text"].startswith("Pong ! fedbot fonctionne")
+    assert resp.body["text"].startswith("Pong ! fedbot fonctionne")

@@ -67,8 +67,8 @@ def test_positional_values_fill_options_in_order() -> None:
 
 
 def test_apostrophes_never_open_a_quote() -> None:
-    got = bind(ASK, "/faq ask c'est quoi l'adhésion à l'agence ?")
-    assert got == {"question": "c'est quoi l'adhésion à l'agence ?"}
+    got = bind(ASK, "/faq ask c'est quoi l'adhésion à l'agence ?")
+    assert got == {"question": "c'est quoi l'adhésion à l'agence ?"}
 
 
 def test_free_text_keeps_colons_that_are_not_option_names() -> None:
@@ -76,8 +76,65 @@ def test_free_text_keeps_colons_that_are_not_option_names() -> None:
     assert got == {"lang": "en", "question": "fees: how much? see http://x.fr/a:b"}
 
 
-def test_unterminated_quote_is_taken_literally() -> None:
-    assert bind(ASK, '/faq ask le "forum ?') == {"question": 'le "forum ?'}
+def test_an_unbalanced_quote_is_refused_where_it_opens() -> None:
+    with pytest.raises(UserError) as err:
+        bind(ASK, '/faq ask le "forum ?')
+    assert err.value.key == "core.unclosed_quote"
+    assert err.value.kwargs["at"] == '"forum ?'
+
+
+async def test_an_unbalanced_quote_adds_nothing(say) -> None:
+    reply = await say('/agency add name:"Foo region:Bar')
+    assert reply.is_error
+    assert reply.message.text == (
+        "Ce guillemet n'est jamais fermé\u00a0: name:\"Foo region:Bar\n"
+        'Fermez-le ("…"), ou retirez-le.'
+    )
+    assert "Aucune agence" in (await say("/agency list")).message.text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '/agency add [- lang:"../../etc/passwd"',
+        "/agency add member:true",
+        '/agency add "Foo" lang:fr',
+    ],
+)
+async def test_a_word_colon_value_that_is_no_option_is_refused(say, line: str) -> None:
+    reply = await say(line)
+    assert reply.is_error
+    assert "n'est pas une option de cette commande" in reply.message.text
+    assert "Usage\u00a0: /agence ajouter nom:<…> region:<…>" in reply.message.text
+    assert "Aucune agence" in (await say("/agency list")).message.text
+
+
+@pytest.mark.parametrize(
+    ("line", "option"),
+    [("/event list foo:bar", "foo"), ("/faq remove id:15 confirm:yes", "confirm")],
+)
+async def test_an_unknown_option_is_called_unknown(say, line: str, option: str) -> None:
+    reply = await say(line, lang="en")
+    assert reply.is_error
+    assert reply.message.text.startswith(f'"{option}" is not an option of this command.')
+    assert "Name the option" not in reply.message.text
+
+
+async def test_an_option_that_cannot_change_says_why(say) -> None:
+    reply = await say('/event edit 1 agency:"Rennes Atalante"', lang="en")
+    assert reply.message.text.startswith("An event's agency never changes")
+
+
+def test_quoted_colons_links_and_channels_stay_values() -> None:
+    assert bind(ASK, '/faq ask "note:le prix" ?') == {"question": '"note:le prix" ?'}
+    assert bind(ASK, "/faq ask voir https://x.fr/a:b") == {"question": "voir https://x.fr/a:b"}
+    channel = CommandSpec(
+        ("agency", "channel"),
+        D,
+        _noop,
+        options=(OptionSpec("channel", OptionType.CHANNEL, D, required=True),),
+    )
+    assert bind(channel, "/agency channel slack:T1:C1") == {"channel": "slack:T1:C1"}
 
 
 def test_duplicate_and_extra_arguments_are_refused() -> None:
@@ -126,7 +183,7 @@ def test_typed_values(type_: OptionType, raw: str, expected: object) -> None:
         (OptionSpec("b", OptionType.BOOLEAN, D), "peut-être", "core.not_boolean"),
         (OptionSpec("t", OptionType.TEXT, D, max_length=5), "beaucoup trop long", "core.too_long"),
         (OptionSpec("u", OptionType.USER, D), "<script>", "core.bad_user"),
-        (OptionSpec("c", OptionType.CHANNEL, D), "# nope !", "core.bad_channel"),
+        (OptionSpec("c", OptionType.CHANNEL, D), "# nope !", "core.bad_channel"),
         (
             OptionSpec("l", OptionType.CHOICE, D, choices=(Choice("fr", D),)),
             "de",

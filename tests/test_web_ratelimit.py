@@ -63,7 +63,7 @@ async def test_past_its_budget_a_client_gets_429_with_retry_after(tmp_path: Path
     assert allowed(found) == [200, 200, 200, 429, 429]
     assert found[0][1] is None
     assert found[3][1] is not None and 1 <= int(found[3][1]) <= 100  # one token: 100 s
-    assert text.startswith("Trop de requêtes : réessayez dans")  # the Accept-Language default
+    assert text.startswith("Trop de requêtes : réessayez dans")  # the Accept-Language default
     assert allowed(other) == [200, 200, 200]  # another client, a budget of its own
 
 

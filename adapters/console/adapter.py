@@ -1,29 +1,36 @@
 """Console adapter: type the same commands as on Slack (`/faq ask comment adhérer ?`).
 
-Interactive on a terminal (with line editing); when stdin is not a terminal it reads one
-command per line and exits at end of input, which makes it scriptable (`--json`).
+Interactive on a terminal (`adapters.console.prompt`: completion, history, Ctrl-C); when stdin
+is not a terminal it reads one command per line and exits at end of input, which makes it
+scriptable (`--json`). Input that is not UTF-8 is read with replacement characters rather than
+refused. A piped run waits for the sends a command queued (an announcement's copies) before
+the next line, and for any left at the end, within a bound, so a script loses no work.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
+import io
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TextIO
 
-from adapters.console.render import message_json, render_text, reply_json
+from adapters.console.files import DEFAULT_FOLDER, FileFolder
+from adapters.console.render import render_text, reply_json
+from adapters.console.sender import ConsoleSender
 from bot.app import BotApp
 from bot.errors import ConfigError
 from bot.i18n import translator
 from bot.identity import Caller, ChannelRef, Place
-from bot.messages import Message
-from bot.outbound import Posted
 from bot.spec import Role
 from bot.storage.database import redacted_url
 
 WORKSPACE = "local"
+COMMAND_SETTLE = 30.0  # s a piped command may wait for the sends it queued
+FINAL_SETTLE = 120.0  # s the end of input may wait for the sends still queued
+_QUIT = ("quit", "exit", "/quit", "/exit")
 
 
 @dataclass(frozen=True)
@@ -34,76 +41,8 @@ class ConsoleOptions:
     channel: str = "general"
     json: bool = False
     agencies: tuple[str, ...] = ()  # with role moderator: the agencies moderated (none = all)
-
-
-class ConsoleSender:
-    """Outbound messages (announcements, reminders) are printed, marked with their target."""
-
-    platform = "console"
-    buckets = ()  # the operator's terminal has no rate limit
-
-    def __init__(self, app: BotApp, out: TextIO, as_json: bool) -> None:
-        self.app = app
-        self.out = out
-        self.as_json = as_json
-        self._ids = itertools.count(1)
-
-    def _print(self, target: str, message: Message) -> str:
-        message_id = str(next(self._ids))
-        registry = self.app.services.registry
-        if self.as_json:
-            payload = {
-                "sent_to": target,
-                "message_id": message_id,
-                **message_json(message, registry),
-            }
-            print(json.dumps(payload, ensure_ascii=False), file=self.out, flush=True)
-        else:
-            print(
-                f"\n[→ {target}]\n" + render_text(message, registry, prefix="  "),
-                file=self.out,
-                flush=True,
-            )
-        return message_id
-
-    async def send(
-        self,
-        channel: ChannelRef,
-        message: Message,
-        *,
-        key: str | None = None,
-        in_doubt: bool = False,
-    ) -> Posted:
-        return Posted(channel, self._print(f"#{channel.channel_id}", message))
-
-    async def send_dm(
-        self,
-        workspace: str,
-        user_id: str,
-        message: Message,
-        *,
-        key: str | None = None,
-        in_doubt: bool = False,
-    ) -> Posted:
-        channel = ChannelRef(self.platform, workspace, f"dm-{user_id}")
-        return Posted(channel, self._print(f"@{user_id}", message))
-
-    async def delete(self, posted: Posted) -> None:
-        print(
-            f"[✕ #{posted.channel.channel_id} message {posted.message_id}]",
-            file=self.out,
-            flush=True,
-        )
-
-    async def edit(self, posted: Posted, message: Message) -> None:
-        target = f"#{posted.channel.channel_id} message {posted.message_id}"
-        registry = self.app.services.registry
-        if self.as_json:
-            payload = {"edited": target, **message_json(message, registry)}
-            print(json.dumps(payload, ensure_ascii=False), file=self.out, flush=True)
-            return
-        text = render_text(message, registry, prefix="  ")
-        print(f"\n[edited {target}]\n{text}", file=self.out, flush=True)
+    files: Path = DEFAULT_FOLDER  # where attachments are written
+    history: Path | None = None  # the interactive prompt's history file (none: not kept)
 
 
 class ConsoleAdapter:
@@ -113,11 +52,13 @@ class ConsoleAdapter:
         options: ConsoleOptions,
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
     ) -> None:
         self.app = app
         self.options = options
         self.stdin = stdin or sys.stdin
-        self.out = stdout or sys.stdout
+        self._out = stdout
+        self.err = stderr or sys.stderr
         self.caller = Caller(
             platform="console",
             workspace=WORKSPACE,
@@ -127,7 +68,17 @@ class ConsoleAdapter:
             assumed_role=options.role,
         )
         self.place = Place(ChannelRef("console", WORKSPACE, options.channel))
-        self.sender = ConsoleSender(app, self.out, options.json)
+        files = FileFolder(options.files)
+        self.sender = ConsoleSender(app, self.write, options.json, options.lang, files)
+
+    @property
+    def out(self) -> TextIO:
+        """The terminal, looked up at each print: the interactive prompt swaps sys.stdout for
+        a proxy that prints above the prompt and draws it again."""
+        return self._out or sys.stdout
+
+    def write(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
 
     async def _moderate(self) -> None:
         """`--agency`: a moderator of these agencies only, as a platform grant would make them."""
@@ -135,7 +86,8 @@ class ConsoleAdapter:
         for name in self.options.agencies:
             agency = await self.app.services.agencies.find(name)
             if agency is None:
-                raise ConfigError(f"--agency: no agency {name!r} (see /agency list)")
+                t = translator(self.options.lang)
+                raise ConfigError(t("console.no_agency", name=name))
             ids.append(agency.id)
         if ids:
             self.caller = replace(self.caller, assumed_agencies=frozenset(ids))
@@ -143,51 +95,69 @@ class ConsoleAdapter:
     async def run(self) -> None:
         await self._moderate()
         self.app.outbound.register(self.sender)
-        interactive = self.stdin.isatty()
-        if interactive:
-            self._banner()
         try:
-            while (line := await self._read_line(interactive)) is not None:
-                line = line.strip()
-                if not line or line.startswith("#"):
-                    continue
-                if line in ("quit", "exit", "/quit", "/exit"):
-                    break
-                await self.execute(line)
+            if self.stdin.isatty() and self.out.isatty():
+                from adapters.console.prompt import InteractiveConsole
+
+                await InteractiveConsole(self).run()
+            else:
+                await self._run_piped()
         finally:
             self.app.outbound.unregister(self.sender.platform)
+
+    async def _run_piped(self) -> None:
+        read = _lenient_lines(self.stdin)
+        loop = asyncio.get_running_loop()
+        while line := await loop.run_in_executor(None, read):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line in _QUIT:
+                break
+            await self.execute(line)
+            await self.app.settle(COMMAND_SETTLE)
+        await self.drain()
+
+    async def drain(self) -> None:
+        """End of input: the queued sends go out before the bot stops, with a progress line
+        on stderr while they do (bounded: what is left is sent at the next start)."""
+        t = translator(self.options.lang)
+        shown: list[int] = []
+
+        def progress(pending: int) -> None:
+            if not shown or shown[-1] != pending:
+                shown.append(pending)
+                print(t("console.draining", n=pending), file=self.err, flush=True)
+
+        left = await self.app.settle(FINAL_SETTLE, progress)
+        if left:
+            print(t("console.drain_left", n=left), file=self.err, flush=True)
 
     async def execute(self, line: str) -> None:
         reply = await self.app.dispatcher.handle_text(self.caller, self.place, line)
         if reply is None:
             return
-        registry = self.app.services.registry
+        registry, lang = self.app.services.registry, self.options.lang
+        saved = self.sender.save(reply.message)
         if self.options.json:
-            print(reply_json(reply, registry, line), file=self.out, flush=True)
+            self.write(reply_json(reply, registry, line, lang, saved))
         else:
-            print(render_text(reply.message, registry) + "\n", file=self.out, flush=True)
+            self.write(render_text(reply.message, registry, lang=lang, saved=saved) + "\n")
 
-    async def _read_line(self, interactive: bool) -> str | None:
-        loop = asyncio.get_running_loop()
-        if interactive:
-            try:
-                return await loop.run_in_executor(None, input, "fedbot> ")
-            except EOFError:
-                return None
-        line = await loop.run_in_executor(None, self.stdin.readline)
-        return line if line else None
-
-    def _banner(self) -> None:
-        import readline  # noqa: F401 - line editing and history for input()
-
+    def banner(self) -> str:
         t = translator(self.options.lang)
-        print(
-            t(
-                "console.banner",
-                user=self.options.user,
-                role=t(f"core.role_name.{self.options.role.key}"),
-                db=redacted_url(self.app.config.bot.database_url),
-            ),
-            file=self.out,
-            flush=True,
+        return t(
+            "console.banner",
+            user=self.options.user,
+            role=t(f"core.role_name.{self.options.role.key}"),
+            db=redacted_url(self.app.config.bot.database_url),
         )
+
+
+def _lenient_lines(stdin: TextIO) -> Callable[[], str]:
+    """A readline over stdin's bytes decoded as UTF-8 with replacement characters: a line in
+    Latin-1 (`caf\\xe9`) becomes `caf�`, never an error."""
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:  # already text (a StringIO in tests)
+        return stdin.readline
+    return io.TextIOWrapper(buffer, encoding="utf-8", errors="replace").readline

@@ -7,16 +7,18 @@ Catalogues are TOML files, one per feature, under `locales/<lang>/`. A key is
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time
 from functools import cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
 
 LANGS = ("fr", "en")
 DEFAULT_LANG = "fr"
@@ -66,31 +68,103 @@ class Translator:
         self._fallback = load_catalog(DEFAULT_LANG)
 
     def __call__(self, key: str, /, **kwargs: Any) -> str:
+        """The message `key`; a plural table is chosen by the `n` argument, so an error raised
+        far from any translator (`UserError("core.too_short", n=3)`) still agrees."""
         entry = self._catalog.get(key) or self._fallback.get(key)
         if entry is None:
             raise KeyError(f"missing message {key!r}")
         if not isinstance(entry, str):
+            if isinstance(n := kwargs.get("n"), int):
+                return self.plural(key, n, **{k: v for k, v in kwargs.items() if k != "n"})
             entry = entry["other"]
-        return entry.format(**kwargs) if kwargs else entry
+        return self.format(entry, **kwargs) if kwargs else entry
 
     def plural(self, key: str, n: int, /, **kwargs: Any) -> str:
+        """The form of `key` for `n` (written the locale's way: 20 000, 20,000)."""
         entry = self._catalog.get(key) or self._fallback[key]
         if isinstance(entry, str):
-            return entry.format(n=n, **kwargs)
+            return self.format(entry, n=self.number(n), **kwargs)
         # CLDR has no "zero" form in French or English, but "aucun salon" reads better than
         # "0 salon": an optional `zero` entry wins for n == 0.
         form = "zero" if n == 0 and "zero" in entry else self.locale.plural_form(n)
-        return entry.get(form, entry["other"]).format(n=n, **kwargs)
+        return self.format(entry.get(form, entry["other"]), n=self.number(n), **kwargs)
 
-    def datetime(self, value: datetime, fmt: str = "medium") -> str:
-        """A moment in the federation's zone, written the way the reader's locale writes it."""
-        return format_datetime(value.astimezone(self.tz), fmt, locale=self.locale)
+    def number(self, value: float) -> str:
+        """A number as the reader's locale writes it: `5 523` in French, `5,523` in English."""
+        return format_decimal(value, locale=self.locale)
 
-    def date(self, value: datetime, fmt: str = "full") -> str:
-        return format_date(value.astimezone(self.tz).date(), fmt, locale=self.locale)
+    def datetime(self, value: datetime, style: str = "full") -> str:
+        """A moment in the federation's zone, in words and in one style per language:
+        `full` "lundi 14 décembre 2026 à 18 h" / "Monday, December 14, 2026 at 6:00 PM",
+        `long` without the weekday, `short` "lun. 14 déc. à 18 h" / "Mon, Dec 14 at 6:00 PM"."""
+        return self("core.moment", date=self.date(value, style), time=self.time(value))
 
-    def time(self, value: datetime, fmt: str = "short") -> str:
-        return format_time(value.astimezone(self.tz), fmt, locale=self.locale)
+    def date(self, value: datetime, style: str = "full") -> str:
+        """`full` "lundi 14 décembre 2026", `long` "14 décembre 2026", `medium`
+        "14 déc. 2026", `short` "lun. 14 déc." (no year: lists of coming days)."""
+        pattern = _SHORT_DATE[self.lang] if style == "short" else style
+        return self.first_of_month(
+            format_date(value.astimezone(self.tz).date(), pattern, locale=self.locale)
+        )
+
+    def first_of_month(self, text: str) -> str:
+        """French writes the first of the month "1er décembre"; Babel writes "1 décembre"."""
+        return _FIRST.sub("1er", text, count=1) if self.lang == "fr" else text
+
+    def time(self, value: datetime) -> str:
+        """A moment's time of day in the federation's zone (see `clock`)."""
+        local = value.astimezone(self.tz)
+        return self.clock(local.hour, local.minute)
+
+    def clock(self, hour: int, minute: int) -> str:
+        """A time of day the reader's way: "18 h 30", "9 h" in French, "6:30 PM" in English."""
+        if self.lang == "fr":
+            minutes = f"\u00a0{minute:02d}" if minute else ""
+            return f"{hour}\u00a0h{minutes}"
+        return format_time(time(hour, minute), "h:mm a", locale=self.locale)
+
+    def format(self, template: str, /, **kwargs: Any) -> str:
+        """`template` filled in; a datetime argument is written in words, a number the
+        locale's way, so a message raised far from any translator still reads right."""
+        text = template.format(**{k: self._value(v) for k, v in kwargs.items()})
+        return unnest_guillemets(text) if self.lang == "fr" and "«" in text else text
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return self.datetime(value)
+        return value
+
+
+def unnest_guillemets(text: str) -> str:
+    """French never nests guillemets: inside « … », quotes are “ … ” (a title such as
+    Groupe de travail « Attractivité » quoted in a message)."""
+    out: list[str] = []
+    depth, skip_space = 0, False
+    for char in text:
+        if skip_space and char in _SPACES:
+            continue
+        skip_space = False
+        if char == "«":
+            depth += 1
+            out.append("“" if depth > 1 else char)
+            skip_space = depth > 1
+        elif char == "»" and depth:
+            if depth > 1:
+                while out and out[-1] in _SPACES:
+                    out.pop()
+            out.append("”" if depth > 1 else char)
+            depth -= 1
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+_SPACES = " \u00a0\u202f"
+
+
+_FIRST = re.compile(r"(?<![\d:])1(?= [^\d\s])")
+# Abbreviated weekday and month, no year: the compact form of lists and agendas.
+_SHORT_DATE = {"fr": "EEE d MMM", "en": "EEE, MMM d"}
 
 
 @cache

@@ -1,4 +1,4 @@
-"""A `Schedule` in words, in French or English ("tous les lundis à 09:00")."""
+"""A `Schedule` in words, in French or English ("tous les lundis à 9 h")."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ from babel.lists import format_list
 
 from bot.i18n import Translator, load_catalog, translator
 from bot.schedules.cron import _ALL_DAYS, _ALL_MONTHS, _ALL_WEEKDAYS, DAY_CODES, _Cron, _parse_cron
-from bot.schedules.model import _NTH_CODES, Schedule, _clock
+from bot.schedules.model import _NTH_CODES, Schedule
 
 
 def describe(schedule: Schedule, lang: str) -> str:
-    """The schedule in words: "tous les lundis à 09:00" / "every Monday at 09:00"."""
+    """The schedule in words: "tous les lundis à 9 h" / "every Monday at 9:00 AM"."""
     t = translator(lang)
     if schedule.cron is not None:
         words = _describe_cron(_parse_cron(schedule.cron), t)
         return words or t("schedules.cron", expr=schedule.cron)
-    return t("schedules.at", when=_when(schedule, t), times=_clock(schedule.hour, schedule.minute))
+    return t("schedules.at", when=_when(schedule, t), times=t.clock(schedule.hour, schedule.minute))
 
 
 def _when(s: Schedule, t: Translator) -> str:
@@ -48,7 +48,7 @@ def _describe_cron(spec: _Cron, t: Translator) -> str | None:
     else:
         return None
     (minute,) = spec.minutes
-    times = format_list([_clock(h, minute) for h in sorted(spec.hours)], locale=t.lang)
+    times = format_list([t.clock(h, minute) for h in sorted(spec.hours)], locale=t.lang)
     return t("schedules.at", when=when, times=times)
 
 

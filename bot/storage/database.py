@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import random
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,8 +17,10 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -44,25 +47,30 @@ class Database:
         self.migrations = tuple(migrations)
         self._write_lock = asyncio.Lock()
         self._script_heads: list[str] | None = None
+        self._unreachable = False
 
     @classmethod
     def open(cls, url: str, migrations: Sequence[Path] = ()) -> Database:
         """`migrations`: the folders of the features' (and adapters') Alembic branches, beside
-        the core's own."""
-        parsed = make_url(url)
-        kwargs: dict[str, Any] = {}
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                _private_file(Path(parsed.database).expanduser())
-            kwargs["connect_args"] = {"timeout": 30}
-            # Every write ends its own transaction and reads open none, so the pool's
-            # rollback-on-return would only cost a thread hop per query.
-            kwargs["pool_reset_on_return"] = None
-        else:
-            # A connection the server dropped (restart, idle timeout, failover) is replaced
-            # on checkout instead of failing the next command.
-            kwargs["pool_pre_ping"] = True
-        engine = create_async_engine(parsed, **kwargs)
+        the core's own. A SQLite file's folder must exist (the command line creates only the
+        default data directory): a typo in a path must not create folders."""
+        try:
+            parsed = make_url(url)
+            kwargs: dict[str, Any] = {}
+            if parsed.get_backend_name() == "sqlite":
+                if parsed.database and parsed.database != ":memory:":
+                    _private_file(Path(parsed.database).expanduser())
+                kwargs["connect_args"] = {"timeout": 30}
+                # Every write ends its own transaction and reads open none, so the pool's
+                # rollback-on-return would only cost a thread hop per query.
+                kwargs["pool_reset_on_return"] = None
+            else:
+                # A connection the server dropped (restart, idle timeout, failover) is
+                # replaced on checkout instead of failing the next command.
+                kwargs["pool_pre_ping"] = True
+            engine = create_async_engine(parsed, **kwargs)
+        except (ArgumentError, NoSuchModuleError, InvalidRequestError, ValueError) as exc:
+            raise DatabaseUnavailable("bad_url", _first_line(exc)) from None
         if parsed.get_backend_name() == "sqlite":
             _tune_sqlite(engine)
         return cls(engine, migrations)
@@ -134,8 +142,29 @@ class Database:
             async with self.read() as conn:
                 await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
+    async def reachable(self) -> None:
+        """Connect once, or raise DatabaseUnavailable (a server not running, a name that
+        does not resolve, a file that cannot be opened, a database that does not exist).
+
+        A SQLite file is tried with the standard driver first: aiosqlite's worker thread,
+        after a failed open, can outlive the event loop and print a traceback at exit."""
+        path = self.engine.url.database
+        if self.is_sqlite and path and path != ":memory:":
+            try:
+                sqlite3.connect(path, timeout=30).close()
+            except sqlite3.Error as exc:
+                self._unreachable = True
+                raise DatabaseUnavailable("unreachable", _first_line(exc)) from None
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+        except (DBAPIError, OSError, TimeoutError) as exc:
+            self._unreachable = True
+            raise DatabaseUnavailable("unreachable", _first_line(exc)) from None
+
     async def migrate(self) -> None:
         """Apply every pending migration (all feature branches) up to their heads."""
+        await self.reachable()
         async with self.write() as conn:
             await conn.run_sync(_upgrade, self.migrations)
 
@@ -144,13 +173,19 @@ class Database:
             return await conn.run_sync(_current_heads)
 
     def script_heads(self) -> list[str]:
-        """The heads of every migration branch this code knows: what `migrate` brings the
-        database to (read from the revision files once)."""
+        """What `migrate` records in the database: the heads of every migration branch this
+        code knows (read from the revision files once), less a head another branch depends on
+        (Alembic records it through its dependents)."""
         if self._script_heads is None:
             from alembic.script import ScriptDirectory
 
             scripts = ScriptDirectory.from_config(_alembic_config(None, self.migrations))
-            self._script_heads = sorted(scripts.get_heads())
+            needed = {
+                dependency
+                for script in scripts.walk_revisions()
+                for dependency in _as_tuple(script.dependencies)
+            }
+            self._script_heads = sorted(set(scripts.get_heads()) - needed)
         return self._script_heads
 
     async def ping(self) -> None:
@@ -159,7 +194,8 @@ class Database:
             await conn.exec_driver_sql("SELECT 1")
 
     async def close(self) -> None:
-        await self.checkpoint()
+        if not self._unreachable:
+            await self.checkpoint()
         await self.engine.dispose()
 
 
@@ -193,13 +229,21 @@ def url_password(url: str) -> str | None:
 
 
 def _private_file(path: Path) -> None:
-    """The database holds personal data: a new file is readable by its owner only (0600),
-    in a folder of its own (0700) when the bot makes one. SQLite gives its -wal and -shm
-    files the database's mode."""
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    """The database holds personal data: a new file is readable by its owner only (0600);
+    SQLite gives its -wal and -shm files the database's mode. A missing folder is not made
+    here (a typo in a path must not create folders): opening the file then fails."""
+    if path.parent.is_dir() and not path.exists():
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError:
+            pass  # not writable here: opening the database says so, in the user's words
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own words, without SQLAlchemy's "(Background on this error…)" lines."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return (text[0] if text else type(orig).__name__)[:200]
 
 
 def _alembic_config(conn: Connection | None, migrations: Sequence[Path]) -> AlembicConfig:
@@ -216,6 +260,12 @@ def _alembic_config(conn: Connection | None, migrations: Sequence[Path]) -> Alem
 
 def _upgrade(conn: Connection, migrations: Sequence[Path]) -> None:
     command.upgrade(_alembic_config(conn, migrations), "heads")
+
+
+def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _current_heads(conn: Connection) -> list[str]:

@@ -84,7 +84,7 @@ _REGION = OptionSpec(
 _CHANNEL = OptionSpec(
     "channel",
     OptionType.CHANNEL,
-    L10n("Salon (par défaut : celui-ci)", "Channel (default: this one)"),
+    L10n("Salon (par défaut : celui-ci)", "Channel (default: this one)"),
     fr_name="salon",
 )
 

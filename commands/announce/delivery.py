@@ -83,6 +83,7 @@ class Courier:
         self._kicks: Counter[int] = Counter()
         self._edits: dict[int, asyncio.Task[None]] = {}
         self._last_edit: dict[int, float] = {}
+        self._shown: dict[int, Message] = {}  # the progress message as last posted or edited
         self._stopping = False
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -101,6 +102,11 @@ class Courier:
     @property
     def running(self) -> list[int]:
         return sorted(self._runs)
+
+    @property
+    def busy(self) -> int:
+        """Runs and progress edits in flight."""
+        return len(self._runs) + len(self._edits)
 
     async def drain(self) -> None:
         """Wait until every run has ended (tests, benchmarks)."""
@@ -283,6 +289,8 @@ class Courier:
             return
         counts = await self.outbox.counts(ann.id)
         message = progress_message(ann, counts, t, self.services.clock.now())
+        if ann.status_message_id is not None and self._shown.get(ann.id) == message:
+            return  # nothing new to show: an identical edit would only print or cost a call
         try:
             if ann.status_message_id is None:
                 # Keyed and checked first: a process that posted it and died before saving
@@ -297,6 +305,9 @@ class Courier:
                 await self.services.outbound.edit(
                     Posted(ann.origin, ann.status_message_id), message
                 )
+            else:
+                return
+            self._shown[ann.id] = message
         except SendError as err:
             log.info("announcement %s: progress not shown: %s", ann.id, err.reason)
 
@@ -336,6 +347,15 @@ class Courier:
                 return
             await self.repo.note_alerted(ann.id, len(failed))
             await runs.finish(run_key, self.services.clock.now())
+
+
+async def pending_sends(services: Services) -> int:
+    """For `BotApp.settle`: the runs in flight, once any row due now has been started (a piped
+    console need not wait for the periodic sweep)."""
+    courier = courier_for(services)
+    if not courier.busy:
+        await run_due(services, services.clock.now())
+    return courier.busy
 
 
 async def run_due(services: Services, now: datetime) -> list[int]:

@@ -27,7 +27,7 @@ from bot.spec import (
 )
 from commands.announce import handlers as h
 from commands.announce import retention  # noqa: F401 - registers how long deliveries are kept
-from commands.announce.delivery import courier_for, run_due, stop_courier
+from commands.announce.delivery import courier_for, pending_sends, run_due, stop_courier
 from commands.announce.demo import load_demo
 from commands.announce.home import agency_home, staff_home
 from commands.announce.store.announcements import AnnouncementRepo, State
@@ -64,7 +64,7 @@ _SEND_OPTIONS = (
         "target",
         OptionType.TEXT,
         L10n(
-            "La région, les agences (séparées par ;) ou le thème des salons",
+            "La région, les agences (séparées par un point-virgule) ou le thème des salons",
             "The region, the agencies (separated by ;) or the channels' topic",
         ),
         fr_name="cible",
@@ -81,7 +81,7 @@ _SEND_OPTIONS = (
     OptionSpec(
         "at",
         OptionType.DATETIME,
-        L10n("Envoyer plus tard (ex. « demain 9h »)", "Send later (e.g. “tomorrow 9am”)"),
+        L10n("Envoyer plus tard (ex. « demain 9h »)", "Send later (e.g. “tomorrow 9am”)"),
         fr_name="quand",
     ),
     OptionSpec(
@@ -128,7 +128,10 @@ COMMANDS = (
         fr_name="envoyer",
         examples=(
             '/announce send all title:"Appel à projets" link:https://exemple.fr Le nouvel appel…',
-            '/annonce envoyer region cible:Bretagne quand:"demain 9h" Rencontre régionale…',
+            L10n(
+                '/annonce envoyer region cible:Bretagne quand:"demain 9h" Rencontre régionale…',
+                '/announce send region target:Bretagne at:"tomorrow 9am" Regional meeting…',
+            ),
             '/announce send agencies target:"Rennes Atalante;Lyon Attractivité" Merci de…',
         ),
     ),
@@ -140,7 +143,7 @@ COMMANDS = (
     ),
     _staff(
         "status",
-        "Où en est une annonce : envois, échecs, accusés de lecture",
+        "Où en est une annonce : envois, échecs, accusés de lecture",
         "Where an announcement stands: deliveries, failures, acknowledgements",
         h.show_status,
         options=(_ID,),
@@ -208,6 +211,7 @@ FEATURE = Feature(
     on_start=on_start,
     on_stop=stop_courier,
     home=(HomeSection(40, agency_home), HomeSection(70, staff_home)),
+    pending=pending_sends,
     demo=load_demo,
     outbox_depth=outbox_depth,
 )

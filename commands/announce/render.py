@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel.lists import format_list
+
 from bot.i18n import Translator
 from bot.messages import Button, ButtonStyle, Field, Link, Message
 from commands.announce.store.announcements import Ack, Announcement, State
@@ -88,7 +90,10 @@ def channel_summary(platforms: Mapping[str, int], t: Translator) -> str:
 
 
 def audience_label(audience: str, target: str, t: Translator) -> str:
-    return t(f"announce.audience.{audience}", target=target)
+    """`agencies` targets are stored `Rennes Atalante;Lyon Attractivité`: said as a list."""
+    names = [name.strip() for name in target.split(";") if name.strip()]
+    shown = format_list(names, locale=t.lang) if len(names) > 1 else target
+    return t(f"announce.audience.{audience}", target=shown)
 
 
 def preview_message(
@@ -103,7 +108,7 @@ def preview_message(
         Field(t("announce.field.channels"), channel_summary(platforms, t), False),
     ]
     if ann.send_at:
-        fields.append(Field(t("announce.field.when"), t.datetime(ann.send_at, "full"), False))
+        fields.append(Field(t("announce.field.when"), t.datetime(ann.send_at), False))
     notes = [t("announce.preview_note")]
     if offline:
         names = ", ".join(platform_name(p) for p in offline)
@@ -128,7 +133,7 @@ def progress_lines(counts: Mapping[str, Mapping[str, int]], t: Translator) -> li
     fields = []
     for platform, states in sorted(counts.items()):
         tally = Tally.of(states)
-        parts = [t("announce.tally.delivered", n=tally.delivered, total=tally.total)]
+        parts = [t("announce.tally.delivered", n=tally.total, done=tally.delivered)]
         for key in ("pending", "failed", "withdrawing", "withdrawn", "kept"):
             if getattr(tally, key):
                 parts.append(t(f"announce.tally.{key}", n=getattr(tally, key)))
@@ -225,7 +230,7 @@ def ack_fields(
     names = dict(agencies)
     by_agency = {a.agency_id: a for a in acks if a.agency_id in names}
     share = round(100 * len(by_agency) / len(names))
-    title = t("announce.field.acks", n=len(by_agency), total=len(names), share=share)
+    title = t("announce.field.acks", n=len(names), read=len(by_agency), share=share)
     seen = [
         t(
             "announce.ack_line",
@@ -278,7 +283,7 @@ def list_message(
             state=t(f"announce.state.{state}"),
             delivered=tally.delivered,
             total=tally.total,
-            failed=tally.failed,
+            failed=t("announce.tally.failed_total", n=tally.failed),
             author=ann.author_name or t("announce.someone"),
             when=t.datetime(ann.confirmed_at or ann.created_at, "short"),
         )

@@ -25,7 +25,7 @@ from commands.digest.store.digests import DigestConfig
 # A first digest (or one after a long pause) looks back one period of its schedule, never more.
 MAX_LOOKBACK = timedelta(days=92)
 FIELD_MAX = 1000  # under Discord's 1024 per embed field: a section is never cut in two
-WHEN = "EEEE d MMMM y, HH:mm"  # a CLDR pattern: "lundi 7 décembre 2026, 09:00"
+WHEN = "full"  # "lundi 7 décembre 2026 à 9 h", "Monday, December 7, 2026 at 9:00 AM"
 
 
 @dataclass(frozen=True, slots=True)

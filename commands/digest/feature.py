@@ -37,7 +37,7 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
             "schedule",
             OptionType.TEXT,
             L10n(
-                "Rythme : « tous les lundis à 9h », « quotidien 8h30 », « mensuel 1er lundi », "
+                "Rythme : « tous les lundis à 9h », « quotidien 8h30 », « mensuel 1er lundi », "
                 "ou cron",
                 "Schedule: “every monday 9am”, “daily 8:30”, “monthly first monday”, or cron",
             ),
@@ -49,7 +49,7 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
             "channel",
             OptionType.CHANNEL,
             L10n(
-                "Salon où l'envoyer (par défaut : celui-ci)",
+                "Salon où l'envoyer (par défaut : celui-ci)",
                 "Channel to post in (default: this one)",
             ),
             fr_name="salon",
@@ -68,7 +68,7 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
             "sections",
             OptionType.TEXT,
             L10n(
-                "Rubriques : events, members, faq, unanswered, announcements, matches, activity",
+                "Rubriques : events, members, faq, unanswered, announcements, matches, activity",
                 "Sections: events, members, faq, unanswered, announcements, matches, activity",
             ),
             fr_name="rubriques",
@@ -77,7 +77,7 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
         OptionSpec(
             "days",
             OptionType.INTEGER,
-            L10n("Agenda : combien de jours à venir (14)", "Events: how many days ahead (14)"),
+            L10n("Agenda : combien de jours à venir (14)", "Events: how many days ahead (14)"),
             fr_name="jours",
             min_value=1,
             max_value=MAX_DAYS,
@@ -86,7 +86,7 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
             "scope",
             OptionType.CHOICE,
             L10n(
-                "Agenda : l'agence du salon, sa région, ou tout",
+                "Agenda : l'agence du salon, sa région, ou tout",
                 "Events: the channel's agency, its region, or all",
             ),
             fr_name="portee",
@@ -108,7 +108,7 @@ def _settings(*, create: bool) -> tuple[OptionSpec, ...]:
         OptionSpec(
             "title",
             OptionType.TEXT,
-            L10n("Titre (« - » pour l'enlever)", "Title (“-” to remove it)"),
+            L10n("Titre (« - » pour l'enlever)", "Title (“-” to remove it)"),
             fr_name="titre",
             max_length=150,
         ),
@@ -145,8 +145,11 @@ FEATURE = Feature(
             role=Role.MODERATOR,
             fr_name="creer",
             examples=(
-                '/digest create schedule:"every monday 9am" sections:events,members days:14',
-                '/recap creer rythme:"tous les lundis à 9h" rubriques:agenda,annonces',
+                L10n(
+                    '/digest create schedule:"tous les lundis à 9h" '
+                    "sections:agenda,membres days:14",
+                    '/digest create schedule:"every monday 9am" sections:events,members days:14',
+                ),
             ),
         ),
         CommandSpec(
@@ -182,7 +185,12 @@ FEATURE = Feature(
             options=(_ID, *_settings(create=False)),
             role=Role.MODERATOR,
             fr_name="modifier",
-            examples=('/digest edit 1 schedule:"every friday 4pm" skip_empty:no',),
+            examples=(
+                L10n(
+                    '/digest edit 1 schedule:"tous les vendredis à 16h" skip_empty:non',
+                    '/digest edit 1 schedule:"every friday 4pm" skip_empty:no',
+                ),
+            ),
         ),
         _by_id("delete", "supprimer", "Supprime un récap", "Delete a digest", h.delete_digest),
     ),

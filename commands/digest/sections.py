@@ -88,7 +88,7 @@ async def upcoming_events(
         lines.append(
             t(
                 "digest.section.events.line",
-                when=t.datetime(event.starts_at, "EEE d MMM, HH:mm"),
+                when=t.datetime(event.starts_at, "short"),
                 title=shorten(event.title, 90),
                 where=where,
                 id=event.id,

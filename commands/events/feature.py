@@ -57,7 +57,7 @@ EVENT = _opt(
 AGENCY = _opt(
     "agency",
     T,
-    "Agence organisatrice (par défaut : celle du salon)",
+    "Agence organisatrice (par défaut : celle du salon)",
     "Organising agency (default: this channel's)",
     fr_name="agence",
     max_length=120,
@@ -74,7 +74,7 @@ def _details(*, create: bool) -> tuple[OptionSpec, ...]:
         _opt(
             "end",
             T,
-            "Fin : date ou heure, ex. 21h (lue à partir du début)",
+            "Fin : date ou heure, ex. 21h (lue à partir du début)",
             "End: date or time, e.g. 9pm (read from the start)",
             fr_name="fin",
             max_length=60,
@@ -108,7 +108,7 @@ def _details(*, create: bool) -> tuple[OptionSpec, ...]:
         _opt(
             "capacity",
             INT,
-            "Nombre de places" + ("" if create else " (0 : sans limite)"),
+            "Nombre de places" + ("" if create else " (0 : sans limite)"),
             "Number of seats" + ("" if create else " (0: no limit)"),
             fr_name="places",
             min_value=1 if create else 0,
@@ -132,7 +132,7 @@ _REPEAT = _opt(
 _AUDIENCE = _opt(
     "audience",
     OptionType.CHOICE,
-    "Où l'annoncer (toutes : équipe fédérale)",
+    "Où l'annoncer (toutes : équipe fédérale)",
     "Where to announce it (all: federation staff)",
     fr_name="diffusion",
     choices=(
@@ -148,7 +148,7 @@ CREATE_OPTIONS = (
     _opt(
         "start",
         D,
-        "Début, ex. « 4 déc. 18h », vendredi 14h30, 2026-12-04 18:00",
+        "Début, ex. « 4 déc. 18h », vendredi 14h30, 2026-12-04 18:00",
         "Start, e.g. 'Dec 4 6pm', friday 2:30pm, 2026-12-04 18:00",
         required=True,
         fr_name="debut",
@@ -205,10 +205,18 @@ COMMANDS = (
         role=Role.MODERATOR,
         slow=True,
         examples=(
-            '/event create "Nuit du numérique pour les TPE" "4 déc. 18h" duration:3h '
-            'place:"Cantine numérique, Nantes" capacity:40 tags:numerique,tpe',
-            '/event create "MOOC : vendre en ligne" "mardi 10h" link:https://mooc.example.org '
-            "repeat:weekly count:6",
+            L10n(
+                '/event create "Nuit du numérique pour les TPE" "4 déc. 18h" duration:3h '
+                'place:"Cantine numérique, Nantes" capacity:40 tags:numerique,tpe',
+                '/event create "Digital night for small businesses" "Dec 4 6pm" duration:3h '
+                'place:"Cantine numérique, Nantes" capacity:40 tags:numerique,tpe',
+            ),
+            L10n(
+                '/event create "MOOC : vendre en ligne" "mardi 10h" '
+                'link:https://mooc.example.org repeat:"chaque semaine" count:6',
+                '/event create "MOOC: selling online" "tuesday 10am" '
+                "link:https://mooc.example.org repeat:weekly count:6",
+            ),
         ),
     ),
     _command(
@@ -220,8 +228,9 @@ COMMANDS = (
         options=EDIT_OPTIONS,
         role=Role.MODERATOR,
         slow=True,
+        fixed=(("agency", "events.agency_fixed"), ("agence", "events.agency_fixed")),
         examples=(
-            '/event edit 12 start:"5 déc. 18h"',
+            L10n('/event edit 12 start:"5 déc. 18h"', '/event edit 12 start:"Dec 5 6pm"'),
             "/event edit 12 place:- link:https://visio.example.org",
         ),
     ),
@@ -252,7 +261,12 @@ COMMANDS = (
         ),
         role=Role.MODERATOR,
         slow=True,
-        examples=("/event cancel 12 la salle n'est plus disponible",),
+        examples=(
+            L10n(
+                "/event cancel 12 la salle n'est plus disponible",
+                "/event cancel 12 the room is no longer available",
+            ),
+        ),
     ),
     _command(
         "list",
@@ -277,7 +291,7 @@ COMMANDS = (
     ),
     _command(
         "rsvp",
-        "Répond à une invitation : je viens, peut-être, je ne viens pas",
+        "Répond à une invitation : je viens, peut-être, je ne viens pas",
         "Answer: going, maybe, not going",
         rsvp,
         "repondre",
@@ -297,7 +311,10 @@ COMMANDS = (
                 ),
             ),
         ),
-        examples=("/event rsvp 12 going", "/evenement repondre 12 peut-être"),
+        examples=(
+            L10n('/event rsvp 12 "je viens"', "/event rsvp 12 going"),
+            "/event rsvp 12 maybe",
+        ),
     ),
     _command(
         "attendees",

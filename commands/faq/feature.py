@@ -48,7 +48,7 @@ ENTRY = _opt(
 LANG = _opt(
     "lang",
     CHOICE,
-    "Langue de l'entrée (par défaut : la vôtre)",
+    "Langue de l'entrée (par défaut : la vôtre)",
     "Language of the entry (default: yours)",
     fr_name="langue",
     choices=(Choice("fr", L10n("français", "French")), Choice("en", L10n("anglais", "English"))),
@@ -110,12 +110,12 @@ ADD_OPTIONS = (
     _opt(
         "variants",
         T,
-        "Autres façons de poser la question, séparées par | ou ;",
+        "Autres façons de poser la question, séparées par « | » ou « ; »",
         "Other ways to ask, separated by | or ;",
         fr_name="variantes",
         max_length=2000,
     ),
-    *_translation("Traduction :", "Translation:"),
+    *_translation("Traduction :", "Translation:"),
 )
 
 EDIT_OPTIONS = (
@@ -127,7 +127,7 @@ EDIT_OPTIONS = (
     _opt(
         "add_variants",
         T,
-        "Variantes à ajouter, séparées par | ou ;",
+        "Variantes à ajouter, séparées par « | » ou « ; »",
         "Variants to add, separated by | or ;",
         fr_name="ajouter_variantes",
         max_length=2000,
@@ -135,12 +135,12 @@ EDIT_OPTIONS = (
     _opt(
         "remove_variants",
         T,
-        "Variantes à retirer : leurs numéros (voir /faq show) ou leur texte",
+        "Variantes à retirer : leurs numéros (voir /faq show) ou leur texte",
         "Variants to remove: their numbers (see /faq show) or text",
         fr_name="retirer_variantes",
         max_length=2000,
     ),
-    *_translation("Traduction (- pour la retirer) :", "Translation (- removes it):"),
+    *_translation("Traduction (- pour la retirer) :", "Translation (- removes it):"),
 )
 
 
@@ -170,7 +170,7 @@ COMMANDS = (
                 max_length=1000,
             ),
         ),
-        examples=("/faq ask comment adhérer ?", "/faq ask how much is the fee?"),
+        examples=("/faq ask comment adhérer ?", "/faq ask how much is the fee?"),
     ),
     _command(
         "show",
@@ -189,9 +189,9 @@ COMMANDS = (
         "ajouter",
         options=ADD_OPTIONS,
         examples=(
-            '/faq add "Comment adhérer ?" "Remplissez le formulaire d\'adhésion." '
+            '/faq add "Comment adhérer ?" "Remplissez le formulaire d\'adhésion." '
             'tags:adhésion variants:"devenir membre | rejoindre la fédération"',
-            '/faq add "Où trouver le logo ?" "Dans l\'espace membres." '
+            '/faq add "Où trouver le logo ?" "Dans l\'espace membres." '
             'translated_question:"Where is the logo?" translated_answer:"In the members\' area."',
         ),
         **EDITOR,
@@ -259,7 +259,7 @@ COMMANDS = (
             _opt(
                 "variant_of",
                 INT,
-                "Ou : le numéro de l'entrée dont c'est une variante",
+                "Ou : le numéro de l'entrée dont c'est une variante",
                 "Or: the number of the entry it is a variant of",
                 fr_name="variante_de",
                 min_value=1,
@@ -285,7 +285,7 @@ COMMANDS = (
     ),
     _command(
         "stats",
-        "Statistiques de la FAQ : questions, réponses, avis",
+        "Statistiques de la FAQ : questions, réponses, avis",
         "FAQ statistics: questions, answers, feedback",
         questions.stats,
         "statistiques",
@@ -334,7 +334,7 @@ COMMANDS = (
             _opt(
                 "helpful",
                 CHOICE,
-                "Utile ?",
+                "Utile ?",
                 "Helpful?",
                 required=True,
                 choices=(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from babel.numbers import format_percent
+
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Button, ButtonStyle, Field, Message, Reply
@@ -28,7 +30,7 @@ async def unanswered(ctx: CommandContext) -> Reply:
         return Reply.text(ctx.t("faq.unanswered.none"))
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     if not found:
-        raise UserError("faq.unanswered.no_page", pages=pages)
+        raise UserError("faq.unanswered.no_page", n=pages)
     fields = tuple(_field(q, ctx) for q in found)
     buttons = tuple(
         Button(ctx.t("faq.unanswered.handle", id=q.id), "faq.promote", {"question": str(q.id)})
@@ -143,9 +145,9 @@ async def stats(ctx: CommandContext) -> Reply:
                 t("faq.stats.outcomes"),
                 t(
                     "faq.stats.outcomes_value",
-                    answered=_percent(asks.answered, asks.total),
-                    suggested=_percent(asks.suggested, asks.total),
-                    unknown=_percent(asks.unknown, asks.total),
+                    answered=_percent(asks.answered, asks.total, t.lang),
+                    suggested=_percent(asks.suggested, asks.total, t.lang),
+                    unknown=_percent(asks.unknown, asks.total, t.lang),
                 ),
                 inline=False,
             )
@@ -170,5 +172,6 @@ async def stats(ctx: CommandContext) -> Reply:
     return Reply(Message(title=t("faq.stats.title"), fields=tuple(fields)))
 
 
-def _percent(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)} %"
+def _percent(part: int, whole: int, lang: str) -> str:
+    """ "50 %" in French, "50%" in English (Babel's spacing for the locale)."""
+    return format_percent(round(part / whole, 2), locale=lang)

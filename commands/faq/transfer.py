@@ -269,7 +269,11 @@ async def _export(repo: FaqRepo, path: Path, t: Translator) -> int:
     if str(path) == "-":
         sys.stdout.write(text)
         return 0
-    path.write_text(text, "utf-8")
+    try:
+        path.write_text(text, "utf-8")
+    except OSError as exc:  # no such folder, a folder given as the file, no permission
+        print(t("cli.file_write", path=path, error=exc.strerror or exc), file=sys.stderr)
+        return 2
     print(t("faq.import.exported", n=len(entries), path=path))
     return 0
 
@@ -277,8 +281,11 @@ async def _export(repo: FaqRepo, path: Path, t: Translator) -> int:
 async def _import(repo: FaqRepo, path: Path, t: Translator) -> int:
     try:
         text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"fedbot: {path}: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(t("cli.file_read", path=path, error=exc.strerror or exc), file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:
+        print(t("cli.file_read", path=path, error=exc.reason), file=sys.stderr)
         return 2
     try:
         counts = await import_text(repo, text, SystemClock().now())
@@ -289,9 +296,9 @@ async def _import(repo: FaqRepo, path: Path, t: Translator) -> int:
         t(
             "faq.import.done",
             path=path,
-            created=counts.created,
-            updated=counts.updated,
-            unchanged=counts.unchanged,
+            created=t("faq.import.created", n=counts.created),
+            updated=t("faq.import.updated", n=counts.updated),
+            unchanged=t("faq.import.unchanged", n=counts.unchanged),
         )
     )
     return 0

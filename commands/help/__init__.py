@@ -37,9 +37,10 @@ def _overview(registry: Registry, access: Access, lang: str, tz: str) -> Message
         by_group.setdefault(spec.path[0] if len(spec.path) == 2 else "", []).append(spec)
     fields = []
     for group, specs in sorted(by_group.items()):
-        body = "\n".join(f"/{s.name} — {s.description.get(lang)}" for s in specs)
+        body = _lines(registry, specs, lang)
         title = registry.groups[group].description.get(lang) if group else t("core.help.general")
-        fields.append(Field(f"{group} · {title}" if group else title, body, inline=False))
+        heading = f"{registry.group_label(group, lang)} · {title}" if group else title
+        fields.append(Field(heading, body, inline=False))
     return Message(
         title=t("core.help.title"),
         text="\n".join(lines),
@@ -48,14 +49,20 @@ def _overview(registry: Registry, access: Access, lang: str, tz: str) -> Message
     )
 
 
+def _lines(registry: Registry, specs: list[CommandSpec], lang: str) -> str:
+    return "\n".join(f"/{registry.label(s, lang)} — {s.description.get(lang)}" for s in specs)
+
+
 def _detail(registry: Registry, topic: str, access: Access, lang: str) -> Message:
     t = translator(lang)
     spec, used = registry.resolve(topic.split()[:2])
     if spec is None and registry.is_group(topic.split()[0]):
         group = registry.group_commands(topic.split()[0])
         specs = [s for s in group if not s.hidden and access.may(s.role)]
-        body = "\n".join(f"/{s.name} — {s.description.get(lang)}" for s in specs)
-        return Message(title=t("core.help.group_title", group=topic.split()[0]), text=body)
+        return Message(
+            title=t("core.help.group_title", group=topic.split()[0]),
+            text=_lines(registry, specs, lang),
+        )
     if spec is None or spec.hidden:
         return Message(text=t("core.help.unknown", topic=topic[:40]))
     fields = [
@@ -66,16 +73,24 @@ def _detail(registry: Registry, topic: str, access: Access, lang: str) -> Messag
         )
         for opt in spec.options
     ]
-    text = [spec.description.get(lang), t("core.usage", usage=spec.usage(lang))]
+    text = [spec.description.get(lang), t("core.usage", usage=registry.usage(spec, lang))]
     if spec.role > Role.MEMBER:
         text.append(t("core.help.role_needed", role=t(f"core.role.{spec.role.key}")))
     if spec.examples:
-        text.append(t("core.help.examples") + "\n" + "\n".join(spec.examples))
+        text.append(t("core.help.examples") + "\n" + "\n".join(examples(registry, spec, lang)))
     return Message(
-        title=t("core.help.detail_title", command=spec.name),
+        title=t("core.help.detail_title", command=registry.label(spec, lang)),
         text="\n".join(text),
         fields=tuple(fields),
     )
+
+
+def examples(registry: Registry, spec: CommandSpec, lang: str) -> list[str]:
+    """The command's examples in `lang`: its values as written for that language, its command
+    and option names translated."""
+    return [
+        registry.localise(x.get(lang) if isinstance(x, L10n) else x, lang) for x in spec.examples
+    ]
 
 
 _NEED = {True: "core.help.required", False: "core.help.optional"}
@@ -105,7 +120,7 @@ FEATURE = Feature(
                     "topic",
                     OptionType.TEXT,
                     L10n(
-                        "Une commande ou un groupe, ex. « faq ask »",
+                        "Une commande ou un groupe, ex. « faq ask »",
                         "A command or group, e.g. 'faq ask'",
                     ),
                     fr_name="sujet",

@@ -36,7 +36,7 @@ def _command(
 _AGAIN = _opt(
     "again",
     B,
-    "oui : inclure les personnes déjà rencontrées récemment",
+    "oui : inclure les personnes déjà rencontrées récemment",
     "yes: include people you met recently",
     fr_name="encore",
 )
@@ -61,7 +61,11 @@ COMMANDS = (
             ),
             _AGAIN,
         ),
-        examples=("/match find", "/match find topic:hackathon", "/rencontre trouver encore:oui"),
+        examples=(
+            "/match find",
+            "/match find topic:hackathon",
+            L10n("/match find again:oui", "/match find again:yes"),
+        ),
     ),
     _command(
         "topic",
@@ -85,7 +89,7 @@ COMMANDS = (
     ),
     _command(
         "rounds",
-        "Rencontres régulières dans ce salon : activer, arrêter, état, un tour maintenant",
+        "Rencontres régulières dans ce salon : activer, arrêter, état, un tour maintenant",
         "Regular rounds in this channel: enable, disable, status, a round now",
         rounds,
         "tours",
@@ -106,7 +110,7 @@ COMMANDS = (
             _opt(
                 "schedule",
                 T,
-                "Quand : chaque semaine, toutes les 2 ou 4 semaines, ex. « un lundi sur deux 9h »",
+                "Quand : chaque semaine, toutes les 2 ou 4 semaines, ex. « un lundi sur deux 9h »",
                 "When: every 1, 2 or 4 weeks, e.g. 'every 2 weeks monday 9am'",
                 fr_name="frequence",
                 max_length=120,
@@ -114,7 +118,10 @@ COMMANDS = (
         ),
         role=Role.MODERATOR,
         examples=(
-            '/match rounds enable schedule:"toutes les 2 semaines le lundi à 9h"',
+            L10n(
+                '/match rounds enable schedule:"toutes les 2 semaines le lundi à 9h"',
+                '/match rounds enable schedule:"every 2 weeks on monday 9am"',
+            ),
             "/match rounds status",
         ),
     ),
@@ -128,7 +135,7 @@ COMMANDS = (
             _opt(
                 "weeks",
                 INT,
-                "Pendant N semaines (0 : reprendre)",
+                "Pendant N semaines (0 : reprendre)",
                 "For N weeks (0: resume)",
                 fr_name="semaines",
                 min_value=0,
@@ -142,11 +149,14 @@ COMMANDS = (
                 fr_name="jusqua",
             ),
         ),
-        examples=("/match snooze weeks:4", '/rencontre pause jusqua:"5 janvier"'),
+        examples=(
+            "/match snooze weeks:4",
+            L10n('/match snooze until:"5 janvier"', '/match snooze until:"January 5"'),
+        ),
     ),
     _command(
         "stats",
-        "Bilan des rencontres : tours, groupes, rencontres faites",
+        "Bilan des rencontres : tours, groupes, rencontres faites",
         "Rounds report: rounds, groups, meetings reported",
         stats,
         role=Role.MODERATOR,
@@ -165,7 +175,7 @@ COMMANDS = (
     ),
     _command(
         "met",
-        "Avez-vous pu vous rencontrer ?",
+        "Avez-vous pu vous rencontrer ?",
         "Did you meet?",
         answer_met,
         options=(

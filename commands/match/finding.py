@@ -103,6 +103,7 @@ async def find_partners(ctx: CommandContext) -> Reply:
         hidden=len(recent),
         again=again,
         proofs={card.member_id: intro_proof(ctx, me.member_id, card.member_id) for _, card in kept},
+        mine=frozenset(me.slugs),
     )
     return Reply(message)
 

@@ -54,14 +54,21 @@ def suggestions_message(
     hidden: int,
     again: bool,
     proofs: Mapping[int, str],
+    mine: frozenset[str] = frozenset(),
 ) -> Message:
     """`proofs`: each partner's tag (`finding.intro_proof`), carried by their "introduce me"
-    button so that only a member shown this partner can ask for the introduction."""
+    button so that only a member shown this partner can ask for the introduction. `mine`:
+    the caller's own tags; only those are said to be shared (a topic searched for is the
+    partner's, not necessarily the caller's)."""
     fields, buttons = [], []
     for suggestion, card in found:
-        why = t("match.why", tags=tag_list(suggestion.shared, vocab, t))
+        common = [tag for tag in suggestion.shared if tag in mine]
+        reasons = [t("match.why", tags=tag_list(common, vocab, t))] if common else []
+        if topic is not None and topic not in mine:
+            reasons.append(t("match.works_on", topic=vocab.display(topic)))
         if suggestion.other_agency:
-            why += " " + t("match.other_agency")
+            reasons.append(t("match.other_agency"))
+        why = " ".join(reasons)
         fields.append(card_field(card, t, why=why, platform=caller_platform))
         args = {"member": str(card.member_id), "proof": proofs[card.member_id]}
         args |= {"again": "yes"} if again else {}

@@ -139,7 +139,15 @@ async def stats(ctx: CommandContext) -> Reply:
     found = await ctx.services.get(MatchingRepo).stats(channel.platform, channel.workspace)
     opted_in = await ctx.services.get(ProfileRepo).count(opted_in=True)
     t = ctx.t
-    rate = format_percent(found.met / found.groups, locale=t.lang) if found.groups else "—"
+    met = (  # no group yet: no share of groups to give
+        t(
+            "match.stats.met_value",
+            n=found.met,
+            rate=format_percent(found.met / found.groups, locale=t.lang),
+        )
+        if found.groups
+        else str(found.met)
+    )
     fields = (
         Field(t("match.stats.rounds"), str(found.rounds)),
         Field(
@@ -149,7 +157,7 @@ async def stats(ctx: CommandContext) -> Reply:
         Field(t("match.stats.members"), str(found.members_paired)),
         Field(t("match.stats.asked"), str(found.asked)),
         Field(t("match.stats.answers"), str(found.answered)),
-        Field(t("match.stats.met"), t("match.stats.met_value", n=found.met, rate=rate)),
+        Field(t("match.stats.met"), met),
         Field(t("match.stats.not_met"), str(found.not_met)),
         Field(t("match.stats.introductions"), str(found.introductions)),
         Field(t("match.stats.opted_in"), str(opted_in)),

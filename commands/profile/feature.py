@@ -26,14 +26,14 @@ def _opt(name: str, kind: OptionType, fr: str, en: str, **kw: object) -> OptionS
 
 
 _CONFIRM = _opt(
-    "confirm", B, "oui : effacer sans redemander", "yes: erase without asking", fr_name="confirmer"
+    "confirm", B, "oui : effacer sans redemander", "yes: erase without asking", fr_name="confirmer"
 )
 
 SET_OPTIONS = (
     _opt(
         "agency",
         T,
-        "Votre agence (par défaut : celle du salon) ; - pour aucune",
+        "Votre agence (par défaut : celle du salon) ; - pour aucune",
         "Your agency (default: this channel's); - for none",
         fr_name="agence",
         max_length=120,
@@ -75,20 +75,20 @@ SET_OPTIONS = (
     _opt(
         "match",
         B,
-        "oui : être mis en relation avec d'autres membres",
+        "oui : être mis en relation avec d'autres membres",
         "yes: be introduced to other members",
         fr_name="rencontres",
     ),
     _opt(
         "visible",
         B,
-        "oui : les autres membres peuvent voir votre profil",
+        "oui : les autres membres peuvent voir votre profil",
         "yes: other members may see your profile",
     ),
     _opt(
         "open",
         B,
-        "oui : tout membre peut demander à vous être présenté",
+        "oui : tout membre peut demander à vous être présenté",
         "yes: any member may ask to be introduced to you",
         fr_name="ouvert",
     ),
@@ -150,7 +150,7 @@ COMMANDS = (
     ),
     _command(
         "link",
-        "Relie vos comptes d'autres espaces (Slack, Discord) : un code à taper de l'autre côté",
+        "Relie vos comptes d'autres espaces (Slack, Discord) : un code à taper de l'autre côté",
         "Link your accounts in other workspaces (Slack, Discord): a code to type on the other",
         link_identities,
         "relier",

@@ -18,7 +18,9 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from bot.i18n import Translator
 from bot.options import fold
 from bot.storage.agencies import name_key
 from commands.profile.store.imports import ImportedMember
@@ -35,14 +37,30 @@ MAX_NAME = 120
 _BAD = "\x00"  # the key of a record that could not be read (no column has this name)
 
 
-class MalformedFile(Exception):
-    """The file cannot be read as a member list; the message says why (in English: the CLI)."""
+class Problem(Exception):
+    """What is wrong, as a message key of `profile.import` and its arguments: the tool says it
+    in the operator's language."""
+
+    def __init__(self, key: str, **kwargs: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.kwargs = kwargs
+
+    def describe(self, t: Translator) -> str:
+        return t(f"profile.import.{self.key}", **self.kwargs)
+
+
+class MalformedFile(Problem):
+    """The file cannot be read as a member list."""
 
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
     line: int
-    reason: str
+    problem: Problem
+
+    def describe(self, t: Translator) -> str:
+        return t("profile.import.at_line", line=self.line, problem=self.problem.describe(t))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +76,8 @@ class MemberFile:
     rejected: tuple[Rejected, ...]
 
 
-class _RowError(ValueError):
-    pass
+class _RowError(Problem):
+    """One row is wrong; the others may still be imported."""
 
 
 def _records(
@@ -69,28 +87,28 @@ def _records(
     text = text.removeprefix("\ufeff")
     header = text.split("\n", 1)[0]
     if not header.strip():
-        raise MalformedFile("the file is empty or has no header line")
+        raise MalformedFile("empty")
     delimiter = "," if header.count(",") >= header.count(";") else ";"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         columns = [c.strip().lower() for c in next(reader)]
         twice = sorted({c for c in columns if columns.count(c) > 1})
         if twice:
-            raise MalformedFile(f"column(s) given twice: {', '.join(twice)}")
+            raise MalformedFile("columns_twice", n=len(twice), columns=", ".join(twice))
         missing = [c for c in required if c not in columns]
         if missing:
-            raise MalformedFile(f"missing column(s): {', '.join(missing)}")
+            raise MalformedFile("columns_missing", n=len(missing), columns=", ".join(missing))
         if "workspace" not in columns and workspace is None:
             _need_workspace_for(text, columns, delimiter)
         for values in reader:
             if not any(v.strip() for v in values):
                 continue  # a blank line
             if len(values) != len(columns):
-                yield reader.line_num, {_BAD: f"{len(values)} fields, expected {len(columns)}"}
+                yield reader.line_num, {_BAD: f"{len(values)}/{len(columns)}"}
                 continue
             yield reader.line_num, dict(zip(columns, (v.strip() for v in values), strict=True))
     except csv.Error as exc:
-        raise MalformedFile(f"line {reader.line_num}: {exc}") from None
+        raise MalformedFile("unreadable", line=reader.line_num, detail=str(exc)) from None
 
 
 def _need_workspace_for(text: str, columns: list[str], delimiter: str) -> None:
@@ -100,9 +118,7 @@ def _need_workspace_for(text: str, columns: list[str], delimiter: str) -> None:
     index = columns.index("platform")
     for values in reader:
         if len(values) > index and values[index].strip().lower() in ("slack", "discord"):
-            raise MalformedFile(
-                "no workspace column: pass --workspace (the Slack team id or Discord guild id)"
-            )
+            raise MalformedFile("no_workspace")
 
 
 def read_import(text: str, agencies: Mapping[str, int], workspace: str | None = None) -> MemberFile:
@@ -115,9 +131,9 @@ def read_import(text: str, agencies: Mapping[str, int], workspace: str | None = 
             row = _member(record, agencies, workspace)
             first = seen.setdefault(row.identity, line)
             if first != line:
-                raise _RowError(f"same member as line {first}")
+                raise _RowError("same_member", line=first)
         except _RowError as err:
-            rejected.append(Rejected(line, str(err)))
+            rejected.append(Rejected(line, err))
             continue
         rows.append(row)
     return MemberFile(tuple(rows), tuple(rejected))
@@ -130,27 +146,29 @@ def read_purge(text: str, workspace: str | None = None) -> tuple[list[Identity],
         try:
             found.setdefault(_identity(record, workspace), None)
         except _RowError as err:
-            rejected.append(Rejected(line, str(err)))
+            rejected.append(Rejected(line, err))
     return list(found), rejected
 
 
 def _identity(record: Mapping[str, str], default_workspace: str | None) -> Identity:
     if _BAD in record:
-        raise _RowError(record[_BAD])
+        got, expected = record[_BAD].split("/")
+        raise _RowError("field_count", n=int(expected), got=int(got))
     for column, value in record.items():
         if any(unicodedata.category(c) == "Cc" for c in value):
-            raise _RowError(f"control character in {column}")
+            raise _RowError("control_character", column=column)
     platform = record["platform"].lower()
     if platform not in PLATFORMS:
-        raise _RowError(f"unknown platform {record['platform'][:20]!r} ({', '.join(PLATFORMS)})")
+        known = ", ".join(PLATFORMS)
+        raise _RowError("unknown_platform", value=record["platform"][:20], known=known)
     user_id = record["user_id"]
     if not _ID.match(user_id):
-        raise _RowError(f"bad user_id {user_id[:40]!r}")
+        raise _RowError("bad_user_id", value=user_id[:40])
     workspace = record.get("workspace") or default_workspace
     if not workspace and platform == "console":
         workspace = "local"
     if not workspace or not _ID.match(workspace):
-        raise _RowError(f"bad or missing workspace {(workspace or '')[:40]!r}")
+        raise _RowError("bad_workspace", value=(workspace or "")[:40])
     return Identity(platform, workspace, user_id)
 
 
@@ -160,12 +178,12 @@ def _member(
     who = _identity(record, workspace)
     name = record["display_name"]
     if len(name) > MAX_NAME:
-        raise _RowError(f"display_name longer than {MAX_NAME} characters")
+        raise _RowError("name_too_long", n=MAX_NAME)
     agency_id = None
     if record["agency"]:
         agency_id = agencies.get(name_key(record["agency"]))
         if agency_id is None:
-            raise _RowError(f"unknown agency {record['agency'][:60]!r}")
+            raise _RowError("unknown_agency", value=record["agency"][:60])
     return ImportedMember(
         who.platform,
         who.workspace,
@@ -183,11 +201,11 @@ def _opt_in(value: str) -> bool:
         return True
     if word in _NO:
         return False
-    raise _RowError(f"opt_in must be yes or no, not {value[:20]!r}")
+    raise _RowError("bad_opt_in", value=value[:20])
 
 
 def _tags(text: str) -> tuple[Tag, ...]:
     try:
         return tuple(Tag(normalise_tag(s), display_tag(s)[:40]) for s in split_tags(text))
     except TagError as err:
-        raise _RowError(f"interest {err.tag[:50]!r}: {err.reason.replace('_', ' ')}") from None
+        raise _RowError(f"tag_{err.reason}", value=err.tag[:50]) from None

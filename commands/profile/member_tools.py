@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from bot.app import BotApp
 from bot.feature import CliTool, CommonOptions
+from bot.i18n import Translator, translator
 from bot.identity import DIRECT_MESSAGES, Caller
 from bot.privacy import erase_member, erase_subject
 from bot.services import Services
@@ -62,15 +63,17 @@ def configure(parser: argparse.ArgumentParser, common: CommonOptions) -> None:
 
 
 async def members_command(app: BotApp, args: argparse.Namespace) -> int:
+    t = translator(app.config.bot.default_locale, app.config.bot.timezone)
     if args.members_command == "erase":
-        return await erase_people(app.services, args.who, args.dry_run, sys.stdout)
+        return await erase_people(app.services, args.who, args.dry_run, sys.stdout, t)
     try:
         text = _read(args.file)
         if args.members_command == "import":
-            return await import_file(app.services, text, args, sys.stdout)
-        return await purge_file(app.services, text, args, sys.stdout)
+            return await import_file(app.services, text, args, sys.stdout, t)
+        return await purge_file(app.services, text, args, sys.stdout, t)
     except MalformedFile as exc:
-        print(f"fedbot: {args.file}: {exc}; nothing written", file=sys.stderr)
+        problem = exc.describe(t)
+        print(t("profile.import.refused", path=args.file, problem=problem), file=sys.stderr)
         return NOTHING_WRITTEN
 
 
@@ -92,59 +95,69 @@ def _caller(text: str) -> Caller | None:
     return None
 
 
-async def erase_people(services: Services, who: list[str], dry_run: bool, out: TextIO) -> int:
+async def erase_people(
+    services: Services, who: list[str], dry_run: bool, out: TextIO, t: Translator
+) -> int:
     callers = [(text, _caller(text)) for text in who]
     bad = [text for text, caller in callers if caller is None]
     if bad:
-        print(f"fedbot: not an identity: {', '.join(bad)} (discord:<user id> or "
-              "slack:<team id>:<user id>)", file=sys.stderr)  # fmt: skip
+        print(t("profile.erase.not_identity", who=", ".join(bad)), file=sys.stderr)
         return NOTHING_WRITTEN
     for text, caller in callers:
         assert caller is not None
         identities = await services.members.subject_of(caller)
-        places = ", ".join(f"{m.platform}:{m.workspace}" for m in identities) or "nothing held"
+        places = ", ".join(f"{m.platform}:{m.workspace}" for m in identities)
         if not dry_run:
             await erase_subject(services, identities)
-        verb = "would erase" if dry_run else "erased"
-        print(f"{text}: {verb} {len(identities)} identit{'y' if len(identities) == 1 else 'ies'}"
-              f" ({places})", file=out)  # fmt: skip
+        key = "profile.erase.would" if dry_run or not identities else "profile.erase.done"
+        print(t(key, n=len(identities), who=text, places=places), file=out)
     return OK
 
 
 def _read(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise MalformedFile("no such file") from None
+    except (FileNotFoundError, IsADirectoryError):
+        raise MalformedFile("no_file") from None
     except UnicodeDecodeError as exc:
-        raise MalformedFile(f"not UTF-8 text (byte {exc.start})") from None
+        raise MalformedFile("not_utf8", at=exc.start) from None
 
 
-async def import_file(services: Services, text: str, args: argparse.Namespace, out: TextIO) -> int:
+async def import_file(
+    services: Services, text: str, args: argparse.Namespace, out: TextIO, t: Translator
+) -> int:
     agencies = {name_key(a.name): a.id for a in await services.agencies.list()}
     parsed = read_import(text, agencies, args.workspace)
-    _report_rejected(parsed.rejected, out)
+    _report_rejected(parsed.rejected, out, t)
     if parsed.rejected and args.strict:
-        print(f"{len(parsed.rejected)} row(s) rejected (--strict): nothing written", file=out)
+        print(t("profile.import.strict", n=len(parsed.rejected)), file=out)
         return NOTHING_WRITTEN
     if args.dry_run:
-        print(f"{len(parsed.rows)} row(s) valid (--dry-run): nothing written", file=out)
+        print(t("profile.import.dry_run", n=len(parsed.rows)), file=out)
         return SOME_REJECTED if parsed.rejected else OK
     with tqdm(total=len(parsed.rows), unit="row", desc="import", file=sys.stderr) as bar:
         counts = await import_members(
             services.get(ProfileRepo), parsed.rows, services.clock.now(), progress=bar.update
         )
-    print(
-        f"{counts.created} created, {counts.updated} updated, {counts.kept} kept "
-        f"(edited by the members themselves), {len(parsed.rejected)} rejected",
-        file=out,
-    )
+    parts = {
+        name: t(f"profile.import.{name}", n=n)
+        for name, n in (
+            ("created", counts.created),
+            ("updated", counts.updated),
+            ("unchanged", counts.unchanged),
+            ("kept", counts.kept),
+            ("rejected", len(parsed.rejected)),
+        )
+    }
+    print(t("profile.import.done", **parts), file=out)
     return SOME_REJECTED if parsed.rejected else OK
 
 
-async def purge_file(services: Services, text: str, args: argparse.Namespace, out: TextIO) -> int:
+async def purge_file(
+    services: Services, text: str, args: argparse.Namespace, out: TextIO, t: Translator
+) -> int:
     identities, rejected = read_purge(text, args.workspace)
-    _report_rejected(rejected, out)
+    _report_rejected(rejected, out, t)
     erased = unknown = 0
     for who in tqdm(identities, unit="member", desc="purge", file=sys.stderr):
         member = await services.members.find(who.platform, who.workspace, who.user_id)
@@ -153,14 +166,21 @@ async def purge_file(services: Services, text: str, args: argparse.Namespace, ou
         elif not args.dry_run:
             erased += await erase_member(services, member.id)
     if args.dry_run:
-        print(f"{len(identities) - unknown} member(s) would be erased (--dry-run)", file=out)
-    else:
-        print(f"{erased} member(s) erased, {unknown} unknown, {len(rejected)} rejected", file=out)
+        print(t("profile.import.purge_dry_run", n=len(identities) - unknown), file=out)
+        return SOME_REJECTED if rejected else OK
+    parts = {
+        "erased": t("profile.import.erased", n=erased),
+        "unknown": t("profile.import.unknown", n=unknown),
+        "rejected": t("profile.import.rejected", n=len(rejected)),
+    }
+    print(t("profile.import.purge_done", **parts), file=out)
     return SOME_REJECTED if rejected else OK
 
 
-def _report_rejected(rejected: tuple[Rejected, ...] | list[Rejected], out: TextIO) -> None:
+def _report_rejected(
+    rejected: tuple[Rejected, ...] | list[Rejected], out: TextIO, t: Translator
+) -> None:
     for item in rejected[:SHOWN_REJECTS]:
-        print(f"line {item.line}: {item.reason}", file=out)
+        print(item.describe(t), file=out)
     if len(rejected) > SHOWN_REJECTS:
-        print(f"… and {len(rejected) - SHOWN_REJECTS} more rejected rows", file=out)
+        print(t("profile.import.more_rejected", n=len(rejected) - SHOWN_REJECTS), file=out)

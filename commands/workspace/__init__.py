@@ -20,7 +20,7 @@ _ID = OptionSpec(
     "id",
     OptionType.TEXT,
     L10n(
-        "Id de l'espace : T… (Slack), E… (organisation Slack) ou n° de serveur Discord",
+        "Id de l'espace : T… (Slack), E… (organisation Slack) ou n° de serveur Discord",
         "Workspace id: T… (Slack), E… (Slack org) or Discord server id",
     ),
     required=True,
@@ -86,7 +86,7 @@ FEATURE = Feature(
         CommandSpec(
             ("workspace", "list"),
             L10n(
-                "Espaces Slack et serveurs Discord : listés, approuvés, en attente, refusés",
+                "Espaces Slack et serveurs Discord : listés, approuvés, en attente, refusés",
                 "Slack workspaces and Discord servers: listed, approved, pending, refused",
             ),
             list_workspaces,

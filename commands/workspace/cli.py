@@ -21,7 +21,8 @@ INSTALL_PATH = "/slack/install"  # the Slack adapter's install page (adapters.sl
 
 def configure(parser: argparse.ArgumentParser, common: CommonOptions) -> None:
     tools = parser.add_subparsers(dest="workspaces_command", required=True)
-    common(tools.add_parser("list", help="listed, approved, pending and refused workspaces"))
+    text = "List the listed, approved, pending and refused workspaces."
+    common(tools.add_parser("list", help=text[0].lower() + text[1:-1], description=text))
     for name, text in (
         ("approve", "admit a workspace (T…, E… or a Discord server id)"),
         ("refuse", "refuse a workspace, or withdraw its approval"),
@@ -29,7 +30,8 @@ def configure(parser: argparse.ArgumentParser, common: CommonOptions) -> None:
         tool = tools.add_parser(name, help=text, description=text)
         common(tool)
         tool.add_argument("id", help="T0123ABCD, E0123ABCD or 123456789012345678")
-    common(tools.add_parser("invite", help="print a single-use Slack install link"))
+    text = "Print a single-use Slack install link."
+    common(tools.add_parser("invite", help=text[0].lower() + text[1:-1], description=text))
 
 
 async def workspaces_command(app: BotApp, args: argparse.Namespace) -> int:

@@ -86,7 +86,7 @@ async def test_a_moderator_cannot_touch_another_agencys_things(
             "digest delete": await say(bot, RITA, RENNES_CH, "/digest", "delete 1"),
             "passive": await say(bot, RITA, NANTES_CH, "/faq", "passive on"),
             "rounds": await say(bot, RITA, NANTES_CH, "/match", "rounds enable"),
-            "faq add": await say(bot, RITA, RENNES_CH, "/faq", 'add "Q ?" "R."'),
+            "faq add": await say(bot, RITA, RENNES_CH, "/faq", 'add "Q ?" "R."'),
             "announce": await say(bot, RITA, RENNES_CH, "/announce", 'send text:"x" to:all'),
         }
         after = await snapshot(bot.app)
@@ -98,7 +98,7 @@ async def test_a_moderator_cannot_touch_another_agencys_things(
     for what, text in attempts.items():
         assert text.startswith(":warning:"), (what, text)
     assert "Seuls les organisateurs" in attempts["edit"]
-    assert "Vous ne modérez pas l'agence « Nantes" in attempts["for Nantes"]
+    assert "Vous ne modérez pas l'agence « Nantes" in attempts["for Nantes"]
     assert "que vous ne modérez pas" in attempts["digest here"]
     assert "n°1 appartient" in attempts["digest run"]
     assert "que vous ne modérez pas" in attempts["passive"]

@@ -68,7 +68,7 @@ async def test_commands_and_completions_from_a_strange_server_do_nothing(
             fake.slash_interaction(name, options, user_id=MALLORY.id, guild_id=STRANGE_GUILD,
                                    locale="en-US")
             for name, options in (
-                ("announce send", {"text": "Offre spéciale !", "to": "all"}),
+                ("announce send", {"text": "Offre spéciale !", "to": "all"}),
                 ("event rsvp", {"event": 1, "answer": "going"}),
                 ("faq ask", {"question": "une question que personne ne connaît"}),
                 ("profile set", {"interests": "tiers-lieux", "match": True}),
@@ -110,7 +110,7 @@ async def test_direct_messages_belong_to_members_of_a_federation_server(tmp_path
         refused = await fake.wait_for_callback(stranger)
         after = await snapshot(app, exclude=("workspaces",))
 
-    assert welcome["data"]["content"].startswith("Pong ! fedbot fonctionne")
+    assert welcome["data"]["content"].startswith("Pong ! fedbot fonctionne")
     assert "Sorry, fedbot only serves" in refused["data"]["content"]
     assert changed(before, after) == []
 

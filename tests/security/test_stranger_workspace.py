@@ -30,10 +30,10 @@ ROLES = {"staff": [f"slack:{DEFAULT_TEAM_ID}:{STAFF}"]}
 
 # Everything a stranger would try, each a command a member of the federation may use.
 ATTEMPTS = [
-    ("/announce", 'send text:"Offre spéciale !" to:all'),
+    ("/announce", 'send text:"Offre spéciale !" to:all'),
     ("/event", "rsvp 1 going"),
     ("/event", "list"),
-    ("/faq", "ask comment adhérer ?"),
+    ("/faq", "ask comment adhérer ?"),
     ("/faq", "ask une question que personne ne connaît"),
     ("/match", "find"),
     ("/match", "introduce member:1"),
@@ -86,7 +86,7 @@ async def test_an_install_from_outside_is_pending_and_its_commands_are_refused(
             action_id="announce.confirm", value="id=1", team_id=STRANGER_TEAM, user_id=STRANGER
         )
         event = await bot.http.event(
-            event={"type": "message", "user": STRANGER, "text": "comment adhérer ?",
+            event={"type": "message", "user": STRANGER, "text": "comment adhérer ?",
                    "channel": "C0PIRATE", "ts": "1.1"},
             team_id=STRANGER_TEAM,
         )  # fmt: skip
@@ -182,7 +182,7 @@ async def test_an_enterprise_org_admits_its_workspaces(tmp_path: Path, fake: Fak
         outside = await bot.http.slash_command(
             command="/ping", team_id="T0ORGTEAM", user_id="U0ORGUSER1", enterprise_id="E0ELSE"
         )
-    assert inside.body["text"].startswith("Pong !")
+    assert inside.body["text"].startswith("Pong !")
     assert "Désolé, fedbot ne sert que" in outside.body["text"]
 
 

@@ -117,7 +117,7 @@ async def test_introductions_reach_only_suggested_or_open_members(
         assert "Je ne présente que les membres que je vous ai suggérés" in body["text"], what
     assert changed(before, after) == []
     assert "Bob" in genuine["text"] and dms_after == dms_before + 1
-    assert open_door["text"].startswith("C'est fait : carol a reçu votre présentation")
+    assert open_door["text"].startswith("C'est fait : carol a reçu votre présentation")
 
 
 async def test_a_did_you_meet_answer_is_only_for_the_groups_members(

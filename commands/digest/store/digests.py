@@ -31,6 +31,7 @@ from sqlalchemy import (
 
 from bot.identity import ChannelRef
 from bot.storage.database import Database
+from bot.storage.ids import fresh_id
 from bot.storage.schema import UTCDateTime, member_ref, metadata
 
 SENT, EMPTY = "sent", "empty"  # outcomes that count as "the channel got its digest"
@@ -167,6 +168,8 @@ class DigestRepo:
             "active_since": now,
         }
         async with self.db.write() as conn:
+            if (fresh := await fresh_id(conn, digests)) is not None:
+                values["id"] = fresh  # SQLite: never a deleted digest's number
             result = await conn.execute(digests.insert().values(**values))
         created = await self.get(int(result.inserted_primary_key[0]))
         assert created is not None

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.database import Database
+from bot.storage.ids import fresh_id
 from commands.faq.store.tables import (
     faq_answered_messages,
     faq_asks,
@@ -277,8 +278,10 @@ class FaqActivity:
 async def _count_question(conn: Any, question: NewQuestion, now: datetime) -> None:
     bumped = await conn.execute(_BUMP, {"b_normalised": question.normalised, "b_at": now})
     if not bumped.rowcount:
+        fresh = await fresh_id(conn, faq_unanswered)  # SQLite: never a dismissed one's number
         await conn.execute(
             faq_unanswered.insert().values(
+                **({} if fresh is None else {"id": fresh}),
                 normalised=question.normalised,
                 text=question.text,
                 lang=question.lang,

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import ChannelRef
 from bot.storage.database import Database
+from bot.storage.ids import fresh_id, note_id
 from commands.faq.retrieval import FaqDoc, FaqIndex, RetrievalConfig, SearchResult
 from commands.faq.store.activity import FaqActivity
 from commands.faq.store.tables import faq_entries, faq_passive_channels, faq_translations
@@ -295,6 +296,9 @@ async def _insert(
     values = {**_entry_values(draft), "created_by": created_by, "created_at": now}
     if entry_id is not None:
         values["id"] = entry_id
+        await note_id(conn, faq_entries, entry_id)
+    elif (fresh := await fresh_id(conn, faq_entries)) is not None:
+        values["id"] = fresh
     result = await conn.execute(faq_entries.insert().values(**values, updated_at=now))
     new_id = int(result.inserted_primary_key[0])
     await _write_translations(conn, new_id, draft.translations)
