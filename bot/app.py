@@ -99,9 +99,6 @@ class BotApp:
         for feature in self.features:
             for store in feature.stores(self.services) if feature.stores else ():
                 self.services.provide(store)
-        for feature in self.features:
-            if feature.routes is not None:
-                self.web.add_routes(feature.routes(self.services))
         throttle = config.throttle
         self.dispatcher = Dispatcher(
             self.services,
@@ -114,6 +111,9 @@ class BotApp:
                 else None
             ),
         )
+        for feature in self.features:  # after the dispatcher: web pages run commands through it
+            if feature.routes is not None:
+                self.web.add_routes(feature.routes(self))
 
     async def open(self) -> None:
         """The database migrated and the configured agencies seeded; no feature started. What

@@ -24,6 +24,7 @@ from bot.settings import (
     AgencySeed,
     AnnounceSettings,
     BotSettings,
+    DashboardSettings,
     DigestSettings,
     DiscordSettings,
     EventSettings,
@@ -54,6 +55,7 @@ class Config:
     digest: DigestSettings = field(default_factory=DigestSettings)
     match: MatchSettings = field(default_factory=MatchSettings)
     faq: FaqSettings = field(default_factory=FaqSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     secrets: Secrets = field(default_factory=Secrets)
 
 

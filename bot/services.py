@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.directory import Directory
 from bot.federation import Federation
 from bot.outbound import Outbound
 from bot.registry import Registry
@@ -41,6 +42,8 @@ class Services:
     federation: Federation  # who belongs: listed and approved workspaces
     deliveries: DeliveryLedger  # platform deliveries already handled (retries, replays)
     signer: Signer  # tags on button values that must be the bot's own (keyed at start)
+    # Users' groups as the running adapters see them, for callers that come from no chat event.
+    directory: Directory = field(default_factory=Directory)
     _stores: dict[type, Any] = field(default_factory=dict, repr=False)
 
     def provide(self, store: object) -> None:

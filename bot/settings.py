@@ -23,6 +23,8 @@ SECRET_ENV = {
     "slack_client_id": "SLACK_CLIENT_ID",
     "slack_client_secret": "SLACK_CLIENT_SECRET",
     "discord_token": "DISCORD_TOKEN",
+    "discord_client_id": "DISCORD_CLIENT_ID",
+    "discord_client_secret": "DISCORD_CLIENT_SECRET",
 }
 
 
@@ -303,6 +305,26 @@ class FaqSettings:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    """The web dashboard under /admin on the bot's HTTP server (`[http] enabled`).
+    `session_hours`: a sign-in lasts this long; `slack_authorize_url`, `discord_authorize_url`:
+    where the browser is sent to sign in (the token and user-info calls go to `[slack]
+    api_base_url` and `[discord] api_base_url`)."""
+
+    enabled: bool = True
+    session_hours: int = 12
+    slack_authorize_url: str = "https://slack.com/openid/connect/authorize"
+    discord_authorize_url: str = "https://discord.com/oauth2/authorize"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.session_hours <= 24 * 7:
+            raise ConfigError("config: dashboard.session_hours: must be between 1 and 168")
+        for name in ("slack_authorize_url", "discord_authorize_url"):
+            if not getattr(self, name).startswith(("https://", "http://")):
+                raise ConfigError(f"config: dashboard.{name}: must be an http(s) URL")
+
+
+@dataclass(frozen=True)
 class Secrets:
     """Read from environment variables only; never printed."""
 
@@ -312,6 +334,8 @@ class Secrets:
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     discord_token: str | None = None
+    discord_client_id: str | None = None  # "Sign in with Discord" on the dashboard
+    discord_client_secret: str | None = None
 
     def __repr__(self) -> str:
         present = [name for name in SECRET_ENV if getattr(self, name)]
@@ -323,5 +347,3 @@ class Secrets:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Secrets:
         return cls(**{name: env.get(var) or None for name, var in SECRET_ENV.items()})
-
-

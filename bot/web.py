@@ -1,6 +1,9 @@
-"""The bot's one HTTP server (aiohttp): Slack HTTP mode and OAuth, calendar feeds.
+"""The bot's one HTTP server (aiohttp): Slack HTTP mode and OAuth, calendar feeds, the web
+dashboard.
 
-Features and adapters add routes before it starts; it binds only when something needs it.
+Features and adapters add routes before it starts; it binds only when something needs it. A
+feature declares simple GET routes (`WebRoute`, free of the HTTP library), or mounts a whole
+aiohttp sub-application under a prefix (`WebMount`: its own middlewares, forms, cookies).
 """
 
 from __future__ import annotations
@@ -56,6 +59,15 @@ def _serve(handler: WebHandler) -> Callable[[web.Request], Awaitable[web.Respons
     return serve
 
 
+@dataclass(frozen=True, slots=True)
+class WebMount:
+    """A sub-application a feature mounts under `prefix` (`/admin`): its routes, middlewares
+    and static files stay its own; the server only routes the prefix to it."""
+
+    prefix: str
+    app: web.Application
+
+
 class WebServer:
     def __init__(self, settings: HttpSettings) -> None:
         self.settings = settings
@@ -63,13 +75,21 @@ class WebServer:
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
-    def add_routes(self, routes: Iterable[WebRoute]) -> None:
+    def add_routes(self, routes: Iterable[WebRoute | WebMount]) -> None:
         for route in routes:
-            self.app.router.add_get(route.path, _serve(route.handler))
+            if isinstance(route, WebMount):
+                self.app.add_subapp(route.prefix, route.app)
+            else:
+                self.app.router.add_get(route.path, _serve(route.handler))
 
     @property
     def wanted(self) -> bool:
         return self.settings.enabled
+
+    @property
+    def secure(self) -> bool:
+        """Served over https: behind a proxy, what `public_url` says users reach."""
+        return self.settings.public_url.lower().startswith("https://")
 
     @property
     def base_url(self) -> str:

@@ -59,6 +59,8 @@ async def _run_console(app: BotApp, args: argparse.Namespace) -> None:
         json=args.json,
         agencies=tuple(args.agencies),
     )
+    if app.web.wanted:  # the dashboard and calendar feeds, beside the console
+        await app.web.start()
     await ConsoleAdapter(app, options).run()
 
 

@@ -10,6 +10,7 @@ is pointless when nothing changed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -176,9 +177,12 @@ class DiscordAdapter:
         if self.settings.sync_on_start:
             await self.sync()
         self.app.outbound.register(DiscordSender(client, discord_buckets(self.settings)))
+        roles = functools.partial(self.membership.roles, client)
+        self.app.services.directory.register(PLATFORM, roles)
 
     async def stop(self) -> None:
         self.app.outbound.unregister(PLATFORM)
+        self.app.services.directory.unregister(PLATFORM)
         if self.client is not None:
             await self.client.close()
         if self._connection is not None:

@@ -17,6 +17,7 @@ through response_url. Clicks and events are acked at once and handled in the bac
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
@@ -140,6 +141,8 @@ class SlackAdapter:
             self._socket = AsyncSocketModeHandler(self.bolt, self.config.secrets.slack_app_token)
             await self._socket.connect_async()
         self.app.outbound.register(self.sender)
+        lookup = functools.partial(self.identity.groups_via, self.sender.client_for)
+        self.app.services.directory.register(self.name, lookup)
         log.info(
             "Slack adapter started (%s mode, commands: %s)",
             self.settings.mode,
@@ -155,6 +158,7 @@ class SlackAdapter:
             for task in self._tasks:
                 task.cancel()
         self.app.outbound.unregister(self.name)
+        self.app.services.directory.unregister(self.name)
         if self._started_web:
             await self.app.web.stop()
             self._started_web = False

@@ -28,6 +28,7 @@ from commands.announce import handlers as h
 from commands.announce.delivery import courier_for, run_due, stop_courier
 from commands.announce.demo import load_demo
 from commands.announce.store.announcements import AnnouncementRepo, State
+from commands.announce.store.reports import AnnounceReports
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +206,7 @@ FEATURE = Feature(
         ),
     ),
     commands=COMMANDS,
-    stores=lambda services: (AnnouncementRepo(services.db),),
+    stores=lambda services: (AnnouncementRepo(services.db), AnnounceReports(services.db)),
     migrations=Path(__file__).with_name("migrations"),
     on_start=on_start,
     on_stop=stop_courier,

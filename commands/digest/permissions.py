@@ -39,11 +39,14 @@ async def find_digest(ctx: CommandContext, digest_id: int) -> DigestConfig:
     return digest
 
 
-async def visible_digests(ctx: CommandContext) -> tuple[list[DigestConfig], int]:
-    """What `digest list` shows: every digest to staff, their agencies' to a moderator."""
+async def visible_digests(
+    ctx: CommandContext, limit: int = LIST_LIMIT
+) -> tuple[list[DigestConfig], int]:
+    """What `digest list` shows (the dashboard: more of it): every digest to staff, their
+    agencies' to a moderator; and how many there are."""
     services, access = ctx.services, ctx.access
     if access.is_staff:
-        return await services.get(DigestRepo).first(LIST_LIMIT)
+        return await services.get(DigestRepo).first(limit)
     agency_ids = (
         [a.id for a in await services.agencies.list()]
         if access.every_agency
@@ -51,4 +54,4 @@ async def visible_digests(ctx: CommandContext) -> tuple[list[DigestConfig], int]
     )
     channels = await services.agencies.channels(agency_ids=agency_ids)
     found = await services.get(DigestRepo).in_channels(c.ref for c in channels)
-    return found[:LIST_LIMIT], len(found)
+    return found[:limit], len(found)

@@ -352,7 +352,7 @@ FEATURE = Feature(
     stores=lambda services: (EventRepo(services.db),),
     migrations=Path(__file__).with_name("migrations"),
     on_start=_on_start,
-    routes=routes,
+    routes=lambda app: routes(app.services),
     completions={"event": event_choices},
     demo=load_demo,
 )

@@ -12,6 +12,7 @@ from commands.match.finding import find_partners, introduce, list_topic
 from commands.match.round_commands import answer_met, rounds, snooze, stats
 from commands.match.round_runner import start_rounds
 from commands.match.store.matching import MatchingRepo
+from commands.match.store.reports import MatchReports
 
 T, INT, B = OptionType.TEXT, OptionType.INTEGER, OptionType.BOOLEAN
 
@@ -190,6 +191,6 @@ FEATURE = Feature(
     ),
     commands=COMMANDS,
     # Its tables are created by the profile feature's branch (one migration, as they shipped).
-    stores=lambda services: (MatchingRepo(services.db),),
+    stores=lambda services: (MatchingRepo(services.db), MatchReports(services.db)),
     on_start=_on_start,
 )

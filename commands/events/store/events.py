@@ -18,6 +18,7 @@ from bot.storage.agencies import agencies
 from bot.storage.database import Database
 from commands.events.store import reminders
 from commands.events.store.reminders import ReminderRepo
+from commands.events.store.reports import EventReports
 from commands.events.store.rsvps import EventGone, RsvpRepo, Seats, promote
 from commands.events.store.tables import (
     CANCELLED,
@@ -129,6 +130,7 @@ class EventRepo:
         self.db = db
         self.rsvps = RsvpRepo(db)
         self.reminders = ReminderRepo(db)
+        self.reports = EventReports(db)  # read-only figures (the dashboard)
 
     async def create(
         self,

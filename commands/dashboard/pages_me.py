@@ -1,0 +1,61 @@
+"""The visitor's own page, the only one a member sees: their profile, what their rights are,
+everything the bot holds about them as a JSON file (the same export as `profile export`), and
+erasure (`profile delete`'s: the member row goes, and every table's rows with it, sessions
+included: erasing signs them out)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.privacy import erase_member, export_member, to_json
+from commands.dashboard.auth import COOKIE
+from commands.dashboard.rendering import notify, redirect, render, visitor_of
+from commands.dashboard.site import PREFIX, SITE
+from commands.profile.store.profiles import ProfileRepo
+
+EXPORT_FILE = "fedbot-data.json"
+
+
+async def me(request: web.Request) -> web.Response:
+    visitor = visitor_of(request)
+    site = request.app[SITE]
+    member = await site.services.members.get(visitor.session.member_id)
+    profile = await site.services.get(ProfileRepo).get(visitor.session.member_id)
+    moderated = [
+        a.name
+        for a in await site.services.agencies.list()
+        if not visitor.access.is_staff and visitor.access.moderates_agency(a.id)
+    ]
+    context = {"member": member, "profile": profile, "moderated": moderated}
+    return await render(request, "me.html", context)
+
+
+async def export(request: web.Request) -> web.Response:
+    visitor = visitor_of(request)
+    data = await export_member(request.app[SITE].services, visitor.session.member_id)
+    if data is None:
+        raise web.HTTPNotFound()
+    return web.Response(
+        body=to_json(data),
+        content_type="application/json",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{EXPORT_FILE}"'},
+    )
+
+
+async def erase(request: web.Request) -> web.Response:
+    visitor = visitor_of(request)
+    form = await request.post()
+    if form.get("confirm") != "yes":
+        await notify(request, visitor.t("dashboard.me.confirm_erase"), error=True)
+        return redirect(f"{PREFIX}/me")
+    await erase_member(request.app[SITE].services, visitor.session.member_id)
+    response = redirect(f"{PREFIX}/signin?erased=1&lang={visitor.lang}")
+    response.del_cookie(COOKIE, path=PREFIX)
+    return response
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/me", me)
+    router.add_get("/me/export", export)
+    router.add_post("/me/erase", erase)

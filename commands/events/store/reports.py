@@ -1,0 +1,101 @@
+"""Read-only figures on events over a period, for the dashboard's impact report.
+
+Events count where they start: an event is in the period when it starts in [since, until).
+"Registrations" are the answers "going" (and the waitlist) as they stand now; nobody checks
+people in, so attendance means "said they come", against the event's capacity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+
+from bot.storage.database import Database
+from commands.events.store.tables import (
+    CANCELLED,
+    GOING,
+    SCHEDULED,
+    WAITLISTED,
+    event_rsvps,
+    events,
+)
+
+E, V = events.c, event_rsvps.c
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyEvents:
+    """One organising agency's events in a period (`agency_id` None: federation-wide)."""
+
+    agency_id: int | None
+    events: int = 0
+    cancelled: int = 0
+    going: int = 0
+    waitlisted: int = 0
+    seats: int = 0  # capacity summed over the events that have one
+    going_on_capped: int = 0  # "going" answers to those same events
+
+
+def _in_period(since: datetime, until: datetime) -> tuple[object, ...]:
+    return (E.starts_at >= since, E.starts_at < until)
+
+
+class EventReports:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def by_agency(self, since: datetime, until: datetime) -> list[AgencyEvents]:
+        """Events, cancellations, registrations and seats per organising agency."""
+        answers = (
+            select(
+                V.event_id,
+                func.count().filter(V.status == GOING).label("going"),
+                func.count().filter(V.status == WAITLISTED).label("waiting"),
+            )
+            .group_by(V.event_id)
+            .subquery()
+        )
+        live = E.status == SCHEDULED
+        going = func.coalesce(answers.c.going, 0)
+        query = (
+            select(
+                E.agency_id,
+                func.count().filter(live).label("events"),
+                func.count().filter(E.status == CANCELLED).label("cancelled"),
+                func.coalesce(func.sum(case((live, going), else_=0)), 0).label("going"),
+                func.coalesce(
+                    func.sum(case((live, func.coalesce(answers.c.waiting, 0)), else_=0)), 0
+                ).label("waitlisted"),
+                func.coalesce(
+                    func.sum(case((live & E.capacity.is_not(None), E.capacity), else_=0)), 0
+                ).label("seats"),
+                func.coalesce(
+                    func.sum(case((live & E.capacity.is_not(None), going), else_=0)), 0
+                ).label("capped"),
+            )
+            .select_from(events.outerjoin(answers, answers.c.event_id == E.id))
+            .where(*_in_period(since, until))
+            .group_by(E.agency_id)
+        )
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            AgencyEvents(
+                r.agency_id,
+                r.events,
+                r.cancelled,
+                int(r.going),
+                int(r.waitlisted),
+                int(r.seats),
+                int(r.capped),
+            )
+            for r in rows
+        ]
+
+    async def answering_members(self, since: datetime, until: datetime) -> set[int]:
+        """Members who answered an invitation in the period (one sign of an active member)."""
+        query = select(V.member_id).distinct().where(V.answered_at >= since, V.answered_at < until)
+        async with self.db.read() as conn:
+            return set((await conn.execute(query)).scalars())
