@@ -61,7 +61,7 @@ async def test_migrations_apply_on_an_empty_database_then_are_idempotent(tmp_pat
 
     scripts = ScriptDirectory.from_config(_alembic_config(None, migration_dirs()))
     assert heads == sorted(scripts.get_heads())
-    assert len(heads) == 7  # federation, slack, and the five branches of the features
+    assert len(heads) == 8  # federation, slack, and the six branches of the features
     await db.close()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from aiohttp import web
@@ -105,27 +106,11 @@ async def use_link(request: web.Request) -> web.Response:
     identity = await site.store.use_link(request.match_info["token"], site.now())
     if identity is None:
         return await signin_page(request, "dashboard.signin.link_used", 400)
-    if identity.assumed_role is None:  # a platform user: their groups, as chat would see them
-        groups = await site.services.directory.groups(
-            identity.platform, identity.workspace, identity.user_id
-        )
-        if groups is not None:
-            identity = Identity(
-                identity.platform, identity.workspace, identity.user_id, groups=groups
-            )
     member = await site.services.members.find(
         identity.platform, identity.workspace, identity.user_id
     )
     if member is not None and member.display_name:
-        identity = Identity(
-            identity.platform,
-            identity.workspace,
-            identity.user_id,
-            member.display_name,
-            groups=identity.groups,
-            assumed_role=identity.assumed_role,
-            assumed_agencies=identity.assumed_agencies,
-        )
+        identity = replace(identity, display_name=member.display_name)
     lang = member.locale if member is not None else anonymous_lang(request)
     return await _open(request, (identity,), lang)
 
@@ -135,6 +120,7 @@ async def _open(request: web.Request, identities: tuple[Identity, ...], lang: st
     site = request.app[SITE]
     candidates = []
     for identity in identities:
+        identity = await _platform_groups(site, identity)
         caller = identity.caller(lang)
         if await site.services.federation.belongs(caller):
             candidates.append((_rights(site.bot.dispatcher.access_for(caller)), identity))
@@ -159,6 +145,16 @@ async def _open(request: web.Request, identities: tuple[Identity, ...], lang: st
         secure=site.secure,
     )
     return response
+
+
+async def _platform_groups(site: Site, identity: Identity) -> Identity:
+    """The person's groups as chat sees them, when the platform's adapter runs here (Slack
+    user groups: "Sign in with Slack" does not tell them); else what the sign-in said."""
+    if identity.assumed_role is not None:
+        return identity
+    directory = site.services.directory
+    groups = await directory.groups(identity.platform, identity.workspace, identity.user_id)
+    return identity if groups is None else replace(identity, groups=groups)
 
 
 async def signout(request: web.Request) -> web.Response:

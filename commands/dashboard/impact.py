@@ -258,7 +258,7 @@ def _faq_lines(verdicts: list[tuple[Any, str]], period: Period, t: Translator) -
         while index < len(buckets) - 1 and when >= buckets[index][2]:
             index += 1
         counts[verdict][index] += 1
-    fmt = "d MMM" if period.weekly else "MMM y"
+    fmt = ("d MMM" if t.lang == "fr" else "MMM d") if period.weekly else "MMM y"
     labels = tuple(t.date(since, fmt) for _, since, _ in buckets)
     names = (("answer", "answered"), ("suggest", "suggested"), ("unknown", "unknown"))
     series = tuple(

@@ -16,6 +16,7 @@ Tokens are used once and not kept. Base URLs come from config, so tests use the 
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -168,8 +169,9 @@ class DiscordSignIn(Provider):
         self, http: aiohttp.ClientSession, code: str, redirect_uri: str, admits: Admits
     ) -> SignedIn:
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        auth = aiohttp.BasicAuth(self.client_id, self.client_secret)
-        async with http.post(f"{self.api}/oauth2/token", data=form, auth=auth) as response:
+        pair = f"{self.client_id}:{self.client_secret}".encode()
+        basic = {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+        async with http.post(f"{self.api}/oauth2/token", data=form, headers=basic) as response:
             token = await _json(response)
             if response.status != 200 or not token.get("access_token"):
                 raise SignInError("dashboard.signin.refused", str(token.get("error")))

@@ -62,7 +62,7 @@ def helpers(t: Translator) -> dict[str, Any]:
         "lang": lang,
         "num": lambda value: format_decimal(value or 0, "#,##0.#", locale=lang),
         "pct": lambda value: (
-            "—" if value is None else format_percent(value, "#,##0 %", locale=lang)
+            "—" if value is None else format_percent(value, locale=lang)
         ),
         "day": lambda value, fmt="long": format_date(value, fmt, locale=lang),
         "prefix": PREFIX,

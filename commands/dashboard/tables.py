@@ -18,7 +18,7 @@ from commands.dashboard.charts import Chart, Format
 
 def formatter(lang: str, percent: bool) -> Format:
     if percent:
-        return lambda value: format_percent(value, "#,##0 %", locale=lang)
+        return lambda value: format_percent(value, locale=lang)
     return lambda value: format_decimal(value, "#,##0.#", locale=lang)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -61,11 +61,30 @@ async def web_bot(
     raw: dict[str, Any] | None = None,
     clock: Clock | None = None,
     env: dict[str, str] | None = None,
+    engine: str = "sqlite",
 ) -> AsyncIterator[BotApp]:
     config = web_config(tmp_path, raw, **(env or {}))
-    async with make_app(config, clock=clock or FixedClock(T0), start_scheduler=False) as app:
-        await app.web.start()
-        yield app
+    async with _database(engine, config) as config:
+        async with make_app(config, clock=clock or FixedClock(T0), start_scheduler=False) as app:
+            await app.web.start()
+            yield app
+
+
+@asynccontextmanager
+async def _database(engine: str, config: Any) -> AsyncIterator[Any]:
+    """SQLite as configured, or a fresh PostgreSQL database when FEDBOT_TEST_POSTGRES_URL is
+    set (else the PostgreSQL variant is skipped)."""
+    import pytest
+
+    from tests.postgres import PG_URL, postgres_database
+
+    if engine == "sqlite":
+        yield config
+        return
+    if not PG_URL:
+        pytest.skip("set FEDBOT_TEST_POSTGRES_URL to run the PostgreSQL variant")
+    async with postgres_database(PG_URL) as url:
+        yield replace(config, bot=replace(config.bot, database_url=url))
 
 
 @dataclass
@@ -141,4 +160,9 @@ async def client(app: BotApp, who: Identity | None = None) -> AsyncIterator[Clie
         await browser.close()
 
 
-__all__ = ["T0"]
+@asynccontextmanager
+async def engine_app(engine: str, tmp_path: Path, clock: Clock) -> AsyncIterator[BotApp]:
+    """A started BotApp without web server, on SQLite or PostgreSQL (`_database`)."""
+    async with _database(engine, make_config(tmp_path)) as config:
+        async with make_app(config, clock=clock, start_scheduler=False) as app:
+            yield app
