@@ -107,11 +107,13 @@ def _bars(chart: Chart, fmt: Format) -> str:
     top_value = 1.0 if chart.percent else nice_max(max(max(s.values) for s in chart.series))
     scale = (WIDTH - label_w - right) / top_value
     parts = [_open(chart, height), *_legend(chart, 16)]
+    names = [escape(s.name) for s in chart.series]  # escaped once, used on every row
     for row, (label, values) in enumerate(chart.rows()):
         y = top + row * row_h
+        whole = escape(label)
         parts.append(
             f'<text class="label" x="{label_w - 8:.0f}" y="{y + k * bar_h / 2 + 4:.1f}" '
-            f'text-anchor="end"><title>{escape(label)}</title>{escape(_short(label))}</text>'
+            f'text-anchor="end"><title>{whole}</title>{escape(_short(label))}</text>'
         )
         for i, value in enumerate(values):
             width = max(value * scale, 0.0)
@@ -119,10 +121,7 @@ def _bars(chart: Chart, fmt: Format) -> str:
             shown = escape(fmt(value))
             parts.append(
                 f'<rect class="s{i}" x="{label_w:.0f}" y="{by:.1f}" width="{width:.1f}" '
-                f'height="{bar_h - 2:.0f}"><title>{escape(label)} — '
-                f"{escape(chart.series[i].name)} : {shown}</title></rect>"
-            )
-            parts.append(
+                f'height="10"><title>{whole} — {names[i]} : {shown}</title></rect>'
                 f'<text class="value" x="{label_w + width + 4:.1f}" y="{by + bar_h - 3:.1f}">'
                 f"{shown}</text>"
             )

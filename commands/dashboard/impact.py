@@ -16,23 +16,28 @@ Who counts where:
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.i18n import Translator
 from bot.services import Services
 from bot.storage.agencies import Agency
-from commands.announce.store.reports import AnnounceReports
+from commands.announce.store.reports import AgencyReach, AnnounceReports
 from commands.dashboard.charts import Chart, Series
 from commands.dashboard.period import Period
 from commands.events.store.events import EventRepo
-from commands.faq.store.reports import FaqReports
-from commands.match.store.reports import MatchReports
+from commands.events.store.reports import AgencyEvents
+from commands.faq.store.reports import ChannelQuestions, FaqReports
+from commands.match.store.reports import Introduction, MatchReports
 from commands.profile.store.reports import ProfileReports
 
 GROUPS = ("agency", "region")
+# Queries in flight at once: within the connection pool (5 kept; an overflow connection is
+# opened, tuned and closed for each query, which costs more than waiting for a kept one).
+READS_AT_ONCE = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +90,15 @@ class _Grouping:
         return (*known, self.none_label) if extra else tuple(known)
 
     def count(self, pairs: Iterable[tuple[int | None, float]]) -> Counter[str]:
-        found: Counter[str] = Counter()
+        by_id: dict[int | None, float] = defaultdict(float)
         for agency_id, value in pairs:
+            by_id[agency_id] += value
+        return self.per_agency(by_id)
+
+    def per_agency(self, by_id: Mapping[int | None, float]) -> Counter[str]:
+        """Figures by agency id -> by row of the chart (agency or region)."""
+        found: Counter[str] = Counter()
+        for agency_id, value in by_id.items():
             found[self.key(agency_id)] += value
         return found
 
@@ -114,29 +126,86 @@ def _ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
-async def gather(services: Services, period: Period, group: str, t: Translator) -> Impact:
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """Everything the figures are made of, read at once."""
+
+    agencies: list[Agency]
+    agency_of: dict[int, int]
+    profiles: dict[int | None, int]
+    events: list[AgencyEvents]
+    reach: list[AgencyReach]
+    intros: list[Introduction]
+    meetings: list[tuple[int, int]]
+    active: set[int]
+    unanswered: list[ChannelQuestions]
+    verdicts: list[dict[str, int]]  # per bucket of the period (weeks or months)
+    channels: dict[str, int]
+
+
+async def _read(services: Services, period: Period) -> _Read:
+    """The stores' queries run concurrently: each is short, and a page waits for the last."""
     since, until = period.since, period.until
-    grouping = _Grouping(await services.agencies.list(), group, t)
-    profiles = services.get(ProfileReports)
-    agency_of = await profiles.member_agencies()
+    edges = [since for _, since, _ in period.buckets()] + [until]
+    events = services.get(EventRepo).reports
+    announce, faq = services.get(AnnounceReports), services.get(FaqReports)
+    match, profiles = services.get(MatchReports), services.get(ProfileReports)
+    gate = asyncio.Semaphore(READS_AT_ONCE)
+
+    async def one(read: Awaitable[Any]) -> Any:
+        async with gate:
+            return await read
+
+    found = await asyncio.gather(
+        *map(
+            one,
+            (
+                services.agencies.list(),
+                profiles.member_agencies(),
+                profiles.members_per_agency(),
+                events.by_agency(since, until),
+                announce.reach_by_agency(since, until),
+                match.introductions(since, until),
+                match.meetings(since, until),
+                events.answering_members(since, until),
+                announce.acking_members(since, until),
+                faq.voting_members(since, until),
+                match.answering_members(since, until),
+                faq.unanswered_by_channel(since, until),
+                faq.verdicts(edges),
+                services.agencies.channels(),
+            ),
+        )
+    )
+    (agencies, agency_of, per_agency, by_agency, reach, intros, meetings,
+     answered, acked, voted, replied, unanswered, verdicts, channels) = found  # fmt: skip
+    introduced = {m for i in intros for m in (i.member_a, i.member_b)}
+    return _Read(
+        agencies,
+        agency_of,
+        per_agency,
+        by_agency,
+        reach,
+        intros,
+        meetings,
+        answered | acked | voted | replied | introduced,
+        unanswered,
+        verdicts,
+        {str(c.ref): c.agency_id for c in channels},
+    )
+
+
+async def gather(services: Services, period: Period, group: str, t: Translator) -> Impact:
+    read = await _read(services, period)
+    grouping = _Grouping(read.agencies, group, t)
+    agency_of = read.agency_of
+    events, reach, intros, meetings, active = (
+        read.events, read.reach, read.intros, read.meetings, read.active
+    )  # fmt: skip
+    profiles_per_agency, verdicts = read.profiles, read.verdicts
 
     def of_member(member_id: int) -> int | None:
         return agency_of.get(member_id)
-
-    events = await services.get(EventRepo).reports.by_agency(since, until)
-    reach = await services.get(AnnounceReports).reach_by_agency(since, until)
-    faq = services.get(FaqReports)
-    match = services.get(MatchReports)
-    intros = await match.introductions(since, until)
-    meetings = await match.meetings(since, until)
-    active = (
-        await services.get(EventRepo).reports.answering_members(since, until)
-        | await services.get(AnnounceReports).acking_members(since, until)
-        | await faq.voting_members(since, until)
-        | await match.answering_members(since, until)
-        | {m for i in intros for m in (i.member_a, i.member_b)}
-    )
-    profiles_per_agency = await profiles.members_per_agency()
 
     ev = {
         name: grouping.count((e.agency_id, getattr(e, attr)) for e in events)
@@ -149,9 +218,8 @@ async def gather(services: Services, period: Period, group: str, t: Translator) 
     reached = grouping.count((r.agency_id, r.reached) for r in reach)
     acked = grouping.count((r.agency_id, r.acknowledged) for r in reach)
     intro_counts, across = _introductions(intros, of_member, grouping)
-    met = grouping.count((of_member(m), 1) for _, m in meetings)
-    unanswered = await _unanswered(services, faq, period, grouping)
-    verdicts = await faq.verdicts(since, until)
+    met = grouping.per_agency(Counter(agency_of.get(m) for _, m in meetings))
+    unanswered = _unanswered(read, grouping)
 
     charts = (
         _bars(
@@ -159,7 +227,9 @@ async def gather(services: Services, period: Period, group: str, t: Translator) 
             t("dashboard.chart.members"),
             grouping,
             {
-                t("dashboard.series.active"): grouping.count((of_member(m), 1) for m in active),
+                t("dashboard.series.active"): grouping.per_agency(
+                    Counter(map(agency_of.get, active))
+                ),
                 t("dashboard.series.profiles"): grouping.count(profiles_per_agency.items()),
             },
         ),
@@ -204,7 +274,8 @@ async def gather(services: Services, period: Period, group: str, t: Translator) 
             },
         ),
     )
-    answered = sum(1 for _, v in verdicts if v == "answer")
+    answered = sum(b.get("answer", 0) for b in verdicts)
+    asks = sum(sum(b.values()) for b in verdicts)
     totals = Totals(
         active_members=len(active),
         events=sum(e.events for e in events),
@@ -212,8 +283,8 @@ async def gather(services: Services, period: Period, group: str, t: Translator) 
         fill_rate=_ratio(sum(e.going_on_capped for e in events), sum(e.seats for e in events)),
         announcements_reached=sum(r.reached for r in reach),
         ack_rate=_ratio(sum(r.acknowledged for r in reach), sum(r.reached for r in reach)),
-        asks=len(verdicts),
-        answered_rate=_ratio(answered, len(verdicts)),
+        asks=asks,
+        answered_rate=_ratio(answered, asks),
         introductions=len(intros),
         meetings=len({g for g, _ in meetings}),
     )
@@ -236,33 +307,23 @@ def _introductions(
     return made, across
 
 
-async def _unanswered(
-    services: Services, faq: FaqReports, period: Period, grouping: _Grouping
-) -> tuple[Counter[str], Counter[str]]:
-    found = await faq.unanswered_by_channel(period.since, period.until)
-    agency_of = {str(c.ref): c.agency_id for c in await services.agencies.channels()}
+def _unanswered(read: _Read, grouping: _Grouping) -> tuple[Counter[str], Counter[str]]:
     questions: Counter[str] = Counter()
     asks: Counter[str] = Counter()
-    for row in found:
-        key = grouping.key(agency_of.get(row.channel or ""))
+    for row in read.unanswered:
+        key = grouping.key(read.channels.get(row.channel or ""))
         questions[key] += row.questions
         asks[key] += row.asks
     return questions, asks
 
 
-def _faq_lines(verdicts: list[tuple[Any, str]], period: Period, t: Translator) -> Chart:
+def _faq_lines(verdicts: list[dict[str, int]], period: Period, t: Translator) -> Chart:
     buckets = period.buckets()
-    counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(buckets))
-    index = 0
-    for when, verdict in verdicts:  # oldest first, like the buckets
-        while index < len(buckets) - 1 and when >= buckets[index][2]:
-            index += 1
-        counts[verdict][index] += 1
     fmt = ("d MMM" if t.lang == "fr" else "MMM d") if period.weekly else "MMM y"
     labels = tuple(t.date(since, fmt) for _, since, _ in buckets)
     names = (("answer", "answered"), ("suggest", "suggested"), ("unknown", "unknown"))
     series = tuple(
-        Series(t(f"dashboard.series.{name}"), tuple(float(n) for n in counts[verdict]))
+        Series(t(f"dashboard.series.{name}"), tuple(float(b.get(verdict, 0)) for b in verdicts))
         for verdict, name in names
     )
     title = t("dashboard.chart.faq_weekly" if period.weekly else "dashboard.chart.faq_monthly")

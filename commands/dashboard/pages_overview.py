@@ -15,7 +15,7 @@ from commands.dashboard.impact import GROUPS, Impact, gather
 from commands.dashboard.period import Period, month_of, parse_period, presets
 from commands.dashboard.rendering import nav_for, redirect, render, visitor_of
 from commands.dashboard.site import SITE, Site, Visitor, user_error
-from commands.dashboard.tables import csv_bytes, formatter
+from commands.dashboard.tables import csv_bytes, formatter, table_html
 
 
 def _today(site: Site) -> date:
@@ -57,6 +57,7 @@ async def overview(request: web.Request) -> web.Response:
         "group": impact.group if impact else "agency",
         "presets": presets(_today(site), visitor.t.tz),
         "svg": _svg(visitor),
+        "figures": _figures(visitor, impact.group if impact else "agency"),
     }
     return await render(request, "overview.html", context, status=400 if error else 200)
 
@@ -67,6 +68,16 @@ def _svg(visitor: Visitor) -> Callable[[Chart], Markup]:
         return svg(chart, fmt, visitor.t("dashboard.chart.empty"))
 
     return draw
+
+
+def _figures(visitor: Visitor, group: str) -> Callable[[Chart], Markup]:
+    """A chart's table: its rows are agencies (or regions), or periods for a line chart."""
+
+    def table(chart: Chart) -> Markup:
+        first = visitor.t(f"dashboard.group.{'period' if chart.kind == 'lines' else group}")
+        return table_html(chart, first, formatter(visitor.lang, chart.percent))
+
+    return table
 
 
 async def chart_csv(request: web.Request) -> web.Response:
@@ -105,7 +116,13 @@ async def report(request: web.Request) -> web.Response:
     group = request.query.get("group", "region")
     impact = await gather(site.services, period, group if group in GROUPS else "region", visitor.t)
     previous = month_of(period.start - timedelta(days=1), visitor.t.tz)
-    context = {"impact": impact, "svg": _svg(visitor), "previous": previous, "period": period}
+    context = {
+        "impact": impact,
+        "svg": _svg(visitor),
+        "figures": _figures(visitor, impact.group),
+        "previous": previous,
+        "period": period,
+    }
     return await render(request, "report.html", context)
 
 

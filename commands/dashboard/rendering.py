@@ -11,12 +11,12 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
 
 from bot.i18n import Translator
 from bot.messages import Reply
 from commands.dashboard.site import PREFIX, SITE, Visitor
 from commands.dashboard.store.sessions import Flash
+from commands.dashboard.tables import formatter
 
 VISITOR_KEY = web.RequestKey("dashboard.visitor", Visitor)
 
@@ -57,13 +57,12 @@ def nav_for(request: web.Request, visitor: Visitor) -> list[tuple[str, str, bool
 
 def helpers(t: Translator) -> dict[str, Any]:
     lang = t.lang
+    numbers, shares = formatter(lang, False), formatter(lang, True)
     return {
         "t": t,
         "lang": lang,
-        "num": lambda value: format_decimal(value or 0, "#,##0.#", locale=lang),
-        "pct": lambda value: (
-            "—" if value is None else format_percent(value, locale=lang)
-        ),
+        "num": lambda value: numbers(value or 0),
+        "pct": lambda value: "—" if value is None else shares(value),
         "day": lambda value, fmt="long": format_date(value, fmt, locale=lang),
         "prefix": PREFIX,
         "qs": lambda **kw: urlencode({k: v for k, v in kw.items() if v not in (None, "")}),

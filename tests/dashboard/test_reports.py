@@ -16,6 +16,8 @@ from commands.faq.store.activity import NewQuestion
 from commands.faq.store.entries import EntryDraft, FaqRepo
 from commands.faq.store.reports import FaqReports
 from commands.match.store.reports import MatchReports
+from commands.profile.store.profiles import ProfileChanges, ProfileRepo
+from commands.profile.store.reports import ProfileReports
 from tests.conftest import T0
 from tests.dashboard.dataset import Sizes, populate
 from tests.dashboard.support import engine_app
@@ -81,8 +83,8 @@ async def test_the_faq_queue_puts_distinct_askers_first(app: BotApp) -> None:
     ]
     (row,) = await reports.unanswered_by_channel(T0, T0 + DAY)
     assert (row.channel, row.questions, row.asks) == ("slack:T1:C1", 2, 7)
-    verdicts = await reports.verdicts(T0, T0 + DAY)
-    assert len(verdicts) == 7 and verdicts == sorted(verdicts)
+    edges = [T0 - DAY, T0 + timedelta(hours=1), T0 + DAY]  # asks at T0 + 1 h and 2 h: the 2nd
+    assert await reports.verdicts(edges) == [{"unknown": 5}, {"unknown": 2}]
 
 
 async def test_helpful_rates_and_who_rated(app: BotApp) -> None:
@@ -112,3 +114,18 @@ async def test_rounds_and_their_outcomes(app: BotApp) -> None:
     assert sum(r.met for r in rounds) == len({group for group, _ in meetings})
     intros = await reports.introductions(T0 - 365 * DAY, T0 + DAY)
     assert len(intros) == 10 and {i.source for i in intros} <= {"match", "round"}
+
+
+async def test_who_works_where_is_reread_when_a_profile_changes(app: BotApp) -> None:
+    a, _ = await app.services.agencies.add("Agence A", "Bretagne", T0)
+    b, _ = await app.services.agencies.add("Agence B", "Bretagne", T0)
+    una = await member(app, "UUNA")
+    reports, profiles = app.services.get(ProfileReports), app.services.get(ProfileRepo)
+    assert await reports.member_agencies() == {}
+    await profiles.save(una, ProfileChanges(agency_id=a.id), T0)
+    assert await reports.member_agencies() == {una: a.id}
+    await profiles.save(una, ProfileChanges(agency_id=b.id), T0)
+    assert await reports.member_agencies() == {una: b.id}
+    assert await reports.members_per_agency() == {b.id: 1}
+    await app.services.members.erase(una)
+    assert await reports.member_agencies() == {}

@@ -54,7 +54,7 @@ class AnnounceReports:
         """Members who acknowledged an announcement in the period."""
         query = select(K.member_id).distinct().where(K.acked_at >= since, K.acked_at < until)
         async with self.db.read() as conn:
-            return set((await conn.execute(query)).scalars())
+            return set((await conn.execute(query)).scalars().all())  # one fetch
 
     async def copies(self, announcement_id: int) -> list[Delivery]:
         """Every copy of an announcement, by agency then channel (its live status)."""
@@ -69,4 +69,4 @@ class AnnounceReports:
     async def acked_agencies(self, announcement_id: int) -> set[int]:
         query = select(K.agency_id).where(K.announcement_id == announcement_id)
         async with self.db.read() as conn:
-            return set((await conn.execute(query)).scalars())
+            return set((await conn.execute(query)).scalars().all())  # one fetch

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import distinct, func, select
 
 from bot.storage.database import Database
 from commands.events.store.tables import (
@@ -47,49 +47,39 @@ class EventReports:
         self.db = db
 
     async def by_agency(self, since: datetime, until: datetime) -> list[AgencyEvents]:
-        """Events, cancellations, registrations and seats per organising agency."""
+        """Events, cancellations, registrations and seats per organising agency: the period's
+        events joined to their answers (the answers of other events are not read)."""
+        live, capped = E.status == SCHEDULED, E.capacity.is_not(None)
         answers = (
             select(
-                V.event_id,
-                func.count().filter(V.status == GOING).label("going"),
-                func.count().filter(V.status == WAITLISTED).label("waiting"),
-            )
-            .group_by(V.event_id)
-            .subquery()
-        )
-        live = E.status == SCHEDULED
-        going = func.coalesce(answers.c.going, 0)
-        query = (
-            select(
                 E.agency_id,
-                func.count().filter(live).label("events"),
-                func.count().filter(E.status == CANCELLED).label("cancelled"),
-                func.coalesce(func.sum(case((live, going), else_=0)), 0).label("going"),
-                func.coalesce(
-                    func.sum(case((live, func.coalesce(answers.c.waiting, 0)), else_=0)), 0
-                ).label("waitlisted"),
-                func.coalesce(
-                    func.sum(case((live & E.capacity.is_not(None), E.capacity), else_=0)), 0
-                ).label("seats"),
-                func.coalesce(
-                    func.sum(case((live & E.capacity.is_not(None), going), else_=0)), 0
-                ).label("capped"),
+                func.count(distinct(E.id)).filter(live).label("events"),
+                func.count(distinct(E.id)).filter(E.status == CANCELLED).label("cancelled"),
+                func.count(V.id).filter(live, V.status == GOING).label("going"),
+                func.count(V.id).filter(live, V.status == WAITLISTED).label("waitlisted"),
+                func.count(V.id).filter(live, capped, V.status == GOING).label("capped"),
             )
-            .select_from(events.outerjoin(answers, answers.c.event_id == E.id))
+            .select_from(events.outerjoin(event_rsvps, V.event_id == E.id))
             .where(*_in_period(since, until))
             .group_by(E.agency_id)
         )
+        seats = (
+            select(E.agency_id, func.coalesce(func.sum(E.capacity), 0).label("seats"))
+            .where(*_in_period(since, until), live, capped)
+            .group_by(E.agency_id)
+        )
         async with self.db.read() as conn:
-            rows = (await conn.execute(query)).all()
+            rows = (await conn.execute(answers)).all()
+            capacity = {r.agency_id: int(r.seats) for r in await conn.execute(seats)}
         return [
             AgencyEvents(
                 r.agency_id,
                 r.events,
                 r.cancelled,
-                int(r.going),
-                int(r.waitlisted),
-                int(r.seats),
-                int(r.capped),
+                r.going,
+                r.waitlisted,
+                capacity.get(r.agency_id, 0),
+                r.capped,
             )
             for r in rows
         ]
@@ -98,4 +88,4 @@ class EventReports:
         """Members who answered an invitation in the period (one sign of an active member)."""
         query = select(V.member_id).distinct().where(V.answered_at >= since, V.answered_at < until)
         async with self.db.read() as conn:
-            return set((await conn.execute(query)).scalars())
+            return set((await conn.execute(query)).scalars().all())  # one fetch

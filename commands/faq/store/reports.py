@@ -8,6 +8,7 @@ in an agency.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,15 +48,24 @@ class FaqReports:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def verdicts(self, since: datetime, until: datetime) -> list[tuple[datetime, str]]:
-        """(when, answer|suggest|unknown) of every ask in the period, oldest first."""
+    async def verdicts(self, edges: Sequence[datetime]) -> list[dict[str, int]]:
+        """How the FAQ answered (answer, suggest, unknown: counts) in each interval between
+        consecutive `edges` (weeks, months), counted by the database."""
+        if len(edges) < 2:
+            return []
+        bucket = case(
+            *((A.asked_at < edge, i) for i, edge in enumerate(edges[1:])), else_=len(edges)
+        ).label("bucket")
         query = (
-            select(A.asked_at, A.verdict)
-            .where(A.asked_at >= since, A.asked_at < until)
-            .order_by(A.asked_at)
+            select(bucket, A.verdict, func.count().label("n"))
+            .where(A.asked_at >= edges[0], A.asked_at < edges[-1])
+            .group_by(bucket, A.verdict)
         )
+        found: list[dict[str, int]] = [{} for _ in edges[1:]]
         async with self.db.read() as conn:
-            return [(r.asked_at, r.verdict) for r in await conn.execute(query)]
+            for r in await conn.execute(query):
+                found[r.bucket][r.verdict] = r.n
+        return found
 
     async def unanswered_by_channel(
         self, since: datetime, until: datetime
@@ -99,4 +109,4 @@ class FaqReports:
         """Members who said whether an answer helped, in the period."""
         query = select(F.member_id).distinct().where(F.given_at >= since, F.given_at < until)
         async with self.db.read() as conn:
-            return set((await conn.execute(query)).scalars())
+            return set((await conn.execute(query)).scalars().all())  # one fetch

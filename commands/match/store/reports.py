@@ -53,7 +53,7 @@ class MatchReports:
             pairs.met_at >= since, pairs.met_at < until
         )
         async with self.db.read() as conn:
-            return [Introduction(*r) for r in await conn.execute(query)]
+            return [Introduction(*r) for r in (await conn.execute(query)).all()]
 
     async def meetings(self, since: datetime, until: datetime) -> list[tuple[int, int]]:
         """(group, member) of every "yes, we met" answered in the period."""
@@ -69,7 +69,7 @@ class MatchReports:
             select(gm.member_id).distinct().where(gm.answered_at >= since, gm.answered_at < until)
         )
         async with self.db.read() as conn:
-            return set((await conn.execute(query)).scalars())
+            return set((await conn.execute(query)).scalars().all())  # one fetch
 
     async def configs(self) -> list[RoundConfig]:
         """Every channel where rounds were enabled, active ones first."""
