@@ -57,7 +57,10 @@ async def chromium(
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        language = [f"--lang={locale}"]  # the browser's own words (date fields) in that language
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*ARGS, *language]
+        )
         try:
             context = await browser.new_context(
                 viewport={"width": width, "height": height}, locale=locale

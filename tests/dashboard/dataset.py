@@ -66,7 +66,7 @@ TITLES = ("Atelier export", "Matinale numérique", "Club RH", "Visite d'usine", 
 @dataclass(frozen=True)
 class Sizes:
     agencies: int = 12
-    members: int = 400
+    members: int = 1500
     events: int = 120
     announcements: int = 20
     entries: int = 30
@@ -138,7 +138,8 @@ async def populate(app: BotApp, now: datetime, sizes: Sizes = Sizes(), seed: int
 
     event_rows = []
     for i in range(sizes.events):
-        starts = when(back, timedelta(days=60))
+        day = when(back, timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
+        starts = day.replace(hour=rnd.choice((8, 9, 12, 13, 16, 17)), minute=rnd.choice((0, 30)))
         event_rows.append({
             "uid": f"bench-{seed}-{i}@fedbot", "title": f"{rnd.choice(TITLES)} n° {i}",
             "agency_id": rnd.choice(agency_ids), "capacity": rnd.choice((None, 20, 30, 50)),

@@ -37,19 +37,19 @@ async def test_sign_in_with_a_link_and_read_the_overview(tmp_path: Path) -> None
         base = app.web.base_url
         async with chromium() as page:
             await page.goto(f"{base}/admin/signin")
-            await shot(page, "signin", docs=True, full_page=False)
+            await shot(page, "signin", full_page=False)
             await sign_in(page, app, console())
             await page.goto(f"{base}/admin/?from=2026-09-01&to=2026-11-26")
             assert await page.title() == "Vue d'ensemble — fedbot"
-            await page.keyboard.press("Tab")  # the first stop: skip to the content
-            assert await page.evaluate("document.activeElement.className") == "skip"
-            await page.keyboard.press("Enter")
-            assert await page.evaluate("document.activeElement.id") == "main"
             charts = page.locator("svg.chart")
             assert await charts.count() == 7
             assert await page.locator("svg.chart rect").count() > 100
             await shot(page, "overview")
             await shot(page, "overview-top", docs=True, full_page=False)
+            await page.keyboard.press("Tab")  # the first stop: skip to the content
+            assert await page.evaluate("document.activeElement.className") == "skip"
+            await page.keyboard.press("Enter")
+            assert await page.evaluate("document.activeElement.id") == "main"
             table = page.locator("#events details")
             await table.locator("summary").click()
             assert await table.locator("tbody tr").count() == 14  # 12 + the 2 configured
@@ -87,6 +87,8 @@ async def test_compose_confirm_and_follow_an_announcement_to_delivered(tmp_path:
         net.slack.add_user(STAFF, name="sam", display_name="Sam", locale="fr-FR")
         async with running(tmp_path, net) as app:  # Slack's HTTP mode serves the web
             await seed(app, net)  # 3 agencies, each with a Slack and a Discord channel
+            staff = Caller("slack", DEFAULT_TEAM_ID, STAFF, "Sam Martin", "fr")
+            await app.services.members.ensure(staff, app.clock.now())  # as chat made it
             async with chromium() as page:
                 await sign_in(page, app, slack_user(STAFF, workspace=DEFAULT_TEAM_ID))
                 await page.get_by_role("link", name="Annonces").first.click()
@@ -96,7 +98,7 @@ async def test_compose_confirm_and_follow_an_announcement_to_delivered(tmp_path:
                 await page.get_by_label("Texte de l'annonce").fill(
                     "Appel à projets 2027 : le dossier est en ligne. @everyone"
                 )
-                await shot(page, "compose", docs=True, full_page=False)
+                await shot(page, "compose", full_page=False)
                 await page.get_by_role("button", name="Voir l'aperçu").click()
                 await page.get_by_text("Sur Discord").wait_for()
                 assert await page.get_by_text("6 salons").count() >= 1  # 3 Slack, 3 Discord
