@@ -19,7 +19,8 @@ from commands.dashboard.tables import csv_bytes, formatter, table_html
 
 
 def _today(site: Site) -> date:
-    return site.now().astimezone(site.translator("fr").tz).date()
+    """Today in the federation's time zone (`bot.timezone`)."""
+    return site.now().astimezone(site.tz).date()
 
 
 async def home(request: web.Request) -> web.Response:

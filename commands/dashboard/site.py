@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -62,6 +63,10 @@ class Site:
 
     def now(self) -> datetime:
         return self.services.clock.now()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.bot.config.bot.timezone)
 
     @property
     def secure(self) -> bool:

@@ -60,16 +60,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await handler(request)
     except web.HTTPException as exc:
-        if exc.status in ERRORS:
-            response = await render(
-                request, "error.html", {"error": ERRORS[exc.status]}, status=exc.status
-            )
-        else:
-            response = exc
-            if exc.status < 400:
-                exc.headers.setdefault("Cache-Control", "no-store")
+        if exc.status not in ERRORS:  # a redirect: on its way, with the same headers
             _secure_headers(exc)
             raise
+        error = {"error": ERRORS[exc.status]}
+        response = await render(request, "error.html", error, status=exc.status)
     _secure_headers(response)
     return response
 
