@@ -22,7 +22,9 @@ from bot.federation import Federation
 from bot.identity import ChannelRef
 from bot.outbound import Outbound
 from bot.registry import Registry
+from bot.retention import enforce
 from bot.scheduler import Scheduler
+from bot.secret_box import SecretBox
 from bot.services import Services
 from bot.signing import Signer
 from bot.storage.agencies import AgencyRepo
@@ -76,6 +78,7 @@ class BotApp:
         self._started = False
         self._features_stopped = False
         self.features = list(features)
+        self.tz = ZoneInfo(config.bot.timezone)
         migrations = [f.migrations for f in self.features if f.migrations is not None]
         self.db = Database.open(config.bot.database_url, [*migrations, *extra_migrations])
         self.outbound = Outbound()
@@ -87,7 +90,7 @@ class BotApp:
             clock=self.clock,
             registry=build_registry(self.features),
             outbound=self.outbound,
-            scheduler=Scheduler(ZoneInfo(config.bot.timezone)),
+            scheduler=Scheduler(self.tz),
             instance_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
             agencies=AgencyRepo(self.db),
             members=MemberRepo(self.db),
@@ -95,6 +98,7 @@ class BotApp:
             federation=Federation(config.federation, WorkspaceRepo(self.db)),
             deliveries=DeliveryLedger(self.db),
             signer=Signer(),
+            secret_box=SecretBox(config.secrets.secret_key),
         )
         for feature in self.features:
             for store in feature.stores(self.services) if feature.stores else ():
@@ -132,8 +136,14 @@ class BotApp:
         if self.db.is_sqlite:
             self.services.scheduler.every("sqlite-checkpoint", 60, self.db.checkpoint)
         self.services.scheduler.every("forget-deliveries", 600, self._forget_deliveries)
+        hour = self.config.privacy.purge_hour
+        self.services.scheduler.daily("privacy-retention", hour, 17, self._retain)
         if self.start_scheduler:
             self.services.scheduler.start()
+
+    async def _retain(self) -> None:
+        """Every day: what is older than its `[privacy]` duration goes (bot.retention)."""
+        await enforce(self.services, self.clock.now())
 
     async def _forget_deliveries(self) -> None:
         await self.services.deliveries.forget_expired(self.clock.now())

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.errors import ConfigError
 from bot.grants import Grant, GrantError, parse_grant
 from bot.identity import ChannelRef
+from bot.secret_box import SecretBox, SecretKeyError
 from bot.settings import (
     AgencySeed,
     AnnounceSettings,
@@ -32,6 +33,7 @@ from bot.settings import (
     FederationSettings,
     HttpSettings,
     MatchSettings,
+    PrivacySettings,
     RoleSettings,
     Secrets,
     SlackSettings,
@@ -56,6 +58,7 @@ class Config:
     match: MatchSettings = field(default_factory=MatchSettings)
     faq: FaqSettings = field(default_factory=FaqSettings)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     secrets: Secrets = field(default_factory=Secrets)
 
 
@@ -86,7 +89,12 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     bot = config.bot
     url = env.get("FEDBOT_DATABASE_URL") or bot.database_url or default_database_url(env)
     _validate(config)
-    return replace(config, bot=replace(bot, database_url=url), secrets=Secrets.from_env(env))
+    secrets = Secrets.from_env(env)
+    try:
+        SecretBox(secrets.secret_key)
+    except SecretKeyError as exc:
+        raise ConfigError(f"config: {exc}") from None
+    return replace(config, bot=replace(bot, database_url=url), secrets=secrets)
 
 
 def _validate(config: Config) -> None:

@@ -12,12 +12,16 @@ that no exporter covers: a feature that forgot to register still appears in expo
 `erase_member` runs the erasers, then deletes the `members` row; every table references it
 ON DELETE CASCADE (or SET NULL where the record must outlive the person, e.g. who created an
 event), so nothing about the member is left.
+
+A person is one subject across workspaces (`MemberRepo.subject_of`): `export_subject` is one
+JSON document with a schema version and a section per identity, `erase_subject` erases every
+identity.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,6 +32,7 @@ from bot.storage.schema import metadata
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from bot.storage.members import Member
 
 Exporter = Callable[["Services", int], Awaitable[Mapping[str, Any]]]
 Eraser = Callable[["Services", int], Awaitable[None]]
@@ -119,6 +124,34 @@ async def erase_member(services: Services, member_id: int) -> bool:
     for erase in _ERASERS.values():
         await erase(services, member_id)
     return await services.members.erase(member_id)
+
+
+EXPORT_SCHEMA = "fedbot-personal-data"
+EXPORT_VERSION = 1
+
+
+async def export_subject(services: Services, identities: Sequence[Member]) -> dict[str, Any]:
+    """Everything held about a person, every identity of theirs, in one document."""
+    exported = []
+    for member in identities:
+        data = await export_member(services, member.id)
+        if data is not None:
+            data.pop("exported_at", None)
+            exported.append(data)
+    return {
+        "schema": EXPORT_SCHEMA,
+        "version": EXPORT_VERSION,
+        "exported_at": services.clock.now(),
+        "identities": exported,
+    }
+
+
+async def erase_subject(services: Services, identities: Sequence[Member]) -> int:
+    """Erase every identity of a person; returns how many member rows went."""
+    erased = 0
+    for member in identities:
+        erased += await erase_member(services, member.id)
+    return erased
 
 
 def to_json(data: Mapping[str, Any]) -> bytes:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -71,6 +72,10 @@ class Scheduler:
 
     def every(self, job_id: str, seconds: float, func: Job) -> None:
         self.schedule(job_id, IntervalTrigger(seconds=seconds, timezone=self.tz), func)
+
+    def daily(self, job_id: str, hour: int, minute: int, func: Job) -> None:
+        """Every day at this local time (the scheduler's time zone; DST kept)."""
+        self.schedule(job_id, CronTrigger(hour=hour, minute=minute, timezone=self.tz), func)
 
     def at(self, job_id: str, when: datetime, func: Job) -> None:
         self.schedule(job_id, DateTrigger(run_date=when, timezone=self.tz), func)

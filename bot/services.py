@@ -17,6 +17,7 @@ from bot.federation import Federation
 from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.scheduler import Scheduler
+from bot.secret_box import SecretBox
 from bot.signing import Signer
 from bot.storage.agencies import AgencyRepo
 from bot.storage.database import Database
@@ -42,6 +43,7 @@ class Services:
     federation: Federation  # who belongs: listed and approved workspaces
     deliveries: DeliveryLedger  # platform deliveries already handled (retries, replays)
     signer: Signer  # tags on button values that must be the bot's own (keyed at start)
+    secret_box: SecretBox  # encrypts the tokens the bot stores (FEDBOT_SECRET_KEY)
     # Users' groups as the running adapters see them, for callers that come from no chat event.
     directory: Directory = field(default_factory=Directory)
     _stores: dict[type, Any] = field(default_factory=dict, repr=False)

@@ -25,6 +25,7 @@ SECRET_ENV = {
     "discord_token": "DISCORD_TOKEN",
     "discord_client_id": "DISCORD_CLIENT_ID",
     "discord_client_secret": "DISCORD_CLIENT_SECRET",
+    "secret_key": "FEDBOT_SECRET_KEY",
 }
 
 
@@ -143,6 +144,9 @@ class SlackSettings:
     workspace_rate: float = 5.0
     workspace_burst: int = 1
     update_rate: float = 0.8
+    # The app's "token rotation" setting (OAuth installs): tokens expire every 12 hours and
+    # are renewed with their refresh token before they do. Goes into the manifest.
+    token_rotation: bool = False
 
     def __post_init__(self) -> None:
         # Group memberships grant roles: a removal must take effect within a minute.
@@ -325,6 +329,34 @@ class DashboardSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    """How long personal data is kept (`bot.retention`, enforced every day at `purge_hour`).
+    Defaults follow the CNIL's guidance for associations."""
+
+    activity_months: int = 13  # logs: questions asked, feedback, announcements' audit
+    unanswered_days: int = 180  # a question nobody answered, not asked again since
+    rsvp_months: int = 6  # RSVPs and reminders after the event: anonymised to counts
+    match_months: int = 24  # introductions, rounds and "did you meet?" answers
+    outbox_months: int = 13  # where each announcement was delivered
+    ledger_days: int = 90  # the run ledger of scheduled sends
+    purge_hour: int = 3  # local time of the daily purge
+
+    def __post_init__(self) -> None:
+        for name in (
+            "activity_months",
+            "unanswered_days",
+            "rsvp_months",
+            "match_months",
+            "outbox_months",
+            "ledger_days",
+        ):
+            if not 1 <= getattr(self, name) <= 3650:
+                raise ConfigError(f"config: privacy.{name}: must be between 1 and 3650")
+        if not 0 <= self.purge_hour <= 23:
+            raise ConfigError("config: privacy.purge_hour: must be between 0 and 23")
+
+
+@dataclass(frozen=True)
 class Secrets:
     """Read from environment variables only; never printed."""
 
@@ -336,6 +368,7 @@ class Secrets:
     discord_token: str | None = None
     discord_client_id: str | None = None  # "Sign in with Discord" on the dashboard
     discord_client_secret: str | None = None
+    secret_key: str | None = None  # encrypts stored tokens (bot.secret_box)
 
     def __repr__(self) -> str:
         present = [name for name in SECRET_ENV if getattr(self, name)]

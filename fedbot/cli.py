@@ -17,8 +17,10 @@ from bot.errors import ConfigError
 from bot.feature import CliTool
 from bot.logs import setup_logging
 from bot.spec import Role
+from bot.storage.database import url_password
 from commands import all_features
 from fedbot import platforms, serving
+from fedbot import tools as tools_module
 from fedbot.assembly import make_app
 
 T = TypeVar("T")
@@ -100,6 +102,7 @@ def build_parser(tools: Sequence[CliTool] = ()) -> argparse.ArgumentParser:
     )
     common(migrate)
     platforms.add_parsers(sub, common)
+    tools_module.add_parsers(sub, common)
     for tool in tools:
         tool.configure(sub.add_parser(tool.name, help=tool.help, description=tool.help), common)
     return parser
@@ -135,15 +138,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fedbot: {exc}", file=sys.stderr)
         return 2
     level = config.bot.log_level
-    quiet = args.command == "run" or args.command in tools  # interactive, or a report
+    quiet = args.command in ("run", "privacy", "secrets") or args.command in tools  # a report
     if quiet and not args.verbose and level in ("DEBUG", "INFO"):
         level = "WARNING"  # keep the console readable; -v brings the logs back
-    setup_logging(level, config.secrets.values())
+    password = url_password(config.bot.database_url)
+    setup_logging(level, [*config.secrets.values(), *([password] if password else [])])
     handlers = {
         "run": serving.run,
         "migrate": platforms.migrate,
         "slack": platforms.slack,
         "discord": platforms.discord,
+        "privacy": tools_module.privacy,
+        "secrets": tools_module.secrets,
         **{name: _opened(tool) for name, tool in tools.items()},
     }
     try:

@@ -24,6 +24,9 @@ from tests.postgres import PG_URL, postgres_database
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
+# A fixed key for the tokens the tests' bots store (FEDBOT_SECRET_KEY).
+TEST_SECRET_KEY = "MdQ-5BCp0XUonypYoNuRaxpDgEsN-fF9YVMaDnIboSc="
+
 # The workspaces the tests' federation is made of (the fake Slack's default team, the fake
 # Discord's guild, the short ids of unit tests); strangers use any other id.
 TEST_FEDERATION = {

@@ -16,7 +16,7 @@ from bot.app import BotApp
 from bot.clock import FixedClock
 from bot.spec import CommandSpec
 from fedbot.assembly import make_app
-from tests.conftest import T0, TEST_FEDERATION, make_config
+from tests.conftest import T0, TEST_FEDERATION, TEST_SECRET_KEY, make_config
 from tests.fakes.slack_server import (
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
@@ -93,6 +93,7 @@ async def slack_bot(
     secrets = {
         "SLACK_BOT_TOKEN": DEFAULT_BOT_TOKEN,
         "SLACK_SIGNING_SECRET": DEFAULT_SIGNING_SECRET,
+        "FEDBOT_SECRET_KEY": TEST_SECRET_KEY,
         **(env or {}),
     }
     config = make_config(tmp_path, raw, **{k: v for k, v in secrets.items() if v})

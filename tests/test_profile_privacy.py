@@ -54,7 +54,9 @@ async def test_export_holds_everything_about_the_member(app: BotApp, clock: Fixe
     reply = await type_in(app, "/profile export", user=USER)
     (attachment,) = reply.message.attachments
     assert attachment.filename == "fedbot-data.json" and attachment.mime == "application/json"
-    data = json.loads(attachment.content)
+    document = json.loads(attachment.content)
+    assert (document["schema"], document["version"]) == ("fedbot-personal-data", 1)
+    (data,) = document["identities"]  # one identity: the console user
     assert data["member"]["user_id"] == USER
     assert data["profile"]["agency"] == "Rennes Atalante"
     assert [i["tag"] for i in data["profile"]["interests"]] == ["hackathon", "tiers-lieux"]

@@ -21,6 +21,7 @@ from bot.identity import Caller, ChannelRef, Place
 from bot.messages import Message
 from bot.outbound import Posted
 from bot.spec import Role
+from bot.storage.database import redacted_url
 
 WORKSPACE = "local"
 
@@ -170,7 +171,7 @@ class ConsoleAdapter:
                 "console.banner",
                 user=self.options.user,
                 role=t(f"core.role_name.{self.options.role.key}"),
-                db=self.app.config.bot.database_url,
+                db=redacted_url(self.app.config.bot.database_url),
             ),
             file=self.out,
             flush=True,

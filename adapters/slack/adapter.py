@@ -28,14 +28,14 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
-from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import manifest
+from adapters.slack.bolt_app import build_bolt, token_rotator
 from adapters.slack.identity import IdentityResolver
 from adapters.slack.inbound import (
     Click,
@@ -45,8 +45,8 @@ from adapters.slack.inbound import (
     message_invocation,
     slash_invocation,
 )
-from adapters.slack.install_gate import CALLBACKS, install_page, oauth_redirect
-from adapters.slack.installations import InstallationStore, OAuthStateStore
+from adapters.slack.install_gate import install_page, oauth_redirect
+from adapters.slack.installations import InstallationStore
 from adapters.slack.pacing import slack_buckets
 from adapters.slack.render import escape
 from adapters.slack.replies import Responder, ack_body
@@ -58,6 +58,7 @@ from bot.errors import ConfigError, SendError
 from bot.i18n import translator
 from bot.identity import Caller, Place
 from bot.messages import Reply
+from bot.secret_box import SecretKeyError
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +122,17 @@ class SlackAdapter:
         self._check_config()
         workspaces: Workspaces
         if self.uses_oauth:
+            services = self.app.services
             self.store = InstallationStore(
-                self.app.db, self.app.clock, self.app.services.federation
+                self.app.db, self.app.clock, services.federation, services.secret_box
             )
+            try:
+                await self.store.check_secrets()
+            except SecretKeyError as exc:
+                raise ConfigError(str(exc)) from None
             if self.config.secrets.slack_bot_token:
                 await self._adopt_env_token(self.config.secrets.slack_bot_token)
-            workspaces = InstalledWorkspaces(self.store)
+            workspaces = InstalledWorkspaces(self.store, self._rotator())
         else:
             single = SingleWorkspace(self.config.secrets.slack_bot_token or "", self.api)
             await self._check_env_workspace(await single.identify())
@@ -201,48 +207,11 @@ class SlackAdapter:
                 f'{team_id}, which is not listed; add "{team_id}" if it is the federation\'s'
             )
 
+    def _rotator(self) -> AsyncTokenRotator:
+        return token_rotator(self.config)
+
     def _build_bolt(self) -> AsyncApp:
-        secrets = self.config.secrets
-        t = translator(self.config.bot.default_locale)
-        token = None if self.uses_oauth else secrets.slack_bot_token
-        options: dict[str, Any] = {
-            "name": "fedbot",
-            # only client=, never token= as well: the client carries token and base URL
-            "client": AsyncWebClient(token=token, base_url=self.settings.api_base_url),
-            "signing_secret": secrets.slack_signing_secret or "",
-            "process_before_response": True,
-            "user_facing_authorize_error_message": t("slack.not_installed"),
-        }
-        if self.store is not None:
-            client_id, client_secret = secrets.slack_client_id, secrets.slack_client_secret
-            public = self.config.http.public_url.rstrip("/")
-            options |= {
-                "installation_store": self.store,
-                "installation_store_bot_only": True,
-                # auth.test once per token, not once per command
-                "authorize": AsyncInstallationStoreAuthorize(
-                    logger=log,
-                    installation_store=self.store,
-                    client_id=client_id,
-                    client_secret=client_secret,
-                    bot_only=True,
-                    cache_enabled=True,
-                ),
-                "oauth_settings": AsyncOAuthSettings(
-                    client_id=client_id,
-                    client_secret=client_secret,
-                    scopes=manifest.bot_scopes(self.settings),
-                    user_scopes=[],
-                    redirect_uri=public + manifest.REDIRECT_PATH if public else None,
-                    install_path=manifest.INSTALL_PATH,
-                    redirect_uri_path=manifest.REDIRECT_PATH,
-                    installation_store=self.store,
-                    installation_store_bot_only=True,
-                    state_store=OAuthStateStore(self.app.db, self.app.clock),
-                    callback_options=CALLBACKS,
-                ),
-            }
-        return AsyncApp(**options)
+        return build_bolt(self.config, self.store, self.app.db, self.app.clock)
 
     def _listen(self, bolt: AsyncApp) -> None:
         bolt.middleware(self._drop_redeliveries)

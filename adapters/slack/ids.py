@@ -15,6 +15,7 @@ from bot.clock import SystemClock
 from bot.config import Config
 from bot.errors import ConfigError, SendError
 from bot.federation import Federation
+from bot.secret_box import SecretBox
 from bot.storage.database import Database
 from bot.storage.workspaces import WorkspaceRepo
 
@@ -59,7 +60,7 @@ async def _groups(client: AsyncWebClient) -> dict:
 async def _tokens(config: Config, db: Database) -> list[str]:
     tokens = [config.secrets.slack_bot_token] if config.secrets.slack_bot_token else []
     federation = Federation(config.federation, WorkspaceRepo(db))
-    store = InstallationStore(db, SystemClock(), federation)
+    store = InstallationStore(db, SystemClock(), federation, SecretBox(config.secrets.secret_key))
     for key in await store.workspaces():
         bot = await store.async_find_bot(enterprise_id=key, team_id=key)
         if bot is not None and bot.bot_token not in tokens:

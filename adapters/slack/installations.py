@@ -2,9 +2,9 @@
 
 Bolt's OAuth flow and authorization talk to these through slack_sdk's store interfaces; the
 rows live in our own tables (migration `0002_slack`), on SQLite or PostgreSQL like the rest.
-Only bot tokens are kept: fedbot asks for no user scopes. `app_uninstalled` and
-`tokens_revoked` delete the workspace's row (bolt's built-in listeners call `async_delete_*`).
-Tokens are stored as issued; protect the database like the environment that holds the others.
+Only bot tokens are kept, encrypted (FEDBOT_SECRET_KEY): fedbot asks for no user scopes.
+`app_uninstalled` and `tokens_revoked` delete the workspace's row (bolt's built-in listeners
+call `async_delete_*`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy import Boolean, Column, Integer, String, Table, false, select
 from adapters.slack.install_gate import CURRENT_ATTEMPT
 from bot.clock import Clock
 from bot.federation import Federation
+from bot.secret_box import SecretBox, SecretKeyError
 from bot.storage.database import Database
 from bot.storage.schema import UTCDateTime, metadata
 
@@ -43,11 +44,11 @@ slack_installations = Table(
     Column("team_id", String(32)),
     Column("team_name", String(200)),
     Column("app_id", String(32)),
-    Column("bot_token", String(255), nullable=False),
+    Column("bot_token", String(2000), nullable=False),  # encrypted: bot.secret_box
     Column("bot_id", String(32), nullable=False, server_default=""),
     Column("bot_user_id", String(32), nullable=False, server_default=""),
     Column("bot_scopes", String(1000), nullable=False, server_default=""),
-    Column("bot_refresh_token", String(255)),
+    Column("bot_refresh_token", String(2000)),
     Column("bot_token_expires_at", UTCDateTime()),
     Column("installer_user_id", String(32)),
     Column("is_enterprise_install", Boolean, nullable=False, server_default=false()),
@@ -78,12 +79,15 @@ class InstallationStore(AsyncInstallationStore):
     """Bot installations, one row per workspace (bot-only: `installation_store_bot_only`).
 
     An installation from outside the federation is kept only while pending (so an admin's
-    approval takes effect without a new install); a refused one is never stored."""
+    approval takes effect without a new install); a refused one is never stored. Tokens are
+    encrypted with FEDBOT_SECRET_KEY (`bot.secret_box`); who installed the app is not kept
+    (a bot-only install never needs it, and it would be personal data)."""
 
-    def __init__(self, db: Database, clock: Clock, federation: Federation) -> None:
+    def __init__(self, db: Database, clock: Clock, federation: Federation, box: SecretBox) -> None:
         self.db = db
         self.clock = clock
         self.federation = federation
+        self.box = box
 
     @property
     def logger(self) -> logging.Logger:
@@ -109,12 +113,9 @@ class InstallationStore(AsyncInstallationStore):
         if admission.status == "refused":
             log.warning("Slack installation from %s refused: not in the federation", workspace)
             return
-        await self._save(bot, installation.user_id)
+        await self.async_save_bot(bot)
 
     async def async_save_bot(self, bot: Bot) -> None:
-        await self._save(bot, None)
-
-    async def _save(self, bot: Bot, installer: str | None) -> None:
         key = _key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
         row: dict[str, Any] = {
             "workspace_key": key,
@@ -123,25 +124,24 @@ class InstallationStore(AsyncInstallationStore):
             "team_id": bot.team_id,
             "team_name": bot.team_name,
             "app_id": bot.app_id,
-            "bot_token": bot.bot_token,
+            "bot_token": self.box.seal(bot.bot_token or ""),
             "bot_id": bot.bot_id or "",
             "bot_user_id": bot.bot_user_id or "",
             "bot_scopes": ",".join(bot.bot_scopes or ()),
-            "bot_refresh_token": bot.bot_refresh_token,
+            "bot_refresh_token": (
+                self.box.seal(bot.bot_refresh_token) if bot.bot_refresh_token else None
+            ),
             "bot_token_expires_at": _moment(bot.bot_token_expires_at),
-            "installer_user_id": installer,
+            "installer_user_id": None,
             "is_enterprise_install": bool(bot.is_enterprise_install),
             "installed_at": self.clock.now(),
         }
         table = slack_installations
         async with self.db.write() as conn:
             old = (
-                await conn.execute(
-                    select(table.c.installer_user_id).where(table.c.workspace_key == key)
-                )
+                await conn.execute(select(table.c.id).where(table.c.workspace_key == key))
             ).first()
             if old is not None:
-                row["installer_user_id"] = installer or old.installer_user_id
                 await conn.execute(table.update().where(table.c.workspace_key == key).values(row))
             else:
                 await conn.execute(table.insert().values(row))
@@ -163,7 +163,7 @@ class InstallationStore(AsyncInstallationStore):
         row = await self._row(enterprise_id, team_id, is_enterprise_install)
         if row is None:
             return None
-        return Bot(**_bot_fields(row))
+        return Bot(**self._bot_fields(row))
 
     async def async_find_installation(
         self,
@@ -174,12 +174,70 @@ class InstallationStore(AsyncInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
         row = await self._row(enterprise_id, team_id, is_enterprise_install)
-        if row is None or (user_id is not None and user_id != row.installer_user_id):
+        if row is None or user_id is not None:  # bot-only: no user's installation is kept
             return None
-        return Installation(
-            **_bot_fields(row),
-            user_id=row.installer_user_id or "",
-        )
+        return Installation(**self._bot_fields(row), user_id="")
+
+    def _bot_fields(self, row: Any) -> dict[str, Any]:
+        """What a stored installation says about the bot: shared by `Bot` and
+        `Installation`, tokens decrypted."""
+        refresh = row.bot_refresh_token
+        return {
+            "app_id": row.app_id,
+            "enterprise_id": row.enterprise_id,
+            "enterprise_name": row.enterprise_name,
+            "team_id": row.team_id,
+            "team_name": row.team_name,
+            "bot_token": self.box.open(row.bot_token),
+            "bot_id": row.bot_id,
+            "bot_user_id": row.bot_user_id,
+            "bot_scopes": row.bot_scopes,
+            "bot_refresh_token": self.box.open(refresh) if refresh else None,
+            "bot_token_expires_at": _epoch(row.bot_token_expires_at),
+            "is_enterprise_install": row.is_enterprise_install,
+            "installed_at": row.installed_at.timestamp(),
+        }
+
+    # -- secrets at rest
+
+    async def seal_all(self) -> int:
+        """Encrypt the tokens stored before encryption existed, and re-encrypt the others with
+        the first key (a rotation); returns how many rows changed. Refuses without a key."""
+        table = slack_installations
+        changed = 0
+        async with self.db.write() as conn:
+            rows = (
+                await conn.execute(select(table.c.id, table.c.bot_token, table.c.bot_refresh_token))
+            ).all()
+            for row in rows:
+                refresh = row.bot_refresh_token
+                await conn.execute(
+                    table.update()
+                    .where(table.c.id == row.id)
+                    .values(
+                        bot_token=self.box.reseal(row.bot_token),
+                        bot_refresh_token=self.box.reseal(refresh) if refresh else None,
+                    )
+                )
+                changed += 1
+        return changed
+
+    async def check_secrets(self) -> None:
+        """At start: stored tokens need the key (a clear error otherwise); plain ones left by
+        an older version are encrypted now."""
+        table = slack_installations
+        async with self.db.read() as conn:
+            tokens = [r.bot_token for r in await conn.execute(select(table.c.bot_token))]
+        if not tokens:
+            return
+        if not self.box.enabled:
+            raise SecretKeyError(
+                f"FEDBOT_SECRET_KEY is not set, and {len(tokens)} Slack installation token(s) "
+                "are stored: set it (`fedbot secrets generate` prints a new key)"
+            )
+        self.box.open(tokens[0])  # a wrong key says so now, not at the first command
+        if any(not SecretBox.is_sealed(t) for t in tokens):
+            log.warning("encrypting %d Slack token(s) stored in clear", await self.seal_all())
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         table = slack_installations
@@ -233,22 +291,3 @@ class OAuthStateStore(AsyncOAuthStateStore):
                 table.delete().where(table.c.state == state, table.c.expires_at > self.clock.now())
             )
         return result.rowcount == 1
-
-
-def _bot_fields(row: Any) -> dict[str, Any]:
-    """What a stored installation says about the bot: shared by `Bot` and `Installation`."""
-    return {
-        "app_id": row.app_id,
-        "enterprise_id": row.enterprise_id,
-        "enterprise_name": row.enterprise_name,
-        "team_id": row.team_id,
-        "team_name": row.team_name,
-        "bot_token": row.bot_token,
-        "bot_id": row.bot_id,
-        "bot_user_id": row.bot_user_id,
-        "bot_scopes": row.bot_scopes,
-        "bot_refresh_token": row.bot_refresh_token,
-        "bot_token_expires_at": _epoch(row.bot_token_expires_at),
-        "is_enterprise_install": row.is_enterprise_install,
-        "installed_at": row.installed_at.timestamp(),
-    }

@@ -121,7 +121,7 @@ def build_manifest(registry: Registry, config: Config) -> dict[str, Any]:
             "interactivity": interactivity,
             "org_deploy_enabled": False,
             "socket_mode_enabled": not http,
-            "token_rotation_enabled": False,
+            "token_rotation_enabled": config.slack.token_rotation,
         },
     }
 

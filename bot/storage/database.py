@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class Database:
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                _private_file(Path(parsed.database).expanduser())
             kwargs["connect_args"] = {"timeout": 30}
             # Every write ends its own transaction and reads open none, so the pool's
             # rollback-on-return would only cost a thread hop per query.
@@ -92,6 +93,32 @@ class Database:
     async def close(self) -> None:
         await self.checkpoint()
         await self.engine.dispose()
+
+
+def redacted_url(url: str) -> str:
+    """A database URL fit to print: the password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # unparsable: shown as nothing rather than leaked
+        return "(database URL)"
+
+
+def url_password(url: str) -> str | None:
+    """The password in a database URL, so that logs can redact it."""
+    try:
+        return make_url(url).password
+    except ArgumentError:
+        return None
+
+
+def _private_file(path: Path) -> None:
+    """The database holds personal data: a new file is readable by its owner only (0600),
+    in a folder of its own (0700) when the bot makes one. SQLite gives its -wal and -shm
+    files the database's mode."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _alembic_config(conn: Connection | None, migrations: Sequence[Path]) -> AlembicConfig:

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, Integer, String, Table, select
 from sqlalchemy.exc import IntegrityError
 
+from bot.retention import RetentionRule, purge_older, register_retention
+from bot.spec import L10n
 from bot.storage.database import Database
 from bot.storage.schema import UTCDateTime, metadata
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 scheduled_runs = Table(
     "scheduled_runs",
@@ -98,3 +104,20 @@ def _run(row: object) -> Run:
         row.finished_at,
         row.outcome,  # type: ignore[attr-defined]
     )
+
+
+async def _purge_ledger(services: Services, cutoff: datetime, dry_run: bool) -> int:
+    return await purge_older(services, scheduled_runs, "finished_at", cutoff, dry_run)
+
+
+register_retention(
+    RetentionRule(
+        "core.ledger",
+        L10n(
+            "le registre des envois programmés (rappels, récaps, rencontres) déjà faits",
+            "the ledger of scheduled sends (reminders, digests, rounds) already made",
+        ),
+        "ledger_days",
+        _purge_ledger,
+    )
+)

@@ -25,6 +25,7 @@ from bot.spec import (
     Role,
 )
 from commands.announce import handlers as h
+from commands.announce import retention  # noqa: F401 - registers how long deliveries are kept
 from commands.announce.delivery import courier_for, run_due, stop_courier
 from commands.announce.demo import load_demo
 from commands.announce.store.announcements import AnnouncementRepo, State

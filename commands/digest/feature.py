@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.feature import Feature
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
 from commands.digest import handlers as h
+from commands.digest import retention  # noqa: F401 - registers what digests process
 from commands.digest.demo import load_demo
 from commands.digest.runner import start_digests, stop_digests
 from commands.digest.settings import MAX_DAYS

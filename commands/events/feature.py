@@ -21,6 +21,7 @@ from bot.spec import (
     OptionType,
     Role,
 )
+from commands.events import retention  # noqa: F401 - registers RSVP anonymisation
 from commands.events.browse import event_choices, list_events, my_events, show_event
 from commands.events.demo import load_demo
 from commands.events.drafts import MAX_OCCURRENCES

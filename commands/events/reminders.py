@@ -89,9 +89,9 @@ async def resume_interrupted(services: Services, now: datetime) -> None:
     for run in await services.runs.unfinished(KIND):
         if run.claimed_at > now - RESUME_AFTER:
             continue  # possibly being sent right now by a live process
-        _, event_id, member_id, minutes, _ = run.key.split(":")
+        parts = run.key.split(":")  # reminder:<row>:<due>; older keys had five parts
         repo = services.get(EventRepo).reminders
-        reminder = await repo.pending(int(event_id), int(member_id), int(minutes))
+        reminder = await repo.pending(int(parts[1])) if len(parts) == 3 else None
         if reminder is not None and reminder.platform not in live:
             continue  # resumed once that platform's adapter runs
         resume_key = f"{run.key}:resume"

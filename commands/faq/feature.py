@@ -18,6 +18,7 @@ from commands.faq import (
     passive,
     privacy,  # noqa: F401 - registers the export of FAQ data
     questions,
+    retention,  # noqa: F401 - registers how long the FAQ keeps what was asked
 )
 from commands.faq.demo import load_demo
 from commands.faq.store.entries import FaqRepo

@@ -260,9 +260,7 @@ async def faq_command(app: BotApp, args: argparse.Namespace) -> int:
     return await _import(repo, args.file, t)
 
 
-FAQ_TOOL = CliTool(
-    "faq", "FAQ tools: import or export the entries as YAML", configure, faq_command
-)
+FAQ_TOOL = CliTool("faq", "FAQ tools: import or export the entries as YAML", configure, faq_command)
 
 
 async def _export(repo: FaqRepo, path: Path, t: Translator) -> int:

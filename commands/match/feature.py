@@ -7,7 +7,10 @@ from __future__ import annotations
 from bot.feature import Feature
 from bot.services import Services
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
-from commands.match import privacy  # noqa: F401 - registers the export of matching data
+from commands.match import (
+    privacy,  # noqa: F401 - registers the export of matching data
+    retention,  # noqa: F401 - registers how long its history is kept
+)
 from commands.match.finding import find_partners, introduce, list_topic
 from commands.match.round_commands import answer_met, rounds, snooze, stats
 from commands.match.round_runner import start_rounds

@@ -10,7 +10,7 @@ from bot.spec import CommandSpec, GroupSpec, L10n, OptionSpec, OptionType, Role
 from commands.profile.demo import load_demo
 from commands.profile.editing import set_profile
 from commands.profile.member_tools import MEMBERS_TOOL
-from commands.profile.privacy import delete_data, export_data, purge_member
+from commands.profile.privacy import delete_data, export_data, link_identities, purge_member
 from commands.profile.store.profiles import ProfileRepo
 from commands.profile.store.reports import ProfileReports
 from commands.profile.store.tables import MAX_DESCRIPTION
@@ -146,6 +146,24 @@ COMMANDS = (
         "All the data fedbot holds about you (JSON file)",
         export_data,
         "exporter",
+    ),
+    _command(
+        "link",
+        "Relie vos comptes d'autres espaces (Slack, Discord) : un code à taper de l'autre côté",
+        "Link your accounts in other workspaces (Slack, Discord): a code to type on the other",
+        link_identities,
+        "relier",
+        options=(
+            _opt(
+                "code",
+                T,
+                "Le code donné par votre autre compte",
+                "The code your other account gave",
+                max_length=20,
+            ),
+            _CONFIRM,
+        ),
+        examples=("/profile link", "/profile link code:4F2A-9C01-77BE"),
     ),
     _command(
         "delete",

@@ -1,4 +1,5 @@
-"""`fedbot members import FILE.csv` and `fedbot members purge FILE.csv` (operators' tools).
+"""`fedbot members import FILE.csv`, `fedbot members purge FILE.csv` and `fedbot members erase
+ID…` (operators' tools).
 
 Import: every row is checked before anything is written, then all valid rows are written in
 ONE transaction (a progress bar on stderr), so a malformed file or a failure writes nothing.
@@ -6,6 +7,9 @@ Rows with a wrong value are reported by line and skipped (`--strict`: nothing is
 any row is wrong). Re-importing is idempotent; profiles members edited themselves are kept.
 
 Purge: erases each listed member (who left a workspace) as `profile delete` would.
+Erase: a person's every identity (a GDPR request received by mail, say), by platform user id:
+`discord:<user id>` (every server and DM), `slack:<team id>:<user id>` (that workspace, and
+the other workspaces of its Enterprise Grid org, and identities the person linked).
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from tqdm import tqdm
 
 from bot.app import BotApp
 from bot.feature import CliTool, CommonOptions
-from bot.privacy import erase_member
+from bot.identity import DIRECT_MESSAGES, Caller
+from bot.privacy import erase_member, erase_subject
 from bot.services import Services
 from bot.storage.agencies import name_key
 from commands.profile.member_file import MalformedFile, Rejected, read_import, read_purge
@@ -37,6 +42,11 @@ def configure(parser: argparse.ArgumentParser, common: CommonOptions) -> None:
         "display_name, agency, interests separated by ';', opt_in[, workspace])",
         "purge": "erase the members listed in a CSV file (platform, user_id[, workspace])",
     }
+    erase = "erase every identity of the people given: discord:<user id>, slack:<team>:<user>"
+    tool = tools.add_parser("erase", help=erase, description=erase)
+    common(tool)
+    tool.add_argument("who", nargs="+", help="discord:<user id> or slack:<team id>:<user id>")
+    tool.add_argument("--dry-run", action="store_true", help="show who would go, erase nothing")
     for name, help_text in helps.items():
         tool = tools.add_parser(name, help=help_text, description=help_text)
         common(tool)
@@ -52,6 +62,8 @@ def configure(parser: argparse.ArgumentParser, common: CommonOptions) -> None:
 
 
 async def members_command(app: BotApp, args: argparse.Namespace) -> int:
+    if args.members_command == "erase":
+        return await erase_people(app.services, args.who, args.dry_run, sys.stdout)
     try:
         text = _read(args.file)
         if args.members_command == "import":
@@ -68,6 +80,35 @@ MEMBERS_TOOL = CliTool(
     configure,
     members_command,
 )
+
+
+def _caller(text: str) -> Caller | None:
+    """`discord:<user>` (or `discord:<guild>:<user>`) or `slack:<team>:<user>`."""
+    parts = text.strip().split(":")
+    if parts[0] == "discord" and len(parts) in (2, 3) and parts[-1].isdigit():
+        return Caller("discord", DIRECT_MESSAGES, parts[-1])
+    if parts[0] == "slack" and len(parts) == 3 and all(parts[1:]):
+        return Caller("slack", parts[1], parts[2])
+    return None
+
+
+async def erase_people(services: Services, who: list[str], dry_run: bool, out: TextIO) -> int:
+    callers = [(text, _caller(text)) for text in who]
+    bad = [text for text, caller in callers if caller is None]
+    if bad:
+        print(f"fedbot: not an identity: {', '.join(bad)} (discord:<user id> or "
+              "slack:<team id>:<user id>)", file=sys.stderr)  # fmt: skip
+        return NOTHING_WRITTEN
+    for text, caller in callers:
+        assert caller is not None
+        identities = await services.members.subject_of(caller)
+        places = ", ".join(f"{m.platform}:{m.workspace}" for m in identities) or "nothing held"
+        if not dry_run:
+            await erase_subject(services, identities)
+        verb = "would erase" if dry_run else "erased"
+        print(f"{text}: {verb} {len(identities)} identit{'y' if len(identities) == 1 else 'ies'}"
+              f" ({places})", file=out)  # fmt: skip
+    return OK
 
 
 def _read(path: Path) -> str:

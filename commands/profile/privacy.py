@@ -12,7 +12,13 @@ from typing import Any
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Attachment, Button, ButtonStyle, Message, Reply
-from bot.privacy import erase_member, export_member, register_eraser, register_exporter, to_json
+from bot.privacy import (
+    erase_subject,
+    export_subject,
+    register_eraser,
+    register_exporter,
+    to_json,
+)
 from bot.services import Services
 from commands.profile.store.profiles import ProfileRepo
 
@@ -47,21 +53,49 @@ register_eraser("profile", forget_cached_profile)
 
 
 async def export_data(ctx: CommandContext) -> Reply:
-    caller = ctx.caller
-    member = await ctx.services.members.find(caller.platform, caller.workspace, caller.user_id)
-    data = await export_member(ctx.services, member.id) if member else None
-    if data is None:
+    """Everything held about the caller, in every workspace and DM they are known in."""
+    identities = await ctx.services.members.subject_of(ctx.caller)
+    if not identities:
         return Reply.text(ctx.t("profile.export_nothing"))
+    data = await export_subject(ctx.services, identities)
     attachment = Attachment(EXPORT_FILE, to_json(data), "application/json")
-    sections = ", ".join(k for k in data if k not in ("exported_at", "member"))
-    text = ctx.t("profile.export_done", sections=sections or "—")
+    sections = sorted({k for identity in data["identities"] for k in identity if k != "member"})
+    text = ctx.t(
+        "profile.export_done",
+        sections=", ".join(sections) or "—",
+        identities=ctx.t.plural("profile.identities", len(identities)),
+    )
     return Reply(Message(text=text, attachments=(attachment,)))
 
 
+async def link_identities(ctx: CommandContext) -> Reply:
+    """Without a code: a code for another account of the caller's. With one: link this account
+    to the one that asked for it, after a warning (whoever made the code could then export and
+    erase this account's data too)."""
+    members, now = ctx.services.members, ctx.now()
+    me = await members.ensure(ctx.caller, now)
+    code = ctx.options["code"]
+    if not code:
+        made = await members.link_code(me.id, now)
+        return Reply.text(ctx.t("profile.link_code", code=made, minutes=15))
+    if not ctx.options["confirm"]:
+        button = Button(
+            ctx.t("profile.link_button"),
+            "profile.link",
+            {"code": code, "confirm": "yes"},
+            ButtonStyle.DANGER,
+        )
+        return Reply(Message(text=ctx.t("profile.link_confirm"), buttons=(button,)))
+    if not await members.redeem_link_code(code, me.id, now):
+        raise UserError("profile.link_bad_code")
+    identities = await members.subject(me)
+    text = ctx.t("profile.linked", identities=ctx.t.plural("profile.identities", len(identities)))
+    return Reply(Message(text=text), replace_original=True)
+
+
 async def delete_data(ctx: CommandContext) -> Reply:
-    caller = ctx.caller
-    member = await ctx.services.members.find(caller.platform, caller.workspace, caller.user_id)
-    if member is None:
+    identities = await ctx.services.members.subject_of(ctx.caller)
+    if not identities:
         return Reply.text(ctx.t("profile.delete_nothing"))
     if not ctx.options["confirm"]:
         button = Button(
@@ -70,8 +104,12 @@ async def delete_data(ctx: CommandContext) -> Reply:
             {"confirm": "yes"},
             ButtonStyle.DANGER,
         )
-        return Reply(Message(text=ctx.t("profile.delete_confirm"), buttons=(button,)))
-    await erase_member(ctx.services, member.id)
+        text = ctx.t(
+            "profile.delete_confirm",
+            identities=ctx.t.plural("profile.identities", len(identities)),
+        )
+        return Reply(Message(text=text, buttons=(button,)))
+    await erase_subject(ctx.services, identities)
     return Reply(Message(text=ctx.t("profile.deleted")), replace_original=True)
 
 
@@ -91,5 +129,5 @@ async def purge_member(ctx: CommandContext) -> Reply:
         )
         text = ctx.t("profile.purge_confirm", name=name, user=user)
         return Reply(Message(text=text, buttons=(button,)))
-    await erase_member(ctx.services, member.id)
+    await erase_subject(ctx.services, await ctx.services.members.subject(member))
     return Reply(Message(text=ctx.t("profile.purged", name=name)), replace_original=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.app import BotApp
 from bot.identity import Caller, ChannelRef, Place
 from commands.announce.store.announcements import AnnouncementRepo, State
+from commands.announce.store.reports import AnnounceReports
 from commands.digest.store.digests import DigestRepo
 from commands.events.store.events import EventRepo
 from commands.faq.store.entries import FaqRepo
@@ -192,10 +193,12 @@ async def test_staff_compose_confirm_and_follow_an_announcement(tmp_path: Path) 
                        "next": f"/admin/announcements/{ann.id}"}  # fmt: skip
             status = await browser.post("/admin/act", confirm)
             assert status.url.endswith(f"/admin/announcements/{ann.id}")
-            for _ in range(100):  # the courier sends in the background
-                if len(console.sent) >= 5:
+            reports = app.services.get(AnnounceReports)
+            for _ in range(200):  # the courier sends in the background
+                if [c.state for c in await reports.copies(ann.id)] == ["sent"] * 5:
                     break
                 await asyncio.sleep(0.05)
+            assert len(console.sent) == 5
             page = await browser.get(f"/admin/announcements/{ann.id}")
             assert page.has("remise partout") and page.text.count('data-state="sent"') == 5
             nothing = await browser.post(
@@ -237,8 +240,10 @@ async def test_a_member_exports_and_erases_their_data(tmp_path: Path) -> None:
         assert page.has("Télécharger mes données") and page.has(f"slack:T1:{MEMBER}")
         export = await browser.get("/admin/me/export")
         data = json.loads(export.text)
-        assert data["member"]["user_id"] == MEMBER
-        assert len(data["dashboard"]["sessions"]) == 1
+        assert data["schema"] == "fedbot-personal-data"
+        (identity,) = data["identities"]  # the same document as `profile export`
+        assert identity["member"]["user_id"] == MEMBER
+        assert len(identity["dashboard"]["sessions"]) == 1
         assert "token" not in export.text and page.csrf not in export.text
         refused = await browser.post("/admin/me/erase", {"csrf": page.csrf})
         assert refused.has("Cochez la case")

@@ -129,3 +129,21 @@ async def test_who_works_where_is_reread_when_a_profile_changes(app: BotApp) -> 
     assert await reports.members_per_agency() == {b.id: 1}
     await app.services.members.erase(una)
     assert await reports.member_agencies() == {}
+
+
+async def test_an_anonymised_event_still_counts_its_registrations(app: BotApp) -> None:
+    """Retention replaces an old event's answers by their counts: the figures stay."""
+    from commands.events.retention import _anonymise
+
+    agency, _ = await app.services.agencies.add("Agence A", "Bretagne", T0)
+    repo = app.services.get(EventRepo)
+    (old,) = await repo.create(
+        [EventFields("Old", T0 + DAY, agency_id=agency.id, capacity=3)], None, T0
+    )
+    for i in range(2):
+        await repo.rsvps.answer(old.id, await member(app, f"U{i}"), "going", T0, ())
+    before = await repo.reports.by_agency(T0, T0 + 2 * DAY)
+    await _anonymise(app.services, T0 + 3 * DAY, dry_run=False)
+    assert await repo.rsvps.roster(old.id) == []  # who answered is gone
+    assert await repo.reports.by_agency(T0, T0 + 2 * DAY) == before
+    assert (before[0].going, before[0].seats, before[0].going_on_capped) == (2, 3, 2)

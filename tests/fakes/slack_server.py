@@ -320,6 +320,10 @@ class FakeSlack:
         self.oidc_consent = True
         self.oidc_codes: dict[str, tuple[str, str]] = {}
         self.user_tokens: dict[str, str] = {}  # xoxp-… -> user id
+        # Token rotation: refresh token -> the access token it renews; tokens that expire.
+        self.refresh_tokens: dict[str, str] = {}
+        self.rotating_tokens: set[str] = set()
+        self.token_lifetime = 43_200  # seconds: Slack's rotated bot tokens live 12 hours
 
         self._failures: dict[str, list[_Failure]] = {}
         self._response_urls: dict[str, _ResponseUrl] = {}
@@ -1076,13 +1080,15 @@ class FakeSlack:
         self._check_client(ctx)
         code = ctx.params.get("code")
         if ctx.params.get("grant_type") == "refresh_token":
-            raise SlackError("invalid_refresh_token")
+            return self._refresh(ctx.params.get("refresh_token"))
         if not code or code not in self.oauth_codes:
             raise SlackError("invalid_code")
         token, installer = self.oauth_codes.pop(code)  # codes are single use
         ws = self.workspaces[token]
         self.revoked_tokens.discard(token)
+        rotation = self._rotation_fields(token)
         return {
+            **rotation,
             "access_token": token,
             "token_type": "bot",
             "scope": ws.scopes,
@@ -1182,6 +1188,40 @@ class FakeSlack:
         if team.enterprise_id:
             claims["https://slack.com/enterprise_id"] = team.enterprise_id
         return claims
+
+    def enable_rotation(self, token: str) -> None:
+        """The app has token rotation on: this token (and the ones renewing it) expire, and
+        come with a refresh token (oauth.v2.access with grant_type=refresh_token)."""
+        self.rotating_tokens.add(token)
+
+    def _rotation_fields(self, token: str) -> dict[str, Any]:
+        if token not in self.rotating_tokens:
+            return {}
+        refresh = f"xoxe-1-{secrets.token_hex(8)}"
+        self.refresh_tokens[refresh] = token
+        return {"refresh_token": refresh, "expires_in": self.token_lifetime}
+
+    def _refresh(self, refresh: str | None) -> dict[str, Any]:
+        """A new access token and a new refresh token; the old refresh token is spent (the old
+        access token keeps working until it expires, as on Slack)."""
+        old = self.refresh_tokens.pop(refresh or "", None)
+        if old is None:
+            raise SlackError("invalid_refresh_token")
+        ws = self.workspaces[old]
+        new = f"xoxe.xoxb-{ws.team_id}-{secrets.token_hex(6)}"
+        self.workspaces[new] = ws
+        self.rotating_tokens.add(new)
+        return {
+            **self._rotation_fields(new),
+            "access_token": new,
+            "token_type": "bot",
+            "scope": ws.scopes,
+            "bot_user_id": ws.user_id,
+            "app_id": ws.app_id,
+            "team": {"id": ws.team_id, "name": ws.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     def _chat_post_message(self, ctx: _Ctx) -> dict[str, Any]:
         p = ctx.params

@@ -104,11 +104,11 @@ class DueReminder:
 
     @property
     def run_key(self) -> str:
-        """The ledger key: the due time is part of it, so a reminder re-targeted by an edit
-        of the start time is a new run, while a restart can never send the same one twice."""
-        minutes = int(self.offset.total_seconds() // 60)
+        """The ledger key: the reminder row and its due time, so a reminder re-targeted by an
+        edit of the start time is a new run, while a restart can never send the same one
+        twice. No member id: the ledger outlives the person (the row goes with them)."""
         due = self.due_at.strftime("%Y%m%dT%H%MZ")
-        return f"reminder:{self.event_id}:{self.member_id}:{minutes}:{due}"
+        return f"reminder:{self.id}:{due}"
 
 
 def _minutes(offset: timedelta) -> int:
@@ -191,10 +191,8 @@ class ReminderRepo:
             rows = (await conn.execute(_DUE, {"now": now, "limit": limit})).all()
         return [_due(r) for r in rows]
 
-    async def pending(
-        self, event_id: int, member_id: int, offset_minutes: int
-    ) -> DueReminder | None:
-        """One reminder row, whatever its state (to resume a run interrupted by a crash)."""
+    async def pending(self, reminder_id: int) -> DueReminder | None:
+        """One reminder row not yet done (to resume a run interrupted by a crash)."""
         stmt = (
             select(
                 R.id,
@@ -209,12 +207,7 @@ class ReminderRepo:
                 members.c.locale,
             )
             .join(members, members.c.id == R.member_id)
-            .where(
-                R.event_id == event_id,
-                R.member_id == member_id,
-                R.offset_minutes == offset_minutes,
-                R.done_at.is_(None),
-            )
+            .where(R.id == reminder_id, R.done_at.is_(None))
         )
         async with self.db.read() as conn:
             row = (await conn.execute(stmt)).first()

@@ -2,7 +2,9 @@
 
 Events count where they start: an event is in the period when it starts in [since, until).
 "Registrations" are the answers "going" (and the waitlist) as they stand now; nobody checks
-people in, so attendance means "said they come", against the event's capacity.
+people in, so attendance means "said they come", against the event's capacity. Once retention
+has anonymised an old event's answers (`privacy.rsvp_months`), its counts come from what it
+kept (`event_attendance`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import case, distinct, func, select
 
 from bot.storage.database import Database
 from commands.events.store.tables import (
@@ -18,6 +20,7 @@ from commands.events.store.tables import (
     GOING,
     SCHEDULED,
     WAITLISTED,
+    event_attendance,
     event_rsvps,
     events,
 )
@@ -68,21 +71,37 @@ class EventReports:
             .where(*_in_period(since, until), live, capped)
             .group_by(E.agency_id)
         )
+        a = event_attendance.c
+        kept = (
+            select(
+                E.agency_id,
+                func.coalesce(func.sum(a.going), 0).label("going"),
+                func.coalesce(func.sum(a.waitlisted), 0).label("waitlisted"),
+                func.coalesce(func.sum(case((capped, a.going), else_=0)), 0).label("capped"),
+            )
+            .select_from(events.join(event_attendance, a.event_id == E.id))
+            .where(*_in_period(since, until), live)
+            .group_by(E.agency_id)
+        )
         async with self.db.read() as conn:
             rows = (await conn.execute(answers)).all()
             capacity = {r.agency_id: int(r.seats) for r in await conn.execute(seats)}
-        return [
-            AgencyEvents(
-                r.agency_id,
-                r.events,
-                r.cancelled,
-                r.going,
-                r.waitlisted,
-                capacity.get(r.agency_id, 0),
-                r.capped,
+            counted = {r.agency_id: r for r in await conn.execute(kept)}
+        found = []
+        for r in rows:
+            old = counted.get(r.agency_id)
+            found.append(
+                AgencyEvents(
+                    r.agency_id,
+                    r.events,
+                    r.cancelled,
+                    r.going + (int(old.going) if old else 0),
+                    r.waitlisted + (int(old.waitlisted) if old else 0),
+                    capacity.get(r.agency_id, 0),
+                    r.capped + (int(old.capped) if old else 0),
+                )
             )
-            for r in rows
-        ]
+        return found
 
     async def answering_members(self, since: datetime, until: datetime) -> set[int]:
         """Members who answered an invitation in the period (one sign of an active member)."""

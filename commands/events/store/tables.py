@@ -114,3 +114,14 @@ event_reminders = Table(
     ),
     Index("ix_event_reminders_pending", "done_at", "due_at"),
 )
+
+# What is left of the RSVPs of an event past `privacy.rsvp_months`: counts, nobody's name.
+event_attendance = Table(
+    "event_attendance",
+    metadata,
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("going", Integer, nullable=False, server_default="0"),
+    Column("maybe", Integer, nullable=False, server_default="0"),
+    Column("not_going", Integer, nullable=False, server_default="0"),
+    Column("waitlisted", Integer, nullable=False, server_default="0"),
+)

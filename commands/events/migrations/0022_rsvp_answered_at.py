@@ -1,16 +1,16 @@
 """Events: an index on when answers were given (who was active in a period: the dashboard's
 impact report reads it over months of answers).
 
-Revision ID: 0021_rsvp_answered_at
-Revises: 0020_events
+Revision ID: 0022_rsvp_answered_at
+Revises: 0021_attendance
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0021_rsvp_answered_at"
-down_revision = "0020_events"
+revision = "0022_rsvp_answered_at"
+down_revision = "0021_attendance"
 branch_labels = None
 depends_on = None
 
