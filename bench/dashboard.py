@@ -6,7 +6,9 @@ questions (tests/dashboard/dataset.py, one SQLite file).
 Server time is measured by a middleware around the handler (what the page costs the bot:
 queries, figures, SVG, template), from a staff session over loopback HTTP; beside it, the CPU
 time the process spent meanwhile (steadier than wall time on a busy machine) and the client's
-round trip. Run from the repo root: `python bench/dashboard.py [--quick]`.
+round trip. Run from the repo root: `python bench/dashboard.py [--quick] [--postgres URL]`; with
+`--postgres postgresql+asyncpg://me@127.0.0.1:5432/postgres`, the same on a fresh PostgreSQL
+database made (and dropped) on that server.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import os
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +36,7 @@ from commands.faq.store.entries import FaqRepo
 from fedbot.assembly import make_app
 from fedbot.cli import run_async
 from tests.dashboard.dataset import BENCH, Sizes, populate
+from tests.postgres import postgres_database
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 TARGET_MS = 300.0
@@ -61,17 +65,26 @@ async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
-async def main(quick: bool) -> None:
+@asynccontextmanager
+async def database(postgres: str | None) -> AsyncIterator[str]:
+    if postgres:
+        async with postgres_database(postgres) as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        yield f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+
+
+async def main(quick: bool, postgres: str | None) -> None:
     sizes = Sizes(agencies=80, members=5_000, events=2_000, announcements=100) if quick else BENCH
     rounds = 10 if quick else 60
-    with tempfile.TemporaryDirectory() as tmp:
+    async with database(postgres) as url:
         raw = {
             "federation": BENCH_FEDERATION,
             "http": {"enabled": True, "port": 0},
             "throttle": {"enabled": False},
         }
         config = parse_config(raw, {})
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         config = replace(config, bot=replace(config.bot, database_url=url))
         async with make_app(config, clock=FixedClock(NOW), start_scheduler=False) as app:
             t0 = time.perf_counter()
@@ -100,6 +113,7 @@ async def main(quick: bool) -> None:
                             await r.read()
                         client[name].append(time.perf_counter() - t1)
     rows = [
+        ("database", "PostgreSQL" if postgres else "SQLite file", "", True),
         ("data set", f"{sizes.members:,} members", "", True),
         ("", f"{sizes.events:,} events", "", True),
         ("", f"{sizes.announcements:,} announcements", "", True),
@@ -132,4 +146,6 @@ async def main(quick: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smaller data set, fewer rounds")
-    run_async(main(parser.parse_args().quick))  # the bot's own event loop (uvloop)
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to measure on")
+    args = parser.parse_args()
+    run_async(main(args.quick, args.postgres))  # the bot's own event loop (uvloop)

@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
+from sqlalchemy import Select, String, cast, event, func, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -119,6 +119,16 @@ def _private_file(path: Path) -> None:
         path.parent.mkdir(parents=True, mode=0o700)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+async def id_set(conn: AsyncConnection, ids: Select[Any]) -> set[int]:
+    """The distinct integers a one-column query returns, fetched as one string: tens of
+    thousands of ids (who was active in a period) cost one row to carry instead of one each."""
+    found = ids.distinct().subquery()
+    column = next(iter(found.c))
+    joined = select(func.aggregate_strings(cast(column, String), ","))
+    text = (await conn.execute(joined)).scalar()
+    return {int(i) for i in text.split(",")} if text else set()
 
 
 def _alembic_config(conn: Connection | None, migrations: Sequence[Path]) -> AlembicConfig:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import distinct, func, select
 
-from bot.storage.database import Database
+from bot.storage.database import Database, id_set
 from commands.announce.store.announcements import announcement_acks, announcements
 from commands.announce.store.outbox import FAILED, Delivery, _delivery, deliveries
 
@@ -52,9 +52,9 @@ class AnnounceReports:
 
     async def acking_members(self, since: datetime, until: datetime) -> set[int]:
         """Members who acknowledged an announcement in the period."""
-        query = select(K.member_id).distinct().where(K.acked_at >= since, K.acked_at < until)
+        query = select(K.member_id).where(K.acked_at >= since, K.acked_at < until)
         async with self.db.read() as conn:
-            return set((await conn.execute(query)).scalars().all())  # one fetch
+            return await id_set(conn, query)
 
     async def copies(self, announcement_id: int) -> list[Delivery]:
         """Every copy of an announcement, by agency then channel (its live status)."""
@@ -69,4 +69,4 @@ class AnnounceReports:
     async def acked_agencies(self, announcement_id: int) -> set[int]:
         query = select(K.agency_id).where(K.announcement_id == announcement_id)
         async with self.db.read() as conn:
-            return set((await conn.execute(query)).scalars().all())  # one fetch
+            return await id_set(conn, query)

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import case, distinct, func, select
 
-from bot.storage.database import Database
+from bot.storage.database import Database, id_set
 from commands.events.store.tables import (
     CANCELLED,
     GOING,
@@ -105,6 +105,6 @@ class EventReports:
 
     async def answering_members(self, since: datetime, until: datetime) -> set[int]:
         """Members who answered an invitation in the period (one sign of an active member)."""
-        query = select(V.member_id).distinct().where(V.answered_at >= since, V.answered_at < until)
+        query = select(V.member_id).where(V.answered_at >= since, V.answered_at < until)
         async with self.db.read() as conn:
-            return set((await conn.execute(query)).scalars().all())  # one fetch
+            return await id_set(conn, query)

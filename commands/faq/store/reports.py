@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import case, func, select
 
-from bot.storage.database import Database
+from bot.storage.database import Database, id_set
 from commands.faq.store.activity import _ASKERS, Unanswered, _unanswered
 from commands.faq.store.tables import (
     faq_asks,
@@ -107,6 +107,6 @@ class FaqReports:
 
     async def voting_members(self, since: datetime, until: datetime) -> set[int]:
         """Members who said whether an answer helped, in the period."""
-        query = select(F.member_id).distinct().where(F.given_at >= since, F.given_at < until)
+        query = select(F.member_id).where(F.given_at >= since, F.given_at < until)
         async with self.db.read() as conn:
-            return set((await conn.execute(query)).scalars().all())  # one fetch
+            return await id_set(conn, query)

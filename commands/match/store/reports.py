@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.identity import ChannelRef
-from bot.storage.database import Database
+from bot.storage.database import Database, id_set
 from commands.match.store.matching import RoundConfig, _config
 from commands.match.store.tables import (
     cfg,
@@ -65,11 +65,9 @@ class MatchReports:
 
     async def answering_members(self, since: datetime, until: datetime) -> set[int]:
         """Members who answered "did you meet?" in the period."""
-        query = (
-            select(gm.member_id).distinct().where(gm.answered_at >= since, gm.answered_at < until)
-        )
+        query = select(gm.member_id).where(gm.answered_at >= since, gm.answered_at < until)
         async with self.db.read() as conn:
-            return set((await conn.execute(query)).scalars().all())  # one fetch
+            return await id_set(conn, query)
 
     async def configs(self) -> list[RoundConfig]:
         """Every channel where rounds were enabled, active ones first."""
