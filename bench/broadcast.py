@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from bot.app import BotApp
 from commands.announce.delivery import courier_for
-from commands.announce.store.outbox import deliveries
+from commands.announce.store.outbox_rows import deliveries
 from fedbot.cli import run_async
 from tests.announce_fakes import DiscordLimits, SlackLimits
 from tests.announce_wire import Network, broadcast, running, seed

@@ -57,13 +57,28 @@ class SlackRecorder:
         self.sent: list[ChannelRef] = []
         self.max_blocks = 0
 
-    async def send(self, channel: ChannelRef, message: Message) -> Posted:
+    async def send(
+        self,
+        channel: ChannelRef,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
         rendered = render_message(message)
         self.max_blocks = max(self.max_blocks, max(len(m.blocks) for m in rendered))
         self.sent.append(channel)
         return Posted(channel, str(len(self.sent)))
 
-    async def send_dm(self, workspace: str, user_id: str, message: Message) -> Posted:
+    async def send_dm(
+        self,
+        workspace: str,
+        user_id: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
         raise NotImplementedError
 
     async def delete(self, posted: Posted) -> None:

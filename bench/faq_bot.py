@@ -39,6 +39,7 @@ CHANNEL = ChannelRef("slack", "T1", "C-ENTRAIDE")
 
 @dataclass(frozen=True)
 class BotFigures:
+    encoder: str
     import_s: float
     load_s: float
     ask_p50: float
@@ -67,9 +68,9 @@ async def measure_bot(
 ) -> BotFigures:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        config = parse_config(
-            {"federation": {"slack_teams": ["T1"]}, "throttle": {"enabled": False}}, {}
-        )
+        # The bench's workspace belongs to the federation (others get a polite refusal).
+        raw = {"throttle": {"enabled": False}, "federation": {"slack_teams": ["T1"]}}
+        config = parse_config(raw, {})
         config = replace(config, bot=replace(config.bot, database_url=url))
         async with make_app(config, clock=FixedClock(NOW), start_scheduler=False) as app:
             faq = app.services.get(FaqRepo)
@@ -79,11 +80,13 @@ async def measure_bot(
             t0 = time.perf_counter()
             await faq.load()  # what a start pays: read every entry, build the index
             load_s = time.perf_counter() - t0
+            encoder = faq.index.encoder.name
             await app.db.checkpoint()  # as the bot's periodic job would, after the import
             ask, unknown = await _asks(app, queries, rounds)
             await faq.set_passive(CHANNEL, True, None, NOW)
             passive, outcome = await _passive(app, queries)
     return BotFigures(
+        encoder,
         import_s,
         load_s,
         percentile(ask, 50),
@@ -149,7 +152,7 @@ def _entry_of(reply: object) -> int | None:
 
 
 def main() -> None:
-    from faq import load_entries, load_queries, synthetic_entries  # the engine bench's data
+    from faq_data import load_entries, load_queries, synthetic_entries  # the engine bench's data
 
     from fedbot.cli import run_async  # the bot's own event loop (uvloop)
 

@@ -46,11 +46,26 @@ class AcceptingSender:
     def __init__(self) -> None:
         self.count = 0
 
-    async def send(self, channel: ChannelRef, message: Message) -> Posted:
+    async def send(
+        self,
+        channel: ChannelRef,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
         self.count += 1
         return Posted(channel, str(self.count))
 
-    async def send_dm(self, workspace: str, user_id: str, message: Message) -> Posted:
+    async def send_dm(
+        self,
+        workspace: str,
+        user_id: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
         self.count += 1
         return Posted(ChannelRef("slack", workspace, f"D{user_id}"), str(self.count))
 

@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
@@ -19,7 +20,12 @@ from bot.demo import load_demo_agencies
 from bot.dispatch import Dispatcher
 from bot.feature import Feature
 from bot.federation import Federation
+from bot.health import Health
+from bot.home import HomeChanges
 from bot.identity import ChannelRef
+from bot.leases import Leases
+from bot.metrics import Metrics
+from bot.native_events import NativeCalendars
 from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.retention import enforce
@@ -41,13 +47,17 @@ log = logging.getLogger(__name__)
 
 
 class Adapter(Protocol):
-    """A platform adapter: connects, registers its Sender on `app.outbound`, and stops."""
+    """A platform adapter: connects, registers its Sender on `app.outbound`, and stops.
+    `ready()` says whether it is connected now (`/readyz`); `stop()` also undoes a start
+    that was cancelled half-way (a stop asked for while connecting)."""
 
     name: str
 
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+    async def ready(self) -> bool: ...
 
 
 def build_registry(features: Sequence[Feature]) -> Registry:
@@ -81,34 +91,50 @@ class BotApp:
         self.tz = ZoneInfo(config.bot.timezone)
         migrations = [f.migrations for f in self.features if f.migrations is not None]
         self.db = Database.open(config.bot.database_url, [*migrations, *extra_migrations])
-        self.outbound = Outbound()
+        self.metrics = Metrics()
+        self.outbound = Outbound(self.metrics)
+        federation = Federation(config.federation, WorkspaceRepo(self.db))
+        self.calendars = NativeCalendars(federation)
         self.web = WebServer(config.http)
+        self.health = Health(self.db, self.metrics)
+        self.web.add_routes(self.health.routes())
         self.completer = build_completer(feature.completions for feature in self.features)
+        instance_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        ttl = timedelta(seconds=config.cluster.lease_seconds)
+        leases = Leases(self.db, instance_id, self.clock, ttl, self.metrics)
         self.services = Services(
             config=config,
             db=self.db,
             clock=self.clock,
             registry=build_registry(self.features),
             outbound=self.outbound,
-            scheduler=Scheduler(self.tz),
-            instance_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
+            scheduler=Scheduler(self.tz, metrics=self.metrics),
+            instance_id=instance_id,
             agencies=AgencyRepo(self.db),
             members=MemberRepo(self.db),
-            runs=RunLedger(self.db),
-            federation=Federation(config.federation, WorkspaceRepo(self.db)),
+            runs=RunLedger(self.db, leases),
+            leases=leases,
+            federation=federation,
             deliveries=DeliveryLedger(self.db),
             signer=Signer(),
             secret_box=SecretBox(config.secrets.secret_key),
+            metrics=self.metrics,
+            calendars=self.calendars,
+            home=HomeChanges(),
         )
         for feature in self.features:
             for store in feature.stores(self.services) if feature.stores else ():
                 self.services.provide(store)
+        for feature in self.features:
+            if feature.outbox_depth is not None:
+                self.metrics.watch_outbox(feature.name, feature.outbox_depth(self.services))
         throttle = config.throttle
         self.dispatcher = Dispatcher(
             self.services,
             Throttle(throttle.burst, throttle.rate_per_minute) if throttle.enabled else None,
             [listener for feature in self.features for listener in feature.listeners],
             completer=self.completer,
+            home=[section for feature in self.features for section in feature.home],
             completion_throttle=(
                 Throttle(throttle.completion_burst, throttle.completion_rate_per_minute)
                 if throttle.enabled
@@ -136,6 +162,8 @@ class BotApp:
         if self.db.is_sqlite:
             self.services.scheduler.every("sqlite-checkpoint", 60, self.db.checkpoint)
         self.services.scheduler.every("forget-deliveries", 600, self._forget_deliveries)
+        heartbeat = max(1.0, self.config.cluster.lease_seconds / 3)
+        self.services.scheduler.every("lease-heartbeat", heartbeat, self.services.leases.renew)
         hour = self.config.privacy.purge_hour
         self.services.scheduler.daily("privacy-retention", hour, 17, self._retain)
         if self.start_scheduler:

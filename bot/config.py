@@ -25,6 +25,7 @@ from bot.settings import (
     AgencySeed,
     AnnounceSettings,
     BotSettings,
+    ClusterSettings,
     DashboardSettings,
     DigestSettings,
     DiscordSettings,
@@ -59,6 +60,7 @@ class Config:
     faq: FaqSettings = field(default_factory=FaqSettings)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     secrets: Secrets = field(default_factory=Secrets)
 
 
@@ -119,6 +121,12 @@ def _validate(config: Config) -> None:
                 raise ConfigError(f"config: agencies[{i}].channels: {exc}") from None
         for ident in agency.moderators:
             _check_grant(config, f"agencies[{i}].moderators", ident)
+    for guild in config.discord.scheduled_events:
+        if guild not in config.federation.discord_guilds:
+            raise ConfigError(
+                f"config: discord.scheduled_events: server {guild} is not in "
+                "federation.discord_guilds; list it there first"
+            )
 
 
 def _refuse_old_roles(roles: Any) -> None:

@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from time import perf_counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.completion import Completer, Suggestion
 from bot.context import CommandContext
 from bot.errors import UserError
+from bot.home import HomeContext, HomeSection
 from bot.i18n import Translator, normalise_lang, translator
 from bot.identity import Caller, Place
 from bot.listeners import ChannelMessage, Listener
-from bot.messages import Reply, parse_action_value
+from bot.logs import command_context
+from bot.messages import Message, Reply, parse_action_value
+from bot.metrics import UNRESOLVED
 from bot.options import OptionConverter, clean
 from bot.roles import Access, RoleBook
 from bot.services import Services
@@ -36,6 +41,22 @@ from bot.throttle import Throttle
 log = logging.getLogger(__name__)
 
 UNTHROTTLED_PLATFORMS = frozenset({"console"})
+
+
+@dataclass(slots=True)
+class Invocation:
+    """One command on its way through: its id (in the logs, and the reference a member sees
+    after an internal error), the command once resolved, and how it ended when that is not
+    read from the reply (refused, throttled, internal error)."""
+
+    id: str = field(default_factory=lambda: secrets.token_hex(4))
+    command: str = UNRESOLVED
+    outcome: str | None = None
+
+    def outcome_of(self, reply: Reply | None) -> str:
+        if self.outcome is not None:
+            return self.outcome
+        return "user_error" if reply is not None and reply.is_error else "ok"
 
 
 def _parse_date(text: str, now: datetime, tz: ZoneInfo, lang: str) -> datetime:
@@ -53,8 +74,10 @@ class Dispatcher:
         *,
         completer: Completer | None = None,
         completion_throttle: Throttle | None = None,
+        home: list[HomeSection] | None = None,
     ) -> None:
         self.services = services
+        self.metrics = services.metrics
         self.listeners = listeners or []
         self.registry = services.registry
         self.roles = RoleBook(services.config.roles, services.config.agencies)
@@ -62,6 +85,7 @@ class Dispatcher:
         self.throttle = throttle
         self.completer = completer or Completer()
         self.completion_throttle = completion_throttle
+        self.home_sections = sorted(home or [], key=lambda section: section.rank)
         self.tz_name = services.config.bot.timezone
         self.converter = OptionConverter(ZoneInfo(self.tz_name), services.clock.now, _parse_date)
 
@@ -70,14 +94,52 @@ class Dispatcher:
 
     async def handle_text(self, caller: Caller, place: Place, text: str) -> Reply | None:
         """A typed command line such as `faq ask comment adhérer ?` (slash optional)."""
+        inv = Invocation()
+        return await self._measured(inv, self._text(inv, caller, place, text))
+
+    async def handle(
+        self, caller: Caller, place: Place, path: tuple[str, ...], options: Mapping[str, Any]
+    ) -> Reply | None:
+        """A structured invocation (Discord slash commands give typed options)."""
+        inv = Invocation()
+        return await self._measured(inv, self._structured(inv, caller, place, path, options))
+
+    async def handle_action(
+        self, caller: Caller, place: Place, action_id: str, value: str
+    ) -> Reply | None:
+        """A button click: the button names a command and carries its options."""
+        inv = Invocation()
+        spec = self.registry.by_action(action_id)
+        if spec is None:
+            t = self.translator_for(caller)
+            return await self._measured(inv, _ready(Reply.error(t("core.stale_button"))))
+        options = parse_action_value(value)
+        return await self._measured(inv, self._structured(inv, caller, place, spec.path, options))
+
+    async def _measured(self, inv: Invocation, work: Awaitable[Reply | None]) -> Reply | None:
+        """Every invocation once: its id in the logs, its outcome and time in the metrics (one
+        cancelled because the bot stops has no outcome: it is not counted)."""
+        started = perf_counter()
+        with command_context(inv.id):
+            try:
+                reply = await work
+            except Exception:
+                inv.outcome = inv.outcome or "internal_error"
+                self.metrics.command_done(inv.command, inv.outcome, perf_counter() - started)
+                raise
+        self.metrics.command_done(inv.command, inv.outcome_of(reply), perf_counter() - started)
+        return reply
+
+    async def _text(self, inv: Invocation, caller: Caller, place: Place, text: str) -> Reply | None:
         t = self.translator_for(caller)
-        if (gate := await self._gate(caller, t)) is not None:
+        if (gate := await self._gate(inv, caller, t)) is not None:
             return gate or None
         try:
             words, tokens, source = split_path(text)
             spec, used = self.registry.resolve(words)
             if spec is None:
                 return self._unknown(words, t)
+            inv.command = spec.name
             access = self._check_access(spec, caller, t)
         except UserError as err:
             return Reply.error(t(err.key, **err.kwargs))
@@ -85,33 +147,29 @@ class Dispatcher:
             raw = bind_options(spec, tokens[used:], source)
         except UserError as err:
             return self._usage_error(spec, err, t)
-        return await self._run(spec, caller, place, access, raw, t)
+        return await self._run(inv, spec, caller, place, access, raw, t)
 
-    async def handle(
-        self, caller: Caller, place: Place, path: tuple[str, ...], options: Mapping[str, Any]
+    async def _structured(
+        self,
+        inv: Invocation,
+        caller: Caller,
+        place: Place,
+        path: tuple[str, ...],
+        options: Mapping[str, Any],
     ) -> Reply | None:
-        """A structured invocation (Discord slash commands give typed options)."""
         t = self.translator_for(caller)
-        if (gate := await self._gate(caller, t)) is not None:
-            return gate or None
         spec = self.registry.commands.get(tuple(path))
+        if spec is not None:
+            inv.command = spec.name
+        if (gate := await self._gate(inv, caller, t)) is not None:
+            return gate or None
         if spec is None:
             return self._unknown(list(path), t)
         try:
             access = self._check_access(spec, caller, t)
         except UserError as err:
             return Reply.error(t(err.key, **err.kwargs))
-        return await self._run(spec, caller, place, access, dict(options), t)
-
-    async def handle_action(
-        self, caller: Caller, place: Place, action_id: str, value: str
-    ) -> Reply | None:
-        """A button click: the button names a command and carries its options."""
-        spec = self.registry.by_action(action_id)
-        if spec is None:
-            t = self.translator_for(caller)
-            return Reply.error(t("core.stale_button"))
-        return await self.handle(caller, place, spec.path, parse_action_value(value))
+        return await self._run(inv, spec, caller, place, access, dict(options), t)
 
     async def handle_message(self, caller: Caller, place: Place, text: str) -> Reply | None:
         """An ordinary channel message: the first listener that answers wins. Bots are never
@@ -142,13 +200,42 @@ class Dispatcher:
                 return []
         return await self.completer.complete(source, self.services, prefix, caller)
 
-    async def _gate(self, caller: Caller, t: Translator) -> Reply | bool | None:
+    async def home(self, caller: Caller) -> list[Message] | None:
+        """The caller's home (bot/home.py): a greeting, then every feature's sections, in
+        the caller's language and with their rights. None for a bot or a caller outside the
+        federation (nothing is shown to them). A failing section is replaced by a line with a
+        reference, like a failing command: the rest of the home still shows."""
+        if caller.is_bot or not await self.federation.belongs(caller):
+            return None
+        t = self.translator_for(caller)
+        services = self.services
+        member = await services.members.find(caller.platform, caller.workspace, caller.user_id)
+        access = self.roles.access_for(caller)
+        ctx = HomeContext(caller, member, access, services, t, services.clock.now())
+        name = (member.display_name if member else "") or caller.display_name
+        greeting = t("core.home.hello", name=name) if name else t("core.home.hello_anonymous")
+        messages = [Message(title=greeting, text=t("core.home.intro"))]
+        for section in self.home_sections:
+            try:
+                messages += await section.build(ctx)
+            except Exception:
+                ref = secrets.token_hex(4)
+                log.exception("home section %s failed (ref %s)", section.build.__name__, ref)
+                messages.append(Message(text=t("core.home.section_failed", ref=ref)))
+        return messages
+
+    async def _gate(self, inv: Invocation, caller: Caller, t: Translator) -> Reply | bool | None:
         """None to go on; a refusal or a cooldown Reply once; False (nothing to show)."""
         if caller.is_bot:
+            inv.outcome = "refused"
             return False
         if not await self.federation.belongs(caller):
+            inv.outcome = "refused"
             return self._stranger(caller, t)
-        return self._throttled(caller, t)
+        verdict = self._throttled(caller, t)
+        if verdict is not None:
+            inv.outcome = "throttled"
+        return verdict
 
     def _stranger(self, caller: Caller, t: Translator) -> Reply | bool:
         """Outside the federation: a polite refusal, silence once the throttle drops them."""
@@ -194,6 +281,7 @@ class Dispatcher:
 
     async def _run(
         self,
+        inv: Invocation,
         spec: CommandSpec,
         caller: Caller,
         place: Place,
@@ -211,6 +299,10 @@ class Dispatcher:
         except UserError as err:
             return Reply.error(t(err.key, **err.kwargs))
         except Exception:
-            ref = secrets.token_hex(4)
-            log.exception("command %s failed (ref %s) for %s", spec.name, ref, caller.key)
-            return Reply.error(t("core.internal_error", ref=ref))
+            inv.outcome = "internal_error"
+            log.exception("command %s failed (ref %s) for %s", spec.name, inv.id, caller.key)
+            return Reply.error(t("core.internal_error", ref=inv.id))
+
+
+async def _ready(reply: Reply | None) -> Reply | None:
+    return reply

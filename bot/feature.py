@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.completion import CompletionSource
+from bot.home import HomeSection
 from bot.listeners import Listener
+from bot.metrics import DepthReader
 from bot.spec import CommandSpec, GroupSpec
 
 if TYPE_CHECKING:
@@ -45,7 +47,9 @@ class Feature:
     `migrations` is the folder of its Alembic branch; `on_start` rebuilds its scheduled jobs
     from the database and resumes unfinished runs, every time the bot starts; `on_stop` lets
     work in flight finish before the database closes; `listeners` see ordinary channel messages
-    (passive features); `demo` loads its part of the demo data set (`fedbot run --demo`)."""
+    (passive features); `home` are its sections of a member's home (bot/home.py); `demo`
+    loads its part of the demo data set (`fedbot run --demo`); `outbox_depth` reads how many
+    of its deliveries are not settled, by platform (`/metrics`)."""
 
     name: str
     groups: Sequence[GroupSpec]
@@ -60,5 +64,7 @@ class Feature:
     listeners: Sequence[Listener] = ()
     # Autocomplete sources the feature offers, by name (`OptionSpec.autocomplete`).
     completions: Mapping[str, CompletionSource] = field(default_factory=dict)
+    home: Sequence[HomeSection] = ()
     demo: Callable[[Services], Awaitable[None]] | None = None
     cli: Sequence[CliTool] = ()
+    outbox_depth: Callable[[Services], DepthReader] | None = None

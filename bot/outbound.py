@@ -2,16 +2,25 @@
 
 Events, digests and broadcasts post to registered channels; reminders go by direct message.
 The router picks the adapter by the channel's platform.
+
+Sends that must happen once across crashes and processes (broadcast copies, digests,
+reminders, introductions) carry a `key`: the adapter marks the message with it (Discord's
+`nonce`, Slack's message metadata), and a send `in_doubt` (its previous attempt may have
+reached the platform before the process died) first looks for a message with that key and
+adopts it instead of posting again.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.errors import SendError
 from bot.identity import ChannelRef
 from bot.messages import Message
+from bot.metrics import Metrics
 from bot.pacing import Bucket
 
 
@@ -21,6 +30,19 @@ class Posted:
 
     channel: ChannelRef
     message_id: str
+    adopted: bool = False  # found on the platform (sent by an earlier attempt), not posted now
+
+
+def delivery_key(logical: str) -> str:
+    """A short, stable key for a logical send ("announce:12:345"): 20 characters, so that a
+    part suffix (".3") still fits Discord's 25-character nonce."""
+    digest = hashlib.blake2b(logical.encode(), digest_size=12).digest()
+    return base64.b32encode(digest).decode().lower().rstrip("=")[:20]
+
+
+def part_key(key: str, index: int) -> str:
+    """The key of one part of a message split over several platform messages."""
+    return f"{key}.{index}"
 
 
 class Sender(Protocol):
@@ -28,9 +50,24 @@ class Sender(Protocol):
     # The platform's rate limits, declared by its adapter; none: not paced (the console).
     buckets: tuple[Bucket, ...]
 
-    async def send(self, channel: ChannelRef, message: Message) -> Posted: ...
+    async def send(
+        self,
+        channel: ChannelRef,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted: ...
 
-    async def send_dm(self, workspace: str, user_id: str, message: Message) -> Posted: ...
+    async def send_dm(
+        self,
+        workspace: str,
+        user_id: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted: ...
 
     async def delete(self, posted: Posted) -> None: ...
 
@@ -40,8 +77,9 @@ class Sender(Protocol):
 
 
 class Outbound:
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics | None = None) -> None:
         self._senders: dict[str, Sender] = {}
+        self.metrics = metrics or Metrics()
 
     def register(self, sender: Sender) -> None:
         self._senders[sender.platform] = sender
@@ -64,13 +102,41 @@ class Outbound:
             raise SendError(f"no adapter running for {platform}", permanent=False)
         return sender
 
-    async def send(self, channel: ChannelRef, message: Message) -> Posted:
-        return await self._sender(channel.platform).send(channel, message)
+    async def send(
+        self,
+        channel: ChannelRef,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
+        sender = self._sender(channel.platform)
+        try:
+            posted = await sender.send(channel, message, key=key, in_doubt=in_doubt)
+        except Exception:
+            self.metrics.sent(channel.platform, ok=False)
+            raise
+        self.metrics.sent(channel.platform, ok=True, adopted=posted.adopted)
+        return posted
 
     async def send_dm(
-        self, platform: str, workspace: str, user_id: str, message: Message
+        self,
+        platform: str,
+        workspace: str,
+        user_id: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
     ) -> Posted:
-        return await self._sender(platform).send_dm(workspace, user_id, message)
+        sender = self._sender(platform)
+        try:
+            posted = await sender.send_dm(workspace, user_id, message, key=key, in_doubt=in_doubt)
+        except Exception:
+            self.metrics.sent(platform, ok=False)
+            raise
+        self.metrics.sent(platform, ok=True, adopted=posted.adopted)
+        return posted
 
     async def delete(self, posted: Posted) -> None:
         await self._sender(posted.channel.platform).delete(posted)

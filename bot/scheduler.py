@@ -14,11 +14,19 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import (
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+    JobSubmissionEvent,
+)
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +43,27 @@ async def _guarded(job_id: str, func: Job) -> None:
 class Scheduler:
     """Time-zone aware (Europe/Paris by default). APScheduler's default misfire grace of 1 s
     silently drops a run that starts late (a busy loop, a slow send); we set it per job and
-    coalesce missed runs into one."""
+    coalesce missed runs into one. Each start is measured against its due time (the
+    scheduler lag of `/metrics`); a run dropped past its grace is counted."""
 
-    def __init__(self, tz: ZoneInfo, misfire_grace: timedelta = timedelta(minutes=5)) -> None:
+    def __init__(
+        self,
+        tz: ZoneInfo,
+        misfire_grace: timedelta = timedelta(minutes=5),
+        metrics: Metrics | None = None,
+    ) -> None:
         self.tz = tz
         self.misfire_grace = misfire_grace
+        self.metrics = metrics or Metrics()
         self._scheduler = AsyncIOScheduler(timezone=tz)
+        self._scheduler.add_listener(self._measure, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED)
+
+    def _measure(self, event: JobEvent) -> None:
+        if isinstance(event, JobSubmissionEvent):
+            due = min(event.scheduled_run_times)
+            self.metrics.job_started(event.job_id, (datetime.now(self.tz) - due).total_seconds())
+        else:
+            self.metrics.job_missed(event.job_id)
 
     @property
     def running(self) -> bool:

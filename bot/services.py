@@ -14,6 +14,10 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.directory import Directory
 from bot.federation import Federation
+from bot.home import HomeChanges
+from bot.leases import Leases
+from bot.metrics import Metrics
+from bot.native_events import NativeCalendars
 from bot.outbound import Outbound
 from bot.registry import Registry
 from bot.scheduler import Scheduler
@@ -40,10 +44,14 @@ class Services:
     agencies: AgencyRepo
     members: MemberRepo
     runs: RunLedger
+    leases: Leases  # what this process has claimed, renewed by its heartbeat
     federation: Federation  # who belongs: listed and approved workspaces
     deliveries: DeliveryLedger  # platform deliveries already handled (retries, replays)
     signer: Signer  # tags on button values that must be the bot's own (keyed at start)
     secret_box: SecretBox  # encrypts the tokens the bot stores (FEDBOT_SECRET_KEY)
+    calendars: NativeCalendars  # platforms' own calendars (Discord scheduled events)
+    home: HomeChanges  # features say whose home changed; platforms showing homes listen
+    metrics: Metrics = field(default_factory=Metrics)  # what /metrics shows (bot.metrics)
     # Users' groups as the running adapters see them, for callers that come from no chat event.
     directory: Directory = field(default_factory=Directory)
     _stores: dict[type, Any] = field(default_factory=dict, repr=False)

@@ -41,6 +41,8 @@ class BotSettings:
     timezone: str = "Europe/Paris"
     database_url: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "text": one line per record; "json": one JSON object per line (`--log-format`).
+    log_format: Literal["text", "json"] = "text"
 
 
 @dataclass(frozen=True)
@@ -147,12 +149,20 @@ class SlackSettings:
     # The app's "token rotation" setting (OAuth installs): tokens expire every 12 hours and
     # are renewed with their refresh token before they do. Goes into the manifest.
     token_rotation: bool = False
+    # The app's Home tab (adapters/slack/home.py): published when a member opens it and after
+    # changes that concern them, at most once per member every `home_debounce` seconds, and
+    # `home_rate` publishes per second per workspace (`views.publish` is tier 4: 100+/min).
+    home_tab: bool = True
+    home_debounce: float = 3.0
+    home_rate: float = 1.5
 
     def __post_init__(self) -> None:
         # Group memberships grant roles: a removal must take effect within a minute.
         if not 1 <= self.group_cache_seconds <= 60:
             raise ConfigError("config: slack.group_cache_seconds: must be between 1 and 60")
-        for name in ("channel_rate", "workspace_rate", "update_rate"):
+        if not 0 <= self.home_debounce <= 300:
+            raise ConfigError("config: slack.home_debounce: must be between 0 and 300")
+        for name in ("channel_rate", "workspace_rate", "update_rate", "home_rate"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"config: slack.{name}: must be positive")
         if self.workspace_burst < 1:
@@ -182,10 +192,41 @@ class DiscordSettings:
     # Requests per second in all: Discord allows a bot 50; keep headroom for the rest of the
     # bot's traffic. Per-route buckets are paced by discord.py from the response headers.
     rate: float = 40.0
+    # Servers (guild ids, listed in federation.discord_guilds) whose announced events are
+    # mirrored as Discord scheduled events (Events tab; needs Manage Events), for events
+    # starting within `scheduled_events_days`; a mirror deleted by hand in Discord is
+    # "unlink"ed (left alone) or "recreate"d.
+    scheduled_events: tuple[str, ...] = ()
+    scheduled_events_days: int = 60
+    scheduled_events_deleted: Literal["unlink", "recreate"] = "unlink"
 
     def __post_init__(self) -> None:
         if self.rate <= 0:
             raise ConfigError("config: discord.rate: must be positive")
+        for guild in self.scheduled_events:
+            if not SNOWFLAKE.match(guild):
+                raise ConfigError(
+                    f"config: discord.scheduled_events: {guild!r} is not a Discord server id"
+                )
+        if not 1 <= self.scheduled_events_days <= 365:
+            raise ConfigError("config: discord.scheduled_events_days: must be between 1 and 365")
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """Several processes on one database. `lease_seconds`: how long a claimed piece of work
+    (a broadcast copy, a digest run, a reminder, an introduction) stays its owner's without a
+    heartbeat; an owner that stopped answering loses it after that, and another process takes
+    it over, checking the platform first. `pacing`: where the platforms' rate-limit budgets
+    live — `auto` shares them in the database on PostgreSQL and keeps them in memory on
+    SQLite (one process), `local` keeps them per process, `database` always shares them."""
+
+    lease_seconds: int = 60
+    pacing: Literal["auto", "local", "database"] = "auto"
+
+    def __post_init__(self) -> None:
+        if self.lease_seconds < 5:
+            raise ConfigError("config: cluster.lease_seconds: must be at least 5")
 
 
 @dataclass(frozen=True)
@@ -310,10 +351,8 @@ class FaqSettings:
 
 @dataclass(frozen=True)
 class DashboardSettings:
-    """The web dashboard under /admin on the bot's HTTP server (`[http] enabled`).
-    `session_hours`: a sign-in lasts this long; `slack_authorize_url`, `discord_authorize_url`:
-    where the browser is sent to sign in (the token and user-info calls go to `[slack]
-    api_base_url` and `[discord] api_base_url`)."""
+    """The web dashboard under /admin: how long a sign-in lasts, where browsers sign in (the
+    token and user calls go to `[slack] api_base_url` and `[discord] api_base_url`)."""
 
     enabled: bool = True
     session_hours: int = 12
@@ -323,9 +362,6 @@ class DashboardSettings:
     def __post_init__(self) -> None:
         if not 1 <= self.session_hours <= 24 * 7:
             raise ConfigError("config: dashboard.session_hours: must be between 1 and 168")
-        for name in ("slack_authorize_url", "discord_authorize_url"):
-            if not getattr(self, name).startswith(("https://", "http://")):
-                raise ConfigError(f"config: dashboard.{name}: must be an http(s) URL")
 
 
 @dataclass(frozen=True)

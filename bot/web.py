@@ -1,5 +1,5 @@
-"""The bot's one HTTP server (aiohttp): Slack HTTP mode and OAuth, calendar feeds, the web
-dashboard.
+"""The bot's one HTTP server (aiohttp): Slack HTTP mode and OAuth, calendar feeds, health and
+metrics (bot.health), the web dashboard.
 
 Features and adapters add routes before it starts; it binds only when something needs it. A
 feature declares simple GET routes (`WebRoute`, free of the HTTP library), or mounts a whole
@@ -90,6 +90,10 @@ class WebServer:
     def secure(self) -> bool:
         """Served over https: behind a proxy, what `public_url` says users reach."""
         return self.settings.public_url.lower().startswith("https://")
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None
 
     @property
     def base_url(self) -> str:

@@ -19,7 +19,7 @@ from bot.logs import setup_logging
 from bot.spec import Role
 from bot.storage.database import url_password
 from commands import all_features
-from fedbot import platforms, serving
+from fedbot import operations, platforms, serving
 from fedbot import tools as tools_module
 from fedbot.assembly import make_app
 
@@ -48,6 +48,11 @@ def common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log at INFO even in the console"
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        help="log lines as text or one JSON object per line (default: the config's bot.log_format)",
     )
 
 
@@ -103,6 +108,7 @@ def build_parser(tools: Sequence[CliTool] = ()) -> argparse.ArgumentParser:
     common(migrate)
     platforms.add_parsers(sub, common)
     tools_module.add_parsers(sub, common)
+    operations.add_parsers(sub, common)
     for tool in tools:
         tool.configure(sub.add_parser(tool.name, help=tool.help, description=tool.help), common)
     return parser
@@ -135,14 +141,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = _load(args)
     except ConfigError as exc:
+        if args.command == "doctor":  # the first of its checks
+            return operations.config_failed(exc)
         print(f"fedbot: {exc}", file=sys.stderr)
         return 2
     level = config.bot.log_level
-    quiet = args.command in ("run", "privacy", "secrets") or args.command in tools  # a report
-    if quiet and not args.verbose and level in ("DEBUG", "INFO"):
-        level = "WARNING"  # keep the console readable; -v brings the logs back
+    log_format = args.log_format or config.bot.log_format
+    reports = ("run", "privacy", "secrets", "doctor", "backup")
+    # Keep the console and the tools' reports readable; -v brings the logs back. JSON logs
+    # go to a collector, not to a person: they keep their level.
+    quiet = args.command in reports or args.command in tools
+    if quiet and log_format == "text" and not args.verbose and level in ("DEBUG", "INFO"):
+        level = "WARNING"
     password = url_password(config.bot.database_url)
-    setup_logging(level, [*config.secrets.values(), *([password] if password else [])])
+    secrets = [*config.secrets.values(), *([password] if password else [])]
+    setup_logging(level, secrets, fmt=log_format)
     handlers = {
         "run": serving.run,
         "migrate": platforms.migrate,
@@ -150,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "discord": platforms.discord,
         "privacy": tools_module.privacy,
         "secrets": tools_module.secrets,
+        "doctor": operations.doctor,
+        "backup": operations.backup,
         **{name: _opened(tool) for name, tool in tools.items()},
     }
     try:

@@ -37,25 +37,50 @@ class Recorder:
     hold: asyncio.Event | None = None
     accepted_then_held: int = 0
     buckets: tuple[Bucket, ...] = ()  # the rate limits the platform declares (none: unpaced)
+    # What a platform remembers of keyed sends (a nonce, message metadata): a send in doubt
+    # finds its earlier copy instead of posting another.
+    by_key: dict[str, Posted] = field(default_factory=dict)
+    adopted: int = 0
 
-    async def send(self, channel: ChannelRef, message: Message) -> Posted:
+    async def send(
+        self,
+        channel: ChannelRef,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
         # Stamped on arrival, as a platform would see the request (not after our own yield).
         arrived = self.clock.now().timestamp() if self.clock is not None else 0.0
         await asyncio.sleep(0)
         errors = self.failures.get(channel.channel_id)
         if errors:
             raise errors.pop(0)
+        if key is not None and in_doubt and key in self.by_key:
+            self.adopted += 1
+            return Posted(channel, self.by_key[key].message_id, adopted=True)
         self.sent.append((channel, message))
         if self.clock is not None:
             self.sent_at.append(arrived)
         posted = Posted(channel, f"m{len(self.sent)}")
+        if key is not None:
+            self.by_key[key] = posted
         if self.hold is not None and channel.channel_id != "staff":
             self.accepted_then_held += 1
             await self.hold.wait()
         return posted
 
-    async def send_dm(self, workspace: str, user_id: str, message: Message) -> Posted:
-        return await self.send(ChannelRef(self.platform, workspace, f"dm-{user_id}"), message)
+    async def send_dm(
+        self,
+        workspace: str,
+        user_id: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
+        channel = ChannelRef(self.platform, workspace, f"dm-{user_id}")
+        return await self.send(channel, message, key=key, in_doubt=in_doubt)
 
     async def delete(self, posted: Posted) -> None:
         await asyncio.sleep(0)

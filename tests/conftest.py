@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import BotApp
-from bot.clock import FixedClock
+from bot.clock import FixedClock, SystemClock
 from bot.config import Config, parse_config
 from bot.identity import Caller, ChannelRef, Place
+from bot.leases import Leases
 from bot.messages import Reply
 from bot.spec import Role
 from bot.storage.database import Database
@@ -80,6 +81,11 @@ def say(app: BotApp) -> Callable[..., Any]:
         return reply
 
     return _say
+
+
+def leases(db: Database, owner: str = "p1", ttl: float = 60.0) -> Leases:
+    """The leases of one simulated process (storage tests build repositories directly)."""
+    return Leases(db, owner, SystemClock(), timedelta(seconds=ttl))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

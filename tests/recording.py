@@ -22,14 +22,18 @@ class Crash(Exception):
 class RecordingSender:
     """Records sends as "#channel" or "@user". `failing` holds channel ids and "dm:<user>"
     targets refused for good, `transient` those refused for now (a rate limit); `crash` makes
-    the next send "kill the process"; `delay` makes a slow platform."""
+    the next send "kill the process" before the platform got it, `crash_after_accept` after
+    (the message is out, the bot never heard back); `delay` makes a slow platform."""
 
     platform: str = "console"
     failing: set[str] = field(default_factory=set)
     transient: set[str] = field(default_factory=set)
     crash: bool = False
+    crash_after_accept: bool = False
     delay: float = 0.0
     sent: list[tuple[str, Message]] = field(default_factory=list)
+    # What a platform remembers of keyed sends: a send in doubt adopts its earlier message.
+    by_key: dict[str, Posted] = field(default_factory=dict)
 
     async def _arrive(self, target: str, reason: str) -> None:
         if self.delay:
@@ -42,15 +46,43 @@ class RecordingSender:
         if target in self.failing:
             raise SendError(reason, permanent=True)
 
-    async def send(self, channel: ChannelRef, message: Message) -> Posted:
+    async def send(
+        self,
+        channel: ChannelRef,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
         await self._arrive(channel.channel_id, "channel_not_found")
-        self.sent.append((f"#{channel.channel_id}", message))
-        return Posted(channel, str(len(self.sent)))
+        return self._record(f"#{channel.channel_id}", channel, message, key, in_doubt)
 
-    async def send_dm(self, workspace: str, user_id: str, message: Message) -> Posted:
+    async def send_dm(
+        self,
+        workspace: str,
+        user_id: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
         await self._arrive(f"dm:{user_id}", "cannot_dm_user")
-        self.sent.append((f"@{user_id}", message))
-        return Posted(ChannelRef(self.platform, workspace, f"D-{user_id}"), str(len(self.sent)))
+        channel = ChannelRef(self.platform, workspace, f"D-{user_id}")
+        return self._record(f"@{user_id}", channel, message, key, in_doubt)
+
+    def _record(
+        self, target: str, channel: ChannelRef, message: Message, key: str | None, in_doubt: bool
+    ) -> Posted:
+        if key is not None and in_doubt and key in self.by_key:
+            return Posted(channel, self.by_key[key].message_id, adopted=True)
+        self.sent.append((target, message))
+        posted = Posted(channel, str(len(self.sent)))
+        if key is not None:
+            self.by_key[key] = posted
+        if self.crash_after_accept:
+            self.crash_after_accept = False
+            raise Crash
+        return posted
 
     async def delete(self, posted: Posted) -> None:
         return None

@@ -61,11 +61,11 @@ async def test_confirm_writes_every_outbox_row_before_the_first_send(app, chat) 
     seen_rows: list[int] = []
     original = chat.send
 
-    async def watching_send(channel, message):
+    async def watching_send(channel, message, **kwargs):
         if channel.channel_id != "staff":
             counts = await app.services.get(AnnouncementRepo).outbox.counts(1)
             seen_rows.append(sum(counts.get("chat", {}).values()))
-        return await original(channel, message)
+        return await original(channel, message, **kwargs)
 
     chat.send = watching_send  # type: ignore[method-assign]
     announcement = await send_and_confirm(app, "/announce send all Hello agencies.")

@@ -108,26 +108,30 @@ async def test_exactly_once_across_a_restart(tmp_path, clock) -> None:
     assert len(sender.sent) == 1
 
 
-async def test_a_run_interrupted_by_a_crash_is_resumed_once(tmp_path, clock) -> None:
+@pytest.mark.parametrize("accepted", [False, True], ids=["before-send", "after-send"])
+async def test_a_run_interrupted_by_a_crash_is_resumed_once(tmp_path, clock, accepted) -> None:
+    """The process dies before the platform got the digest, or after (the digest is out, the
+    ledger never heard): either way the channel gets it exactly once."""
     await _first_app(tmp_path, clock)
     clock.set(MONDAY)
     async with app_on(tmp_path, clock) as first:
-        recorder(first, crash=True)
+        platform = recorder(first, crash=not accepted, crash_after_accept=accepted)
         with pytest.raises(Crash):  # the process "dies" while sending
             await runner.run_scheduled(first.services, 1, MONDAY)
         (run,) = await first.services.runs.unfinished("digest")
         assert run.key == KEY
-    # Restarted 5 minutes later: the claim may belong to a process still sending; left alone.
-    clock.set(at("2026-11-30T08:05:00+00:00"))
+    # Restarted 30 seconds later: the claim's lease has not lapsed, its owner may be sending.
+    clock.set(at("2026-11-30T08:00:30+00:00"))
     async with app_on(tmp_path, clock) as second:
-        sender = recorder(second)
+        second.outbound.register(platform)  # the same channel, as the platform keeps it
+        platform.clear()
         assert await runner.recover(second.services, clock.now()) == {1: "taken"}
-        assert sender.sent == []
-        # The sweep finds it once it is old enough, and sends it, once.
-        clock.set(at("2026-11-30T08:16:00+00:00"))
+        assert platform.sent == []
+        # Once the lease lapsed, the sweep takes the run over, checks the channel, sends once.
+        clock.set(at("2026-11-30T08:01:01+00:00"))
         assert await runner.resume_interrupted(second.services, clock.now()) == 1
         assert await runner.resume_interrupted(second.services, clock.now()) == 0
-        assert len(sender.to("#nantes")) == 1
+        assert len(platform.to("#nantes")) == (0 if accepted else 1)
         run = await second.services.runs.get(KEY)
         assert run.outcome == "sent" and run.finished_at is not None
     clock.set(at("2026-11-30T08:30:00+00:00"))

@@ -11,6 +11,7 @@ from bot.storage.members import MemberRepo
 from bot.storage.runs import RunLedger
 from commands.digest.store.digests import DigestFields, DigestRepo
 from commands.digest.store.sources import DigestSources
+from tests.conftest import leases
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 NANTES = ChannelRef("slack", "T1", "C1")
@@ -81,7 +82,7 @@ async def test_newcomers_and_activity(db: Database) -> None:
 
 
 async def test_the_ledger_refuses_a_second_claim_of_a_run(db: Database) -> None:
-    ledger = RunLedger(db)
+    ledger = RunLedger(db, leases(db))
     key = "digest:1:2026-11-30T08:00Z"
     assert await ledger.claim(key, "digest", "a", NOW)
     assert not await ledger.claim(key, "digest", "b", NOW)

@@ -11,12 +11,15 @@ from typing import Any
 
 from bot.app import BotApp
 from bot.clock import FixedClock
+from bot.settings import ClusterSettings
 from bot.spec import Role
-from commands.events.reminders import JOB_ID, KIND, RESUME_AFTER, send_due_reminders
+from commands.events.reminders import JOB_ID, KIND, send_due_reminders
 from commands.events.store.events import EventRepo
 from fedbot.assembly import make_app
 from tests.conftest import T0, make_config
 from tests.events_support import RecordingSender, event_id, plain, setup_agencies, type_in
+
+LEASE = timedelta(seconds=ClusterSettings().lease_seconds)  # a dead owner's claim lapses
 
 START = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # "4 déc. 18h" in Paris
 DAY_BEFORE, HOUR_BEFORE = START - timedelta(hours=24), START - timedelta(hours=1)
@@ -156,9 +159,9 @@ async def test_a_send_interrupted_by_a_crash_is_resumed_once(tmp_path: Path) -> 
     async with lifetime(tmp_path, clock) as (app, sent):
         assert await _tick(app, clock, DAY_BEFORE + timedelta(seconds=30)) == 0
         assert sent.sent == []  # maybe still being sent by a live process: wait
-        await _tick(app, clock, DAY_BEFORE + RESUME_AFTER + timedelta(seconds=1))
+        await _tick(app, clock, DAY_BEFORE + LEASE + timedelta(seconds=1))
         assert len(sent.to("@alice")) == 1
-        await _tick(app, clock, DAY_BEFORE + RESUME_AFTER + timedelta(minutes=1))
+        await _tick(app, clock, DAY_BEFORE + LEASE + timedelta(minutes=1))
         assert len(sent.to("@alice")) == 1
         assert (await app.services.runs.get(due.run_key)).outcome == "sent"
         assert await app.services.runs.unfinished(KIND) == []

@@ -440,3 +440,81 @@ async def test_bad_token_fails_login_and_everything_shuts_down() -> None:
         if thread.name.startswith("keep-alive-handler"):
             thread.join(timeout=1.0)
             assert not thread.is_alive()
+
+
+@pytest.mark.asyncio
+async def test_scheduled_events_are_checked_and_watched_as_on_discord() -> None:
+    """Discord's rules for scheduled events (start in the future, a place for external
+    events, the Manage/Create Events permission), who is interested (the users list, and
+    USER_ADD/REMOVE only for clients with the GUILD_SCHEDULED_EVENTS intent), and an event
+    deleted by hand (GUILD_SCHEDULED_EVENT_DELETE)."""
+    bot = make_bot()  # default intents: GUILD_SCHEDULED_EVENTS included
+    seen: list[tuple[str, int]] = []
+
+    @bot.client.event
+    async def on_scheduled_event_delete(event: discord.ScheduledEvent) -> None:
+        seen.append(("delete", event.id))
+
+    async with FakeDiscord(guilds=[make_guild()]) as fake, fake.run_client(bot.client) as client:
+        guild = client.get_guild(GUILD_ID)
+        start = discord.utils.utcnow() + datetime.timedelta(days=1)
+        with pytest.raises(discord.HTTPException) as past:
+            await guild.create_scheduled_event(
+                name="Late",
+                start_time=discord.utils.utcnow() - datetime.timedelta(hours=1),
+                end_time=start,
+                entity_type=discord.EntityType.external,
+                location="Town hall",
+                privacy_level=discord.PrivacyLevel.guild_only,
+            )
+        assert past.value.status == 400 and "Cannot schedule event in the past" in str(past.value)
+        event = await guild.create_scheduled_event(
+            name="Forum",
+            start_time=start,
+            end_time=start + datetime.timedelta(hours=2),
+            entity_type=discord.EntityType.external,
+            location="Town hall",
+            privacy_level=discord.PrivacyLevel.guild_only,
+        )
+        await fake.scheduled_event_user_add(GUILD_ID, event.id, ALICE.id)
+        users = [u async for u in event.users()]
+        assert [u.id for u in users] == [ALICE.id]
+        assert fake.scheduled_events(GUILD_ID)[0]["user_count"] == 1
+        sent = [f["t"] for f in fake.gateway_sent if (f.get("t") or "").startswith("GUILD_SCHED")]
+        assert sent == ["GUILD_SCHEDULED_EVENT_CREATE", "GUILD_SCHEDULED_EVENT_USER_ADD"]
+        (add,) = [
+            f["d"] for f in fake.gateway_sent if f.get("t") == "GUILD_SCHEDULED_EVENT_USER_ADD"
+        ]
+        assert add == {
+            "guild_scheduled_event_id": str(event.id),
+            "user_id": str(ALICE.id),
+            "guild_id": str(GUILD_ID),
+        }
+
+        await fake.set_bot_permissions(GUILD_ID, 0)
+        with pytest.raises(discord.Forbidden):
+            await event.edit(name="Forum 2026")
+        await fake.set_bot_permissions(GUILD_ID, 1 << 44)  # Create Events: its own events
+        event = await event.edit(name="Forum 2026")
+        assert event.name == "Forum 2026"
+
+        await fake.delete_scheduled_event_by_hand(GUILD_ID, event.id)
+        for _ in range(50):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+        assert seen == [("delete", event.id)] and fake.scheduled_events(GUILD_ID) == []
+
+    quiet = discord.Client(intents=discord.Intents(guilds=True))
+    async with FakeDiscord(guilds=[make_guild()]) as fake, fake.run_client(quiet) as client:
+        event = await client.get_guild(GUILD_ID).create_scheduled_event(
+            name="Forum",
+            start_time=start,
+            end_time=start + datetime.timedelta(hours=2),
+            entity_type=discord.EntityType.external,
+            location="Town hall",
+            privacy_level=discord.PrivacyLevel.guild_only,
+        )
+        await fake.scheduled_event_user_add(GUILD_ID, event.id, ALICE.id)
+        assert not [f for f in fake.gateway_sent if (f.get("t") or "").startswith("GUILD_SCHED")]
+        assert fake.interested_users(event.id) == [ALICE.id]

@@ -532,3 +532,59 @@ async def test_socket_mode_reconnects_when_pongs_stop(fake: FakeSlack) -> None:
         await handler.close_async()
 
     assert len(fake.calls_to("apps.connections.open")) >= 2
+
+
+@pytest.mark.asyncio
+async def test_views_publish_keeps_each_home_and_refuses_what_slack_refuses(
+    fake: FakeSlack,
+) -> None:
+    client = web_client(fake)
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "Bonjour"}}
+    home = {"type": "home", "blocks": [section]}
+    published = await client.views_publish(user_id=DEFAULT_USER_ID, view=home)
+    assert published["view"]["type"] == "home" and published["view"]["blocks"] == [section]
+    assert fake.home_of(DEFAULT_USER_ID)["id"] == published["view"]["id"]
+
+    refusals = {
+        "too many blocks": {"type": "home", "blocks": [section] * 101},
+        "not a home": {"type": "modal", "blocks": [section]},
+        "text too long": {
+            "type": "home",
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+        },
+        "same action twice in a block": {
+            "type": "home",
+            "blocks": [
+                {
+                    "type": "actions",
+                    "elements": [
+                        {"type": "button", "text": {"type": "plain_text", "text": "a"},
+                         "action_id": "go"},
+                        {"type": "button", "text": {"type": "plain_text", "text": "b"},
+                         "action_id": "go"},
+                    ],
+                }
+            ],
+        },
+    }  # fmt: skip
+    for what, view in refusals.items():
+        with pytest.raises(SlackApiError) as refused:
+            await client.views_publish(user_id=DEFAULT_USER_ID, view=view)
+        assert refused.value.response["error"] == "invalid_arguments", what
+        assert refused.value.response["response_metadata"]["messages"], what
+    (message,) = [
+        m for m in fake.calls_to("views.publish")[1].response["response_metadata"]["messages"]
+    ]
+    assert message == "[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]"
+
+    with pytest.raises(SlackApiError) as stale:
+        await client.views_publish(user_id=DEFAULT_USER_ID, view=home, hash="1.old")
+    assert stale.value.response["error"] == "hash_conflict"
+    with pytest.raises(SlackApiError) as nobody:
+        await client.views_publish(user_id="U0NOBODY", view=home)
+    assert nobody.value.response["error"] == "user_not_found"
+    fake.home_tab_enabled = False
+    with pytest.raises(SlackApiError) as off:
+        await client.views_publish(user_id=DEFAULT_USER_ID, view=home)
+    assert off.value.response["error"] == "not_enabled"
+    assert fake.home_of(DEFAULT_USER_ID)["blocks"] == [section]  # the last good one stays

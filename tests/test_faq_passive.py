@@ -64,7 +64,7 @@ async def test_it_stays_silent_unless_sure(faq_app: BotApp) -> None:
         (bot, at("2.1"), QUESTION),  # a bot
         (HUMAN, at("2.2"), "Super, merci pour l'adhésion à la fédération !"),  # not a question
         (HUMAN, at("2.3"), "quelqu'un sait qui a gagné le match hier soir ?"),  # out of scope
-        (HUMAN, at("2.4"), "c'est quoi déjà pour la cotisation ?"),  # only a suggestion
+        (HUMAN, at("2.4"), "on paie la cotisation comment ?"),  # only a suggestion
         (HUMAN, at("2.5", ChannelRef("slack", "T1", "C2")), QUESTION),  # another channel
         (HUMAN, Place(CHANNEL), QUESTION),  # no message id: could not be answered only once
     ]

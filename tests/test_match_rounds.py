@@ -13,11 +13,11 @@ from typing import Any
 
 from bot.app import BotApp
 from bot.clock import FixedClock
+from bot.settings import ClusterSettings
 from bot.spec import Role
 from commands.match.round_runner import (
     DELIVER_JOB,
     KIND,
-    RESUME_AFTER,
     SWEEP_JOB,
     round_job,
     run_due,
@@ -27,6 +27,8 @@ from commands.match.store.matching import MatchingRepo
 from fedbot.assembly import make_app
 from tests.conftest import T0, make_config
 from tests.match_support import Recorder, click, plain, profile, setup_agencies, type_in
+
+LEASE = timedelta(seconds=ClusterSettings().lease_seconds)  # a dead owner's claim lapses
 
 # T0 is Thursday 26 November 2026, 10:00 in Paris; rounds every other Monday at 09:00.
 FIRST = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 30 November, 09:00 in Paris
@@ -164,10 +166,10 @@ async def test_a_round_claimed_by_a_process_that_died_is_resumed(
         assert (await _tick(app, clock, FIRST + timedelta(seconds=30))).rounds == 0
         assert sent.sent == []  # maybe still being built by that process
     async with lifetime(tmp_path, clock) as (app, sent):
-        await _tick(app, clock, FIRST + RESUME_AFTER + timedelta(seconds=1))
+        await _tick(app, clock, FIRST + LEASE + timedelta(seconds=1))
         assert len(sent.sent) == 4
         assert (await app.services.runs.get(run_key(1, FIRST))).outcome == "sent"
-        await _tick(app, clock, FIRST + RESUME_AFTER + timedelta(minutes=1))
+        await _tick(app, clock, FIRST + LEASE + timedelta(minutes=1))
         assert len(sent.sent) == 4
 
 

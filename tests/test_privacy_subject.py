@@ -19,7 +19,7 @@ from bot.messages import Reply
 from bot.privacy import member_tables
 from bot.storage.schema import metadata
 from commands.announce.store.announcements import AnnouncementRepo
-from commands.announce.store.outbox import SENT
+from commands.announce.store.outbox_rows import SENT
 from commands.events.reminders import send_due_reminders
 from commands.events.store.events import EventRepo
 from commands.match.store.matching import MatchingRepo, NewGroup

@@ -17,6 +17,7 @@ from commands.match.store.delivery import DM
 from commands.match.store.matching import MatchingRepo, NewGroup
 from commands.profile.store.imports import ImportedMember, import_members
 from commands.profile.store.profiles import ProfileChanges, ProfileRepo, Tag
+from tests.conftest import leases
 from tests.match_support import caller
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
@@ -87,7 +88,7 @@ async def test_profiles_snapshot_and_cards(db: Database) -> None:  # noqa: F811
 
 async def test_rounds_history_answers_and_stats(db: Database) -> None:  # noqa: F811
     repo, ids = await _people(db, 5)
-    matching = MatchingRepo(db)
+    matching = MatchingRepo(db, leases(db))
     channel = ChannelRef("console", "local", "general")
     config = await matching.enable(channel, "weekly monday 09:00", NOW, NOW)
     groups = [
@@ -110,9 +111,17 @@ async def test_rounds_history_answers_and_stats(db: Database) -> None:  # noqa: 
         (ids[2], ids[4]),
         (ids[3], ids[4]),
     }
-    tasks = await matching.delivery.claim_intros(["console"], 10)
-    assert len(tasks) == 5 and await matching.delivery.claim_intros(["console"], 10) == []
-    await matching.delivery.settle_intros({t.row_id: DM for t in tasks})
+    tasks = await matching.delivery.claim_intros(NOW, ["console"], 10)
+    assert len(tasks) == 5 and await matching.delivery.claim_intros(NOW, ["console"], 10) == []
+    other = MatchingRepo(db, leases(db, "p2")).delivery
+    lapsed = NOW + timedelta(seconds=61)
+    assert await other.claim_intros(NOW + timedelta(seconds=60), ["console"], 10) == []
+    taken = await other.claim_intros(lapsed, ["console"], 10)  # the owner died: in doubt
+    assert len(taken) == 5 and all(t.in_doubt for t in taken)
+    await matching.delivery.settle_intros({t.row_id: DM for t in tasks})  # no longer its rows
+    assert await other.claim_intros(lapsed, ["console"], 10) == []
+    tasks = taken
+    await other.settle_intros({t.row_id: DM for t in tasks})
     questions = await matching.delivery.claim_questions(NOW, ["console"], 10)
     assert len(questions) == 4  # not u0: who opted out is not asked any more
     group = await matching.group_of(tasks[0].group_id)

@@ -7,12 +7,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.clock import FixedClock
 from bot.identity import Caller
+from bot.leases import Leases
 from bot.scheduler import Scheduler
 from bot.storage.database import Database
 from bot.storage.members import MemberRepo
 from bot.storage.runs import RunLedger
 from fedbot.assembly import migration_dirs
+from tests.conftest import leases
 
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
@@ -25,12 +28,12 @@ async def _open(path: Path) -> Database:
 
 async def test_a_run_is_claimed_once_even_by_two_processes(tmp_path: Path) -> None:
     first, second = await _open(tmp_path / "r.db"), await _open(tmp_path / "r.db")
-    ledgers = [RunLedger(first), RunLedger(second)]
+    ledgers = [RunLedger(first, leases(first, "p1")), RunLedger(second, leases(second, "p2"))]
     key = "digest:1:2026-12-07T08:00Z"
     wins = await asyncio.gather(
         *(ledger.claim(key, "digest", f"p{i}", NOW) for i, ledger in enumerate(ledgers * 5))
     )
-    assert sorted(wins) == [False] * 9 + [True]
+    assert sorted(w is not None for w in wins) == [False] * 9 + [True]
     assert [r.key for r in await ledgers[1].unfinished("digest")] == [key]
     await ledgers[0].finish(key, NOW + timedelta(seconds=2))
     assert await ledgers[1].unfinished("digest") == []
@@ -38,6 +41,46 @@ async def test_a_run_is_claimed_once_even_by_two_processes(tmp_path: Path) -> No
     assert run is not None and run.outcome == "sent"
     await first.close()
     await second.close()
+
+
+async def test_a_run_whose_owner_died_is_taken_over_once_its_lease_lapsed(
+    tmp_path: Path,
+) -> None:
+    first, second = await _open(tmp_path / "r.db"), await _open(tmp_path / "r.db")
+    dead, alive = RunLedger(first, leases(first, "dead")), RunLedger(second, leases(second, "p2"))
+    key = "digest:1:2026-12-07T08:00Z"
+    claim = await dead.claim(key, "digest", "dead", NOW)
+    assert claim is not None and not claim.in_doubt
+    lease = timedelta(seconds=60)
+    assert await alive.lapsed("digest", NOW + lease) == []
+    assert await alive.claim(key, "digest", "p2", NOW + lease) is None  # may still be sending
+    later = NOW + lease + timedelta(seconds=1)
+    assert [r.key for r in await alive.lapsed("digest", later)] == [key]
+    takeovers = await asyncio.gather(*(alive.claim(key, "digest", "p2", later) for _ in range(4)))
+    assert [t.in_doubt for t in takeovers if t is not None] == [True]  # one taker, in doubt
+    await alive.finish(key, later)
+    assert await alive.lapsed("digest", later + 10 * lease) == []
+    assert await dead.claim(key, "digest", "dead", later + 10 * lease) is None  # finished
+    await first.close()
+    await second.close()
+
+
+async def test_the_heartbeat_keeps_a_held_run_from_lapsing(tmp_path: Path) -> None:
+    db = await _open(tmp_path / "h.db")
+    clock = FixedClock(NOW)
+    mine = Leases(db, "p1", clock, timedelta(seconds=60))
+    ledger, other = RunLedger(db, mine), RunLedger(db, leases(db, "p2"))
+    key = "round:1:2026-12-07T08:00Z"
+    async with ledger.claimed(key, "match-round", "p1", NOW) as claim:
+        assert claim is not None
+        clock.set(NOW + timedelta(seconds=50))
+        assert await mine.renew() == 1  # the heartbeat while the round is being built
+        assert await other.claim(key, "match-round", "p2", NOW + timedelta(seconds=90)) is None
+    clock.set(NOW + timedelta(seconds=100))
+    assert await mine.renew() == 0  # the block ended: nothing held, nothing renewed
+    taken = await other.claim(key, "match-round", "p2", NOW + timedelta(seconds=111))
+    assert taken is not None and taken.in_doubt
+    await db.close()
 
 
 async def test_members_are_created_on_first_use_and_erased(tmp_path: Path) -> None:

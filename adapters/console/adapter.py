@@ -66,10 +66,25 @@ class ConsoleSender:
             )
         return message_id
 
-    async def send(self, channel: ChannelRef, message: Message) -> Posted:
+    async def send(
+        self,
+        channel: ChannelRef,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
         return Posted(channel, self._print(f"#{channel.channel_id}", message))
 
-    async def send_dm(self, workspace: str, user_id: str, message: Message) -> Posted:
+    async def send_dm(
+        self,
+        workspace: str,
+        user_id: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
         channel = ChannelRef(self.platform, workspace, f"dm-{user_id}")
         return Posted(channel, self._print(f"@{user_id}", message))
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -24,14 +25,17 @@ from discord.http import Route
 
 from adapters.discord.buttons import ActionButton
 from adapters.discord.channel_messages import answer_channel_message
+from adapters.discord.checks import missing_permissions
 from adapters.discord.commands import SpecTranslator, build_commands
 from adapters.discord.inbound import PLATFORM
 from adapters.discord.membership import DmMembership
 from adapters.discord.pacing import discord_buckets
 from adapters.discord.render import NO_MENTIONS
 from adapters.discord.responder import Responder
+from adapters.discord.scheduled import DiscordCalendar, InterestListener
 from adapters.discord.sender import DiscordSender
 from bot.errors import ConfigError
+from bot.metrics import Metrics
 from bot.settings import DiscordSettings
 from bot.spec import CommandSpec
 
@@ -51,13 +55,17 @@ def gateway_intents(settings: DiscordSettings) -> discord.Intents:
     role names config may grant) and channels. Interactions need no intent. Never
     GUILD_MEMBERS (interactions carry the member). `message_content` (the FAQ's passive mode)
     adds guild messages and the privileged MESSAGE_CONTENT intent, which must also be switched
-    on in the developer portal, or Discord refuses the connection.
+    on in the developer portal, or Discord refuses the connection. `scheduled_events` (events
+    mirrored in the Events tab) adds GUILD_SCHEDULED_EVENTS: who is interested, and mirrors
+    deleted by hand.
     """
     intents = discord.Intents.none()
     intents.guilds = True
     if settings.message_content:
         intents.guild_messages = True
         intents.message_content = True
+    if settings.scheduled_events:
+        intents.guild_scheduled_events = True
     return intents
 
 
@@ -108,6 +116,21 @@ class FedbotTree(app_commands.CommandTree):
         await self.responder.fail_internal(interaction, error)
 
 
+def rate_limit_trace(metrics: Metrics) -> aiohttp.TraceConfig:
+    """Counts Discord's 429 answers: discord.py waits them out and retries by itself, so the
+    adapter never sees them; its HTTP session's trace does."""
+    trace = aiohttp.TraceConfig()
+
+    async def on_request_end(
+        session: aiohttp.ClientSession, context: object, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        if params.response.status == 429:
+            metrics.throttled_by_platform(PLATFORM)
+
+    trace.on_request_end.append(on_request_end)
+    return trace
+
+
 class FedbotClient(discord.Client):
     def __init__(self, adapter: DiscordAdapter) -> None:
         settings = adapter.settings
@@ -116,6 +139,7 @@ class FedbotClient(discord.Client):
             allowed_mentions=NO_MENTIONS,  # the default for every send; render passes it too
             max_ratelimit_timeout=settings.max_ratelimit_wait,
             guild_ready_timeout=settings.guild_ready_timeout,
+            http_trace=rate_limit_trace(adapter.app.metrics),
         )
         self.adapter = adapter
         self.tree = FedbotTree(self, adapter.responder)
@@ -127,6 +151,8 @@ class FedbotClient(discord.Client):
         await self.tree.set_translator(SpecTranslator())
         # Buttons of any message, even one sent before a restart, route to `on_action`.
         self.add_dynamic_items(ActionButton)
+        if self.adapter.interest is not None:
+            self.adapter.interest.install()
 
     async def on_action(self, interaction: discord.Interaction, action: str, value: str) -> None:
         await self.adapter.responder.click(interaction, action, value)
@@ -143,6 +169,10 @@ class FedbotClient(discord.Client):
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.adapter.admit(guild)
 
+    async def on_scheduled_event_delete(self, event: discord.ScheduledEvent) -> None:
+        if str(event.guild_id) in self.adapter.settings.scheduled_events:
+            await self.adapter.app.calendars.deleted(PLATFORM, str(event.guild_id), str(event.id))
+
 
 class DiscordAdapter:
     name = PLATFORM
@@ -153,6 +183,7 @@ class DiscordAdapter:
         self.membership = DmMembership()
         self.responder = Responder(app.dispatcher, self.settings.ack_deadline, self._homes)
         self.client: FedbotClient | None = None
+        self.interest: InterestListener | None = None
         self._connection: asyncio.Task[None] | None = None
         self._restore: Callable[[], None] | None = None
 
@@ -163,11 +194,15 @@ class DiscordAdapter:
         self._connection = asyncio.create_task(client.connect(), name="discord-gateway")
         self._connection.add_done_callback(_report_gateway_end)
         ready = asyncio.ensure_future(client.wait_until_ready())
-        await asyncio.wait(
-            {ready, self._connection},
-            timeout=self.settings.ready_timeout,
-            return_when=asyncio.FIRST_COMPLETED,
-        )
+        try:
+            await asyncio.wait(
+                {ready, self._connection},
+                timeout=self.settings.ready_timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        except asyncio.CancelledError:  # a stop while connecting: `stop()` closes the rest
+            ready.cancel()
+            raise
         if not ready.done():
             ready.cancel()
             connection = self._connection
@@ -177,12 +212,26 @@ class DiscordAdapter:
         if self.settings.sync_on_start:
             await self.sync()
         self.app.outbound.register(DiscordSender(client, discord_buckets(self.settings)))
+        if self.settings.scheduled_events:
+            for line in await missing_permissions(self.app, client):
+                log.warning("%s", line)  # the Events tab stays empty there until fixed
+            self.app.calendars.register(DiscordCalendar(client, self.settings))
         roles = functools.partial(self.membership.roles, client)
         self.app.services.directory.register(PLATFORM, roles)
 
+    async def ready(self) -> bool:
+        """Logged in and connected to the gateway now (discord.py reconnects by itself)."""
+        client = self.client
+        if client is None or not client.is_ready() or client.is_closed():
+            return False
+        return client.ws is not None and client.ws.open
+
     async def stop(self) -> None:
         self.app.outbound.unregister(PLATFORM)
+        self.app.calendars.unregister(PLATFORM)
         self.app.services.directory.unregister(PLATFORM)
+        if self.interest is not None:
+            await self.interest.stop()
         if self.client is not None:
             await self.client.close()
         if self._connection is not None:
@@ -193,6 +242,7 @@ class DiscordAdapter:
         if self._restore is not None:
             self._restore()
         self.client, self._connection, self._restore = None, None, None
+        self.interest = None
 
     async def login(self) -> FedbotClient:
         token = self.app.config.secrets.discord_token
@@ -200,6 +250,9 @@ class DiscordAdapter:
             raise ConfigError("DISCORD_TOKEN is not set")
         self._restore = point_at(self.settings)
         self.client = FedbotClient(self)
+        if self.settings.scheduled_events:
+            guilds = frozenset(self.settings.scheduled_events)
+            self.interest = InterestListener(self.client, guilds, self.app.calendars.interest)
         try:
             await self.client.login(token)
         except discord.LoginFailure as exc:

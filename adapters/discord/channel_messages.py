@@ -17,6 +17,7 @@ from adapters.discord.inbound import message_caller, message_place
 from adapters.discord.render import render_reply
 from adapters.discord.sender import FAILURES
 from bot.dispatch import Dispatcher
+from bot.logs import request_context
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,11 @@ async def answer_channel_message(
 ) -> None:
     if message.author.bot or message.guild is None or message.type not in _PLAIN:
         return
+    with request_context(f"discord:{message.id}"):
+        await _answer(dispatcher, message, default_locale)
+
+
+async def _answer(dispatcher: Dispatcher, message: discord.Message, default_locale: str) -> None:
     caller = message_caller(message, default_locale)
     reply = await dispatcher.handle_message(caller, message_place(message), message.content)
     if reply is None:

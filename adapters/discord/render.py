@@ -70,9 +70,7 @@ def neutral(text: str) -> str:
     (`[label](url)` could hide where a link goes), no heading or quote; bare URLs stay
     clickable. Text members wrote reaches others through it."""
     pieces = _URL.split(text)  # URLs (odd pieces) stay as typed, and clickable
-    text = "".join(
-        p if i % 2 else _INLINE_MARKUP.sub(r"\\\1", p) for i, p in enumerate(pieces)
-    )
+    text = "".join(p if i % 2 else _INLINE_MARKUP.sub(r"\\\1", p) for i, p in enumerate(pieces))
     return defuse(_LINE_MARKUP.sub(r"\\\1", text))
 
 

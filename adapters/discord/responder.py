@@ -26,6 +26,7 @@ from adapters.discord.inbound import caller_of, place_of
 from adapters.discord.render import NO_MENTIONS, Outgoing, render_reply
 from bot.dispatch import Dispatcher
 from bot.identity import Caller
+from bot.logs import request_context
 from bot.messages import Reply
 from bot.spec import CommandSpec
 
@@ -59,15 +60,18 @@ class Responder:
     async def command(
         self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
     ) -> None:
-        caller = await self.caller(interaction)
-        work = self.dispatcher.handle(caller, place_of(interaction), spec.path, options)
-        await self._answer(interaction, caller, work, slow=spec.slow, click=False)
+        with request_context(f"discord:{interaction.id}"):
+            caller = await self.caller(interaction)
+            work = self.dispatcher.handle(caller, place_of(interaction), spec.path, options)
+            await self._answer(interaction, caller, work, slow=spec.slow, click=False)
 
     async def click(self, interaction: discord.Interaction, action: str, value: str) -> None:
-        caller = await self.caller(interaction)
-        spec = self.dispatcher.registry.by_action(action)
-        work = self.dispatcher.handle_action(caller, place_of(interaction), action, value)
-        await self._answer(interaction, caller, work, slow=bool(spec and spec.slow), click=True)
+        with request_context(f"discord:{interaction.id}"):
+            caller = await self.caller(interaction)
+            spec = self.dispatcher.registry.by_action(action)
+            work = self.dispatcher.handle_action(caller, place_of(interaction), action, value)
+            slow = bool(spec and spec.slow)
+            await self._answer(interaction, caller, work, slow=slow, click=True)
 
     async def fail(self, interaction: discord.Interaction, key: str, **kwargs: Any) -> None:
         """Tell the user something went wrong on our side, if the interaction is still open."""

@@ -4,6 +4,11 @@ Rate limits are discord.py's job: it waits out a 429 (`retry_after` of the respo
 retries, and gives up with `RateLimited` only when the wait would exceed the client's
 `max_ratelimit_timeout`. What is left becomes a `SendError`: permanent when retrying cannot
 help (unknown channel, missing access, refused payload), transient otherwise.
+
+A keyed send gives each part a `nonce` (the key and the part's index) with `enforce_nonce`:
+within Discord's window of a few minutes, the same nonce returns the message already created
+instead of a second one. A send in doubt also reads the channel's latest messages first, for
+a part of ours with that nonce or that content, which covers a restart after the window.
 """
 
 from __future__ import annotations
@@ -14,17 +19,18 @@ import aiohttp
 import discord
 
 from adapters.discord.inbound import DM_WORKSPACE, PLATFORM
-from adapters.discord.render import render_message
+from adapters.discord.render import Outgoing, render_message
 from bot.errors import SendError
 from bot.identity import ChannelRef
 from bot.messages import Message
-from bot.outbound import Posted
+from bot.outbound import Posted, part_key
 from bot.pacing import Bucket
 
 log = logging.getLogger(__name__)
 
 ID_SEPARATOR = ","  # a message split over several Discord messages is posted as "id1,id2"
 FAILURES = (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError)
+HISTORY_SCAN = 100  # latest messages read for a part of ours, when a send is in doubt
 
 
 class DiscordSender:
@@ -34,17 +40,32 @@ class DiscordSender:
         self.client = client
         self.buckets = buckets  # Discord's limit, for the core's pacer (adapters.discord.pacing)
 
-    async def send(self, channel: ChannelRef, message: Message) -> Posted:
+    async def send(
+        self,
+        channel: ChannelRef,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
         target = self.client.get_partial_messageable(_snowflake(channel.channel_id, "channel"))
-        return Posted(channel, await self._post(target, message))
+        return await self._post(channel, target, message, key, in_doubt)
 
-    async def send_dm(self, workspace: str, user_id: str, message: Message) -> Posted:
+    async def send_dm(
+        self,
+        workspace: str,
+        user_id: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        in_doubt: bool = False,
+    ) -> Posted:
         try:
             dm = await self.client.create_dm(discord.Object(_snowflake(user_id, "user")))
         except FAILURES as exc:
-            raise _send_error(exc) from exc
+            raise send_error(exc) from exc
         channel = ChannelRef(PLATFORM, DM_WORKSPACE, str(dm.id))
-        return Posted(channel, await self._post(dm, message))
+        return await self._post(channel, dm, message, key, in_doubt)
 
     async def delete(self, posted: Posted) -> None:
         target = self.client.get_partial_messageable(
@@ -56,7 +77,7 @@ class DiscordSender:
             except discord.NotFound:
                 continue  # already gone: what the caller wanted
             except FAILURES as exc:
-                raise _send_error(exc) from exc
+                raise send_error(exc) from exc
 
     async def edit(self, posted: Posted, message: Message) -> None:
         """Edit in place; a message that now needs more parts than were posted is shortened."""
@@ -75,17 +96,63 @@ class DiscordSender:
                 else:
                     await partial.delete()  # the new text is shorter: drop the extra parts
             except FAILURES as exc:
-                raise _send_error(exc) from exc
+                raise send_error(exc) from exc
 
-    async def _post(self, target: discord.abc.Messageable, message: Message) -> str:
+    async def _post(
+        self,
+        channel: ChannelRef,
+        target: discord.abc.Messageable,
+        message: Message,
+        key: str | None,
+        in_doubt: bool,
+    ) -> Posted:
+        parts = render_message(message)
+        found = await self._find(target, parts, key) if key and in_doubt else {}
         ids: list[str] = []
-        for part in render_message(message):
+        for index, part in enumerate(parts):
+            if index in found:
+                ids.append(found[index])
+                continue
+            kwargs = part.send_kwargs()
+            if key:
+                kwargs["nonce"] = part_key(key, index)  # discord.py adds enforce_nonce
             try:
-                sent = await target.send(**part.send_kwargs())
+                sent = await target.send(**kwargs)
             except FAILURES as exc:
-                raise _send_error(exc) from exc
+                raise send_error(exc) from exc
             ids.append(str(sent.id))
-        return ID_SEPARATOR.join(ids)
+        return Posted(channel, ID_SEPARATOR.join(ids), adopted=len(found) == len(parts))
+
+    async def _find(
+        self, target: discord.abc.Messageable, parts: list[Outgoing], key: str
+    ) -> dict[int, str]:
+        """{part index: message id} of the parts an earlier attempt already posted."""
+        me = self.client.user.id if self.client.user else None
+        nonces = {part_key(key, i): i for i in range(len(parts))}
+        found: dict[int, str] = {}
+        try:
+            async for earlier in target.history(limit=HISTORY_SCAN):
+                if earlier.author.id != me:
+                    continue
+                index = nonces.get(str(earlier.nonce)) if earlier.nonce is not None else None
+                if index is None:
+                    index = _same_content(earlier, parts)
+                if index is not None and index not in found:
+                    found[index] = str(earlier.id)
+        except FAILURES as exc:
+            # Unreadable history (no Read Message History): the nonce still guards the
+            # window Discord remembers it.
+            log.info("no history check before a send in doubt: %s", exc)
+        return found
+
+
+def _same_content(earlier: discord.Message, parts: list[Outgoing]) -> int | None:
+    """History does not always carry the nonce: a part with the same text is ours too."""
+    shown = (earlier.content, [(e.title, e.description) for e in earlier.embeds])
+    for index, part in enumerate(parts):
+        if shown == (part.content or "", [(e.title, e.description) for e in part.embeds]):
+            return index
+    return None
 
 
 def _snowflake(value: str, what: str) -> int:
@@ -94,7 +161,7 @@ def _snowflake(value: str, what: str) -> int:
     return int(value)
 
 
-def _send_error(exc: Exception) -> SendError:
+def send_error(exc: Exception) -> SendError:
     """discord.py's exceptions -> the core's two kinds of failure."""
     if isinstance(exc, discord.RateLimited):
         return SendError("rate_limited", permanent=False, retry_after=exc.retry_after)

@@ -29,13 +29,13 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.response import BoltResponse
-from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import manifest
 from adapters.slack.bolt_app import build_bolt, token_rotator
+from adapters.slack.home import HomePublisher
 from adapters.slack.identity import IdentityResolver
 from adapters.slack.inbound import (
     Click,
@@ -43,6 +43,7 @@ from adapters.slack.inbound import (
     Invocation,
     click,
     message_invocation,
+    request_id,
     slash_invocation,
 )
 from adapters.slack.install_gate import install_page, oauth_redirect
@@ -52,11 +53,18 @@ from adapters.slack.render import escape
 from adapters.slack.replies import Responder, ack_body
 from adapters.slack.sender import SlackSender
 from adapters.slack.webapi import RetryPolicy, Sleep, WebApi
-from adapters.slack.workspaces import InstalledWorkspaces, SingleWorkspace, Workspaces
+from adapters.slack.workspaces import (
+    InstalledWorkspaces,
+    SingleWorkspace,
+    Workspaces,
+    adopt_env_token,
+    check_env_workspace,
+)
 from bot.app import BotApp
-from bot.errors import ConfigError, SendError
+from bot.errors import ConfigError
 from bot.i18n import translator
 from bot.identity import Caller, Place
+from bot.logs import request_context
 from bot.messages import Reply
 from bot.secret_box import SecretKeyError
 
@@ -82,7 +90,7 @@ class SlackAdapter:
         self.routing = CommandRouting(self.settings, app.services.registry)
         self.identity = IdentityResolver(app.config)
         policy = RetryPolicy(self.settings.max_retries, self.settings.max_retry_wait)
-        self.api = WebApi(self.settings.api_base_url, policy, sleep)
+        self.api = WebApi(self.settings.api_base_url, policy, sleep, app.metrics)
         self.deliveries = app.services.deliveries
         self.verifier: SignatureVerifier | None = None  # HTTP mode only
         # Channel messages go to the core's listeners (the FAQ's passive mode) when the app
@@ -94,9 +102,12 @@ class SlackAdapter:
         self.sender: SlackSender | None = None
         self.responder: Responder | None = None
         self.bolt: AsyncApp | None = None
+        self.home: HomePublisher | None = None  # the Home tab (`slack.home_tab`)
         self._socket: AsyncSocketModeHandler | None = None
         self._started_web = False
+        self._started = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._add_routes()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -131,31 +142,47 @@ class SlackAdapter:
             except SecretKeyError as exc:
                 raise ConfigError(str(exc)) from None
             if self.config.secrets.slack_bot_token:
-                await self._adopt_env_token(self.config.secrets.slack_bot_token)
+                token = self.config.secrets.slack_bot_token
+                await adopt_env_token(self.store, self.api, self.app.services.federation, token)
             workspaces = InstalledWorkspaces(self.store, self._rotator())
         else:
             single = SingleWorkspace(self.config.secrets.slack_bot_token or "", self.api)
-            await self._check_env_workspace(await single.identify())
+            await check_env_workspace(self.app.services.federation, await single.identify())
             workspaces = single
         self.sender = SlackSender(workspaces, self.api, slack_buckets(self.settings))
         self.responder = Responder(self.sender)
+        if self.settings.home_tab:
+            settings = self.settings
+            self.home = HomePublisher(
+                self.app, self.sender, self.identity, settings.home_debounce, settings.home_rate
+            )
+            self.home.start()
         self.bolt = self._build_bolt()
         self._listen(self.bolt)
-        if self.settings.mode == "http" or self.uses_oauth:
-            await self._mount()
+        if self._serves_http and not self.app.web.running:
+            await self.app.web.start()  # `fedbot run` starts it first when [http] is enabled
+            self._started_web = True
         if self.settings.mode == "socket":
             self._socket = AsyncSocketModeHandler(self.bolt, self.config.secrets.slack_app_token)
-            await self._socket.connect_async()
+            await self._socket.connect_async()  # retries until connected (or cancelled)
         self.app.outbound.register(self.sender)
         lookup = functools.partial(self.identity.groups_via, self.sender.client_for)
         self.app.services.directory.register(self.name, lookup)
+        self._started = True
         log.info(
             "Slack adapter started (%s mode, commands: %s)",
             self.settings.mode,
             " ".join(self.routing.registered),
         )
 
+    async def ready(self) -> bool:
+        """Started, and in Socket Mode connected now (it reconnects by itself)."""
+        if not self._started:
+            return False
+        return self._socket is None or await self._socket.client.is_connected()
+
     async def stop(self) -> None:
+        self._started = False
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
@@ -163,49 +190,13 @@ class SlackAdapter:
             await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_GRACE)
             for task in self._tasks:
                 task.cancel()
+        if self.home is not None:
+            await self.home.stop()
         self.app.outbound.unregister(self.name)
         self.app.services.directory.unregister(self.name)
         if self._started_web:
             await self.app.web.stop()
             self._started_web = False
-
-    async def _adopt_env_token(self, token: str) -> None:
-        """With OAuth on, SLACK_BOT_TOKEN still serves its own workspace: it is recorded as
-        that workspace's installation unless one was made through the install page."""
-        assert self.store is not None
-        client = self.api.client(token)
-        try:
-            auth = await self.api.call("auth.test", client.auth_test)
-        except SendError as err:
-            log.error("SLACK_BOT_TOKEN ignored: %s", err.reason)
-            return
-        team_id = str(auth["team_id"])
-        await self._check_env_workspace(team_id, auth.get("enterprise_id"))
-        if await self.store.async_find_bot(enterprise_id=None, team_id=team_id) is not None:
-            return
-        scopes = (auth.headers or {}).get("x-oauth-scopes", "")
-        await self.store.async_save_bot(
-            Bot(
-                app_id=auth.get("app_id"),
-                enterprise_id=auth.get("enterprise_id"),
-                team_id=team_id,
-                team_name=auth.get("team"),
-                bot_token=token,
-                bot_id=auth.get("bot_id") or "",
-                bot_user_id=auth.get("user_id") or "",
-                bot_scopes=scopes,
-                installed_at=self.app.clock.now().timestamp(),
-            )
-        )
-
-    async def _check_env_workspace(self, team_id: str, enterprise_id: str | None = None) -> None:
-        """SLACK_BOT_TOKEN must belong to a federation workspace: say which one it is."""
-        federation = self.app.services.federation
-        if not await federation.admits("slack", team_id, enterprise_id):
-            raise ConfigError(
-                f"config: federation.slack_teams: SLACK_BOT_TOKEN belongs to workspace "
-                f'{team_id}, which is not listed; add "{team_id}" if it is the federation\'s'
-            )
 
     def _rotator(self) -> AsyncTokenRotator:
         return token_rotator(self.config)
@@ -218,11 +209,21 @@ class SlackAdapter:
         bolt.command(re.compile(r"^/"))(self._on_command)
         bolt.action(re.compile(r".+"))(self._on_click)
         bolt.event("message")(self._on_message)
+        if self.settings.home_tab:
+            bolt.event(manifest.HOME_EVENT)(self._on_home_opened)
         if self.store is not None:
             bolt.enable_token_revocation_listeners()
 
-    async def _mount(self) -> None:
-        """Bolt's endpoints on the bot's one web server, which HTTP mode and OAuth need."""
+    @property
+    def _serves_http(self) -> bool:
+        return self.settings.mode == "http" or self.uses_oauth
+
+    def _add_routes(self) -> None:
+        """Bolt's endpoints on the bot's one web server, which HTTP mode and OAuth need: added
+        before the server starts (its routes are fixed then); they answer 503 until `start()`
+        has built the bolt app."""
+        if not self._serves_http:
+            return
         router = self.app.web.app.router
         if self.settings.mode == "http":
             self.verifier = SignatureVerifier(self.config.secrets.slack_signing_secret or "")
@@ -230,14 +231,12 @@ class SlackAdapter:
         if self.uses_oauth:
             router.add_get(manifest.INSTALL_PATH, self._http_install)
             router.add_get(manifest.REDIRECT_PATH, self._http_redirect)
-        if not self.app.web.wanted:  # the CLI starts it when [http] enabled; else we do
-            await self.app.web.start()
-            self._started_web = True
 
     async def _http_events(self, request: web.Request) -> web.Response:
         """Signed requests only, each once: a captured request replayed within Slack's
         5-minute window is refused like a forged one (bolt checks the signature again)."""
-        assert self.bolt is not None and self.verifier is not None
+        if self.bolt is None or self.verifier is None:
+            return _not_started()
         body = await request.text()
         signature = request.headers.get("X-Slack-Signature", "")
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
@@ -253,12 +252,14 @@ class SlackAdapter:
         )
 
     async def _http_install(self, request: web.Request) -> web.Response:
-        assert self.bolt is not None and self.bolt.oauth_flow is not None
+        if self.bolt is None or self.bolt.oauth_flow is None:
+            return _not_started()
         federation = self.app.services.federation
         return await install_page(request, self.bolt.oauth_flow, federation, self.app.clock)
 
     async def _http_redirect(self, request: web.Request) -> web.Response:
-        assert self.bolt is not None and self.bolt.oauth_flow is not None
+        if self.bolt is None or self.bolt.oauth_flow is None:
+            return _not_started()
         return await oauth_redirect(request, self.bolt.oauth_flow)
 
     # ------------------------------------------------------------------ listeners
@@ -276,6 +277,13 @@ class SlackAdapter:
         return await next_()
 
     async def _on_command(
+        self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        # Everything done for the request, after the ack too, logs its id (tasks copy it).
+        with request_context(request_id(command)):
+            await self._command(ack, command, client)
+
+    async def _command(
         self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient
     ) -> None:
         line = self.routing.command_line(command.get("command", ""), command.get("text", ""))
@@ -301,26 +309,32 @@ class SlackAdapter:
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()  # the ack of a click carries nothing: the answer goes to response_url
-        self._spawn(self._click(client, click(body, action)))
+        with request_context(request_id(body)):
+            if (body.get("view") or {}).get("type") == "home" and self.home is not None:
+                self._spawn(self._home_click(client, click(body, action)))
+                return
+            self._spawn(self._click(client, click(body, action)))
+
+    async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if self.home is not None and event.get("tab") == "home" and event.get("user"):
+            team = body.get("team_id") or ""
+            self.home.opened(team, event["user"], body.get("enterprise_id") or None)
 
     async def _on_message(
         self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         invocation = message_invocation(body, event)
         if invocation is not None and self.on_message is not None:
-            self._spawn(self._message(client, invocation))
+            with request_context(request_id(body)):
+                self._spawn(self._message(client, invocation))
 
     # ------------------------------------------------------------------ work after the ack
 
     async def _answer(self, client: AsyncWebClient, invocation: Invocation) -> Reply | None:
-        caller = await self.identity.caller(
-            client,
-            invocation.team_id,
-            invocation.user_id,
-            invocation.user_name,
-            invocation.enterprise_id,
-        )
-        return await self.app.dispatcher.handle_text(caller, invocation.place, invocation.text)
+        caller = await self._caller(client, invocation)
+        reply = await self.app.dispatcher.handle_text(caller, invocation.place, invocation.text)
+        self._touched(invocation)
+        return reply
 
     async def _respond_later(
         self, client: AsyncWebClient, invocation: Invocation, answer: asyncio.Task[Reply | None]
@@ -331,18 +345,33 @@ class SlackAdapter:
 
     async def _click(self, client: AsyncWebClient, clicked: Click) -> None:
         invocation = clicked.invocation
-        caller = await self.identity.caller(
+        caller = await self._caller(client, invocation)
+        reply = await self.app.dispatcher.handle_action(
+            caller, invocation.place, clicked.action_id, clicked.value
+        )
+        self._touched(invocation)
+        if reply is not None and self.responder is not None:
+            await self.responder.respond(client, invocation, reply, click=True)
+
+    async def _home_click(self, client: AsyncWebClient, clicked: Click) -> None:
+        assert self.home is not None
+        invocation = clicked.invocation
+        caller = await self._caller(client, invocation)
+        await self.home.click(caller, invocation.place, clicked.action_id, clicked.value)
+
+    async def _caller(self, client: AsyncWebClient, invocation: Invocation) -> Caller:
+        return await self.identity.caller(
             client,
             invocation.team_id,
             invocation.user_id,
             invocation.user_name,
             invocation.enterprise_id,
         )
-        reply = await self.app.dispatcher.handle_action(
-            caller, invocation.place, clicked.action_id, clicked.value
-        )
-        if reply is not None and self.responder is not None:
-            await self.responder.respond(client, invocation, reply, click=True)
+
+    def _touched(self, invocation: Invocation) -> None:
+        """The member did something: their Home, if they look at it, shows it."""
+        if self.home is not None:
+            self.home.refresh(invocation.team_id, invocation.user_id)
 
     async def _message(self, client: AsyncWebClient, invocation: Invocation) -> None:
         assert self.on_message is not None
@@ -377,6 +406,10 @@ class SlackAdapter:
         self._tasks.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("Slack work failed after the ack", exc_info=exc)
+
+
+def _not_started() -> web.Response:
+    return web.Response(status=503, text="starting")
 
 
 def _signed(verifier: SignatureVerifier, body: str, timestamp: str, signature: str) -> bool:

@@ -14,6 +14,7 @@ config still answers. The text after the command is the core's own grammar (`bot
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -161,3 +162,10 @@ def message_invocation(body: Mapping[str, Any], event: Mapping[str, Any]) -> Inv
         text=unescape(event.get("text") or ""),
         enterprise_id=body.get("enterprise_id") or None,
     )
+
+
+def request_id(body: Mapping[str, Any]) -> str:
+    """The id Slack gives a request (an event's, an interaction's trigger), else a new one:
+    what the logs of everything done for it carry."""
+    found = body.get("event_id") or body.get("trigger_id")
+    return f"slack:{found}" if found else f"slack:{secrets.token_hex(6)}"

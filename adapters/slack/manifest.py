@@ -31,17 +31,22 @@ BOT_SCOPES = (
     "usergroups:read",  # roles granted to user groups
     "im:write",  # reminders by direct message
     "files:write",  # attachments (calendar files…)
+    # After a crash, a send in doubt looks for its own message (by metadata) before posting.
+    "channels:history",
+    "groups:history",
+    "im:history",
 )
-MESSAGE_SCOPES = ("channels:history", "groups:history")
 MESSAGE_EVENTS = ("message.channels", "message.groups")
 # Need no scope; they let the installation store forget a workspace's token.
 INSTALL_EVENTS = ("app_uninstalled", "tokens_revoked")
+# A member opened the app's Home tab (needs no scope): the adapter publishes it.
+HOME_EVENT = "app_home_opened"
 MAX_DESCRIPTION = 100
 MAX_USAGE_HINT = 100
 
 
 def bot_scopes(settings: SlackSettings) -> list[str]:
-    return [*BOT_SCOPES, *(MESSAGE_SCOPES if settings.message_events else ())]
+    return list(BOT_SCOPES)
 
 
 def _short(text: str, limit: int) -> str:
@@ -94,7 +99,11 @@ def build_manifest(registry: Registry, config: Config) -> dict[str, Any]:
     settings = config.slack
     t = translator(config.bot.default_locale)
     http = settings.mode == "http"
-    events = [*INSTALL_EVENTS, *(MESSAGE_EVENTS if settings.message_events else ())]
+    events = [
+        *INSTALL_EVENTS,
+        *(MESSAGE_EVENTS if settings.message_events else ()),
+        *((HOME_EVENT,) if settings.home_tab else ()),
+    ]
     oauth: dict[str, Any] = {"scopes": {"bot": bot_scopes(settings)}}
     if config.http.public_url:
         oauth["redirect_urls"] = [_base_url(config) + REDIRECT_PATH]
@@ -112,6 +121,11 @@ def build_manifest(registry: Registry, config: Config) -> dict[str, Any]:
             "background_color": "#1d4f91",
         },
         "features": {
+            "app_home": {
+                "home_tab_enabled": settings.home_tab,
+                "messages_tab_enabled": True,  # reminders and replies arrive there
+                "messages_tab_read_only_enabled": False,
+            },
             "bot_user": {"display_name": "fedbot", "always_online": True},
             "slash_commands": slash_commands(registry, config),
         },

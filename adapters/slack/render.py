@@ -107,6 +107,20 @@ def render_message(message: Message, *, error: bool = False) -> list[SlackMessag
     return _pack(parts)
 
 
+def message_blocks(message: Message) -> list[Block]:
+    """A core message's blocks, in order, unpacked (a Home view holds several messages)."""
+    parts: list[_Part] = []
+    if message.title:
+        parts.append(_header(message.title))
+    parts += _sections(escape(message.text))
+    parts += _fields(message.fields)
+    parts += _links(message.links)
+    parts += _actions(message.buttons)
+    if message.footer:
+        parts.append(_context(message.footer))
+    return [part.block for part in parts]
+
+
 def fit(text: str, limit: int) -> str:
     """Escaped mrkdwn shortened to `limit` characters (with "…"), cut cleanly."""
     if len(text) <= limit:

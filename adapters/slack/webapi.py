@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import SendError
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +91,16 @@ class WebApi:
     """One `AsyncWebClient` per token (clients are cheap; they share nothing but config)."""
 
     def __init__(
-        self, base_url: str, policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep
+        self,
+        base_url: str,
+        policy: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        metrics: Metrics | None = None,
     ) -> None:
         self.base_url = base_url
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
+        self.metrics = metrics or Metrics()
         self._clients: dict[str, AsyncWebClient] = {}
 
     def client(self, token: str) -> AsyncWebClient:
@@ -114,6 +120,8 @@ class WebApi:
                 return await request()
             except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as exc:
                 failure = classify(exc)
+            if failure.reason == "ratelimited":
+                self.metrics.throttled_by_platform("slack")
             if failure.permanent:
                 raise SendError(f"{what}: {failure.reason}", permanent=True)
             wait = failure.retry_after

@@ -18,7 +18,8 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 
 from adapters.slack.installations import InstallationStore
 from adapters.slack.webapi import WebApi
-from bot.errors import SendError
+from bot.errors import ConfigError, SendError
+from bot.federation import Federation
 
 log = logging.getLogger(__name__)
 
@@ -85,3 +86,45 @@ class InstalledWorkspaces:
         await self.store.async_save_bot(renewed)
         log.info("Slack token of %s renewed (rotation)", team_id)
         return renewed
+
+
+async def check_env_workspace(
+    federation: Federation, team_id: str, enterprise_id: str | None = None
+) -> None:
+    """SLACK_BOT_TOKEN must belong to a federation workspace: say which one it is."""
+    if not await federation.admits("slack", team_id, enterprise_id):
+        raise ConfigError(
+            f"config: federation.slack_teams: SLACK_BOT_TOKEN belongs to workspace "
+            f'{team_id}, which is not listed; add "{team_id}" if it is the federation\'s'
+        )
+
+
+async def adopt_env_token(
+    store: InstallationStore, api: WebApi, federation: Federation, token: str
+) -> None:
+    """With OAuth on, SLACK_BOT_TOKEN still serves its own workspace: it is recorded as
+    that workspace's installation unless one was made through the install page."""
+    client = api.client(token)
+    try:
+        auth = await api.call("auth.test", client.auth_test)
+    except SendError as err:
+        log.error("SLACK_BOT_TOKEN ignored: %s", err.reason)
+        return
+    team_id = str(auth["team_id"])
+    await check_env_workspace(federation, team_id, auth.get("enterprise_id"))
+    if await store.async_find_bot(enterprise_id=None, team_id=team_id) is not None:
+        return
+    scopes = (auth.headers or {}).get("x-oauth-scopes", "")
+    await store.async_save_bot(
+        Bot(
+            app_id=auth.get("app_id"),
+            enterprise_id=auth.get("enterprise_id"),
+            team_id=team_id,
+            team_name=auth.get("team"),
+            bot_token=token,
+            bot_id=auth.get("bot_id") or "",
+            bot_user_id=auth.get("user_id") or "",
+            bot_scopes=scopes,
+            installed_at=store.clock.now().timestamp(),
+        )
+    )

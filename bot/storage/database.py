@@ -1,24 +1,32 @@
-"""The engine and its lifecycle: SQLite pragmas, write serialisation, migrations on start."""
+"""The engine and its lifecycle: SQLite pragmas, write serialisation, migrations on start,
+and faults: a pool that tests its connections, transient errors retried with jitter."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Select, String, cast, event, func, select
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+T = TypeVar("T")
+RETRIES = 4  # attempts of a transaction that met a transient fault
+RETRY_BASE = 0.05  # seconds; doubled per attempt, with full jitter
+# PostgreSQL SQLSTATEs worth another try: connection lost (08…), serialization failure,
+# deadlock, the server shutting down or restarting (57P…).
+_TRANSIENT_STATES = ("08", "40001", "40P01", "57P01", "57P02", "57P03")
 
 
 class Database:
@@ -35,6 +43,7 @@ class Database:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.migrations = tuple(migrations)
         self._write_lock = asyncio.Lock()
+        self._script_heads: list[str] | None = None
 
     @classmethod
     def open(cls, url: str, migrations: Sequence[Path] = ()) -> Database:
@@ -49,6 +58,10 @@ class Database:
             # Every write ends its own transaction and reads open none, so the pool's
             # rollback-on-return would only cost a thread hop per query.
             kwargs["pool_reset_on_return"] = None
+        else:
+            # A connection the server dropped (restart, idle timeout, failover) is replaced
+            # on checkout instead of failing the next command.
+            kwargs["pool_pre_ping"] = True
         engine = create_async_engine(parsed, **kwargs)
         if parsed.get_backend_name() == "sqlite":
             _tune_sqlite(engine)
@@ -74,6 +87,34 @@ class Database:
             async with conn.begin():
                 yield conn
 
+    async def transact(
+        self,
+        work: Callable[[AsyncConnection], Awaitable[T]],
+        *,
+        attempts: int = RETRIES,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> T:
+        """Run `work` in a write transaction, again (whole) after a transient fault: a lost
+        connection, a deadlock, a busy SQLite. `work` must be idempotent — the state changes
+        of the bot are guarded by the state they leave, so a second run changes nothing."""
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self.write() as conn:
+                    return await work(conn)
+            except DBAPIError as err:
+                if attempt == attempts or not is_transient(err):
+                    raise
+                delay = random.uniform(0, RETRY_BASE * 2**attempt)
+                log.warning(
+                    "database fault (%s), try %d of %d in %.2f s",
+                    type(err.orig).__name__,
+                    attempt + 1,
+                    attempts,
+                    delay,
+                )
+                await sleep(delay)
+        raise AssertionError("unreachable")
+
     async def checkpoint(self) -> None:
         """Copy the WAL back into the database file (SQLite only; PASSIVE: never blocks
         readers or writers). Scheduled every minute by the app, and run at close."""
@@ -90,9 +131,37 @@ class Database:
         async with self.read() as conn:
             return await conn.run_sync(_current_heads)
 
+    def script_heads(self) -> list[str]:
+        """The heads of every migration branch this code knows: what `migrate` brings the
+        database to (read from the revision files once)."""
+        if self._script_heads is None:
+            from alembic.script import ScriptDirectory
+
+            scripts = ScriptDirectory.from_config(_alembic_config(None, self.migrations))
+            self._script_heads = sorted(scripts.get_heads())
+        return self._script_heads
+
+    async def ping(self) -> None:
+        """One round trip; raises when the database cannot be reached."""
+        async with self.read() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+
     async def close(self) -> None:
         await self.checkpoint()
         await self.engine.dispose()
+
+
+def is_transient(err: DBAPIError) -> bool:
+    """A fault another try may not meet: the connection was lost, or the server asked us to
+    retry (deadlock, serialization), or SQLite was busy."""
+    if err.connection_invalidated:
+        return True
+    orig = err.orig
+    state = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    if state and state.startswith(_TRANSIENT_STATES):
+        return True
+    text = str(orig).lower()
+    return "database is locked" in text or "connection" in text and "closed" in text
 
 
 def redacted_url(url: str) -> str:

@@ -1,22 +1,27 @@
 """The run ledger: exactly-once for scheduled sends (digests, reminders, matching rounds).
 
-Before sending, a job claims its run under a unique key (`digest:12:2026-12-07T08:00Z`); the
+Before sending, a job claims its run under a unique key (`digest:12:2026-12-07T08:00Z`): the
 unique constraint means a second process, a restart or a retried job cannot claim it again.
-After sending, the run is marked sent. A run claimed but never marked (the process died
-between the two) is "unfinished": `unfinished()` returns it on start so it can be resumed.
-The only window left for a duplicate is a crash after the platform accepted the message and
-before `mark_sent` committed — a few milliseconds per send.
+The claim is a lease (bot/leases.py): its owner's heartbeat renews it while the run goes on.
+After sending, the run is finished. A run whose owner died (the lease lapsed, never finished)
+can be claimed again under the same key by any process — that claim is `in_doubt`: the send
+may have reached the platform already, so it is made with the run's delivery key and checked
+first (bot/outbound.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, Integer, String, Table, select
+from sqlalchemy import Column, Integer, String, Table, and_, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.leases import LeasedTable, Leases
 from bot.retention import RetentionRule, purge_older, register_retention
 from bot.spec import L10n
 from bot.storage.database import Database
@@ -36,7 +41,11 @@ scheduled_runs = Table(
     Column("finished_at", UTCDateTime(), nullable=True),
     Column("outcome", String(32), nullable=True),  # sent, skipped, failed
     Column("detail", String(400), nullable=True),
+    Column("lease_until", UTCDateTime(), nullable=True),  # NULL: claimed before leases
+    Column("attempts", Integer, nullable=False, server_default="1"),
 )
+c = scheduled_runs.c
+LEASED = LeasedTable("runs", scheduled_runs, c.key, c.owner, c.lease_until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,46 +58,105 @@ class Run:
     outcome: str | None
 
 
-class RunLedger:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+@dataclass(frozen=True, slots=True)
+class RunClaim:
+    key: str
+    in_doubt: bool  # taken over from an owner that died: its send may have gone out
 
-    async def claim(self, key: str, kind: str, owner: str, now: datetime) -> bool:
-        """True if this caller now owns the run; False if anyone claimed it before."""
+
+class RunLedger:
+    def __init__(self, db: Database, leases: Leases) -> None:
+        self.db = db
+        self.leases = leases
+        leases.register(LEASED)
+
+    def _lapsed(self, now: datetime):  # type: ignore[no-untyped-def]
+        """Unfinished, and its lease lapsed (a claim made before leases: by its age)."""
+        return and_(
+            c.finished_at.is_(None),
+            or_(
+                c.lease_until < now,
+                and_(c.lease_until.is_(None), c.claimed_at < now - self.leases.ttl),
+            ),
+        )
+
+    async def claim(self, key: str, kind: str, owner: str, now: datetime) -> RunClaim | None:
+        """The run, now this caller's; None if it is finished or another live owner has it."""
+        until = self.leases.until(now)
         try:
             async with self.db.write() as conn:
                 await conn.execute(
-                    scheduled_runs.insert().values(key=key, kind=kind, owner=owner, claimed_at=now)
+                    scheduled_runs.insert().values(
+                        key=key, kind=kind, owner=owner, claimed_at=now, lease_until=until
+                    )
                 )
+            return RunClaim(key, in_doubt=False)
         except IntegrityError:
-            return False
-        return True
+            pass
+
+        async def take_over(conn: AsyncConnection) -> int:
+            statement = (
+                scheduled_runs.update()
+                .where(c.key == key, self._lapsed(now))
+                .values(owner=owner, lease_until=until, attempts=c.attempts + 1)
+            )
+            return (await conn.execute(statement)).rowcount
+
+        if not await self.db.transact(take_over):
+            return None
+        self.leases.took_over(kind)
+        return RunClaim(key, in_doubt=True)
+
+    @asynccontextmanager
+    async def claimed(
+        self, key: str, kind: str, owner: str, now: datetime
+    ) -> AsyncIterator[RunClaim | None]:
+        """`claim`, its lease renewed by the heartbeat until the block ends."""
+        claim = await self.claim(key, kind, owner, now)
+        if claim is None:
+            yield None
+            return
+        with self.leases.holding(LEASED.name, [key]):
+            yield claim
 
     async def finish(
         self, key: str, now: datetime, outcome: str = "sent", detail: str = ""
     ) -> None:
-        async with self.db.write() as conn:
-            await conn.execute(
-                scheduled_runs.update()
-                .where(scheduled_runs.c.key == key)
-                .values(finished_at=now, outcome=outcome, detail=detail[:400] or None)
-            )
+        statement = (
+            scheduled_runs.update()
+            .where(c.key == key)
+            .values(finished_at=now, outcome=outcome, detail=detail[:400] or None, lease_until=None)
+        )
+
+        async def work(conn: AsyncConnection) -> None:
+            await conn.execute(statement)
+
+        await self.db.transact(work)
 
     async def get(self, key: str) -> Run | None:
         async with self.db.read() as conn:
-            row = (
-                await conn.execute(select(scheduled_runs).where(scheduled_runs.c.key == key))
-            ).first()
+            row = (await conn.execute(select(scheduled_runs).where(c.key == key))).first()
         return _run(row) if row else None
 
     async def unfinished(self, kind: str) -> list[Run]:
-        """Runs claimed but never finished: a crash happened between claim and send."""
-        c = scheduled_runs.c
+        """Runs claimed and not finished yet (being sent, or their owner died)."""
         async with self.db.read() as conn:
             rows = (
                 await conn.execute(
                     select(scheduled_runs)
                     .where(c.kind == kind, c.finished_at.is_(None))
+                    .order_by(c.claimed_at)
+                )
+            ).all()
+        return [_run(r) for r in rows]
+
+    async def lapsed(self, kind: str, now: datetime) -> list[Run]:
+        """Runs whose owner died before finishing them: to be claimed again and resumed."""
+        async with self.db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(scheduled_runs)
+                    .where(c.kind == kind, self._lapsed(now))
                     .order_by(c.claimed_at)
                 )
             ).all()

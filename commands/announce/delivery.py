@@ -5,11 +5,14 @@ the console or a test's recording sender) and takes its `sleep` as a dependency;
 from `services.clock`.
 from commands.announce.store.announcements import AnnouncementRepo
 
-One run per announcement. A run repeats passes until no row is due soon: each pass fans the due
-rows out per platform, `concurrency` workers per platform; a worker reserves a slot in the rate
-limiter, sleeps until it, claims its row (`sending`), calls the platform and records the
-outcome, each step in its own small transaction. A per-platform semaphore caps the sends in
-flight across all runs: that cap is also the bound on copies a crash can leave in doubt.
+One run per announcement and process. A run repeats passes until no row is due soon: each pass
+reserves a batch of due rows for this process (a lease the heartbeat renews; other processes
+take other rows), fans them out per platform, `concurrency` workers per platform; a worker
+reserves a slot in the rate limiter (shared by the processes on PostgreSQL), sleeps until it,
+claims its row (`sending`), calls the platform with the row's delivery key and records the
+outcome, each step in its own small transaction. A row a dead process left in flight comes
+back in doubt, and its send first looks for the copy on the platform. A per-platform semaphore
+caps the sends in flight across all runs.
 
 Transient failures (429, 5xx, network, adapter away) come back later with exponential backoff
 and jitter, or after the platform's Retry-After; permanent ones (channel not found, bot not in
@@ -33,18 +36,18 @@ from bot.errors import SendError
 from bot.i18n import Translator, translator
 from bot.identity import ChannelRef
 from bot.messages import Message
-from bot.outbound import Posted
+from bot.outbound import Posted, delivery_key
 from bot.pacing import Limiter, backoff
 from commands.announce.render import alert_message, copy_message, progress_message
 from commands.announce.store.announcements import Announcement, AnnouncementRepo, State
-from commands.announce.store.outbox import (
+from commands.announce.store.outbox_rows import (
     FAILED,
     GIVEN_UP,
-    PENDING,
+    LEASED,
     QUEUED_AGAIN,
     SENDING,
+    TO_WITHDRAW,
     WITHDRAWING,
-    WITHDRAWN,
     Delivery,
 )
 
@@ -55,6 +58,7 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[object]]
 STOP_GRACE = 10.0  # seconds in-flight sends get to finish when the bot stops
+BATCH_PER_WORKER = 8  # rows reserved per pass and worker: small batches share the work
 
 
 class Courier:
@@ -108,12 +112,14 @@ class Courier:
         never claimed stay pending for the next start; a cancelled send stays `sending`."""
         self._stopping = True
         tasks = [*self._runs.values(), *self._edits.values()]
-        if not tasks:
-            return
-        _, late = await asyncio.wait(tasks, timeout=grace)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        released = await self.outbox.release()
+        if released:
+            log.info("%d reserved announcement copies handed back to other processes", released)
 
     async def _guarded(self, announcement_id: int) -> None:
         """The job wrapper: a bug in one run is logged and ends that run, nothing else."""
@@ -143,11 +149,13 @@ class Courier:
         while not self._stopping:
             platforms = self.services.outbound.platforms
             now = self.services.clock.now()
-            rows = await self.outbox.due(ann.id, now, platforms)
+            batch = BATCH_PER_WORKER * self.settings.concurrency * max(1, len(platforms))
+            rows = await self.outbox.reserve(ann.id, now, platforms, batch)
             if rows:
-                await self._pass(ann, rows, copy, t)
+                with self.services.leases.holding(LEASED.name, [r.id for r in rows]):
+                    await self._pass(ann, rows, copy, t)
                 continue
-            nxt = await self.outbox.next_due(ann.id, platforms)
+            nxt = await self.outbox.next_due(ann.id, now, platforms)
             if nxt is None or nxt - now > horizon:
                 break
             await self.sleep(max(0.0, (nxt - now).total_seconds()))
@@ -174,28 +182,36 @@ class Courier:
     async def _deliver(
         self, ann: Announcement, row: Delivery, copy: Message, t: Translator
     ) -> None:
-        op = "send" if row.state == PENDING else "delete"
+        op = "delete" if row.state in (TO_WITHDRAW, WITHDRAWING) else "send"
         async with self._slots[row.ref.platform]:
             await self._pace(op, row.ref)
             if self._stopping or not await self.outbox.claim(row):
                 return
             try:
                 if op == "send":
-                    posted = await self.services.outbound.send(row.ref, copy)
+                    posted = await self.services.outbound.send(
+                        row.ref, copy, key=delivery_key(row.key), in_doubt=row.in_doubt
+                    )
                 else:
-                    await self.services.outbound.delete(Posted(row.ref, row.message_id or ""))
+                    for message_id in row.copies:
+                        await self.services.outbound.delete(Posted(row.ref, message_id))
             except SendError as err:
                 await self._failed(row, err)
             except Exception:
-                # An adapter bug must not leave the row in flight until the next restart.
+                # An adapter bug must not leave the row in flight until its lease lapses.
                 log.exception("announcement %s: %s to %s failed", ann.id, op, row.ref)
                 await self._failed(row, SendError("internal error", permanent=False))
             else:
                 now = self.services.clock.now()
-                if op == "send":
-                    await self.outbox.mark_sent(row, posted.message_id, now)
-                else:
-                    await self.outbox.settle(row, WITHDRAWN, now)
+                if op == "delete":
+                    await self.outbox.withdrawn(row, row.extra_message_ids, now)
+                elif not await self.outbox.mark_sent(row, posted.message_id, now):
+                    log.warning(
+                        "announcement %s: %s was taken over while sending: copy %s recorded",
+                        ann.id,
+                        row.ref,
+                        posted.message_id,
+                    )
         self._progress(ann, t)
 
     async def _pace(self, op: str, ref: ChannelRef, *, skip_if_busy: bool = False) -> bool:
@@ -214,7 +230,7 @@ class Courier:
     async def _failed(self, row: Delivery, err: SendError) -> None:
         attempts = row.attempts + 1  # the claim counted this attempt
         now = self.services.clock.now()
-        in_flight = SENDING if row.state == PENDING else WITHDRAWING
+        in_flight = WITHDRAWING if row.state in (TO_WITHDRAW, WITHDRAWING) else SENDING
         if err.permanent or attempts >= self.settings.max_attempts:
             log.warning("announcement %s: %s gave up: %s", row.announcement_id, row.ref, err.reason)
             await self.outbox.settle(row, GIVEN_UP[in_flight], now, err.reason)
@@ -269,8 +285,13 @@ class Courier:
         message = progress_message(ann, counts, t, self.services.clock.now())
         try:
             if ann.status_message_id is None:
+                # Keyed and checked first: a process that posted it and died before saving
+                # its id (or another process's run) does not make staff see two.
                 await self._pace("send", ann.origin)
-                posted = await self.services.outbound.send(ann.origin, message)
+                key = delivery_key(f"announce:{ann.id}:progress")
+                posted = await self.services.outbound.send(
+                    ann.origin, message, key=key, in_doubt=True
+                )
                 await self.repo.set_status_message(ann.id, posted.message_id)
             elif await self._pace("update", ann.origin, skip_if_busy=best_effort):
                 await self.services.outbound.edit(
@@ -284,6 +305,7 @@ class Courier:
         if (edit := self._edits.get(announcement_id)) is not None:
             await asyncio.gather(edit, return_exceptions=True)
         await self.repo.settle(announcement_id, self.services.clock.now())
+        self.services.home.changed()  # agencies' announcements, staff's deliveries
         ann = await self.repo.get(announcement_id)
         if ann is None:
             return
@@ -295,14 +317,25 @@ class Courier:
             await self._alert(ann, failed, t)
 
     async def _alert(self, ann: Announcement, failed: Sequence[Delivery], t: Translator) -> None:
+        """One alert per new count of failures, whichever process's run ends first."""
         message = alert_message(ann, failed, len(failed), t)
-        try:
-            await self._pace("send", ann.origin)
-            await self.services.outbound.send(ann.origin, message)
-        except SendError as err:
-            log.warning("announcement %s: failure alert not sent: %s", ann.id, err.reason)
-            return
-        await self.repo.note_alerted(ann.id, len(failed))
+        run_key = f"announce:{ann.id}:alert:{len(failed)}"
+        now = self.services.clock.now()
+        runs, owner = self.services.runs, self.services.instance_id
+        async with runs.claimed(run_key, "announce-alert", owner, now) as claim:
+            if claim is None:
+                return
+            try:
+                await self._pace("send", ann.origin)
+                await self.services.outbound.send(
+                    ann.origin, message, key=delivery_key(run_key), in_doubt=claim.in_doubt
+                )
+            except SendError as err:
+                log.warning("announcement %s: failure alert not sent: %s", ann.id, err.reason)
+                await runs.finish(run_key, self.services.clock.now(), "failed", err.reason)
+                return
+            await self.repo.note_alerted(ann.id, len(failed))
+            await runs.finish(run_key, self.services.clock.now())
 
 
 async def run_due(services: Services, now: datetime) -> list[int]:

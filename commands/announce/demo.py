@@ -29,7 +29,8 @@ async def load_demo_announcements(services: Services, items: Iterable[Mapping[st
         ann_id = await repo.create_draft(draft, author, when)
         everyone = await resolve(services.agencies, "all", "")
         await repo.confirm(ann_id, everyone, author, ORIGIN, when)
-        for index, row in enumerate(await repo.outbox.due(ann_id, when, ["console"])):
+        rows = await repo.outbox.reserve(ann_id, when, ["console"], limit=1000)
+        for index, row in enumerate(rows):
             await repo.outbox.claim(row)
             await repo.outbox.mark_sent(row, f"demo-{index + 1}", when)
         await repo.settle(ann_id, when)

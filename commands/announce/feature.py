@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.feature import Feature
+from bot.home import HomeSection
 from bot.services import Services
 from bot.spec import (
     Choice,
@@ -28,7 +29,9 @@ from commands.announce import handlers as h
 from commands.announce import retention  # noqa: F401 - registers how long deliveries are kept
 from commands.announce.delivery import courier_for, run_due, stop_courier
 from commands.announce.demo import load_demo
+from commands.announce.home import agency_home, staff_home
 from commands.announce.store.announcements import AnnouncementRepo, State
+from commands.announce.store.depth import outbox_depth
 from commands.announce.store.reports import AnnounceReports
 
 log = logging.getLogger(__name__)
@@ -178,14 +181,8 @@ COMMANDS = (
 
 
 async def on_start(services: Services) -> None:
-    """Requeue what a crash left in flight, rebuild the scheduled sends, start the sweep."""
-    recovered = await services.get(AnnouncementRepo).outbox.recover_in_flight()
-    if recovered:
-        log.warning(
-            "%d announcement copies were being sent when the bot stopped: sending them again "
-            "(a copy the platform had already accepted will show twice)",
-            recovered,
-        )
+    """Rebuild the scheduled sends, start the sweep (which also takes over the rows of a
+    process that died, once their lease lapsed: nothing is re-queued blindly at start)."""
     courier_for(services)
     now = services.clock.now()
     for ann in await services.get(AnnouncementRepo).in_state(State.ACTIVE):
@@ -207,9 +204,14 @@ FEATURE = Feature(
         ),
     ),
     commands=COMMANDS,
-    stores=lambda services: (AnnouncementRepo(services.db), AnnounceReports(services.db)),
+    stores=lambda services: (
+        AnnouncementRepo(services.db, services.leases),
+        AnnounceReports(services.db),
+    ),
     migrations=Path(__file__).with_name("migrations"),
     on_start=on_start,
     on_stop=stop_courier,
+    home=(HomeSection(40, agency_home), HomeSection(70, staff_home)),
     demo=load_demo,
+    outbox_depth=outbox_depth,
 )

@@ -23,7 +23,8 @@ from commands.announce.render import (
 )
 from commands.announce.render import list_message as render_list
 from commands.announce.store.announcements import Announcement, AnnouncementRepo, Draft, State
-from commands.announce.store.outbox import FAILED, KEPT, SENT
+from commands.announce.store.outbox_rows import FAILED, KEPT, SENT, Delivery
+from commands.profile.store.profiles import ProfileRepo
 
 audit_log = logging.getLogger("fedbot.audit")
 
@@ -170,11 +171,14 @@ async def acknowledge(ctx: CommandContext) -> Reply:
     if ann.state == State.WITHDRAWN:
         raise UserError("announce.ack_withdrawn")
     delivery = await repo.outbox.find(ann.id, ctx.place.channel)
+    if delivery is None and not ctx.place.channel.channel_id:
+        delivery = await _own_agency_copy(ctx, ann.id)
     if delivery is None or delivery.agency_id is None or delivery.state not in (SENT, KEPT):
         raise UserError("announce.ack_elsewhere")
     member = await ctx.services.members.ensure(ctx.caller, ctx.now())
     new, ack = await repo.ack(delivery, member.id, ctx.now())
     if new:
+        ctx.services.home.changed()  # the agency's members see it acknowledged
         return Reply.text(ctx.t("announce.ack_thanks", agency=delivery.agency_name))
     return Reply.text(
         ctx.t(
@@ -183,6 +187,20 @@ async def acknowledge(ctx: CommandContext) -> Reply:
             name=ack.member_name or ctx.t("announce.someone"),
             when=ctx.t.datetime(ack.acked_at, "short"),
         )
+    )
+
+
+async def _own_agency_copy(ctx: CommandContext, announcement_id: int) -> Delivery | None:
+    """Clicked where no channel is (a member's home): the copy that reached a channel of the
+    agency of the member's profile, in the member's own workspace."""
+    caller = ctx.caller
+    member = await ctx.services.members.find(caller.platform, caller.workspace, caller.user_id)
+    profile = await ctx.services.get(ProfileRepo).get(member.id) if member else None
+    if profile is None or profile.agency_id is None:
+        return None
+    outbox = ctx.services.get(AnnouncementRepo).outbox
+    return await outbox.of_agency(
+        announcement_id, profile.agency_id, caller.platform, caller.workspace
     )
 
 

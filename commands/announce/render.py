@@ -14,7 +14,7 @@ from datetime import datetime
 from bot.i18n import Translator
 from bot.messages import Button, ButtonStyle, Field, Link, Message
 from commands.announce.store.announcements import Ack, Announcement, State
-from commands.announce.store.outbox import (
+from commands.announce.store.outbox_rows import (
     CANCELLED,
     FAILED,
     KEPT,

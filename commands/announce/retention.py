@@ -13,7 +13,7 @@ from bot.retention import RetentionRule, purge_older, register_retention
 from bot.services import Services
 from bot.spec import L10n
 from commands.announce.store.announcements import announcement_audit, announcements
-from commands.announce.store.outbox import deliveries
+from commands.announce.store.outbox_rows import deliveries
 
 
 async def _outbox(services: Services, cutoff: datetime, dry_run: bool) -> int:

@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.messages import Reply
 from commands.announce.render import headline
 from commands.announce.store.announcements import Announcement, AnnouncementRepo, State
-from commands.announce.store.outbox import UNSETTLED
+from commands.announce.store.outbox_rows import UNSETTLED
 from commands.announce.store.reports import AnnounceReports
 from commands.dashboard.rendering import (
     notify,

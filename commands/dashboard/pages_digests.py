@@ -26,8 +26,8 @@ LIMIT = 200
 async def digests(request: web.Request) -> web.Response:
     visitor = visitor_of(request)
     site = request.app[SITE]
-    ctx = site.context(visitor, DIGESTS)
-    found, total = await visible_digests(ctx, LIMIT)
+    site.require(visitor, DIGESTS)
+    found, total = await visible_digests(site.services, visitor.access, LIMIT)
     agencies = {str(c.ref): c.agency_name for c in await site.services.agencies.channels()}
     now = site.now()
     rows = [

@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.feature import Feature
+from bot.home import HomeSection
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
 from commands.digest import handlers as h
 from commands.digest import retention  # noqa: F401 - registers what digests process
 from commands.digest.demo import load_demo
+from commands.digest.home import digests_home
 from commands.digest.runner import start_digests, stop_digests
 from commands.digest.settings import MAX_DAYS
 from commands.digest.store.digests import DigestRepo
@@ -188,5 +190,6 @@ FEATURE = Feature(
     migrations=Path(__file__).with_name("migrations"),
     on_start=start_digests,
     on_stop=stop_digests,
+    home=(HomeSection(60, digests_home),),
     demo=load_demo,
 )

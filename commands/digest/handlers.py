@@ -79,7 +79,7 @@ async def edit_digest(ctx: CommandContext) -> Reply:
 
 
 async def list_digests(ctx: CommandContext) -> Reply:
-    shown, total = await visible_digests(ctx)
+    shown, total = await visible_digests(ctx.services, ctx.access)
     if not shown:
         return Reply.text(ctx.t("digest.none"))
     fields = tuple(summary_field(d, _next(ctx, d), ctx.t) for d in shown)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.identity import ChannelRef
+from bot.roles import Access
+from bot.services import Services
 from bot.storage.agencies import Agency
 from commands.digest.store.digests import DigestConfig, DigestRepo
 
@@ -40,11 +42,10 @@ async def find_digest(ctx: CommandContext, digest_id: int) -> DigestConfig:
 
 
 async def visible_digests(
-    ctx: CommandContext, limit: int = LIST_LIMIT
+    services: Services, access: Access, limit: int = LIST_LIMIT
 ) -> tuple[list[DigestConfig], int]:
-    """What `digest list` shows (the dashboard: more of it): every digest to staff, their
-    agencies' to a moderator; and how many there are."""
-    services, access = ctx.services, ctx.access
+    """What `digest list` shows (the dashboard and the App Home: more or less of it): every
+    digest to staff, their agencies' to a moderator; and how many there are."""
     if access.is_staff:
         return await services.get(DigestRepo).first(limit)
     agency_ids = (

@@ -6,15 +6,17 @@
   `digest:<id>:manual:<moment, to the second>`. The run is claimed in the run ledger under that
   key before anything is built: a second process, a restart or a repeated job finds it taken.
   After the send it is finished (sent, empty, failed, missed) in the ledger.
-- A run claimed and never finished (the process died in between) is resumed, once it is older
-  than RESUME_AFTER (a younger one may still be sending), by the next start or by any live
-  process's sweep, under a second claim `<key>:resume` so that one process only resumes it.
-  The one duplicate window left: a crash after the platform accepted the message and before
-  the ledger's `finish` committed (milliseconds); the resumed run then sends it again.
-- A run missed while the bot was down is sent once at start if it is at most
-  `[digest] grace_minutes` late; otherwise it is recorded as missed and logged. Only the
-  latest missed run counts: the next digest starts where the channel's last one ended, so
-  nothing is lost, it is just said once.
+- The claim is a lease, renewed while the run goes on. A run claimed and never finished (the
+  process died in between) is claimed again by any live process's sweep once its lease
+  lapsed (`[cluster] lease_seconds`), and resumed *in doubt*: the message carries the run's
+  delivery key, and the platform is checked for it before anything is posted again.
+- Every sweep (`[digest] sweep_seconds`), not only at start, looks for each digest's latest
+  run: one missed (the bot was down, its process died, the job fired on a process that was
+  stopping) is sent if it is at most `[digest] grace_minutes` late; otherwise it is recorded
+  as missed and logged. Only the latest missed run counts: the next digest starts where the
+  channel's last one ended, so nothing is lost, it is just said once.
+- Digests created, edited or deleted by another process are picked up by the same sweep
+  (jobs are rebuilt from the `digests` table).
 
 `run_due`, `recover` and `resume_interrupted` take the moment as an argument: the jobs pass
 the clock's, tests pass a simulated one.
@@ -32,6 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import SendError
+from bot.outbound import delivery_key
 from bot.schedules import Schedule, next_runs, parse_schedule, to_trigger
 from bot.services import Services
 from commands.digest.build import build_digest
@@ -41,9 +44,6 @@ log = logging.getLogger(__name__)
 
 KIND = "digest"
 FAILED, MISSED, GONE = "failed", "missed", "gone"
-# Longer than any send can take (a Slack 429 is waited out inline up to 3 x 120 s): a claim
-# this old belongs to a process that stopped.
-RESUME_AFTER = timedelta(minutes=15)
 STARTUP_DELAY = timedelta(seconds=3)  # after a start, once the adapters had time to connect
 STOP_WAIT = timedelta(seconds=10)  # how long a stopping bot lets digests being sent finish
 MAX_CATCH_UP = timedelta(days=92)  # missed runs older than this are not even looked for
@@ -104,7 +104,8 @@ async def start_digests(services: Services) -> None:
         _spawn(services, recover(services, services.clock.now()))
 
     async def sweep() -> None:
-        _spawn(services, resume_interrupted(services, services.clock.now()))
+        await sync_jobs(services)
+        _spawn(services, recover(services, services.clock.now()))
 
     services.scheduler.at(RECOVER_JOB, now + STARTUP_DELAY, recover_now)
     services.scheduler.every(SWEEP_JOB, services.config.digest.sweep_seconds, sweep)
@@ -112,11 +113,25 @@ async def start_digests(services: Services) -> None:
 
 def schedule_digest(services: Services, digest: DigestConfig) -> None:
     """(Re)place the digest's job; a paused digest has none."""
+    scheduled = _sending(services).schedules
     if digest.paused:
-        services.scheduler.remove(job_id(digest.id))
+        unschedule_digest(services, digest.id)
         return
     trigger = to_trigger(schedule_of(digest), _tz(services))
     services.scheduler.schedule(job_id(digest.id), trigger, digest_job(services, digest.id))
+    scheduled[digest.id] = digest.fields.schedule
+
+
+async def sync_jobs(services: Services) -> None:
+    """The jobs of this process, made to match the `digests` table: another process may have
+    created, rescheduled, paused or deleted a digest since."""
+    scheduled = _sending(services).schedules
+    active = {d.id: d for d in await services.get(DigestRepo).active()}
+    for digest_id in set(scheduled) - set(active):
+        unschedule_digest(services, digest_id)
+    for digest in active.values():
+        if scheduled.get(digest.id) != digest.fields.schedule:
+            schedule_digest(services, digest)
 
 
 def digest_job(services: Services, digest_id: int) -> Callable[[], Awaitable[None]]:
@@ -130,6 +145,7 @@ def digest_job(services: Services, digest_id: int) -> Callable[[], Awaitable[Non
 
 def unschedule_digest(services: Services, digest_id: int) -> None:
     services.scheduler.remove(job_id(digest_id))
+    _sending(services).schedules.pop(digest_id, None)
 
 
 def next_run(services: Services, digest: DigestConfig, after: datetime) -> datetime | None:
@@ -189,13 +205,14 @@ async def run_now(services: Services, digest: DigestConfig, now: datetime) -> st
 
 
 async def run_once(services: Services, digest: DigestConfig, key: RunKey, now: datetime) -> str:
-    """Claim, send, finish. "taken" when the run was claimed before (by anyone)."""
-    if not await services.runs.claim(str(key), KIND, services.instance_id, now):
-        return "taken"
-    with _in_flight(services):
-        outcome, detail = await _deliver(services, digest, key.at)
-        await _finish(services, digest.id, key, outcome, detail)
-    return outcome
+    """Claim, send, finish. "taken" when the run is finished or a live process has it."""
+    async with services.runs.claimed(str(key), KIND, services.instance_id, now) as claim:
+        if claim is None:
+            return "taken"
+        with _in_flight(services):
+            outcome, detail = await _deliver(services, digest, key, claim.in_doubt)
+            await _finish(services, digest.id, key, outcome, detail)
+        return outcome
 
 
 async def _finish(
@@ -206,14 +223,20 @@ async def _finish(
     await services.get(DigestRepo).record_run(digest_id, key.at, outcome, done)
 
 
-async def _deliver(services: Services, digest: DigestConfig, at: datetime) -> tuple[str, str]:
+async def _deliver(
+    services: Services, digest: DigestConfig, key: RunKey, in_doubt: bool
+) -> tuple[str, str]:
+    """Build and post the run; `in_doubt`: an earlier owner may have posted it already."""
+    at = key.at
     async with _sending(services).gate:
         built = await build_digest(services, digest, at, next_run(services, digest, at))
         if built.empty and digest.fields.skip_empty:
             log.info("digest %d: nothing new at %s, not sent", digest.id, at.isoformat())
             return EMPTY, "nothing new"
         try:
-            posted = await services.outbound.send(digest.channel, built.message)
+            posted = await services.outbound.send(
+                digest.channel, built.message, key=delivery_key(str(key)), in_doubt=in_doubt
+            )
         except SendError as err:
             log.warning("digest %d not delivered to %s: %s", digest.id, digest.channel, err.reason)
             return FAILED, err.reason
@@ -228,6 +251,7 @@ class _Sending:
 
     gate: asyncio.Semaphore
     runs: set[asyncio.Task[object]] = field(default_factory=set)
+    schedules: dict[int, str] = field(default_factory=dict)  # digest id -> its job's schedule
 
 
 _SENDING: dict[str, _Sending] = {}  # keyed by the app's instance id
@@ -286,8 +310,8 @@ async def stop_digests(services: Services) -> None:
 
 
 async def recover(services: Services, now: datetime) -> dict[int, str]:
-    """At start: resume interrupted runs, then send (or record as missed) each digest's
-    latest run missed while the bot was down."""
+    """At start and every sweep: resume runs whose owner died, then send (or record as
+    missed) each digest's latest run that nobody made."""
     await resume_interrupted(services, now)
     digests = await services.get(DigestRepo).active()
     outcomes = await asyncio.gather(*(catch_up(services, d, now) for d in digests))
@@ -297,70 +321,58 @@ async def recover(services: Services, now: datetime) -> dict[int, str]:
 async def catch_up(services: Services, digest: DigestConfig, now: datetime) -> str | None:
     since = max(digest.active_since, digest.last_run_at or digest.active_since, now - MAX_CATCH_UP)
     latest = latest_run(schedule_of(digest), since, now, _tz(services))
-    if latest is None:
+    if latest is None or (digest.last_run_at is not None and digest.last_run_at >= latest):
         return None
     key = RunKey(digest.id, latest)
     late = now - latest
     if late <= timedelta(minutes=services.config.digest.grace_minutes):
         return await run_once(services, digest, key, now)
-    if not await services.runs.claim(str(key), KIND, services.instance_id, now):
-        return "taken"
-    log.warning(
-        "digest %d: the run of %s was missed by %d min (grace %d min): skipped",
-        digest.id,
-        latest.isoformat(),
-        late.total_seconds() // 60,
-        services.config.digest.grace_minutes,
-    )
-    await _finish(services, digest.id, key, MISSED, f"{int(late.total_seconds() // 60)} min late")
-    return MISSED
+    async with services.runs.claimed(str(key), KIND, services.instance_id, now) as claim:
+        if claim is None:
+            return "taken"
+        log.warning(
+            "digest %d: the run of %s was missed by %d min (grace %d min): skipped",
+            digest.id,
+            latest.isoformat(),
+            late.total_seconds() // 60,
+            services.config.digest.grace_minutes,
+        )
+        minutes = int(late.total_seconds() // 60)
+        await _finish(services, digest.id, key, MISSED, f"{minutes} min late")
+        return MISSED
 
 
 async def resume_interrupted(services: Services, now: datetime) -> int:
-    """Runs claimed by a process that stopped before finishing them: send them (within the
-    grace period) or record them as missed. Returns how many were settled."""
+    """Runs whose owner stopped before finishing them (their lease lapsed): claimed again and
+    sent in doubt (within the grace period), or recorded as missed. Returns how many this
+    call settled."""
     settled = 0
-    for run in await services.runs.unfinished(KIND):
-        if run.claimed_at > now - RESUME_AFTER:
-            continue  # its owner may still be sending it
+    for run in await services.runs.lapsed(KIND, now):
         key = RunKey.parse(run.key)
-        resume = f"{run.key}:resume"
         if key is None:
             await services.runs.finish(run.key, now, FAILED, "unreadable key")
-        elif await services.runs.claim(resume, f"{KIND}-resume", services.instance_id, now):
-            outcome = await _resume(services, key, now)
-            await services.runs.finish(resume, services.clock.now(), outcome)
-        else:
-            await _settle_resumed(services, run.key, resume, now)
-            continue
-        settled += 1
+            settled += 1
+        elif await _resume(services, key, now) is not None:
+            settled += 1
     return settled
 
 
-async def _resume(services: Services, key: RunKey, now: datetime) -> str:
-    digest = await services.get(DigestRepo).get(key.digest_id)
-    # SQLite may give a deleted digest's number to a new one: that one is not this run's.
-    if digest is None or digest.paused or digest.created_at > key.at:
-        await services.runs.finish(str(key), now, GONE, "deleted or paused since")
-        return GONE
-    if now - key.at > timedelta(minutes=services.config.digest.grace_minutes):
-        log.warning("digest %d: interrupted run %s is too old to resume", digest.id, key)
-        await _finish(services, digest.id, key, MISSED, "interrupted, too old to resume")
-        return MISSED
-    log.info("digest %d: resuming interrupted run %s", digest.id, key)
-    outcome, detail = await _deliver(services, digest, key.at)
-    await _finish(services, digest.id, key, outcome, f"resumed: {detail}")
-    return outcome
-
-
-async def _settle_resumed(services: Services, key: str, resume: str, now: datetime) -> None:
-    """Someone is resuming the run, or did and died: after RESUME_AFTER, give it up."""
-    attempt = await services.runs.get(resume)
-    if attempt is None:
-        return
-    if attempt.finished_at is not None:
-        await services.runs.finish(key, now, attempt.outcome or FAILED, "resumed")
-    elif attempt.claimed_at <= now - RESUME_AFTER:
-        log.warning("run %s: its resumption was interrupted too; given up", key)
-        await services.runs.finish(key, now, FAILED, "resumption interrupted")
-        await services.runs.finish(resume, now, FAILED, "interrupted")
+async def _resume(services: Services, key: RunKey, now: datetime) -> str | None:
+    """None when another process took the run over first."""
+    async with services.runs.claimed(str(key), KIND, services.instance_id, now) as claim:
+        if claim is None:
+            return None
+        digest = await services.get(DigestRepo).get(key.digest_id)
+        # SQLite may give a deleted digest's number to a new one: that one is not this run's.
+        if digest is None or digest.paused or digest.created_at > key.at:
+            await services.runs.finish(str(key), now, GONE, "deleted or paused since")
+            return GONE
+        if now - key.at > timedelta(minutes=services.config.digest.grace_minutes):
+            log.warning("digest %d: interrupted run %s is too old to resume", digest.id, key)
+            await _finish(services, digest.id, key, MISSED, "interrupted, too old to resume")
+            return MISSED
+        log.info("digest %d: resuming interrupted run %s", digest.id, key)
+        with _in_flight(services):
+            outcome, detail = await _deliver(services, digest, key, in_doubt=True)
+            await _finish(services, digest.id, key, outcome, f"resumed: {detail}")
+        return outcome

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.feature import Feature
+from bot.home import HomeSection
 from bot.services import Services
 from bot.spec import (
     Choice,
@@ -26,6 +27,8 @@ from commands.events.browse import event_choices, list_events, my_events, show_e
 from commands.events.demo import load_demo
 from commands.events.drafts import MAX_OCCURRENCES
 from commands.events.feeds import ics, routes
+from commands.events.home import events_home
+from commands.events.mirror_sync import start_mirrors, stop_mirrors
 from commands.events.organise import cancel_event, create_event, edit_event
 from commands.events.reminders import start_reminders
 from commands.events.rsvp import attendees, rsvp
@@ -344,6 +347,7 @@ COMMANDS = (
 
 async def _on_start(services: Services) -> None:
     await start_reminders(services)
+    start_mirrors(services)
 
 
 FEATURE = Feature(
@@ -353,7 +357,9 @@ FEATURE = Feature(
     stores=lambda services: (EventRepo(services.db),),
     migrations=Path(__file__).with_name("migrations"),
     on_start=_on_start,
+    on_stop=stop_mirrors,
     routes=lambda app: routes(app.services),
     completions={"event": event_choices},
+    home=(HomeSection(10, events_home),),
     demo=load_demo,
 )

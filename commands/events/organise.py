@@ -14,6 +14,7 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.messages import Message, Reply
+from bot.services import Services
 from bot.storage.agencies import Agency
 from commands.events import render
 from commands.events.drafts import (
@@ -24,6 +25,7 @@ from commands.events.drafts import (
     parse_tags,
     resolve_end,
 )
+from commands.events.mirrors import cancel_mirrors, mirror_events, update_mirrors
 from commands.events.notify import (
     Delivery,
     MessageFor,
@@ -63,6 +65,10 @@ async def create_event(ctx: CommandContext) -> Reply:
     created = await ctx.services.get(EventRepo).create(series, member.id, now)
     delivery = await announce(ctx.services, created, now)
     intro = _created_text(created, delivery, ctx.t)
+    ctx.services.home.changed()  # upcoming events show in members' homes
+    mirrored = await mirror_events(ctx.services, created)
+    if mirrored:
+        intro += " " + ctx.t.plural("events.mirrored", mirrored)
     return Reply(render.event_message(created[0], Seats(), ctx.t, intro=intro))
 
 
@@ -105,15 +111,19 @@ async def edit_event(ctx: CommandContext) -> Reply:
         event.id, new, now, services.config.events.offsets
     )
     updated = change.event
+    await update_mirrors(services, updated)
+    await mirror_events(services, [updated])  # moved within the mirrors' horizon
 
     def message(t: Translator) -> Message:
         intro = changes_text(old, new, changed, t)
         title = t("events.changed_title", title=new.title)
         return render.event_message(updated, None, t, title=title, intro=intro)
 
-    delivery = await notify(services, updated, await audience_of(services, [updated]), message)
+    audience = await audience_of(services, [updated])
+    delivery = await notify(services, updated, audience, message)
     if change.promoted:
         await tell_members(services, updated, change.promoted, promoted_message(updated))
+    services.home.changed(await _people(services, [updated]))
     names = ", ".join(ctx.t(f"events.field_name.{name}") for name in changed)
     text = ctx.t("events.edited", id=event.id, changes=names)
     return Reply.text(f"{text} {delivery_text(delivery, ctx.t, 'events.notified')}")
@@ -197,6 +207,9 @@ async def cancel_event(ctx: CommandContext) -> Reply:
         targets += [e for e in later if not e.cancelled]
     audience = await audience_of(services, targets)
     cancelled = [await services.get(EventRepo).cancel(e.id, now) for e in targets]
+    for done in cancelled:
+        await cancel_mirrors(services, done)
+    services.home.changed(await _people(services, cancelled))
     reason = ctx.options["reason"] or ""
 
     def message(t: Translator) -> Message:
@@ -205,6 +218,14 @@ async def cancel_event(ctx: CommandContext) -> Reply:
     delivery = await notify(services, cancelled[0], audience, message)
     text = ctx.t.plural("events.cancelled", len(cancelled), id=event.id, title=event.title)
     return Reply.text(f"{text} {delivery_text(delivery, ctx.t, 'events.notified')}")
+
+
+async def _people(services: Services, events: Sequence[Event]) -> set[int]:
+    """The members who answered these events (their homes show them)."""
+    found: set[int] = set()
+    for event in events:
+        found.update(a.member_id for a in await services.get(EventRepo).rsvps.roster(event.id))
+    return found
 
 
 def cancel_message(cancelled: Sequence[Event], reason: str, t: Translator) -> Message:

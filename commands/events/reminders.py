@@ -7,8 +7,10 @@ nor a second process sends one twice. The rules:
   dropped ("late"); when several are due at once (the bot was down a day) only the nearest to
   the start is sent, the others are "superseded";
 - a reminder for a platform whose adapter is not running stays pending until it runs;
-- a run claimed but never finished (the process died between claim and send) is resumed by
-  the next tick after RESUME_AFTER, under its own claim so only one process resumes it.
+- a run claimed but never finished (the process died between claim and send) is claimed
+  again by any process's next tick once its lease lapsed (`[cluster] lease_seconds`), and
+  sent in doubt: the direct message carries the run's delivery key and the platform is
+  checked for it before posting again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import datetime, timedelta
 from bot.errors import SendError
 from bot.i18n import Translator
 from bot.messages import Button, Message
+from bot.outbound import delivery_key
 from bot.services import Services
 from commands.events import render
 from commands.events.notify import member_translator
@@ -30,7 +33,6 @@ log = logging.getLogger(__name__)
 
 KIND = "event-reminder"
 JOB_ID = "events.reminders"
-RESUME_AFTER = timedelta(minutes=2)  # longer than any send: older unfinished runs are orphans
 
 
 async def start_reminders(services: Services) -> None:
@@ -67,14 +69,22 @@ async def send_due_reminders(services: Services, now: datetime) -> int:
     for reminder in nearest.values():
         if reminder.platform not in live or reminder.event_id not in events:
             continue
-        if not await services.runs.claim(reminder.run_key, KIND, services.instance_id, now):
-            await _settle_claimed(services, reminder, now)
-            continue
-        outcome = await deliver(services, events[reminder.event_id], reminder, now)
-        await repo.mark([reminder.id], now, outcome)
-        await services.runs.finish(reminder.run_key, now, outcome)
+        outcome = await _send_claimed(services, events[reminder.event_id], reminder, now)
         sent += outcome == "sent"
     return sent
+
+
+async def _send_claimed(
+    services: Services, event: Event, reminder: DueReminder, now: datetime
+) -> str | None:
+    async with services.runs.claimed(reminder.run_key, KIND, services.instance_id, now) as claim:
+        if claim is None:
+            await _settle_claimed(services, reminder, now)
+            return None
+        outcome = await deliver(services, event, reminder, now, in_doubt=claim.in_doubt)
+        await services.get(EventRepo).reminders.mark([reminder.id], now, outcome)
+        await services.runs.finish(reminder.run_key, now, outcome)
+        return outcome
 
 
 async def _settle_claimed(services: Services, reminder: DueReminder, now: datetime) -> None:
@@ -85,21 +95,20 @@ async def _settle_claimed(services: Services, reminder: DueReminder, now: dateti
 
 
 async def resume_interrupted(services: Services, now: datetime) -> None:
+    """Runs whose owner died before finishing (their lease lapsed): claimed again, sent in
+    doubt, or recorded when the reminder is gone or too late."""
     live = set(services.outbound.platforms)
-    for run in await services.runs.unfinished(KIND):
-        if run.claimed_at > now - RESUME_AFTER:
-            continue  # possibly being sent right now by a live process
+    repo = services.get(EventRepo).reminders
+    for run in await services.runs.lapsed(KIND, now):
         parts = run.key.split(":")  # reminder:<row>:<due>; older keys had five parts
-        repo = services.get(EventRepo).reminders
         reminder = await repo.pending(int(parts[1])) if len(parts) == 3 else None
         if reminder is not None and reminder.platform not in live:
             continue  # resumed once that platform's adapter runs
-        resume_key = f"{run.key}:resume"
-        if not await services.runs.claim(resume_key, f"{KIND}-resume", services.instance_id, now):
-            continue
-        outcome = await _resume(services, run.key, reminder, now)
-        await services.runs.finish(run.key, now, outcome)
-        await services.runs.finish(resume_key, now, outcome)
+        async with services.runs.claimed(run.key, KIND, services.instance_id, now) as claim:
+            if claim is None:
+                continue  # another process took it over first
+            outcome = await _resume(services, run.key, reminder, now)
+            await services.runs.finish(run.key, now, outcome)
 
 
 async def _resume(services: Services, key: str, reminder: DueReminder | None, now: datetime) -> str:
@@ -109,17 +118,24 @@ async def _resume(services: Services, key: str, reminder: DueReminder | None, no
     if event is None or event.cancelled or event.starts_at <= now:
         outcome = "late"
     else:
-        outcome = await deliver(services, event, reminder, now)
+        outcome = await deliver(services, event, reminder, now, in_doubt=True)
     await services.get(EventRepo).reminders.mark([reminder.id], now, outcome)
     return outcome
 
 
-async def deliver(services: Services, event: Event, reminder: DueReminder, now: datetime) -> str:
+async def deliver(
+    services: Services, event: Event, reminder: DueReminder, now: datetime, in_doubt: bool = False
+) -> str:
     t = member_translator(services, reminder.locale)
     message = reminder_message(event, now, t)
     try:
         await services.outbound.send_dm(
-            reminder.platform, reminder.workspace, reminder.user_id, message
+            reminder.platform,
+            reminder.workspace,
+            reminder.user_id,
+            message,
+            key=delivery_key(reminder.run_key),
+            in_doubt=in_doubt,
         )
     except SendError as err:
         log.warning("reminder %s not delivered: %s", reminder.run_key, err.reason)

@@ -13,6 +13,7 @@ from bot.errors import UserError
 from bot.i18n import Translator, translator
 from bot.messages import Field, Message, Reply
 from commands.events import render
+from commands.events.mirrors import touch
 from commands.events.notify import tell_members
 from commands.events.organise import promoted_message
 from commands.events.permissions import find_event, require_organiser
@@ -42,6 +43,9 @@ async def rsvp(ctx: CommandContext) -> Reply:
         raise UserError("events.not_found", id=event.id) from None
     if result.promoted:
         await tell_members(services, event, result.promoted, promoted_message(event))
+        services.home.changed(result.promoted)
+    if result.status != result.previous:
+        touch(services, event.id)
     return Reply.text(answer_text(result, event, offsets, ctx.t))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.feature import Feature
+from bot.home import HomeSection
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
 from commands.faq import (
     answers,
@@ -21,6 +22,7 @@ from commands.faq import (
     retention,  # noqa: F401 - registers how long the FAQ keeps what was asked
 )
 from commands.faq.demo import load_demo
+from commands.faq.home import questions_home, queue_home
 from commands.faq.store.entries import FaqRepo
 from commands.faq.store.reports import FaqReports
 from commands.faq.store.tables import ANSWER_MAX, QUESTION_MAX, TAG_MAX
@@ -365,6 +367,7 @@ FEATURE = Feature(
     on_start=passive.start_faq,
     listeners=(passive.answer_in_thread,),
     completions={"faq": answers.entry_choices},
+    home=(HomeSection(30, questions_home), HomeSection(65, queue_home)),
     demo=load_demo,
     cli=(FAQ_TOOL,),
 )

@@ -73,6 +73,7 @@ async def promote(ctx: CommandContext) -> Reply:
         member = await ctx.services.members.ensure(ctx.caller, ctx.now())
         entry = await ctx.services.get(FaqRepo).add(draft, member.id, ctx.now())
         await ctx.services.get(FaqRepo).activity.drop_unanswered(question.id)
+        ctx.services.home.changed()  # its askers' homes, and the queue count
         return Reply.text(ctx.t("faq.promote.created", id=entry.id, question=draft.question))
     return Reply(_guidance(question, ctx))
 
@@ -93,6 +94,7 @@ async def _as_variant(ctx: CommandContext, question: Unanswered, entry_id: int) 
     )
     await faq.update(entry.id, draft, ctx.now())
     await faq.activity.drop_unanswered(question.id)
+    ctx.services.home.changed()
     return Reply.text(ctx.t("faq.promote.variant", id=entry.id, question=old.question))
 
 
@@ -123,6 +125,7 @@ def _guidance(question: Unanswered, ctx: CommandContext) -> Message:
 async def dismiss(ctx: CommandContext) -> Reply:
     question = await _question(ctx)
     await ctx.services.get(FaqRepo).activity.drop_unanswered(question.id)
+    ctx.services.home.changed()
     return Reply(Message(text=ctx.t("faq.dismiss.done", id=question.id)), replace_original=True)
 
 

@@ -1,163 +1,60 @@
 """FAQ retrieval: find the entry answering a chat question, or say honestly there is none.
 
-Ranking is BM25 over index terms (stems and lexicon concepts, see `analysis`), with an entry's
-question, variants, tags and translated questions as its main text and its answers weighted
-down. A typo (a word neither the entries nor the lexicon know) is replaced by the closest
-known word, with a confidence discount.
+Two rankings, fused:
 
-BM25 scores grow with the length of the question, so they cannot be compared with a fixed
-threshold. The confidence of a hit is built from two coverages instead, both in 0..1:
+- lexical (`lexical`): BM25 candidates over stems and bilingual lexicon concepts, with typo
+  correction, and a confidence in 0..1 made of how much of the question the entry covers and
+  how much of the entry's phrasing the question contains;
+- dense (`hybrid`), when a sentence encoder is available (`encoder`): cosine similarity of the
+  question's vector with the entry's phrasings and with the entry as a whole, rescaled with
+  anchors measured on the FAQ itself (0: an unrelated entry, 1: a paraphrase).
 
-- question coverage: the IDF-weighted share of the question's words that the entry contains.
-  A two-word question matched on both words is fully covered; a long off-topic message that
-  happens to mention `forum` is not.
-- phrasing coverage: the IDF-weighted share of the words of the entry's best phrasing (question,
-  variant or translation) that the question contains. A long chatty message that contains the
-  whole question of an entry is fully covering it, however much it says besides.
+The fused score is a linear mix of both (a mix weight measured on the tuning set; linear fusion
+beat reciprocal rank fusion in an earlier trial, as it keeps how sure each side is). A long
+message is ranked by its question sentences (`messages`). The decision (`decision`) turns the
+ranking into an answer, suggestions or "I don't know".
 
-Thresholds on that confidence choose between answering, suggesting the closest entries, and
-saying "I don't know"; they were tuned on the dev half of the evaluation set (bench/faq.py).
-The engine is pure: no I/O, entries come in as values and results go out as values.
+The engine is pure: no I/O, entries come in as values and results go out as values. Without an
+encoder it is lexical only and needs no numpy.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Literal
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from commands.faq.analysis import Analyser, Slot, TypoCorrector, looks_like_question
-from commands.faq.lexicon import Lexicon, default_lexicon
+from commands.faq.analysis import content_tokens, looks_like_question
+from commands.faq.decision import DENSE_CAP, HYBRID, LEXICAL, decide, ranking_features
+from commands.faq.encoder import Encoder, load_encoder, one_blas_thread
+from commands.faq.lexical import LexicalIndex, LexicalQuery, Scored
+from commands.faq.lexicon import Lexicon
+from commands.faq.messages import question_part
+from commands.faq.values import (
+    DocVectors,
+    FaqDoc,
+    Hit,
+    LocalisedEntry,
+    RetrievalConfig,
+    SearchResult,
+    Verdict,
+)
+
+if TYPE_CHECKING:
+    from commands.faq.hybrid import DenseIndex
 
 __all__ = [
+    "DocVectors",
     "FaqDoc",
     "FaqIndex",
     "Hit",
     "LocalisedEntry",
     "RetrievalConfig",
+    "Scored",
     "SearchResult",
     "Verdict",
     "looks_like_question",
 ]
-
-Verdict = Literal["answer", "suggest", "unknown"]
-
-
-@dataclass(frozen=True)
-class LocalisedEntry:
-    lang: str
-    question: str
-    answer: str
-
-
-@dataclass(frozen=True)
-class FaqDoc:
-    """One FAQ entry as the storage layer hands it over.
-
-    `translations` maps a language to its (question, answer); `variants` are other ways people
-    ask the same question; `tags` are keywords.
-    """
-
-    id: int
-    lang: str
-    question: str
-    answer: str
-    variants: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    translations: Mapping[str, tuple[str, str]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
-
-    def languages(self) -> tuple[str, ...]:
-        return (self.lang, *(lang for lang in self.translations if lang != self.lang))
-
-    def localised(self, lang: str | None) -> LocalisedEntry:
-        """The entry in `lang` when it has that translation, else in its own language."""
-        if lang and lang != self.lang and lang in self.translations:
-            question, answer = self.translations[lang]
-            return LocalisedEntry(lang, question, answer)
-        return LocalisedEntry(self.lang, self.question, self.answer)
-
-
-@dataclass(frozen=True)
-class Hit:
-    doc_id: int
-    score: float  # confidence in 0..1, comparable across questions of any length
-    matched_terms: tuple[str, ...]  # the question's words found in the entry
-    lang: str  # the language to answer in (the asker's when the entry has it)
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    verdict: Verdict
-    hits: tuple[Hit, ...]  # answer: the answer first; suggest: the closest; unknown: empty
-    query_lang: str | None = None
-
-    @property
-    def best(self) -> Hit | None:
-        return self.hits[0] if self.hits else None
-
-
-@dataclass(frozen=True)
-class RetrievalConfig:
-    """Switches for the ablation study and the tuned constants."""
-
-    stemming: bool = True
-    fuzzy: bool = True
-    lexicon: bool = True
-    translations: bool = True
-    k1: float = 1.2
-    b: float = 0.5
-    answer_weight: float = 0.3  # an answer's words count less than the question's
-    answer_quality: float = 0.5  # ... and cover a question's word only half
-    inner_weight: float = 0.5  # a word inside a phrase (`projets` in `appel à projets`)...
-    inner_quality: float = 0.6  # ... is only partly what the phrase means
-    unknown_weight: float = 0.5  # weight of a word the FAQ never uses, relative to a rare one
-    candidates: int = 20
-    # confidence = max(qc * (qc_floor + (1 - qc_floor) * pc),
-    #                  pc * (pc_floor + (1 - pc_floor) * qc) * (1 - evidence_base ** evidence))
-    qc_floor: float = 0.6
-    pc_floor: float = 0.8
-    evidence_base: float = 0.2
-    answer_threshold: float = 0.56
-    suggest_threshold: float = 0.3
-    ambiguity_margin: float = 0.04  # two hits closer than this: suggest rather than guess
-    tie_coverage: float = 0.05  # ... or covering the question as well and closer than
-    tie_margin: float = 0.1  # ... this
-
-
-@dataclass(frozen=True)
-class _Group:
-    """One slot of the question, with the index terms that can stand for it."""
-
-    surface: str
-    terms: Mapping[str, float]  # term -> how surely it stands for the slot (typos < 1)
-    weight: float  # IDF of its best term; a word unknown to the FAQ weighs as a rare word
-
-
-@dataclass(frozen=True)
-class _Entry:
-    doc: FaqDoc
-    terms: Mapping[str, tuple[float, float]]  # term -> (weighted tf, quality)
-    phrasings: tuple[tuple[Slot, ...], ...]
-    words: tuple[str, ...]
-    length: float
-
-
-@dataclass(frozen=True)
-class Scored:
-    """A candidate with the features its confidence is made of (for evaluation and tuning)."""
-
-    doc_id: int
-    confidence: float
-    bm25: float
-    query_coverage: float
-    phrasing_coverage: float
-    matched: tuple[str, ...]
-    phrasing_evidence: float = 0.0  # matched IDF of the best phrasing, in rare words
 
 
 class FaqIndex:
@@ -167,18 +64,23 @@ class FaqIndex:
     memos that updates invalidate.
     """
 
-    def __init__(self, lexicon: Lexicon | None = None, config: RetrievalConfig | None = None):
+    def __init__(
+        self,
+        lexicon: Lexicon | None = None,
+        config: RetrievalConfig | None = None,
+        encoder: Encoder | None = None,
+    ):
         self.config = config or RetrievalConfig()
-        use_lexicon = self.config.lexicon
-        self._analyser = Analyser(
-            (lexicon or default_lexicon()) if use_lexicon else None, self.config.stemming
-        )
-        self._entries: dict[int, _Entry] = {}
-        self._postings: dict[str, dict[int, tuple[float, float]]] = {}
-        self._total_length = 0.0
-        self._lengths: dict[int, float] = {}
-        self._idfs: dict[str, float] = {}  # memo, emptied by every update
-        self._typos = TypoCorrector(self._analyser.lexicon_words)
+        self.encoder = encoder if encoder is not None else load_encoder(self.config.encoder)
+        self._lexical = LexicalIndex(lexicon, self.config)
+        self._dense: DenseIndex | None = None
+        if self.encoder.dim:
+            from commands.faq.hybrid import DenseIndex  # needs numpy: only with an encoder
+
+            cfg = self.config
+            self._dense = DenseIndex(self.encoder, cfg.combined_weight, cfg.translations)
+        self.decision = self.config.decision or (HYBRID if self._dense else LEXICAL)
+        self._docs: dict[int, FaqDoc] = {}
 
     @classmethod
     def build(
@@ -186,289 +88,144 @@ class FaqIndex:
         docs: Iterable[FaqDoc],
         lexicon: Lexicon | None = None,
         config: RetrievalConfig | None = None,
+        encoder: Encoder | None = None,
     ) -> FaqIndex:
-        index = cls(lexicon, config)
+        """An index of `docs`; the texts without a stored vector are encoded in one batch."""
+        index = cls(lexicon, config, encoder)
         for doc in docs:
             index.add(doc)
+        index.encode_pending()  # now, in the building thread, rather than at the first search
         return index
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._docs)
 
     def __contains__(self, doc_id: int) -> bool:
-        return doc_id in self._entries
+        return doc_id in self._docs
+
+    @property
+    def dense(self) -> bool:
+        """Whether this index ranks with sentence vectors too."""
+        return self._dense is not None
 
     def doc(self, doc_id: int) -> FaqDoc:
-        return self._entries[doc_id].doc
+        return self._docs[doc_id]
 
     # --- updates -------------------------------------------------------------------------
 
-    def add(self, doc: FaqDoc) -> None:
-        """Index `doc`, replacing the entry with the same id if there is one."""
-        if doc.id in self._entries:
-            self.remove(doc.id)
-        entry = self._analyse_doc(doc)
-        self._entries[doc.id] = entry
-        self._lengths[doc.id] = entry.length
-        for term, value in entry.terms.items():
-            self._postings.setdefault(term, {})[doc.id] = value
-        self._total_length += entry.length
-        self._typos.add(entry.words)
-        self._changed()
+    def add(self, doc: FaqDoc, vectors: DocVectors | None = None) -> None:
+        """Index `doc`, replacing the entry with the same id if there is one.
+
+        `vectors` (else `doc.vectors`) are used for the texts they hold; the others are
+        encoded at the next search, in one batch with those of the other entries added since.
+        """
+        self.remove(doc.id)
+        self._lexical.add(doc)
+        if self._dense is not None:
+            self._dense.add(doc, vectors or doc.vectors)
+        self._docs[doc.id] = doc
 
     def remove(self, doc_id: int) -> bool:
-        entry = self._entries.pop(doc_id, None)
-        if entry is None:
+        if self._docs.pop(doc_id, None) is None:
             return False
-        del self._lengths[doc_id]
-        for term in entry.terms:
-            postings = self._postings[term]
-            del postings[doc_id]
-            if not postings:
-                del self._postings[term]
-        self._total_length -= entry.length
-        self._typos.remove(entry.words)
-        self._changed()
+        self._lexical.remove(doc_id)
+        if self._dense is not None:
+            self._dense.remove(doc_id)
         return True
 
-    def _changed(self) -> None:
-        # IDF depends on every entry: recomputed lazily, term by term, after an update.
-        self._idfs.clear()
+    def vectors(self, doc_id: int) -> DocVectors | None:
+        """The vectors of an entry's texts, for the storage layer to keep (None: no encoder)."""
+        return self._dense.vectors(doc_id) if self._dense is not None else None
 
-    def _fields(self, doc: FaqDoc) -> list[tuple[str, str, bool]]:
-        """(text, language, is_phrasing) of every field of `doc` that is indexed."""
-        fields = [(doc.question, doc.lang, True)]
-        fields += [(v, doc.lang, True) for v in doc.variants]
-        fields += [(t, doc.lang, False) for t in doc.tags]
-        if self.config.translations:
-            for lang, (question, _) in doc.translations.items():
-                fields.append((question, lang, True))
-        return fields
-
-    def _answers(self, doc: FaqDoc) -> list[tuple[str, str]]:
-        answers = [(doc.answer, doc.lang)]
-        if self.config.translations:
-            answers += [(a, lang) for lang, (_, a) in doc.translations.items()]
-        return answers
-
-    def _analyse_doc(self, doc: FaqDoc) -> _Entry:
-        terms: dict[str, tuple[float, float]] = {}
-        phrasings: list[tuple[Slot, ...]] = []
-        words: list[str] = []
-
-        def count(term_list: Iterable[str], weight: float, quality: float) -> None:
-            for term in term_list:
-                tf, q = terms.get(term, (0.0, 0.0))
-                terms[term] = (tf + weight, max(q, quality))
-
-        cfg = self.config
-        texts = [
-            (text, lang, 1.0, 1.0, is_phrasing) for text, lang, is_phrasing in self._fields(doc)
-        ]
-        texts += [
-            (text, lang, cfg.answer_weight, cfg.answer_quality, False)
-            for text, lang in self._answers(doc)
-        ]
-        for text, lang, weight, quality, is_phrasing in texts:
-            analysed = self._analyser.analyse(text, lang)
-            count((t for slot in analysed.slots for t in slot.terms), weight, quality)
-            count(analysed.inner_terms, weight * cfg.inner_weight, quality * cfg.inner_quality)
-            words.extend(analysed.words)
-            if is_phrasing and analysed.slots:
-                phrasings.append(analysed.slots)
-        length = sum(tf for tf, _ in terms.values())
-        return _Entry(doc, terms, tuple(phrasings), tuple(words), length)
+    def encode_pending(self) -> None:
+        """Encode now the texts of the entries added without vectors (else the next search
+        does, in one batch)."""
+        if self._dense is not None:
+            self._dense.flush()
 
     # --- search --------------------------------------------------------------------------
 
     def search(self, query: str, limit: int = 3, lang: str | None = None) -> SearchResult:
-        """Answer, suggest up to `limit` entries, or admit not knowing.
+        """Answer (with other possible answers), suggest up to `limit` entries, or admit not
+        knowing.
 
         `lang` is the caller's language (their locale), used to choose the language of the
         reply when the question's own language cannot be told.
         """
-        query_lang = self._analyser.guess_language(query)
-        scored = self.rank(query)
-        reply_lang = query_lang or lang
-        cfg = self.config
-        top = [s for s in scored if s.confidence >= cfg.suggest_threshold][: max(1, limit)]
-        if not top:
+        query_lang = self._lexical.analyser.guess_language(query)
+        ruling = decide(self.decision, self.rank(query), limit)
+        if ruling.verdict == "unknown":
             return SearchResult("unknown", (), query_lang)
-        hits = tuple(self._hit(s, reply_lang) for s in top)
-        confident = top[0].confidence >= cfg.answer_threshold
-        clear = len(scored) == 1 or not self._ambiguous(scored[0], scored[1])
-        return SearchResult("answer" if confident and clear else "suggest", hits, query_lang)
+        reply_lang = query_lang or lang
+        hits = tuple(self._hit(s, c, reply_lang) for s, c in ruling.shown)
+        return SearchResult(ruling.verdict, hits, query_lang)
 
-    def _ambiguous(self, best: Scored, runner_up: Scored) -> bool:
-        """Two entries too close to pick one: better offer both than guess.
-
-        Closer than `ambiguity_margin` in confidence, or explaining the question equally well
-        (`cotisation` alone: the fee, its deadline, its invoice) and only somewhat less sure.
-        """
-        cfg = self.config
-        gap = best.confidence - runner_up.confidence
-        same_cover = runner_up.query_coverage >= best.query_coverage - cfg.tie_coverage
-        return gap < cfg.ambiguity_margin or (same_cover and gap < cfg.tie_margin)
-
-    def _hit(self, scored: Scored, reply_lang: str | None) -> Hit:
-        doc = self._entries[scored.doc_id].doc
+    def _hit(self, scored: Scored, confidence: float, reply_lang: str | None) -> Hit:
+        doc = self._docs[scored.doc_id]
         lang = reply_lang if reply_lang in doc.languages() else doc.lang
-        return Hit(scored.doc_id, round(scored.confidence, 4), scored.matched, lang)
+        return Hit(scored.doc_id, round(confidence, 4), scored.matched, lang)
 
     def rank(self, query: str) -> list[Scored]:
-        """Candidates for `query`, most confident first (exposed for evaluation)."""
-        groups = self._groups(query)
-        if not any(g.terms for g in groups):
+        """Candidates for `query`, best fused score first, each with the confidence the
+        decision gives it (exposed for evaluation and for "closest entries")."""
+        if not content_tokens(query):
             return []
-        bm25 = self._bm25(groups)
-        best = heapq.nlargest(self.config.candidates, bm25.items(), key=lambda kv: kv[1])
-        by_term: dict[str, list[tuple[int, float]]] = {}
-        for g, group in enumerate(groups):
-            for term, sureness in group.terms.items():
-                by_term.setdefault(term, []).append((g, sureness))
-        scored = [self._score(doc_id, raw, groups, by_term) for doc_id, raw in best]
-        scored.sort(key=lambda s: (-s.confidence, -s.bm25, s.doc_id))
-        return scored
+        reduced = question_part(query) if self.config.reduce_messages else query
+        prepared = self._lexical.prepare(reduced)
+        lexical = self._lexical.candidates(prepared, self.config.candidates) if prepared else []
+        similar: dict[int, float] = {}
+        if self._dense is not None:
+            readings = list(dict.fromkeys((query, reduced)))
+            also = [doc_id for doc_id, _ in lexical]
+            with one_blas_thread():
+                vector = self._dense.encode_query(readings)
+                similar = self._dense.similarities(vector, self.config.dense_candidates, also)
+        ranked = self._fuse(prepared, dict(lexical), similar)
+        decision = self.decision
+        return [
+            replace(s, confidence=decision.confidence(ranking_features(ranked, i)))
+            for i, s in enumerate(ranked)
+        ]
 
-    def _idf(self, term: str) -> float:
-        idf = self._idfs.get(term)
-        if idf is None:
-            n = len(self._entries)
-            df = len(self._postings.get(term, ()))
-            idf = self._idfs[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        return idf
-
-    def _groups(self, query: str) -> list[_Group]:
-        groups: list[_Group] = []
-        seen: set[frozenset[str]] = set()
-        correct = self._correct if self.config.fuzzy else None
-        for slot in self._analyser.analyse(query, correct=correct).slots:
-            terms = {t: slot.sureness for t in slot.terms if t in self._postings}
-            key = frozenset(terms) if terms else frozenset((slot.surface,))
-            if key in seen:
-                continue
-            seen.add(key)
-            weight = max((self._idf(t) for t in terms), default=0.0)
-            if not terms:
-                weight = self.config.unknown_weight * self._idf_ceiling()
-            groups.append(_Group(slot.surface, terms, weight))
-        return groups
-
-    def _correct(self, word: str, terms: frozenset[str]) -> tuple[str, float] | None:
-        """A known word for a word neither the entries nor the lexicon know (a typo)."""
-        if word in self._typos or any(t in self._postings for t in terms):
-            return None
-        return self._typos.closest(word)
-
-    def _bm25(self, groups: list[_Group]) -> dict[int, float]:
-        """BM25 of the entries sharing a term with the question (a group counts its best term).
-
-        Rare groups go first. A common group (a word most entries use) whose postings dwarf the
-        candidates found so far only adds to those candidates: an entry matching nothing but
-        common words could not be confident anyway, and skipping it keeps latency flat.
-        """
-        k1, b = self.config.k1, self.config.b
-        # BM25's length norm k1 * (1 - b + b * length / average), split so that an update
-        # (which moves the average) costs nothing here.
-        flat, per_length = k1 * (1 - b), k1 * b * len(self._entries) / (self._total_length or 1)
-        lengths = self._lengths
-        scores: dict[int, float] = {}
-
-        def size(group: _Group) -> int:
-            return sum(len(self._postings[t]) for t in group.terms)
-
-        for group in sorted((g for g in groups if g.terms), key=size):
-            best: dict[int, float] = {}
-            restrict = len(scores) >= self.config.candidates and size(group) > 4 * len(scores)
-            for term, sureness in group.terms.items():
-                idf = self._idf(term) * sureness * (k1 + 1)
-                postings = self._postings[term]
-                if restrict:
-                    pairs = ((d, postings[d]) for d in scores if d in postings)
-                else:
-                    pairs = iter(postings.items())
-                for doc_id, (tf, _) in pairs:
-                    s = idf * tf / (tf + flat + per_length * lengths[doc_id])
-                    if s > best.get(doc_id, 0.0):
-                        best[doc_id] = s
-            for doc_id, s in best.items():
-                scores[doc_id] = scores.get(doc_id, 0.0) + s
-        return scores
-
-    def _score(
-        self,
-        doc_id: int,
-        bm25: float,
-        groups: list[_Group],
-        by_term: Mapping[str, list[tuple[int, float]]],
-    ) -> Scored:
-        entry = self._entries[doc_id]
-        total = sum(g.weight for g in groups) or 1.0
-        covered = 0.0
-        matched: list[str] = []
-        for group in groups:
-            best = 0.0
-            for term, sureness in group.terms.items():
-                value = entry.terms.get(term)
-                if value is not None:
-                    best = max(best, sureness * value[1])
-            if best:
-                matched.append(group.surface)
-            covered += group.weight * best
-        query_coverage = covered / total
-        phrasing_coverage, phrasing_evidence = max(
-            (self._phrasing_coverage(p, by_term) for p in entry.phrasings), default=(0.0, 0.0)
-        )
-        phrasing_evidence /= self._idf_ceiling()
-        confidence = _confidence(query_coverage, phrasing_coverage, phrasing_evidence, self.config)
-        return Scored(
-            doc_id,
-            confidence,
-            bm25,
-            query_coverage,
-            phrasing_coverage,
-            tuple(matched),
-            phrasing_evidence,
-        )
-
-    def _phrasing_coverage(
-        self, phrasing: tuple[Slot, ...], by_term: Mapping[str, list[tuple[int, float]]]
-    ) -> tuple[float, float]:
-        """Share of the phrasing's IDF found in the question, and that IDF itself.
-
-        `by_term` maps a term to the question's groups having it. A group covers one slot of
-        the phrasing at most: `prix` (a price and a prize) must not cover both `prix` and
-        `récompenses` of "Prix et récompenses".
-        """
-        weights = [max(self._idf(t) for t in slot.terms) for slot in phrasing]
-        total = sum(weights)
-        used: set[int] = set()
-        covered = 0.0
-        for k in sorted(range(len(phrasing)), key=weights.__getitem__, reverse=True):
-            best, best_group = 0.0, -1
-            for term in phrasing[k].terms:
-                for g, sureness in by_term.get(term, ()):
-                    if sureness > best and g not in used:
-                        best, best_group = sureness, g
-            if best_group >= 0:
-                used.add(best_group)
-                covered += weights[k] * best
-        return (covered / total if total else 0.0), covered
-
-    def _idf_ceiling(self) -> float:
-        """IDF of a word used by a single entry: the unit of evidence."""
-        return math.log(1 + (len(self._entries) - 0.5) / 1.5)
+    def _fuse(
+        self, prepared: LexicalQuery | None, bm25: dict[int, float], similar: dict[int, float]
+    ) -> list[Scored]:
+        scored: list[Scored] = []
+        for doc_id in bm25.keys() | similar.keys():
+            dense = similar.get(doc_id, 0.0)
+            if prepared is not None:
+                scored.append(self._lexical.score(prepared, doc_id, bm25.get(doc_id, 0.0), dense))
+            else:
+                scored.append(Scored(doc_id, 0.0, 0.0, 0.0, 0.0, (), dense=dense))
+        weight = self.config.dense_weight if self._dense is not None else 0.0
+        return fuse(scored, weight, dense=self._dense is not None)
 
 
-def _confidence(qc: float, pc: float, evidence: float, cfg: RetrievalConfig) -> float:
-    """Sure when either coverage is high, surer when both are (see the module doc).
+def fuse(candidates: Iterable[Scored], dense_weight: float, dense: bool = True) -> list[Scored]:
+    """Candidates with their `fused` score and ranks filled in, best fused score first.
 
-    `short` trusts a question the entry explains entirely (keywords, short questions); `long`
-    trusts a message that contains an entry's whole phrasing (chatty messages), provided that
-    phrasing is specific: matching only one common word is little `evidence` (counted in
-    rare words, see `_idf_ceiling`).
+    fused = (1 - w) * lexical confidence + w * rescaled dense similarity (kept in 0..DENSE_CAP:
+    below an unrelated entry is no worse than unrelated, above a near copy no better).
     """
-    short = qc * (cfg.qc_floor + (1 - cfg.qc_floor) * pc)
-    enough = 1 - cfg.evidence_base**evidence
-    long = pc * (cfg.pc_floor + (1 - cfg.pc_floor) * qc) * enough
-    return max(short, long)
+    scored = list(candidates)
+    by_lexical = sorted(scored, key=lambda s: (-s.lexical, -s.bm25, s.doc_id))
+    lexical_rank = {s.doc_id: r for r, s in enumerate(by_lexical, 1) if s.lexical > 0}
+    dense_rank: dict[int, int] = {}
+    if dense:
+        by_dense = sorted(scored, key=lambda s: (-s.dense, s.doc_id))
+        dense_rank = {s.doc_id: r for r, s in enumerate(by_dense, 1)}
+    ranked = [
+        replace(
+            s,
+            fused=(1 - dense_weight) * s.lexical + dense_weight * _capped(s.dense),
+            lexical_rank=lexical_rank.get(s.doc_id, 0),
+            dense_rank=dense_rank.get(s.doc_id, 0),
+        )
+        for s in scored
+    ]
+    ranked.sort(key=lambda s: (-s.fused, -s.lexical, s.doc_id))
+    return ranked
+
+
+def _capped(dense: float) -> float:
+    return min(max(dense, 0.0), DENSE_CAP)

@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.feature import Feature
+from bot.home import HomeSection
 from bot.services import Services
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
 from commands.match import (
@@ -12,6 +15,7 @@ from commands.match import (
     retention,  # noqa: F401 - registers how long its history is kept
 )
 from commands.match.finding import find_partners, introduce, list_topic
+from commands.match.home import match_home
 from commands.match.round_commands import answer_met, rounds, snooze, stats
 from commands.match.round_runner import start_rounds
 from commands.match.store.matching import MatchingRepo
@@ -193,7 +197,13 @@ FEATURE = Feature(
         ),
     ),
     commands=COMMANDS,
-    # Its tables are created by the profile feature's branch (one migration, as they shipped).
-    stores=lambda services: (MatchingRepo(services.db), MatchReports(services.db)),
+    # Its tables were created by the profile feature's branch (as they shipped); its own
+    # branch changes them since.
+    stores=lambda services: (
+        MatchingRepo(services.db, services.leases),
+        MatchReports(services.db),
+    ),
+    migrations=Path(__file__).with_name("migrations"),
     on_start=_on_start,
+    home=(HomeSection(20, match_home),),
 )

@@ -1,9 +1,11 @@
 """Sending what rounds produced: each member's introduction, then "did you meet?".
 
-Rows are claimed in batches (commands/match/store/delivery.py) and settled after the sends. A
-member who cannot receive direct messages gets the introduction posted in the rounds channel
-instead; a temporary failure (rate limit, adapter reconnecting) is retried at the next sweep,
-MAX_ATTEMPTS times at most.
+Rows are claimed in batches under this process's lease (commands/match/store/delivery.py),
+renewed while the batch is sent, and settled after the sends. Each message carries its row's
+delivery key, so a batch taken over from a process that died is checked on the platform
+before anything is sent again. A member who cannot receive direct messages gets the
+introduction posted in the rounds channel instead; a temporary failure (rate limit, adapter
+reconnecting) is retried at the next sweep, MAX_ATTEMPTS times at most.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from datetime import datetime
 from bot.errors import SendError
 from bot.i18n import Translator, normalise_lang, translator
 from bot.messages import Message
+from bot.outbound import delivery_key
 from bot.services import Services
 from commands.match import render
-from commands.match.store.delivery import CHANNEL, DM, FAILED, PENDING, SENT, Task
+from commands.match.store.delivery import CHANNEL, DM, FAILED, LEASED, PENDING, SENT, Task
 from commands.match.store.matching import MatchingRepo
 from commands.profile.store.profiles import Card, ProfileRepo
 from commands.profile.tags import TagVocabulary
@@ -25,7 +28,7 @@ from commands.profile.vocabulary import vocabulary
 
 log = logging.getLogger(__name__)
 
-BATCH = 100  # sends claimed at once: also the most a crash can send twice
+BATCH = 100  # sends claimed at once
 MAX_ATTEMPTS = 5
 
 
@@ -50,14 +53,17 @@ async def deliver_introductions(services: Services) -> int:
     """Send every pending introduction; returns how many were delivered."""
     queue = services.get(MatchingRepo).delivery
     delivered = 0
-    while tasks := await queue.claim_intros(services.outbound.platforms, BATCH):
-        partners = await _partners(services, tasks)
-        vocab = await vocabulary(services)
-        outcomes = {
-            task.row_id: await _introduce(services, task, partners[task.row_id], vocab)
-            for task in tasks
-        }
-        await queue.settle_intros(outcomes)
+    platforms = services.outbound.platforms
+    while tasks := await queue.claim_intros(services.clock.now(), platforms, BATCH):
+        with services.leases.holding(LEASED.name, [t.row_id for t in tasks]):
+            partners = await _partners(services, tasks)
+            vocab = await vocabulary(services)
+            outcomes = {
+                task.row_id: await _introduce(services, task, partners[task.row_id], vocab)
+                for task in tasks
+            }
+            await queue.settle_intros(outcomes)
+            services.home.changed(task.member_id for task in tasks)
         delivered += sum(state in (DM, CHANNEL) for state in outcomes.values())
         if PENDING in outcomes.values():
             break  # a temporary failure: the next sweep retries, rather than looping now
@@ -71,8 +77,11 @@ async def _introduce(
         return FAILED  # the others erased their data meanwhile: nobody to meet
     t = _translator(services, task.locale)
     message = render.round_message(others, task.shared, vocab, task.scheduled_for, t)
+    key = delivery_key(task.intro_key)
     try:
-        await services.outbound.send_dm(task.platform, task.workspace, task.user_id, message)
+        await services.outbound.send_dm(
+            task.platform, task.workspace, task.user_id, message, key=key, in_doubt=task.in_doubt
+        )
         return DM
     except SendError as err:
         if not err.permanent:
@@ -86,8 +95,9 @@ async def _introduce(
 
 
 async def _post(services: Services, task: Task, message: Message) -> str:
+    key = delivery_key(task.intro_key)
     try:
-        await services.outbound.send(task.channel, message)
+        await services.outbound.send(task.channel, message, key=key, in_doubt=task.in_doubt)
     except SendError as err:
         log.warning("match: introduction for member %s not delivered: %s", task.member_id, err)
         return FAILED
@@ -99,11 +109,13 @@ async def ask_if_met(services: Services, now: datetime) -> int:
     queue = services.get(MatchingRepo).delivery
     asked = 0
     while tasks := await queue.claim_questions(now, services.outbound.platforms, BATCH):
-        partners = await _partners(services, tasks)
-        outcomes = {
-            task.row_id: await _ask(services, task, partners[task.row_id]) for task in tasks
-        }
-        await queue.settle_questions(outcomes)
+        with services.leases.holding(LEASED.name, [t.row_id for t in tasks]):
+            partners = await _partners(services, tasks)
+            outcomes = {
+                task.row_id: await _ask(services, task, partners[task.row_id]) for task in tasks
+            }
+            await queue.settle_questions(outcomes)
+            services.home.changed(task.member_id for task in tasks)
         asked += sum(state == SENT for state in outcomes.values())
         if None in outcomes.values():
             break
@@ -115,8 +127,11 @@ async def _ask(services: Services, task: Task, others: list[Card]) -> str | None
         return FAILED
     t = _translator(services, task.locale)
     message = render.question_message(task.group_id, others, task.scheduled_for, t)
+    key = delivery_key(task.question_key)
     try:
-        await services.outbound.send_dm(task.platform, task.workspace, task.user_id, message)
+        await services.outbound.send_dm(
+            task.platform, task.workspace, task.user_id, message, key=key, in_doubt=task.in_doubt
+        )
     except SendError as err:
         if err.permanent:
             return FAILED  # asked by DM only: a channel post would expose who met whom

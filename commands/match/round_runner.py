@@ -5,8 +5,10 @@ it (one job per active config at its next run, and a sweep every `check_seconds`
 call it with a simulated clock. Exactly once, across restarts and processes:
 - a round is claimed in the run ledger (`round:<config id>:<scheduled time, UTC>`) and written
   with its groups in one transaction that also moves the config to its next run; a run claimed
-  but never finished (the process died) is resumed by the next sweep after RESUME_AFTER;
-- introductions and questions are rows whose state is claimed before each send
+  but never finished (the process died) is claimed again by the next sweep of any process
+  once its lease lapsed (`[cluster] lease_seconds`) — writing the round twice is impossible
+  (one round per config and time);
+- introductions and questions are rows leased before each send
   (commands/match/store/delivery.py), so each member gets each message once.
 
 Population: the members of the channel's workspace (same platform) who opted in and are not
@@ -39,7 +41,6 @@ log = logging.getLogger(__name__)
 KIND = "match-round"
 SWEEP_JOB = "match.sweep"
 DELIVER_JOB = "match.deliver"
-RESUME_AFTER = timedelta(minutes=2)  # longer than any round takes to build
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +63,8 @@ def tz_of(services: Services) -> ZoneInfo:
 
 
 async def start_rounds(services: Services) -> None:
-    """Feature start hook: requeue sends a crash interrupted, schedule every active config."""
-    requeued = await services.get(MatchingRepo).delivery.recover_in_flight()
-    if requeued:
-        log.info("match: %d sends interrupted by a stop are queued again", requeued)
+    """Feature start hook: schedule every active config, and sweep regularly (rounds due,
+    sends queued or left by a process that died)."""
     for config in await services.get(MatchingRepo).active_configs():
         schedule_round(services, config)
 
@@ -108,17 +107,18 @@ async def run_round(services: Services, config: RoundConfig, now: datetime) -> i
     scheduled = config.next_run_at
     assert scheduled is not None
     key = run_key(config.id, scheduled)
-    if not await services.runs.claim(key, KIND, services.instance_id, now):
-        run = await services.runs.get(key)
-        if run is not None and run.finished_at is not None:
-            # Done already: make sure the config moved on (a no-op when it did).
-            after = max(scheduled, now)
-            await services.get(MatchingRepo).advance(
-                config.id, scheduled, following_run(services, config, after)
-            )
-        return 0  # else another process is running it, and moves the config on
-    outcome, made = await _run_claimed(services, config, scheduled, now)
-    await services.runs.finish(key, now, outcome)
+    async with services.runs.claimed(key, KIND, services.instance_id, now) as claim:
+        if claim is None:
+            run = await services.runs.get(key)
+            if run is not None and run.finished_at is not None:
+                # Done already: make sure the config moved on (a no-op when it did).
+                after = max(scheduled, now)
+                await services.get(MatchingRepo).advance(
+                    config.id, scheduled, following_run(services, config, after)
+                )
+            return 0  # else another process is running it, and moves the config on
+        outcome, made = await _run_claimed(services, config, scheduled, now)
+        await services.runs.finish(key, now, outcome)
     fresh = await services.get(MatchingRepo).get_config(config.id)
     if fresh is not None:
         schedule_round(services, fresh)
@@ -159,21 +159,22 @@ async def run_now(services: Services, config: RoundConfig, now: datetime) -> int
     right after, in the background."""
     scheduled = now.replace(second=0, microsecond=0)
     key = f"now-{run_key(config.id, scheduled)}"  # its own kind: never resumed, never late
-    if not await services.runs.claim(key, KIND + "-now", services.instance_id, now):
-        return None
-    groups = await make_groups(services, config, scheduled)
-    round_id = None
-    if groups:
-        round_id = await services.get(MatchingRepo).create_round(
-            config,
-            scheduled,
-            groups,
-            member_count=sum(len(g.members) for g in groups),
-            now=now,
-            ask_at=now + timedelta(days=services.config.match.followup_after_days),
-            next_run_at=None,
-        )
-    await services.runs.finish(key, now, "sent" if round_id else "skipped")
+    async with services.runs.claimed(key, KIND + "-now", services.instance_id, now) as claim:
+        if claim is None:
+            return None
+        groups = await make_groups(services, config, scheduled)
+        round_id = None
+        if groups:
+            round_id = await services.get(MatchingRepo).create_round(
+                config,
+                scheduled,
+                groups,
+                member_count=sum(len(g.members) for g in groups),
+                now=now,
+                ask_at=now + timedelta(days=services.config.match.followup_after_days),
+                next_run_at=None,
+            )
+        await services.runs.finish(key, now, "sent" if round_id else "skipped")
     if round_id is None:
         return None if groups else 0
     deliver_soon(services)
@@ -209,16 +210,13 @@ async def make_groups(
 
 
 async def resume_interrupted(services: Services, now: datetime) -> None:
-    """Rounds claimed by a process that stopped before writing them."""
-    for run in await services.runs.unfinished(KIND):
-        if run.claimed_at > now - RESUME_AFTER:
-            continue  # possibly being built right now by a live process
-        resume_key = f"{run.key}:resume"
-        if not await services.runs.claim(resume_key, KIND + "-resume", services.instance_id, now):
-            continue
-        outcome = await _resume(services, run.key, now)
-        await services.runs.finish(run.key, now, outcome)
-        await services.runs.finish(resume_key, now, outcome)
+    """Rounds claimed by a process that stopped before writing them (their lease lapsed)."""
+    for run in await services.runs.lapsed(KIND, now):
+        async with services.runs.claimed(run.key, KIND, services.instance_id, now) as claim:
+            if claim is None:
+                continue  # another process took it over first
+            outcome = await _resume(services, run.key, now)
+            await services.runs.finish(run.key, now, outcome)
 
 
 async def _resume(services: Services, key: str, now: datetime) -> str:

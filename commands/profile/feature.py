@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.feature import Feature
+from bot.home import HomeSection
 from bot.spec import CommandSpec, GroupSpec, L10n, OptionSpec, OptionType, Role
 from commands.profile.demo import load_demo
 from commands.profile.editing import set_profile
+from commands.profile.home import profile_home
 from commands.profile.member_tools import MEMBERS_TOOL
 from commands.profile.privacy import delete_data, export_data, link_identities, purge_member
 from commands.profile.store.profiles import ProfileRepo
@@ -202,6 +204,7 @@ FEATURE = Feature(
     stores=lambda services: (ProfileRepo(services.db), ProfileReports(services.db)),
     migrations=Path(__file__).with_name("migrations"),
     completions={"tag": tag_choices},
+    home=(HomeSection(50, profile_home),),
     demo=load_demo,
     cli=(MEMBERS_TOOL,),
 )

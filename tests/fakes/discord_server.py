@@ -16,12 +16,20 @@ What it models:
   application commands (bulk overwrite, with light validation), interaction
   callbacks, interaction webhooks (follow-ups, ``@original`` edits), channel
   messages (incl. multipart uploads served back as attachments), DMs,
-  channels, guilds, scheduled events.  Every request is recorded in
+  channels, guilds, scheduled events (create/modify/delete/list, who is
+  interested; Discord's validation, status transitions and the Manage/Create
+  Events permission, which the bot holds through a managed role per guild as
+  on Discord: :meth:`FakeDiscord.set_bot_permissions`).  Every request is recorded in
   :attr:`FakeDiscord.requests`; failures (429 with the headers discord.py
   needs, 5xx, any status) are injected with :meth:`FakeDiscord.fail_next`.
 * Gateway (``/gateway``): HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeat
   ACKs, RESUME (with replay of missed dispatches) or INVALID_SESSION, and
   ``zlib-stream`` transport compression (discord.py asks for it by default).
+  GUILD_SCHEDULED_EVENT_CREATE/UPDATE/DELETE follow REST changes, and members
+  clicking "Interested" (:meth:`FakeDiscord.scheduled_event_user_add` /
+  ``_remove``) or an admin deleting an event by hand
+  (:meth:`FakeDiscord.delete_scheduled_event_by_hand`) are dispatched as
+  Discord does, only to a client with the GUILD_SCHEDULED_EVENTS intent.
 * Interactions: payload builders (slash with sub-command paths, autocomplete,
   components, modal submits) shaped like Discord's, dispatched as
   INTERACTION_CREATE; Discord's acknowledgement rules are enforced (unknown
@@ -99,6 +107,9 @@ __all__ = [
     "FakeRole",
     "FakeUser",
     "FollowupRecord",
+    "PERM_ADMINISTRATOR",
+    "PERM_CREATE_EVENTS",
+    "PERM_MANAGE_EVENTS",
     "RecordedFile",
     "RecordedRequest",
 ]
@@ -135,6 +146,7 @@ OP_HEARTBEAT_ACK = 11
 INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_MESSAGE_CONTENT = 1 << 15  # privileged
+INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
 
 # Message flags.
 FLAG_SUPPRESS_EMBEDS = 1 << 2
@@ -161,6 +173,7 @@ CALLBACK_AUTOCOMPLETE_RESULT = 8
 CALLBACK_MODAL = 9
 CALLBACK_LAUNCH_ACTIVITY = 12
 _KNOWN_CALLBACK_TYPES = {1, 4, 5, 6, 7, 8, 9, 10, 12}
+UNKNOWN_SCHEDULED_EVENT = 10070
 
 # Application command option types.
 OPT_SUB_COMMAND = 1
@@ -184,6 +197,8 @@ PERM_EMBED_LINKS = 1 << 14
 PERM_ATTACH_FILES = 1 << 15
 PERM_READ_MESSAGE_HISTORY = 1 << 16
 PERM_USE_APPLICATION_COMMANDS = 1 << 31
+PERM_MANAGE_EVENTS = 1 << 33
+PERM_CREATE_EVENTS = 1 << 44
 #: Every permission bit discord.py 2.7 knows about (what Discord sends for admins).
 ALL_PERMISSIONS = (1 << 53) - 1
 DEFAULT_EVERYONE_PERMISSIONS = (
@@ -195,6 +210,15 @@ DEFAULT_EVERYONE_PERMISSIONS = (
     | PERM_READ_MESSAGE_HISTORY
     | PERM_USE_APPLICATION_COMMANDS
 )
+
+# Scheduled events: entity types, statuses, privacy level.
+ENTITY_STAGE, ENTITY_VOICE, ENTITY_EXTERNAL = 1, 2, 3
+EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_COMPLETED, EVENT_CANCELED = 1, 2, 3, 4
+_EVENT_TRANSITIONS = {
+    EVENT_SCHEDULED: {EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_CANCELED},
+    EVENT_ACTIVE: {EVENT_ACTIVE, EVENT_COMPLETED},
+}
+PRIVACY_GUILD_ONLY = 2
 
 ATTACHMENT_SIZE_LIMIT = 25 * 1024 * 1024
 _HTTP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
@@ -671,6 +695,7 @@ class FakeDiscord:
         bot_permissions: int = ALL_PERMISSIONS,
         patch_discord: bool = True,
         host: str = "127.0.0.1",
+        now: Callable[[], datetime] | None = None,
         client_secret: str = DEFAULT_CLIENT_SECRET,
     ) -> None:
         self.bot_user = bot_user or FakeUser(
@@ -698,6 +723,9 @@ class FakeDiscord:
         self.oauth_consent = True
         self.oauth_codes: dict[str, tuple[int, frozenset[str], str]] = {}
         self.oauth_tokens: dict[str, tuple[int, frozenset[str]]] = {}
+        #: Discord's clock (scheduled events may not start in its past); tests whose bot
+        #: lives on a fixed clock pass the same one.
+        self.now = now or (lambda: datetime.now(UTC))
 
         for guild in self.guilds:
             for user in (self.bot_user, self.default_user):
@@ -732,11 +760,15 @@ class FakeDiscord:
         self.failure_rules: list[FailureRule] = []
 
         self._ids = _Snowflakes()
+        self._bot_roles: dict[int, int] = {}  # guild id -> the bot's managed role
+        for guild in self.guilds:
+            self._give_bot_role(guild)
         self._messages: dict[int, Json] = {}
         self._dm_channels: dict[int, Json] = {}  # recipient id -> channel payload
         self._command_payloads: dict[int | None, list[Json]] = {}
         self._commands: dict[int | None, list[Json]] = {}
         self._scheduled_events: dict[int, Json] = {}
+        self._event_users: dict[int, list[int]] = {}  # scheduled event -> interested users
         self._attachments: dict[int, bytes] = {}
         self._interactions: dict[int, _InteractionState] = {}
         self._session: _GatewaySession | None = None
@@ -1000,12 +1032,24 @@ class FakeDiscord:
         return copy.deepcopy(self._commands.get(guild_id, []))
 
     def scheduled_events(self, guild_id: int | None = None) -> list[Json]:
-        """Live scheduled events, optionally for one guild."""
+        """Scheduled events not deleted (cancelled ones too), optionally for one guild."""
         return [
             copy.deepcopy(e)
             for e in self._scheduled_events.values()
             if guild_id is None or int(e["guild_id"]) == int(guild_id)
         ]
+
+    def interested_users(self, event_id: int | str) -> list[int]:
+        """Ids of the users interested in a scheduled event, in the order they clicked."""
+        return list(self._event_users.get(int(event_id), []))
+
+    def bot_permissions_in(self, guild_id: int) -> int:
+        """The bot's server-wide permissions in a guild, as Discord computes them."""
+        guild = self._guild(guild_id)
+        if guild.owner_id == self.bot_user.id:
+            return ALL_PERMISSIONS
+        member = guild.member(self.bot_user.id)
+        return guild.permissions_for(member.roles if member is not None else [])
 
     def dm_channel_id(self, user_id: int) -> int | None:
         """Id of the DM channel opened with ``user_id``, if any."""
@@ -1148,10 +1192,112 @@ class FakeDiscord:
         """Someone invites the bot to ``guild``: it is added and GUILD_CREATE dispatched."""
         session = await self._wait(lambda: self._session, timeout, "a client to IDENTIFY")
         self.guilds.append(guild)
+        self._give_bot_role(guild)
         intents = int(session.identify.get("intents") or 0)
         payload = self._guild_create_payload(guild, intents)
         del payload["unavailable"]  # a join, not a server coming back (discord.py tells them so)
         return await self._dispatch_to(session, "GUILD_CREATE", payload)
+
+    def _give_bot_role(self, guild: FakeGuild) -> None:
+        """Like Discord: a bot invited with permissions holds them through a managed role
+        named after it (``bot_permissions``; change them with :meth:`set_bot_permissions`)."""
+        if guild.id in self._bot_roles:
+            return
+        member = guild.member(self.bot_user.id)
+        if member is None:
+            member = FakeMember(user=self.bot_user)
+            guild.members.append(member)
+        role = FakeRole(
+            id=self._ids.next(),
+            name=self.bot_user.username,
+            permissions=self.bot_permissions,
+            managed=True,
+        )
+        guild.roles.append(role)
+        member.roles.append(role.id)
+        self._bot_roles[guild.id] = role.id
+
+    async def set_bot_permissions(self, guild_id: int, permissions: int) -> None:
+        """An admin edits the bot's role in a guild (GUILD_ROLE_UPDATE is dispatched)."""
+        guild = self._guild(guild_id)
+        role = guild.role(self._bot_roles[guild.id])
+        assert role is not None
+        role.permissions = permissions
+        await self._dispatch_if_connected(
+            "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.payload()}
+        )
+
+    async def _dispatch_if_connected(self, event: str, data: Json, intent: int = 0) -> None:
+        """What Discord does after a change: tell the connected client, if its intents ask."""
+        session = self._session
+        if session is None:
+            return
+        if intent and not int(session.identify.get("intents") or 0) & intent:
+            return
+        await self._dispatch_to(session, event, data)
+
+    async def scheduled_event_user_add(
+        self, guild_id: int, event_id: int | str, user_id: int, *, dispatch: bool = True
+    ) -> None:
+        """A member clicks "Interested": GUILD_SCHEDULED_EVENT_USER_ADD, as Discord sends it
+        (ids only) to a client with the GUILD_SCHEDULED_EVENTS intent. ``dispatch=False``:
+        the click happens while the bot is away (only the users list shows it)."""
+        event = self._live_event(guild_id, event_id)
+        users = self._event_users.setdefault(int(event["id"]), [])
+        if int(user_id) in users:
+            return
+        if self._guild(guild_id).member(int(user_id)) is None:
+            raise ValueError(f"user {user_id} is not a member of guild {guild_id}")
+        users.append(int(user_id))
+        event["user_count"] = len(users)
+        if dispatch:
+            await self._dispatch_if_connected(
+                "GUILD_SCHEDULED_EVENT_USER_ADD",
+                self._interest_payload(guild_id, event, user_id),
+                INTENT_GUILD_SCHEDULED_EVENTS,
+            )
+
+    async def scheduled_event_user_remove(
+        self, guild_id: int, event_id: int | str, user_id: int, *, dispatch: bool = True
+    ) -> None:
+        """The member clicks "Interested" again: GUILD_SCHEDULED_EVENT_USER_REMOVE."""
+        event = self._live_event(guild_id, event_id)
+        users = self._event_users.setdefault(int(event["id"]), [])
+        if int(user_id) not in users:
+            return
+        users.remove(int(user_id))
+        event["user_count"] = len(users)
+        if dispatch:
+            await self._dispatch_if_connected(
+                "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+                self._interest_payload(guild_id, event, user_id),
+                INTENT_GUILD_SCHEDULED_EVENTS,
+            )
+
+    async def delete_scheduled_event_by_hand(self, guild_id: int, event_id: int | str) -> None:
+        """A server admin deletes the event in Discord: GUILD_SCHEDULED_EVENT_DELETE."""
+        event = self._live_event(guild_id, event_id, any_status=True)
+        del self._scheduled_events[int(event["id"])]
+        self._event_users.pop(int(event["id"]), None)
+        await self._dispatch_if_connected(
+            "GUILD_SCHEDULED_EVENT_DELETE", copy.deepcopy(event), INTENT_GUILD_SCHEDULED_EVENTS
+        )
+
+    def _live_event(self, guild_id: int, event_id: int | str, any_status: bool = False) -> Json:
+        event = self._scheduled_events.get(int(event_id))
+        if event is None or int(event["guild_id"]) != int(guild_id):
+            raise ValueError(f"no scheduled event {event_id} in guild {guild_id}")
+        if not any_status and event["status"] not in (EVENT_SCHEDULED, EVENT_ACTIVE):
+            raise ValueError(f"scheduled event {event_id} is over or cancelled")
+        return event
+
+    @staticmethod
+    def _interest_payload(guild_id: int, event: Json, user_id: int) -> Json:
+        return {
+            "guild_scheduled_event_id": str(event["id"]),
+            "user_id": str(user_id),
+            "guild_id": str(guild_id),
+        }
 
     async def request_reconnect(self) -> None:
         """Send op 7 RECONNECT: discord.py closes and RESUMEs (fast, no re-IDENTIFY)."""
@@ -1907,6 +2053,12 @@ class FakeDiscord:
             ("GET", "/guilds/{guild_id}/scheduled-events/{event_id}", self._h_event, True),
             ("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}", self._h_event, True),
             ("DELETE", "/guilds/{guild_id}/scheduled-events/{event_id}", self._h_event, True),
+            (
+                "GET",
+                "/guilds/{guild_id}/scheduled-events/{event_id}/users",
+                self._h_event_users,
+                True,
+            ),
         ]
         for method, template, handler, auth in routes:
             app.router.add_route(
@@ -2295,6 +2447,12 @@ class FakeDiscord:
             and not rec.files
         ):
             raise _ApiError(400, "Cannot send an empty message", 50006)
+        if body.get("enforce_nonce") and body.get("nonce") is not None:
+            # Discord: a message by the same author with the same nonce, created in the past
+            # few minutes, is returned instead of creating another one.
+            earlier = self._by_nonce(channel_id, str(body["nonce"]))
+            if earlier is not None:
+                return _json_response(copy.deepcopy(earlier))
         message = self._build_message(
             channel_id=channel_id, body=body, author=self.bot_user.payload(), files=rec.files
         )
@@ -2302,6 +2460,18 @@ class FakeDiscord:
         message["flags"] = int(message["flags"]) & ~FLAG_EPHEMERAL
         self._messages[int(message["id"])] = message
         return _json_response(copy.deepcopy(message))
+
+    def _by_nonce(self, channel_id: int, nonce: str) -> Json | None:
+        horizon = time.time() - NONCE_WINDOW
+        for message in self._messages.values():
+            if (
+                int(message["channel_id"]) == channel_id
+                and str(message.get("nonce")) == nonce
+                and message["author"]["id"] == str(self.bot_user.id)
+                and _created(message) >= horizon
+            ):
+                return message
+        return None
 
     async def _h_get_message(self, rec: RecordedRequest, match: _Match) -> web.Response:
         message = self._get_message(int(match["channel_id"]), int(match["message_id"]))
@@ -2487,18 +2657,33 @@ class FakeDiscord:
 
     async def _h_list_events(self, rec: RecordedRequest, match: _Match) -> web.Response:
         guild = self._guild_or_404(match["guild_id"])
-        return _json_response(self.scheduled_events(guild.id))
+        found = self.scheduled_events(guild.id)
+        if not _truthy(rec.query.get("with_user_count")):
+            for event in found:
+                event.pop("user_count", None)
+        return _json_response(found)
+
+    def _check_event_permission(self, guild: FakeGuild, event: Json | None = None) -> None:
+        """Creating needs Create Events or Manage Events; changing an event the bot created
+        too; changing someone else's needs Manage Events."""
+        perms = self.bot_permissions_in(guild.id)
+        own = event is None or str(event.get("creator_id")) == str(self.bot_user.id)
+        needed = PERM_MANAGE_EVENTS | (PERM_CREATE_EVENTS if own else 0)
+        if not perms & needed:
+            raise _ApiError(403, "Missing Permissions", 50013)
 
     async def _h_create_event(self, rec: RecordedRequest, match: _Match) -> web.Response:
         guild = self._guild_or_404(match["guild_id"])
+        self._check_event_permission(guild)
         body = rec.json if isinstance(rec.json, dict) else {}
-        errors = _validate_event(body, creating=True)
+        errors = _validate_event(body, guild, self.now(), creating=True)
         if errors:
             raise _ApiError(400, "Invalid Form Body", 50035, errors)
+        external = body["entity_type"] == ENTITY_EXTERNAL
         event: Json = {
             "id": str(self._ids.next()),
             "guild_id": str(guild.id),
-            "channel_id": _snowflake_str(body.get("channel_id")),
+            "channel_id": None if external else _snowflake_str(body.get("channel_id")),
             "creator_id": str(self.bot_user.id),
             "creator": self.bot_user.payload(),
             "name": body["name"],
@@ -2506,36 +2691,90 @@ class FakeDiscord:
             "scheduled_start_time": body["scheduled_start_time"],
             "scheduled_end_time": body.get("scheduled_end_time"),
             "privacy_level": body["privacy_level"],
-            "status": 1,
+            "status": EVENT_SCHEDULED,
             "entity_type": body["entity_type"],
             "entity_id": None,
-            "entity_metadata": body.get("entity_metadata"),
+            "entity_metadata": body.get("entity_metadata") if external else None,
             "user_count": 0,
-            "image": None,
+            "image": _image_hash(body.get("image")),
             "recurrence_rule": body.get("recurrence_rule"),
         }
         self._scheduled_events[int(event["id"])] = event
+        self._event_users[int(event["id"])] = []
+        await self._dispatch_if_connected(
+            "GUILD_SCHEDULED_EVENT_CREATE", copy.deepcopy(event), INTENT_GUILD_SCHEDULED_EVENTS
+        )
         return _json_response(copy.deepcopy(event))
 
     async def _h_event(self, rec: RecordedRequest, match: _Match) -> web.Response:
         guild = self._guild_or_404(match["guild_id"])
         event = self._scheduled_events.get(int(match["event_id"]))
         if event is None or int(event["guild_id"]) != guild.id:
-            raise _ApiError(404, "Unknown Guild Scheduled Event", 10070)
+            raise _ApiError(404, "Unknown Guild Scheduled Event", UNKNOWN_SCHEDULED_EVENT)
         if rec.method == "GET":
-            return _json_response(copy.deepcopy(event))
+            found = copy.deepcopy(event)
+            if not _truthy(rec.query.get("with_user_count")):
+                found.pop("user_count", None)
+            return _json_response(found)
+        self._check_event_permission(guild, event)
         if rec.method == "DELETE":
             del self._scheduled_events[int(event["id"])]
+            self._event_users.pop(int(event["id"]), None)
+            await self._dispatch_if_connected(
+                "GUILD_SCHEDULED_EVENT_DELETE", copy.deepcopy(event), INTENT_GUILD_SCHEDULED_EVENTS
+            )
             return web.Response(status=204)
         body = rec.json if isinstance(rec.json, dict) else {}
-        merged = {**event, **body}
-        errors = _validate_event(merged, creating=False)
+        if event["status"] not in _EVENT_TRANSITIONS:
+            raise _ApiError(400, "Cannot modify a completed or canceled event", 180000)
+        errors = _validate_event({**event, **body}, guild, self.now(), creating=False, changed=body)
+        status = body.get("status", event["status"])
+        if status not in _EVENT_TRANSITIONS[event["status"]]:
+            errors["status"] = f"cannot go from {event['status']} to {status}"
         if errors:
             raise _ApiError(400, "Invalid Form Body", 50035, errors)
-        event.update(body)
-        if "channel_id" in body:
-            event["channel_id"] = _snowflake_str(body["channel_id"])
+        for key, value in body.items():
+            if key == "image":
+                event["image"] = _image_hash(value)
+            elif key == "channel_id":
+                event["channel_id"] = _snowflake_str(value)
+            elif key in _EVENT_FIELDS:
+                event[key] = value
+        if event["entity_type"] == ENTITY_EXTERNAL:
+            event["channel_id"] = None
+        else:
+            event["entity_metadata"] = None
+        await self._dispatch_if_connected(
+            "GUILD_SCHEDULED_EVENT_UPDATE", copy.deepcopy(event), INTENT_GUILD_SCHEDULED_EVENTS
+        )
         return _json_response(copy.deepcopy(event))
+
+    async def _h_event_users(self, rec: RecordedRequest, match: _Match) -> web.Response:
+        """Who is interested: by user id ascending, `limit` (at most 100) after/before an id,
+        each with their member object when `with_member` is true."""
+        guild = self._guild_or_404(match["guild_id"])
+        event = self._scheduled_events.get(int(match["event_id"]))
+        if event is None or int(event["guild_id"]) != guild.id:
+            raise _ApiError(404, "Unknown Guild Scheduled Event", UNKNOWN_SCHEDULED_EVENT)
+        limit = int(rec.query.get("limit") or 100)
+        if not 1 <= limit <= 100:
+            raise _ApiError(400, "Invalid Form Body", 50035, {"limit": "between 1 and 100"})
+        ids = sorted(self._event_users.get(int(event["id"]), []))
+        if rec.query.get("after"):
+            ids = [i for i in ids if i > int(rec.query["after"])]
+        if rec.query.get("before"):
+            ids = [i for i in ids if i < int(rec.query["before"])][-limit:]
+        page = []
+        for user_id in ids[:limit]:
+            entry: Json = {
+                "guild_scheduled_event_id": str(event["id"]),
+                "user": self._user(user_id).payload(),
+            }
+            member = guild.member(user_id)
+            if _truthy(rec.query.get("with_member")) and member is not None:
+                entry["member"] = member.payload()
+            page.append(entry)
+        return _json_response(page)
 
     async def _h_attachment(self, request: web.Request) -> web.Response:
         data = self._attachments.get(int(request.match_info["attachment_id"]))
@@ -2717,6 +2956,14 @@ class FakeDiscord:
 # --------------------------------------------------------------------------- helpers
 
 
+NONCE_WINDOW = 300.0  # seconds Discord remembers an enforced nonce ("the past few minutes")
+
+
+def _created(message: Json) -> float:
+    """A message's creation time from its snowflake id (Discord epoch 2015-01-01)."""
+    return ((int(message["id"]) >> 22) + 1_420_070_400_000) / 1000
+
+
 def _interaction_id(value: int | str | Mapping[str, Any]) -> int:
     if isinstance(value, Mapping):
         return int(value["id"])
@@ -2804,16 +3051,80 @@ def _validate_command(cmd: Any) -> Json:
     return errors
 
 
-def _validate_event(body: Json, *, creating: bool) -> Json:
+_EVENT_FIELDS = {
+    "channel_id",
+    "entity_metadata",
+    "name",
+    "privacy_level",
+    "scheduled_start_time",
+    "scheduled_end_time",
+    "description",
+    "entity_type",
+    "status",
+    "image",
+}
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _image_hash(value: Any) -> str | None:
+    """An image is sent as a data URI; Discord keeps a hash of it."""
+    if value is None:
+        return None
+    return hashlib.md5(str(value).encode()).hexdigest()
+
+
+def _validate_event(
+    body: Json, guild: FakeGuild, now: datetime, *, creating: bool, changed: Json | None = None
+) -> Json:
+    """Discord's checks on a scheduled event, as documented (create / modify)."""
     errors: Json = {}
+    changed = body if changed is None else changed
     for key in ("name", "privacy_level", "scheduled_start_time", "entity_type"):
         if creating and body.get(key) in (None, ""):
             errors[key] = "required"
-    if body.get("entity_type") == 3:
-        if not (body.get("entity_metadata") or {}).get("location"):
-            errors["entity_metadata.location"] = "required for external events"
+    if not 1 <= len(str(body.get("name") or "")) <= 100:
+        errors.setdefault("name", "must be 1-100 characters")
+    description = body.get("description")
+    if description is not None and not 1 <= len(description) <= 1000:
+        errors["description"] = "must be 1-1000 characters"
+    if body.get("privacy_level") != PRIVACY_GUILD_ONLY:
+        errors.setdefault("privacy_level", "only GUILD_ONLY (2)")
+    kind = body.get("entity_type")
+    if kind == ENTITY_EXTERNAL:
+        location = str((body.get("entity_metadata") or {}).get("location") or "")
+        if not 1 <= len(location) <= 100:
+            errors["entity_metadata.location"] = "required for external events, 1-100 characters"
         if not body.get("scheduled_end_time"):
             errors["scheduled_end_time"] = "required for external events"
-    elif body.get("entity_type") in (1, 2) and not body.get("channel_id"):
-        errors["channel_id"] = "required for stage/voice events"
+        if "entity_type" in changed and not creating and changed.get("channel_id", 0) is not None:
+            errors["channel_id"] = "must be set to null when changing to an external event"
+    elif kind in (ENTITY_STAGE, ENTITY_VOICE):
+        channel = guild.channel(int(body.get("channel_id") or 0))
+        wanted = 13 if kind == ENTITY_STAGE else 2
+        if channel is None or channel.type != wanted:
+            errors["channel_id"] = "a stage or voice channel of this guild, as the type says"
+    elif kind is not None:
+        errors["entity_type"] = "unknown entity type"
+    start = _parse_time(body.get("scheduled_start_time"))
+    end = _parse_time(body.get("scheduled_end_time")) if body.get("scheduled_end_time") else None
+    if start is None and body.get("scheduled_start_time"):
+        errors["scheduled_start_time"] = "not an ISO8601 timestamp"
+    elif start is not None and "scheduled_start_time" in changed and start < now:
+        errors["scheduled_start_time"] = "Cannot schedule event in the past."
+    if start is not None and end is not None and end <= start:
+        errors["scheduled_end_time"] = "Cannot schedule event to end before starting."
+    image = changed.get("image")
+    if image is not None and not re.match(r"^data:image/(png|jpeg|gif|webp);base64,", str(image)):
+        errors["image"] = "Invalid image data"
     return errors

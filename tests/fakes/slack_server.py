@@ -17,8 +17,14 @@ Three pieces:
   POSTs slash commands, block actions, Events API callbacks and
   ``url_verification`` to the bot's endpoint.
 * payload builders (:func:`slash_command_payload`,
-  :func:`block_actions_payload`, :func:`event_callback_payload`) - the exact
+  :func:`block_actions_payload` (on a message, or in a Home view),
+  :func:`event_callback_payload`, :func:`app_home_opened_event`) - the exact
   shapes Slack sends, shared by HTTP mode and Socket Mode envelopes.
+
+``views.publish`` keeps each user's Home view (:meth:`FakeSlack.home_of`) and
+refuses what Slack refuses: not a ``home`` view, more than 100 blocks, a block
+over Block Kit's limits (``invalid_arguments`` with Slack's messages), a stale
+``hash`` (``hash_conflict``), the Home tab switched off (``not_enabled``).
 
 Usage::
 
@@ -70,6 +76,7 @@ __all__ = [
     "ResponseUrlPost",
     "SignedResponse",
     "SlackRequestSender",
+    "app_home_opened_event",
     "SocketAck",
     "Workspace",
     "block_actions_payload",
@@ -97,16 +104,33 @@ DEFAULT_CLIENT_ID = "1111.2222"
 DEFAULT_CLIENT_SECRET = "fake-client-secret"
 DEFAULT_BOT_SCOPES = (
     "commands,chat:write,chat:write.public,users:read,usergroups:read,"
-    "channels:read,groups:read,im:read,im:write,mpim:read,mpim:write,files:write"
+    "channels:read,groups:read,im:read,im:write,mpim:read,mpim:write,files:write,"
+    "channels:history,groups:history,im:history"
 )
 
 #: Params that slack_sdk sends JSON-encoded inside form/query bodies but as
 #: native JSON in JSON bodies. They are decoded so assertions do not depend
 #: on which transport slack_sdk picked for a method.
-_JSON_STRING_PARAMS = frozenset({"blocks", "attachments", "files", "metadata"})
+_JSON_STRING_PARAMS = frozenset({"blocks", "attachments", "files", "metadata", "view"})
 
 _MAX_DM_USERS = 8  # conversations.open: at most 8 other users (Slack's limit)
 _RESPONSE_URL_MAX_USES = 5  # Slack: a response_url works 5 times within 30 min
+
+# Block Kit limits views.publish enforces (Slack's reference for blocks and views).
+MAX_VIEW_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_ACTION_ELEMENTS = 25
+MAX_CONTEXT_ELEMENTS = 10
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_ACTION_ID = 255
+MAX_PRIVATE_METADATA = 3000
+_BLOCK_TYPES = frozenset(
+    {"section", "header", "divider", "actions", "context", "image", "input", "rich_text", "video"}
+)
 
 
 # --------------------------------------------------------------------------
@@ -324,6 +348,10 @@ class FakeSlack:
         self.refresh_tokens: dict[str, str] = {}
         self.rotating_tokens: set[str] = set()
         self.token_lifetime = 43_200  # seconds: Slack's rotated bot tokens live 12 hours
+        #: The Home tab each user sees, by (team id, user id): the last view published.
+        self.home_views: dict[tuple[str, str], dict[str, Any]] = {}
+        #: Whether the app has its Home tab switched on (App Home settings, or the manifest).
+        self.home_tab_enabled = True
 
         self._failures: dict[str, list[_Failure]] = {}
         self._response_urls: dict[str, _ResponseUrl] = {}
@@ -357,7 +385,9 @@ class FakeSlack:
             "usergroups.list": self._usergroups_list,
             "usergroups.users.list": self._usergroups_users_list,
             "conversations.open": self._conversations_open,
+            "views.publish": self._views_publish,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
             "conversations.members": self._conversations_members,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
@@ -622,6 +652,11 @@ class FakeSlack:
     def posts_to(self, url: str) -> list[ResponseUrlPost]:
         """Recorded POSTs to one response_url."""
         return [p for p in self.response_url_posts if p.url == url]
+
+    def home_of(self, user_id: str, team_id: str = DEFAULT_TEAM_ID) -> dict[str, Any] | None:
+        """The Home view a user sees now (as ``views.publish`` returned it), or None."""
+        found = self.home_views.get((team_id, user_id))
+        return None if found is None else json.loads(json.dumps(found))
 
     def messages_in(self, channel: str) -> list[dict[str, Any]]:
         """Messages currently in ``channel`` (posted and not deleted), oldest first."""
@@ -1359,6 +1394,23 @@ class FakeSlack:
             public["locale"] = "en-US"
         return {"channel": public}
 
+    def _conversations_history(self, ctx: _Ctx) -> dict[str, Any]:
+        """Newest first; `oldest`/`latest` bound the ts (exclusive); message `metadata` only
+        with `include_all_metadata` (as Slack does); `limit` at most 999 (default 100)."""
+        p = ctx.params
+        channel_id = self._resolve_channel(ctx, p.get("channel"), posting=False)
+        oldest, latest = float(p.get("oldest") or 0), float(p.get("latest") or 9e12)
+        limit = min(int(p.get("limit") or 100), 999)
+        found = [
+            dict(m)
+            for m in reversed(self.messages_in(channel_id))
+            if oldest < float(m["ts"]) < latest and not m.get("thread_ts")
+        ]
+        if not _truthy(p.get("include_all_metadata", False)):
+            for message in found:
+                message.pop("metadata", None)
+        return {"messages": found[:limit], "has_more": len(found) > limit}
+
     def _conversations_members(self, ctx: _Ctx) -> dict[str, Any]:
         channel_id = self._resolve_channel(ctx, ctx.params.get("channel"), posting=False)
         members = list(self.channels.get(channel_id, {}).get("_members", []))
@@ -1371,6 +1423,50 @@ class FakeSlack:
         if end < len(members):
             next_cursor = base64.b64encode(f"offset:{end}".encode()).decode()
         return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+    def _views_publish(self, ctx: _Ctx) -> dict[str, Any]:
+        """Publish a user's Home tab: a view of type ``home``, at most 100 blocks, each
+        within Block Kit's limits; ``hash`` (optional) must be the current view's."""
+        p = ctx.params
+        user_id, view = p.get("user_id"), p.get("view")
+        if not user_id or not isinstance(view, dict):
+            raise SlackError("invalid_arguments")
+        user = self.users.get(str(user_id))
+        if user is None or user["team_id"] != ctx.ws.team_id:
+            raise SlackError("user_not_found")
+        if not self.home_tab_enabled:
+            raise SlackError("not_enabled")
+        problems = _view_problems(view)
+        if problems:
+            raise SlackError("invalid_arguments", response_metadata={"messages": problems})
+        key = (ctx.ws.team_id, str(user_id))
+        current = self.home_views.get(key)
+        if p.get("hash") and (current is None or p["hash"] != current["hash"]):
+            raise SlackError("hash_conflict")
+        published: dict[str, Any] = {
+            "id": current["id"] if current else f"V{next(self._ids):08d}",
+            "team_id": ctx.ws.team_id,
+            "type": "home",
+            "blocks": view.get("blocks", []),
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "external_id": view.get("external_id", ""),
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{secrets.token_hex(4)}",
+            "title": {"type": "plain_text", "text": "View Title"},
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "close": None,
+            "submit": None,
+            "previous_view_id": None,
+            "root_view_id": None,
+            "app_id": ctx.ws.app_id,
+            "app_installed_team_id": ctx.ws.team_id,
+            "bot_id": ctx.ws.bot_id,
+        }
+        published["root_view_id"] = published["id"]
+        self.home_views[key] = published
+        return {"view": published}
 
     def _files_get_upload_url_external(self, ctx: _Ctx) -> dict[str, Any]:
         filename = ctx.params.get("filename")
@@ -1523,9 +1619,96 @@ class FakeSlack:
                 fut.set_result(ack)
 
 
+def _text_of(obj: Any) -> str:
+    return str(obj.get("text", "")) if isinstance(obj, dict) else ""
+
+
+def _view_problems(view: dict[str, Any]) -> list[str]:
+    """What Slack's validation says about a view, in its words (an empty list: valid)."""
+    problems: list[str] = []
+
+    def fail(message: str, pointer: str) -> None:
+        problems.append(f"[ERROR] {message} [json-pointer:/view{pointer}]")
+
+    if view.get("type") != "home":
+        fail("must be home for views.publish", "/type")
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        fail("must provide an array", "/blocks")
+        return problems
+    if len(blocks) > MAX_VIEW_BLOCKS:
+        fail(f"no more than {MAX_VIEW_BLOCKS} items allowed", "/blocks")
+    if len(str(view.get("private_metadata", ""))) > MAX_PRIVATE_METADATA:
+        fail(f"must be less than {MAX_PRIVATE_METADATA} characters", "/private_metadata")
+    for index, block in enumerate(blocks):
+        _block_problems(block, f"/blocks/{index}", fail)
+    return problems
+
+
+def _block_problems(block: Any, at: str, fail: Callable[[str, str], None]) -> None:
+    kind = block.get("type") if isinstance(block, dict) else None
+    if kind not in _BLOCK_TYPES:
+        fail("unsupported type", f"{at}/type")
+        return
+    if kind == "header" and not 1 <= len(_text_of(block.get("text"))) <= MAX_HEADER_TEXT:
+        fail(f"must be less than {MAX_HEADER_TEXT} characters", f"{at}/text/text")
+    if kind == "section":
+        text, fields = block.get("text"), block.get("fields") or []
+        if text is None and not fields:
+            fail("must provide text or fields", at)
+        if text is not None and not 1 <= len(_text_of(text)) <= MAX_SECTION_TEXT:
+            fail(f"must be less than {MAX_SECTION_TEXT} characters", f"{at}/text/text")
+        if len(fields) > MAX_FIELDS:
+            fail(f"no more than {MAX_FIELDS} items allowed", f"{at}/fields")
+        for n, item in enumerate(fields):
+            if not 1 <= len(_text_of(item)) <= MAX_FIELD_TEXT:
+                fail(f"must be less than {MAX_FIELD_TEXT} characters", f"{at}/fields/{n}/text")
+    if kind == "context" and not 1 <= len(block.get("elements") or []) <= MAX_CONTEXT_ELEMENTS:
+        fail(f"must have 1 to {MAX_CONTEXT_ELEMENTS} elements", f"{at}/elements")
+    if kind == "actions":
+        elements = block.get("elements") or []
+        if not 1 <= len(elements) <= MAX_ACTION_ELEMENTS:
+            fail(f"must have 1 to {MAX_ACTION_ELEMENTS} elements", f"{at}/elements")
+        seen: set[str] = set()
+        for n, element in enumerate(elements):
+            where = f"{at}/elements/{n}"
+            action_id = str(element.get("action_id", ""))
+            if action_id in seen:
+                fail("action_id must be unique within a block", f"{where}/action_id")
+            seen.add(action_id)
+            if len(action_id) > MAX_ACTION_ID:
+                fail(f"must be less than {MAX_ACTION_ID} characters", f"{where}/action_id")
+            if element.get("type") == "button":
+                if not 1 <= len(_text_of(element.get("text"))) <= MAX_BUTTON_TEXT:
+                    fail(f"must be less than {MAX_BUTTON_TEXT} characters", f"{where}/text/text")
+                if len(str(element.get("value", ""))) > MAX_BUTTON_VALUE:
+                    fail(f"must be less than {MAX_BUTTON_VALUE} characters", f"{where}/value")
+
+
 # --------------------------------------------------------------------------
 # Payload builders: what Slack POSTs (HTTP mode) or wraps in envelopes
 # --------------------------------------------------------------------------
+
+
+def app_home_opened_event(
+    *,
+    user_id: str = DEFAULT_USER_ID,
+    tab: str = "home",
+    view: dict[str, Any] | None = None,
+    channel: str = "D0FAKEDM1",
+) -> dict[str, Any]:
+    """The ``app_home_opened`` event: a user opened one of the app's tabs (``home`` or
+    ``messages``); ``view`` is the Home view published before, when there is one."""
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": channel,
+        "tab": tab,
+        "event_ts": f"{time.time():.6f}",
+    }
+    if view is not None:
+        event["view"] = view
+    return event
 
 
 def _trigger_id() -> str:
@@ -1604,8 +1787,10 @@ def block_actions_payload(
     state: dict[str, Any] | None = None,
     api_app_id: str = DEFAULT_APP_ID,
     verification_token: str = DEFAULT_VERIFICATION_TOKEN,
+    view: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A ``block_actions`` interaction on a message, shaped like Slack's."""
+    """A ``block_actions`` interaction on a message, shaped like Slack's; with ``view`` (a
+    published Home view), a click in the Home tab: no channel, no message, no response_url."""
     message_ts = message_ts or (message or {}).get("ts") or f"{int(time.time())}.000100"
     block_id = block_id or "fake_block"
     action: dict[str, Any] = {
@@ -1618,6 +1803,20 @@ def block_actions_payload(
         action["text"] = {"type": "plain_text", "text": action_id, "emoji": True}
     if value is not None:
         action["value"] = value
+    if view is not None:
+        return {
+            "type": "block_actions",
+            "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+            "api_app_id": api_app_id,
+            "token": verification_token,
+            "container": {"type": "view", "view_id": view["id"]},
+            "trigger_id": trigger_id or _trigger_id(),
+            "team": {"id": team_id, "domain": team_domain or team_id.lower()},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": view,
+            "actions": [action],
+        }
     if message is None:
         message = {
             "type": "message",
@@ -1845,12 +2044,14 @@ class SlackRequestSender:
         trigger_id: str | None = None,
         is_ephemeral: bool = False,
         state: dict[str, Any] | None = None,
+        view: dict[str, Any] | None = None,
         path: str | None = None,
         bad_signature: bool = False,
         stale: bool = False,
         timestamp: int | None = None,
     ) -> SignedResponse:
-        """POST a ``block_actions`` payload as ``payload=<json>`` (form-encoded)."""
+        """POST a ``block_actions`` payload as ``payload=<json>`` (form-encoded); with
+        ``view``, a click in that Home view."""
         payload = block_actions_payload(
             action_id=action_id,
             value=value,
@@ -1868,6 +2069,7 @@ class SlackRequestSender:
             state=state,
             api_app_id=self.api_app_id,
             verification_token=self.verification_token,
+            view=view,
         )
         return await self.post(
             urllib.parse.urlencode({"payload": json.dumps(payload)}),

@@ -9,9 +9,10 @@ same transaction that confirms the announcement, before anything is sent. A row 
     pending -> cancelled                               platform refuses, with the reason)
 
 one small transaction per step. A row is claimed (`sending`) right before its send and marked
-`sent` right after the platform accepted it, so after a crash only rows still `sending` are in
-doubt: they are sent again (nothing is lost), and they are the only possible duplicates. Their
-number is bounded by the sends in flight (`announce.concurrency` per platform).
+`sent` right after the platform accepted it, under the lease of the process sending it
+(commands/announce/store/outbox.py). After a crash only rows still `sending` are in doubt:
+once their lease lapsed another process sends them again, after looking on the platform for
+the copy by its delivery key, so nothing is lost and nothing shows twice.
 
 People are referenced through `members.id`. Acknowledgements cascade with the member (GDPR
 erasure removes them); an announcement's author and the audit log's actor are set to NULL
@@ -41,14 +42,16 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import ChannelRef
+from bot.leases import Leases
 from bot.storage.database import Database
 from bot.storage.members import members
 from bot.storage.schema import UTCDateTime, member_ref, metadata
-from commands.announce.store.outbox import UNSETTLED, Delivery, Outbox
+from commands.announce.store.outbox import Outbox
+from commands.announce.store.outbox_rows import UNSETTLED, Delivery
 
 
 class State:
-    """An announcement's states (its outbox rows have their own: bot/storage/announce_outbox)."""
+    """An announcement's states (its outbox rows have their own: see store/outbox.py)."""
 
     DRAFT = "draft"  # previewed, not confirmed: no outbox row yet
     ACTIVE = "active"  # confirmed: rows being (or scheduled to be) delivered
@@ -195,9 +198,9 @@ class Draft:
 class AnnouncementRepo:
     """Announcements, acks and the audit log; `outbox` holds the per-destination rows."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, leases: Leases) -> None:
         self.db = db
-        self.outbox = Outbox(db)
+        self.outbox = Outbox(db, leases)
 
     async def create_draft(self, draft: Draft, author_id: int, now: datetime) -> int:
         async with self.db.write() as conn:

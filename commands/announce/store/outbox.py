@@ -1,8 +1,21 @@
 """The broadcast outbox: one row per destination of a confirmed announcement.
 
-See commands/announce/store/announcements.py for the life of a row. Every transition is one small
-transaction guarded by the state it leaves (`... WHERE id = ? AND state = ?`), so a row can
-never be claimed twice, and a click on `announce delete` racing a send cannot lose the copy.
+See commands/announce/store/announcements.py for the life of a row. Several processes share
+the outbox through leases (bot/leases.py):
+
+- `reserve` takes a batch of due rows for this process (owner and expiry written, `FOR UPDATE
+  SKIP LOCKED` on PostgreSQL so that processes take different rows); the heartbeat renews the
+  batch while the courier works through it, and `release` hands back what a stopping process
+  did not start;
+- `claim` moves one reserved row in flight (`sending`) just before the platform call, and
+  `mark_sent`/`settle` leave the flight — each a small transaction guarded by the state it
+  leaves *and* the lease, so a row is never handled by two live processes, and a click on
+  `announce delete` racing a send cannot lose the copy;
+- a row left in flight by a process that died is reserved again once its lease lapsed: it is
+  *in doubt* (its copy may be out), and the courier's send checks the platform for the row's
+  delivery key before posting again. A copy that still went out twice (an owner so slow its
+  lease lapsed) is recorded in `extra_message_ids`, and `announce delete` withdraws it too.
+
 Hot statements are built once, at import: building a statement costs more than running it.
 """
 
@@ -10,167 +23,50 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    Column,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    UniqueConstraint,
-    bindparam,
-    case,
-    column,
-    func,
-    select,
-    table,
-)
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import ChannelRef
+from bot.leases import Leases
 from bot.storage.database import Database
-from bot.storage.schema import UTCDateTime, metadata
+from commands.announce.store import outbox_statements as sql
+from commands.announce.store.outbox_rows import (
+    CANCELLED,
+    EXTRA_SEPARATOR,
+    FAILED,
+    IN_FLIGHT,
+    KEPT,
+    LEASED,
+    PENDING,
+    QUEUED,
+    SENT,
+    TO_WITHDRAW,
+    WITHDRAWING,
+    WITHDRAWN,
+    Delivery,
+    c,
+    deliveries,
+    delivery_of,
+)
 
 if TYPE_CHECKING:
     from commands.announce.store.announcements import Destination
-
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
-TO_WITHDRAW, WITHDRAWING, WITHDRAWN, KEPT, CANCELLED = (
-    "to_withdraw",
-    "withdrawing",
-    "withdrawn",
-    "kept",
-    "cancelled",
-)
-UNSETTLED = (PENDING, SENDING, TO_WITHDRAW, WITHDRAWING)
-QUEUED = (PENDING, TO_WITHDRAW)  # waiting for the courier
-IN_FLIGHT = {PENDING: SENDING, TO_WITHDRAW: WITHDRAWING}  # claimed state of a queued row
-QUEUED_AGAIN = {SENDING: PENDING, WITHDRAWING: TO_WITHDRAW}
-GIVEN_UP = {SENDING: FAILED, WITHDRAWING: KEPT}
-
-deliveries = Table(
-    "announcement_deliveries",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column(
-        "announcement_id",
-        Integer,
-        ForeignKey("announcements.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column("agency_id", Integer, ForeignKey("agencies.id", ondelete="SET NULL"), nullable=True),
-    Column("agency_name", String(120), nullable=False),
-    Column("platform", String(16), nullable=False),
-    Column("workspace", String(64), nullable=False),
-    Column("channel_id", String(64), nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", UTCDateTime(), nullable=False),
-    Column("last_error", String(300), nullable=True),
-    Column("message_id", String(200), nullable=True),
-    Column("sent_at", UTCDateTime(), nullable=True),
-    UniqueConstraint(
-        "announcement_id", "platform", "workspace", "channel_id", name="uq_deliveries_dest"
-    ),
-    Index("ix_deliveries_queue", "state", "next_attempt_at"),
-)
-c = deliveries.c
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    id: int
-    announcement_id: int
-    agency_id: int | None
-    agency_name: str
-    ref: ChannelRef
-    state: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    message_id: str | None
-
-
-def _delivery(r: object) -> Delivery:
-    return Delivery(
-        r.id,  # type: ignore[attr-defined]
-        r.announcement_id,  # type: ignore[attr-defined]
-        r.agency_id,  # type: ignore[attr-defined]
-        r.agency_name,  # type: ignore[attr-defined]
-        ChannelRef(r.platform, r.workspace, r.channel_id),  # type: ignore[attr-defined]
-        r.state,  # type: ignore[attr-defined]
-        r.attempts,  # type: ignore[attr-defined]
-        r.next_attempt_at,  # type: ignore[attr-defined]
-        r.last_error,  # type: ignore[attr-defined]
-        r.message_id,  # type: ignore[attr-defined]
-    )
-
-
-_PLATFORMS = bindparam("b_platforms", expanding=True)
-_DUE = (
-    select(deliveries)
-    .where(
-        c.announcement_id == bindparam("b_ann"),
-        c.state.in_(QUEUED),
-        c.next_attempt_at <= bindparam("b_now", type_=UTCDateTime()),
-        c.platform.in_(_PLATFORMS),
-    )
-    .order_by(c.next_attempt_at, c.id)
-    .limit(bindparam("b_limit"))
-)
-_NEXT_DUE = select(func.min(c.next_attempt_at)).where(
-    c.announcement_id == bindparam("b_ann"),
-    c.state.in_(QUEUED),
-    c.platform.in_(_PLATFORMS),
-)
-_CLAIM = (
-    deliveries.update()
-    .where(c.id == bindparam("b_id"), c.state == bindparam("b_from"))
-    .values(state=bindparam("b_to"), attempts=c.attempts + 1)
-)
-# The announcement's state, read inside the UPDATE that marks a copy sent: a withdrawal that
-# raced this send is seen atomically, and the copy is queued for deletion at once.
-_announcements = table("announcements", column("id"), column("state"))
-_announcement_state = (
-    select(_announcements.c.state).where(_announcements.c.id == c.announcement_id).scalar_subquery()
-)
-_SENT = (
-    deliveries.update()
-    .where(c.id == bindparam("b_id"), c.state == SENDING)
-    .values(
-        state=case((_announcement_state == "withdrawn", TO_WITHDRAW), else_=SENT),
-        attempts=case((_announcement_state == "withdrawn", 0), else_=c.attempts),
-        message_id=bindparam("b_message"),
-        sent_at=bindparam("b_now", type_=UTCDateTime()),
-        next_attempt_at=bindparam("b_now", type_=UTCDateTime()),
-        last_error=None,
-    )
-)
-_SETTLE = (
-    deliveries.update()
-    .where(c.id == bindparam("b_id"), c.state == bindparam("b_from"))
-    .values(
-        state=bindparam("b_to"),
-        last_error=bindparam("b_error"),
-        next_attempt_at=bindparam("b_next", type_=UTCDateTime()),
-    )
-)
-_COUNTS = (
-    select(c.platform, c.state, func.count().label("n"))
-    .where(c.announcement_id == bindparam("b_ann"))
-    .group_by(c.platform, c.state)
-)
 
 
 class Outbox:
     table = deliveries
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, leases: Leases) -> None:
         self.db = db
+        self.leases = leases
+        leases.register(LEASED)
+
+    @property
+    def owner(self) -> str:
+        return self.leases.owner
 
     async def insert(
         self,
@@ -199,42 +95,112 @@ class Outbox:
             ],
         )
 
-    async def due(
-        self, announcement_id: int, now: datetime, platforms: Iterable[str], limit: int = 500
+    async def reserve(
+        self, announcement_id: int, now: datetime, platforms: Iterable[str], limit: int
     ) -> list[Delivery]:
+        """Up to `limit` due rows, now held by this process (see the module's docstring)."""
+        params = {
+            "b_ann": announcement_id,
+            "b_now": now,
+            "b_platforms": list(platforms),
+            "b_limit": limit,
+        }
+
+        async def work(conn: AsyncConnection) -> list[Delivery]:
+            rows = [delivery_of(r) for r in await conn.execute(sql.RESERVABLE, params)]
+            if rows:
+                await conn.execute(
+                    sql.RESERVE,
+                    {
+                        "b_ids": [r.id for r in rows],
+                        "b_owner": self.owner,
+                        "b_until": self.leases.until(now),
+                    },
+                )
+            return rows
+
+        rows = await self.db.transact(work)
+        self.leases.took_over("announce", sum(r.in_doubt for r in rows))
+        return rows
+
+    async def release(self) -> int:
+        """A stopping process hands back the rows it reserved and did not start."""
+        statement = (
+            deliveries.update()
+            .where(c.lease_owner == self.owner, c.state.in_(QUEUED))
+            .values(lease_owner=None, lease_until=None)
+        )
+
+        async def work(conn: AsyncConnection) -> int:
+            return (await conn.execute(statement)).rowcount
+
+        return await self.db.transact(work)
+
+    async def next_due(
+        self, announcement_id: int, now: datetime, platforms: Iterable[str]
+    ) -> datetime | None:
         params = {"b_ann": announcement_id, "b_now": now, "b_platforms": list(platforms)}
         async with self.db.read() as conn:
-            rows = (await conn.execute(_DUE, {**params, "b_limit": limit})).all()
-        return [_delivery(r) for r in rows]
-
-    async def next_due(self, announcement_id: int, platforms: Iterable[str]) -> datetime | None:
-        params = {"b_ann": announcement_id, "b_platforms": list(platforms)}
-        async with self.db.read() as conn:
-            value = (await conn.execute(_NEXT_DUE, params)).scalar()
+            value = (await conn.execute(sql.NEXT_DUE, params)).scalar()
         return value
 
     async def claim(self, row: Delivery) -> bool:
-        """Queued -> in flight; False if someone (a withdrawal) changed the row meanwhile."""
-        params = {"b_id": row.id, "b_from": row.state, "b_to": IN_FLIGHT[row.state]}
-        async with self.db.write() as conn:
-            return (await conn.execute(_CLAIM, params)).rowcount == 1
+        """Reserved -> in flight; False if the row changed meanwhile (a withdrawal) or is no
+        longer ours. A row in doubt stays in flight: the attempt is counted."""
+        to = IN_FLIGHT.get(row.state, row.state)
+        params = {"b_id": row.id, "b_from": row.state, "b_to": to, "b_owner": self.owner}
+        return bool(await self._run(sql.CLAIM, params))
 
-    async def mark_sent(self, row: Delivery, message_id: str, now: datetime) -> None:
-        params = {"b_id": row.id, "b_message": message_id[:200], "b_now": now}
-        async with self.db.write() as conn:
-            await conn.execute(_SENT, params)
+    async def mark_sent(self, row: Delivery, message_id: str, now: datetime) -> bool:
+        """The copy is out. False when the row was no longer ours: the copy is then recorded
+        as an extra one (unless it is the very one the new owner adopted)."""
+        message_id = message_id[:200]
+        params = {"b_id": row.id, "b_message": message_id, "b_now": now, "b_owner": self.owner}
+        if await self._run(sql.MARK_SENT, params):
+            return True
+        await self._run(sql.EXTRA, {"b_id": row.id, "b_message": message_id, "b_now": now})
+        return False
 
     async def settle(self, row: Delivery, to: str, at: datetime, error: str | None = None) -> None:
         """Leave the in-flight state: withdrawn, failed/kept, or queued again for `at`."""
         params = {
             "b_id": row.id,
-            "b_from": IN_FLIGHT[row.state],
+            "b_from": IN_FLIGHT.get(row.state, row.state),
             "b_to": to,
             "b_error": error[:300] if error else None,
             "b_next": at,
+            "b_owner": self.owner,
         }
-        async with self.db.write() as conn:
-            await conn.execute(_SETTLE, params)
+        await self._run(sql.SETTLE, params)
+
+    async def withdrawn(self, row: Delivery, deleted: Sequence[str], now: datetime) -> None:
+        """The copies in `deleted` are gone. An extra copy recorded meanwhile (by a process
+        that got it out late) keeps the row queued for withdrawal."""
+
+        async def work(conn: AsyncConnection) -> None:
+            query = select(c.extra_message_ids).where(c.id == row.id).with_for_update()
+            current = ((await conn.execute(query)).scalar() or "").split()
+            left = [m for m in current if m not in deleted]
+            await conn.execute(
+                deliveries.update()
+                .where(c.id == row.id, c.state == WITHDRAWING, c.lease_owner == self.owner)
+                .values(
+                    state=TO_WITHDRAW if left else WITHDRAWN,
+                    extra_message_ids=EXTRA_SEPARATOR.join(left) or None,
+                    next_attempt_at=now,
+                    last_error=None,
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+
+        await self.db.transact(work)
+
+    async def _run(self, statement: object, params: dict[str, object]) -> int:
+        async def work(conn: AsyncConnection) -> int:
+            return (await conn.execute(statement, params)).rowcount  # type: ignore[arg-type]
+
+        return await self.db.transact(work)
 
     async def requeue_failed(
         self, conn: AsyncConnection, announcement_id: int, now: datetime
@@ -260,22 +226,11 @@ class Outbox:
         )
         return cancelled.rowcount, queued.rowcount
 
-    async def recover_in_flight(self) -> int:
-        """At start: rows a crash left in flight are queued again (the duplicate window)."""
-        async with self.db.write() as conn:
-            total = 0
-            for in_flight, queued in QUEUED_AGAIN.items():
-                result = await conn.execute(
-                    deliveries.update().where(c.state == in_flight).values(state=queued)
-                )
-                total += result.rowcount
-        return total
-
     async def counts(self, announcement_id: int) -> dict[str, dict[str, int]]:
         """{platform: {state: n}}."""
         out: dict[str, dict[str, int]] = defaultdict(dict)
         async with self.db.read() as conn:
-            for r in await conn.execute(_COUNTS, {"b_ann": announcement_id}):
+            for r in await conn.execute(sql.COUNTS, {"b_ann": announcement_id}):
                 out[r.platform][r.state] = r.n
         return dict(out)
 
@@ -302,7 +257,7 @@ class Outbox:
             .limit(limit)
         )
         async with self.db.read() as conn:
-            return [_delivery(r) for r in await conn.execute(query)]
+            return [delivery_of(r) for r in await conn.execute(query)]
 
     async def find(self, announcement_id: int, ref: ChannelRef) -> Delivery | None:
         query = select(deliveries).where(
@@ -313,7 +268,40 @@ class Outbox:
         )
         async with self.db.read() as conn:
             row = (await conn.execute(query)).first()
-        return _delivery(row) if row else None
+        return delivery_of(row) if row else None
+
+    async def of_agency(
+        self, announcement_id: int, agency_id: int, platform: str, workspace: str
+    ) -> Delivery | None:
+        """A copy of the announcement that reached one of the agency's channels in this
+        workspace (acknowledging from a member's home, where no channel is clicked in)."""
+        query = (
+            select(deliveries)
+            .where(
+                c.announcement_id == announcement_id,
+                c.agency_id == agency_id,
+                c.platform == platform,
+                c.workspace == workspace,
+                c.state.in_((SENT, KEPT)),
+            )
+            .order_by(c.id)
+            .limit(1)
+        )
+        async with self.db.read() as conn:
+            row = (await conn.execute(query)).first()
+        return delivery_of(row) if row else None
+
+    async def latest_for_agency(self, agency_id: int, limit: int) -> list[int]:
+        """The announcements that reached the agency's channels, newest first."""
+        query = (
+            select(c.announcement_id)
+            .where(c.agency_id == agency_id, c.state.in_((SENT, KEPT)))
+            .group_by(c.announcement_id)
+            .order_by(c.announcement_id.desc())
+            .limit(limit)
+        )
+        async with self.db.read() as conn:
+            return [r.announcement_id for r in await conn.execute(query)]
 
     async def agencies(self, announcement_id: int) -> list[tuple[int, str]]:
         """The agencies an announcement was addressed to, by name."""
@@ -327,12 +315,14 @@ class Outbox:
             return [(r.agency_id, r.name) for r in await conn.execute(query)]
 
     async def due_announcements(self, now: datetime, platforms: Iterable[str]) -> list[int]:
-        """Announcements with a row to send now on one of `platforms` (the periodic sweep)."""
+        """Announcements with a row to send now on one of `platforms`, or a row a dead
+        process left (the periodic sweep)."""
         query = (
             select(c.announcement_id)
-            .where(c.state.in_(QUEUED), c.next_attempt_at <= now, c.platform.in_(list(platforms)))
+            .where(sql.WAITING, sql.LAPSED, c.platform.in_(sql.PLATFORMS))
             .group_by(c.announcement_id)
             .order_by(c.announcement_id)
         )
+        params = {"b_now": now, "b_platforms": list(platforms)}
         async with self.db.read() as conn:
-            return [r.announcement_id for r in await conn.execute(query)]
+            return [r.announcement_id for r in await conn.execute(query, params)]

@@ -15,7 +15,7 @@ from sqlalchemy import distinct, func, select
 
 from bot.storage.database import Database, id_set
 from commands.announce.store.announcements import announcement_acks, announcements
-from commands.announce.store.outbox import FAILED, Delivery, _delivery, deliveries
+from commands.announce.store.outbox_rows import FAILED, Delivery, deliveries, delivery_of
 
 A, D, K = announcements.c, deliveries.c, announcement_acks.c
 
@@ -64,7 +64,7 @@ class AnnounceReports:
             .order_by(D.agency_name, D.platform, D.channel_id, D.id)
         )
         async with self.db.read() as conn:
-            return [_delivery(r) for r in await conn.execute(query)]
+            return [delivery_of(r) for r in await conn.execute(query)]
 
     async def acked_agencies(self, announcement_id: int) -> set[int]:
         query = select(K.agency_id).where(K.announcement_id == announcement_id)

@@ -17,6 +17,7 @@ from bot.outbound import Posted
 from bot.storage.agencies import agencies
 from bot.storage.database import Database
 from commands.events.store import reminders
+from commands.events.store.mirrors import MirrorRepo
 from commands.events.store.reminders import ReminderRepo
 from commands.events.store.reports import EventReports
 from commands.events.store.rsvps import EventGone, RsvpRepo, Seats, promote
@@ -130,6 +131,7 @@ class EventRepo:
         self.db = db
         self.rsvps = RsvpRepo(db)
         self.reminders = ReminderRepo(db)
+        self.mirrors = MirrorRepo(db)
         self.reports = EventReports(db)  # read-only figures (the dashboard)
 
     async def create(

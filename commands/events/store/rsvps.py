@@ -1,4 +1,6 @@
-"""RSVPs: going / maybe / not going, a capacity, and a waitlist promoted first come first in.
+"""RSVPs: going / maybe / not going, a capacity, and a waitlist promoted first come first in;
+and the interest members show in a mirror of the event (Discord's "Interested"), which counts
+as "maybe" unless the member answered otherwise.
 
 The capacity check and the write happen in ONE `db.write()` transaction that first locks the
 event row (SQLite: BEGIN IMMEDIATE serialises writers, even across processes; PostgreSQL:
@@ -24,6 +26,7 @@ from commands.events.store.tables import (
     NOT_GOING,
     SCHEDULED,
     WAITLISTED,
+    event_interest,
     event_rsvps,
     events,
 )
@@ -45,6 +48,10 @@ def _scalar(*columns: Any, where: Any) -> Any:
     return select(*columns).where(V.event_id == bindparam("event_id"), where).scalar_subquery()
 
 
+_INTEREST = select(event_interest.c.answered).where(
+    event_interest.c.event_id == bindparam("event_id"),
+    event_interest.c.member_id == bindparam("member_id"),
+)
 _MINE = V.member_id == bindparam("member_id")
 # Everything an answer needs, in one statement run after the event row is locked (on
 # PostgreSQL a new statement sees every transaction committed before the lock was granted).
@@ -54,6 +61,8 @@ _STATE = select(
     _scalar(func.count(), where=V.status == GOING).label("going"),
     _scalar(func.count(), where=V.status == WAITLISTED).label("waiting"),
     _scalar(func.coalesce(func.max(V.queue_no), 0), where=V.status == WAITLISTED).label("last_no"),
+    # Whether the member's answer came from interest shown in a mirror (NULL: no interest).
+    _INTEREST.scalar_subquery().label("interest"),
 )
 _COUNT = select(func.count()).where(
     V.event_id == bindparam("event_id"), V.status == bindparam("status")
@@ -67,6 +76,14 @@ _UPDATE = (
     event_rsvps.update()
     .where(V.id == bindparam("rsvp_id"))
     .values(status=bindparam("new"), answered_at=bindparam("at"), queue_no=bindparam("queue_no"))
+)
+_THEIR_OWN = (
+    event_interest.update()
+    .where(
+        event_interest.c.event_id == bindparam("b_event"),
+        event_interest.c.member_id == bindparam("b_member"),
+    )
+    .values(answered=False)
 )
 _PROMOTE = event_rsvps.update().where(V.id == bindparam("rsvp_id")).values(status=GOING)
 _SEATS = (
@@ -136,6 +153,8 @@ class RsvpRepo:
             previous = state.status
             status = _new_status(event.capacity, state.going, previous, answer)
             rsvp_id = await _store(conn, ids, state, status, now)
+            if state.interest:  # the member's own answer now, whatever interest said before
+                await conn.execute(_THEIR_OWN, {"b_event": event_id, "b_member": member_id})
             promoted: list[int] = []
             if previous == GOING and status != GOING:
                 await reminders.drop_pending(conn, event_id, [member_id])
@@ -150,6 +169,68 @@ class RsvpRepo:
             elif status == WAITLISTED:
                 position = state.waiting + 1  # just joined: at the end of the queue
         return RsvpResult(status, previous, position, tuple(promoted))
+
+    async def note_interest(self, event_id: int, member_id: int, now: datetime) -> bool:
+        """The member is interested (in a mirror of the event): "maybe", unless they answered
+        going, maybe or waitlisted themselves. Interest never takes a seat: capacity and the
+        waitlist are only moved by answers. True when it gave the member their answer."""
+        async with self.db.write() as conn:
+            if (await conn.execute(_LOCK_EVENT, {"event_id": event_id})).first() is None:
+                raise EventGone(event_id)
+            ids = {"event_id": event_id, "member_id": member_id}
+            current = (await conn.execute(_CURRENT, ids)).first()
+            known = (await conn.execute(_INTEREST, ids)).first()
+            gives = current is None or current.status == NOT_GOING
+            if current is None:
+                await conn.execute(
+                    event_rsvps.insert().values(**ids, status=MAYBE, answered_at=now, queue_no=0)
+                )
+            elif gives:
+                values = {"rsvp_id": current.id, "new": MAYBE, "at": now, "queue_no": 0}
+                await conn.execute(_UPDATE, values)
+            if known is None:
+                await conn.execute(event_interest.insert().values(**ids, answered=gives, at=now))
+            elif gives:
+                await conn.execute(
+                    event_interest.update()
+                    .where(
+                        event_interest.c.event_id == event_id,
+                        event_interest.c.member_id == member_id,
+                    )
+                    .values(answered=True, at=now)
+                )
+        return gives
+
+    async def drop_interest(self, event_id: int, member_id: int) -> bool:
+        """The member is no longer interested: the "maybe" their interest gave goes with it
+        (an answer of their own stays). True when their answer was withdrawn."""
+        ids = {"event_id": event_id, "member_id": member_id}
+        async with self.db.write() as conn:
+            if (await conn.execute(_LOCK_EVENT, ids)).first() is None:
+                raise EventGone(event_id)
+            known = (await conn.execute(_INTEREST, ids)).first()
+            if known is None:
+                return False
+            await conn.execute(
+                event_interest.delete().where(
+                    event_interest.c.event_id == event_id,
+                    event_interest.c.member_id == member_id,
+                )
+            )
+            if not known.answered:
+                return False
+            result = await conn.execute(
+                event_rsvps.delete().where(
+                    V.event_id == event_id, V.member_id == member_id, V.status == MAYBE
+                )
+            )
+        return result.rowcount > 0
+
+    async def interested(self, event_id: int) -> set[int]:
+        """The members interested in a mirror of the event."""
+        query = select(event_interest.c.member_id).where(event_interest.c.event_id == event_id)
+        async with self.db.read() as conn:
+            return {row.member_id for row in await conn.execute(query)}
 
     async def seats(self, event_ids: Sequence[int]) -> dict[int, Seats]:
         if not event_ids:

@@ -1,4 +1,6 @@
-"""Tables of the events aggregate: events, their tags, RSVPs, announcements and reminders.
+"""Tables of the events aggregate: events, their tags, RSVPs, announcements, reminders, and
+their mirrors in platforms' own calendars (Discord scheduled events) with the interest shown
+there.
 
 People are referenced through `members.id` with ON DELETE CASCADE (erasing a member removes
 their RSVPs and reminders); the creator of an event is SET NULL instead, because erasing one
@@ -8,6 +10,7 @@ organiser must not delete an event other people have answered.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -22,6 +25,15 @@ from bot.storage.schema import UTCDateTime, member_ref, metadata
 
 SCHEDULED, CANCELLED = "scheduled", "cancelled"
 GOING, MAYBE, NOT_GOING, WAITLISTED = "going", "maybe", "not_going", "waitlisted"
+# A mirror: being created (or in doubt after a crash), linked to the platform's event, cancelled
+# with its event, failed (retried later), or unlinked (deleted by hand, left alone).
+CREATING, LINKED, MIRROR_CANCELLED, FAILED, UNLINKED = (
+    "creating",
+    "linked",
+    "cancelled",
+    "failed",
+    "unlinked",
+)
 
 events = Table(
     "events",
@@ -124,4 +136,32 @@ event_attendance = Table(
     Column("maybe", Integer, nullable=False, server_default="0"),
     Column("not_going", Integer, nullable=False, server_default="0"),
     Column("waitlisted", Integer, nullable=False, server_default="0"),
+)
+
+event_mirrors = Table(
+    "event_mirrors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("workspace", String(64), nullable=False),
+    Column("mirror_id", String(64), nullable=True),  # the platform's id, once it gave one
+    Column("state", String(12), nullable=False),
+    Column("detail", String(200), nullable=False, server_default=""),  # why it failed
+    Column("updated_at", UTCDateTime(), nullable=False),
+    # One mirror per event and workspace: what makes "never duplicated" a constraint.
+    UniqueConstraint("event_id", "platform", "workspace", name="uq_event_mirrors_event_place"),
+    Index("ix_event_mirrors_mirror", "platform", "workspace", "mirror_id"),
+)
+
+event_interest = Table(
+    "event_interest",
+    metadata,
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    member_ref("member_id", index=True),
+    # True while the member's answer is the "maybe" their interest gave; False once they
+    # answered themselves (withdrawing the interest then leaves their answer alone).
+    Column("answered", Boolean, nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("event_id", "member_id", name="pk_event_interest"),
 )

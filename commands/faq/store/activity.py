@@ -148,6 +148,24 @@ class FaqActivity:
             total = (await conn.execute(_UNANSWERED_COUNT)).scalar_one()
         return [_unanswered(r) for r in rows], int(total)
 
+    async def unanswered_count(self) -> int:
+        async with self.db.read() as conn:
+            return int((await conn.execute(_UNANSWERED_COUNT)).scalar_one())
+
+    async def waiting_for(self, member_id: int, limit: int = 5) -> list[Unanswered]:
+        """The questions a member asked that have no answer yet, most recent first."""
+        asked = select(faq_unanswered_askers.c.question_id).where(
+            faq_unanswered_askers.c.member_id == member_id
+        )
+        query = (
+            select(faq_unanswered, _ASKERS)
+            .where(U.id.in_(asked))
+            .order_by(U.last_asked_at.desc(), U.id.desc())
+            .limit(limit)
+        )
+        async with self.db.read() as conn:
+            return [_unanswered(r) for r in await conn.execute(query)]
+
     async def get_unanswered(self, question_id: int) -> Unanswered | None:
         async with self.db.read() as conn:
             row = (

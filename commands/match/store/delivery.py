@@ -5,10 +5,11 @@ Each member of a round group has a row (`match_group_members`) whose states say 
     intro_state: pending -> sending -> dm | channel | failed   (or back to pending to retry)
     ask_state:   NULL -> sending -> sent | failed              (or back to NULL to retry)
 
-A batch is claimed (moved to `sending`) in one transaction before it is sent, and settled in
-one transaction after, so a send is never made twice by two processes. After a crash only the
-rows still `sending` are in doubt: `recover_in_flight` queues them again at start (they are
-the only possible duplicates, at most one batch).
+A batch is claimed (moved to `sending`, with this process's lease) in one transaction before
+it is sent — `FOR UPDATE SKIP LOCKED` on PostgreSQL, so processes take different rows — and
+settled in one transaction after, so a send is never made twice by two live processes. A row
+left `sending` by a process that died is taken over once its lease lapsed, *in doubt*: its
+message carries the row's delivery key and the platform is checked for it before any resend.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import column, func, select, table
+from sqlalchemy import and_, column, func, or_, select, table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import ChannelRef
+from bot.leases import LeasedTable, Leases, lapsed
 from bot.storage.database import Database
 from bot.storage.members import members
 from commands.match.store.tables import (
@@ -51,8 +53,11 @@ INTRODUCED = (DM, CHANNEL)
 _profiles = table("profiles", column("member_id"), column("opt_in"))
 
 m = members.c
+LEASED = LeasedTable("match", match_group_members, gm.id, gm.lease_owner, gm.lease_until)
 _TASK_COLUMNS = (
     gm.id,
+    gm.intro_state,
+    gm.ask_state,
     gm.group_id,
     gm.member_id,
     gm.attempts,
@@ -89,9 +94,18 @@ class Task:
     scheduled_for: datetime
     shared: tuple[str, ...]
     attempts: int
+    in_doubt: bool  # taken over from a process that died while sending it
+
+    @property
+    def intro_key(self) -> str:
+        return f"match-intro:{self.row_id}"
+
+    @property
+    def question_key(self) -> str:
+        return f"match-ask:{self.row_id}"
 
 
-def _task(r: Any) -> Task:
+def _task(r: Any, in_doubt: bool) -> Task:
     return Task(
         r.id,
         r.group_id,
@@ -105,52 +119,76 @@ def _task(r: Any) -> Task:
         r.scheduled_for,
         tuple(r.shared.split()),
         r.attempts,
+        in_doubt,
     )
 
 
 class DeliveryQueue:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, leases: Leases) -> None:
         self.db = db
+        self.leases = leases
+        leases.register(LEASED)
 
-    async def claim_intros(self, platforms: Iterable[str], limit: int) -> list[Task]:
+    async def claim_intros(self, now: datetime, platforms: Iterable[str], limit: int) -> list[Task]:
+        waiting = or_(
+            gm.intro_state == PENDING,
+            and_(gm.intro_state == SENDING, lapsed(gm.lease_until, now)),
+        )
         query = select(*_TASK_COLUMNS).select_from(_TASKS_FROM)
-        query = query.where(gm.intro_state == PENDING, m.platform.in_(list(platforms)))
-        if not await self._any(query):
-            return []
-        async with self.db.write() as conn:
-            tasks = await _claim(conn, query, limit)
-            if tasks:
-                await conn.execute(
-                    match_group_members.update()
-                    .where(gm.id.in_([t.row_id for t in tasks]))
-                    .values(intro_state=SENDING, attempts=gm.attempts + 1)
-                )
+        query = query.where(waiting, m.platform.in_(list(platforms)))
+        tasks = await self._claim(query, limit, now, "intro_state")
         return tasks
 
     async def claim_questions(
         self, now: datetime, platforms: Iterable[str], limit: int
     ) -> list[Task]:
+        waiting = or_(
+            gm.ask_state.is_(None),
+            and_(gm.ask_state == SENDING, lapsed(gm.lease_until, now)),
+        )
         query = (
             select(*_TASK_COLUMNS)
             .select_from(_TASKS_FROM.join(_profiles, _profiles.c.member_id == gm.member_id))
             .where(
                 gm.ask_due_at <= now,
-                gm.ask_state.is_(None),
+                waiting,
                 gm.intro_state.in_(INTRODUCED),
                 _profiles.c.opt_in.is_(True),
                 m.platform.in_(list(platforms)),
             )
         )
+        return await self._claim(query, limit, now, "ask_state")
+
+    async def _claim(self, query: Any, limit: int, now: datetime, name: str) -> list[Task]:
+        """Move up to `limit` rows to `sending` under this process's lease, in one
+        transaction; rows already `sending` (their owner died) come back in doubt."""
         if not await self._any(query):
             return []
-        async with self.db.write() as conn:
-            tasks = await _claim(conn, query, limit)
+        # PostgreSQL: rows another process is claiming are skipped rather than waited for.
+        # SQLite ignores FOR UPDATE: its writes are serialised (BEGIN IMMEDIATE) anyway.
+        locked = query.order_by(gm.id).limit(limit)
+        locked = locked.with_for_update(skip_locked=True, of=match_group_members)
+        values: dict[str, Any] = {
+            name: SENDING,
+            "lease_owner": self.leases.owner,
+            "lease_until": self.leases.until(now),
+        }
+        if name == "intro_state":
+            values["attempts"] = gm.attempts + 1
+
+        async def work(conn: AsyncConnection) -> list[Task]:
+            rows = (await conn.execute(locked)).all()
+            tasks = [_task(r, in_doubt=getattr(r, name) == SENDING) for r in rows]
             if tasks:
                 await conn.execute(
                     match_group_members.update()
                     .where(gm.id.in_([t.row_id for t in tasks]))
-                    .values(ask_state=SENDING)
+                    .values(values)
                 )
+            return tasks
+
+        tasks = await self.db.transact(work)
+        self.leases.took_over("match", sum(t.in_doubt for t in tasks))
         return tasks
 
     async def _any(self, query: Any) -> bool:
@@ -161,23 +199,28 @@ class DeliveryQueue:
 
     async def settle_intros(self, outcomes: Mapping[int, str]) -> None:
         """{row id: dm | channel | failed | pending (to retry)}."""
-        await self._settle(outcomes, "intro_state", SENDING)
+        await self._settle(outcomes, "intro_state")
 
     async def settle_questions(self, outcomes: Mapping[int, str | None]) -> None:
         """{row id: sent | failed | None (to retry)}."""
-        await self._settle(outcomes, "ask_state", SENDING)
+        await self._settle(outcomes, "ask_state")
 
-    async def _settle(self, outcomes: Mapping[int, str | None], name: str, was: str) -> None:
+    async def _settle(self, outcomes: Mapping[int, str | None], name: str) -> None:
+        """Only rows still ours: one taken over meanwhile is its new owner's to settle."""
         by_state: dict[str | None, list[int]] = defaultdict(list)
         for row_id, state in outcomes.items():
             by_state[state].append(row_id)
-        async with self.db.write() as conn:
+        state_column = match_group_members.c[name]
+
+        async def work(conn: AsyncConnection) -> None:
             for state, ids in by_state.items():
                 await conn.execute(
                     match_group_members.update()
-                    .where(gm.id.in_(ids), match_group_members.c[name] == was)
-                    .values({name: state})
+                    .where(gm.id.in_(ids), state_column == SENDING, self.leases.mine(LEASED))
+                    .values({name: state, "lease_owner": None, "lease_until": None})
                 )
+
+        await self.db.transact(work)
 
     async def group_members(self, group_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
         query = (
@@ -191,30 +234,7 @@ class DeliveryQueue:
                 found[r.group_id].append(r.member_id)
         return {k: tuple(v) for k, v in found.items()}
 
-    async def recover_in_flight(self) -> int:
-        """At start: sends a crash left in flight are queued again (the duplicate window)."""
-        async with self.db.write() as conn:
-            intros = await conn.execute(
-                match_group_members.update()
-                .where(gm.intro_state == SENDING)
-                .values(intro_state=PENDING)
-            )
-            questions = await conn.execute(
-                match_group_members.update().where(gm.ask_state == SENDING).values(ask_state=None)
-            )
-        return intros.rowcount + questions.rowcount
-
     async def pending_intros(self) -> int:
         query = select(func.count()).where(gm.intro_state.in_((PENDING, SENDING)))
         async with self.db.read() as conn:
             return int((await conn.execute(query)).scalar() or 0)
-
-
-async def _claim(conn: AsyncConnection, query: Any, limit: int) -> list[Task]:
-    """Called within the write transaction that moves the rows to `sending`."""
-    # PostgreSQL: rows another process is claiming are skipped rather than waited for.
-    # SQLite ignores FOR UPDATE: its writes are serialised (BEGIN IMMEDIATE) anyway.
-    query = (
-        query.order_by(gm.id).limit(limit).with_for_update(skip_locked=True, of=match_group_members)
-    )
-    return [_task(r) for r in await conn.execute(query)]

@@ -25,10 +25,12 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import Caller, ChannelRef
+from bot.leases import Leases
 from bot.storage.database import Database
 from bot.storage.members import members
 from bot.storage.schema import UTCDateTime
 from commands.match.store.delivery import DeliveryQueue
+from commands.match.store.pending import OpenGroup, open_groups
 from commands.match.store.stats import RoundStats, member_history, round_stats
 from commands.match.store.tables import (
     MATCH,
@@ -108,9 +110,13 @@ class WorkspaceTaken(Exception):
 
 
 class MatchingRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, leases: Leases) -> None:
         self.db = db
-        self.delivery = DeliveryQueue(db)
+        self.delivery = DeliveryQueue(db, leases)
+
+    async def open_groups(self, member_id: int, since: datetime) -> list[OpenGroup]:
+        """The member's round groups since `since` they have not said whether they met."""
+        return await open_groups(self.db, member_id, since)
 
     # --- history --------------------------------------------------------------------------
 

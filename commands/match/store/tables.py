@@ -93,6 +93,9 @@ match_group_members = Table(
     Column("ask_state", String(8), nullable=True),
     Column("answer", String(4), nullable=True),  # yes | no
     Column("answered_at", UTCDateTime(), nullable=True),
+    # Who is sending the introduction or the question, until when (bot/leases.py).
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", UTCDateTime(), nullable=True),
     UniqueConstraint("group_id", "member_id", name="uq_match_group_members_group_member"),
     Index("ix_match_group_members_intro", "intro_state"),
     Index("ix_match_group_members_ask", "ask_due_at"),

@@ -1,16 +1,16 @@
 """Events: an index on when answers were given (who was active in a period: the dashboard's
 impact report reads it over months of answers).
 
-Revision ID: 0022_rsvp_answered_at
-Revises: 0021_attendance
+Revision ID: 0023_rsvp_answered_at
+Revises: 0022_event_mirrors
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0022_rsvp_answered_at"
-down_revision = "0021_attendance"
+revision = "0023_rsvp_answered_at"
+down_revision = "0022_event_mirrors"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,66 @@
+"""`fedbot doctor`, Discord's part: `DISCORD_TOKEN` logs in (over HTTP only, no gateway), and
+when `discord.message_content` is on, the application has the privileged MESSAGE_CONTENT
+intent switched on in the developer portal (else Discord refuses the gateway connection).
+
+More Discord checks (e.g. the permissions scheduled events need) go in
+`fedbot.doctor.PLATFORM_CHECKS`; each takes the `Situation` and returns its findings.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+import discord
+
+from adapters.discord.adapter import point_at
+from bot.checkup import Finding, Situation
+from bot.errors import ConfigError
+
+
+async def discord_findings(situation: Situation) -> list[Finding]:
+    config = situation.config
+    token = config.secrets.discord_token
+    if not token:
+        return [Finding(None, "discord", "not configured (no DISCORD_TOKEN)")]
+    try:
+        restore = point_at(config.discord)
+    except ConfigError as exc:
+        return [Finding(False, "discord", str(exc))]
+    client = discord.Client(intents=discord.Intents.none())
+    try:
+        return await _logged_in(situation, client, token)
+    finally:
+        await client.close()
+        restore()
+
+
+async def _logged_in(situation: Situation, client: discord.Client, token: str) -> list[Finding]:
+    try:
+        await client.login(token)
+    except discord.LoginFailure:
+        return [Finding(False, "DISCORD_TOKEN", "refused by Discord")]
+    except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+        return [Finding(False, "DISCORD_TOKEN", f"Discord cannot be reached: {exc!r}"[:200])]
+    user = client.user
+    found = [Finding(True, "DISCORD_TOKEN", f"bot {user} (id {user.id if user else '?'})")]
+    if not situation.config.discord.message_content:
+        found.append(Finding(True, "discord intents", "no privileged intent needed"))
+        return found
+    try:
+        info = await client.application_info()
+    except discord.HTTPException as exc:
+        found.append(Finding(False, "discord intents", f"application not readable: {exc}"))
+        return found
+    flags = info.flags
+    if flags.gateway_message_content or flags.gateway_message_content_limited:
+        found.append(Finding(True, "discord intents", "MESSAGE_CONTENT is on for the application"))
+    else:
+        found.append(
+            Finding(
+                False,
+                "discord intents",
+                "discord.message_content is on but the application lacks the MESSAGE_CONTENT "
+                "intent: switch it on in the developer portal (Bot → Privileged Gateway "
+                "Intents), or Discord refuses the connection",
+            )
+        )
+    return found
