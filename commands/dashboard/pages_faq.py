@@ -39,14 +39,17 @@ def _group(faq: FaqRepo, found: list[Unanswered]) -> list[Group]:
     groups: dict[tuple[str, int | None], Group] = {}
     index = faq.index
     for question in found:
-        result = faq.search(question.text, lang=question.lang)
+        result = faq.search(question.text, lang=question.lang, limit=CLOSEST)
         best = result.best if result.verdict != "unknown" else None
         key = (result.verdict if best else "unknown", best.doc_id if best else None)
         if key not in groups:
             title = index.doc(best.doc_id).question if best else ""
             groups[key] = Group(key[0], key[1], title, [])
-        closest = [(s.doc_id, index.doc(s.doc_id).question) for s in index.rank(question.text)]
-        groups[key].questions.append((question, closest[:CLOSEST]))
+        # The search's own candidates; when it knows none, the nearest entries all the same
+        # (a second ranking only then: searching is most of this page's time).
+        near = [h.doc_id for h in result.hits] or [s.doc_id for s in index.rank(question.text)]
+        closest = [(doc_id, index.doc(doc_id).question) for doc_id in near[:CLOSEST]]
+        groups[key].questions.append((question, closest))
     order = {"answer": 0, "suggest": 1, "unknown": 2}
     return sorted(groups.values(), key=lambda g: (order[g.verdict], -len(g.questions)))
 
