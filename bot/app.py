@@ -129,8 +129,6 @@ class BotApp:
             for store in feature.stores(self.services) if feature.stores else ():
                 self.services.provide(store)
         for feature in self.features:
-            if feature.routes is not None:
-                self.web.add_routes(feature.routes(self.services))
             if feature.outbox_depth is not None:
                 self.metrics.watch_outbox(feature.name, feature.outbox_depth(self.services))
         throttle = config.throttle
@@ -146,6 +144,9 @@ class BotApp:
                 else None
             ),
         )
+        for feature in self.features:  # after the dispatcher: web pages run commands through it
+            if feature.routes is not None:
+                self.web.add_routes(feature.routes(self))
 
     async def open(self) -> None:
         """The database migrated and the configured agencies seeded; no feature started. What

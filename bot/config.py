@@ -27,6 +27,7 @@ from bot.settings import (
     AnnounceSettings,
     BotSettings,
     ClusterSettings,
+    DashboardSettings,
     DigestSettings,
     EventSettings,
     FaqSettings,
@@ -57,6 +58,7 @@ class Config:
     digest: DigestSettings = field(default_factory=DigestSettings)
     match: MatchSettings = field(default_factory=MatchSettings)
     faq: FaqSettings = field(default_factory=FaqSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
     secrets: Secrets = field(default_factory=Secrets)

@@ -20,7 +20,7 @@ from bot.spec import CommandSpec, GroupSpec
 if TYPE_CHECKING:
     from bot.app import BotApp
     from bot.services import Services
-    from bot.web import WebRoute
+    from bot.web import WebMount, WebRoute
 
 # Adds the options every command-line tool takes (--config, --db, -v) to a parser.
 CommonOptions = Callable[[argparse.ArgumentParser], None]
@@ -59,8 +59,9 @@ class Feature:
     migrations: Path | None = None
     on_start: Callable[[Services], Awaitable[None]] | None = None
     on_stop: Callable[[Services], Awaitable[None]] | None = None
-    # HTTP routes the feature serves on the bot's web server (e.g. calendar feeds).
-    routes: Callable[[Services], Sequence[WebRoute]] | None = None
+    # HTTP routes the feature serves on the bot's web server (calendar feeds, the dashboard):
+    # given the app, so a web page reaches the same dispatcher and rights as chat.
+    routes: Callable[[BotApp], Sequence[WebRoute | WebMount]] | None = None
     listeners: Sequence[Listener] = ()
     # Autocomplete sources the feature offers, by name (`OptionSpec.autocomplete`).
     completions: Mapping[str, CompletionSource] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.directory import Directory
 from bot.federation import Federation
 from bot.home import HomeChanges
 from bot.leases import Leases
@@ -51,6 +52,8 @@ class Services:
     calendars: NativeCalendars  # platforms' own calendars (Discord scheduled events)
     home: HomeChanges  # features say whose home changed; platforms showing homes listen
     metrics: Metrics = field(default_factory=Metrics)  # what /metrics shows (bot.metrics)
+    # Users' groups as the running adapters see them, for callers that come from no chat event.
+    directory: Directory = field(default_factory=Directory)
     _stores: dict[type, Any] = field(default_factory=dict, repr=False)
 
     def provide(self, store: object) -> None:

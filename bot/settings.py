@@ -24,6 +24,8 @@ SECRET_ENV = {
     "slack_client_id": "SLACK_CLIENT_ID",
     "slack_client_secret": "SLACK_CLIENT_SECRET",
     "discord_token": "DISCORD_TOKEN",
+    "discord_client_id": "DISCORD_CLIENT_ID",
+    "discord_client_secret": "DISCORD_CLIENT_SECRET",
     "secret_key": "FEDBOT_SECRET_KEY",
 }
 
@@ -296,6 +298,21 @@ class FaqSettings:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    """The web dashboard under /admin: how long a sign-in lasts, where browsers sign in (the
+    token and user calls go to `[slack] api_base_url` and `[discord] api_base_url`)."""
+
+    enabled: bool = True
+    session_hours: int = 12
+    slack_authorize_url: str = "https://slack.com/openid/connect/authorize"
+    discord_authorize_url: str = "https://discord.com/oauth2/authorize"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.session_hours <= 24 * 7:
+            raise ConfigError("config: dashboard.session_hours: must be between 1 and 168")
+
+
+@dataclass(frozen=True)
 class PrivacySettings:
     """How long personal data is kept (`bot.retention`, enforced every day at `purge_hour`).
     Defaults follow the CNIL's guidance for associations."""
@@ -333,6 +350,8 @@ class Secrets:
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     discord_token: str | None = None
+    discord_client_id: str | None = None  # "Sign in with Discord" on the dashboard
+    discord_client_secret: str | None = None
     secret_key: str | None = None  # encrypts stored tokens (bot.secret_box)
 
     def __repr__(self) -> str:

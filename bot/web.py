@@ -1,7 +1,9 @@
 """The bot's one HTTP server (aiohttp): Slack HTTP mode and OAuth, calendar feeds, health and
-metrics (bot.health).
+metrics (bot.health), the web dashboard.
 
-Features and adapters add routes before it starts; it binds only when something needs it.
+Features and adapters add routes before it starts; it binds only when something needs it. A
+feature declares simple GET routes (`WebRoute`, free of the HTTP library), or mounts a whole
+aiohttp sub-application under a prefix (`WebMount`: its own middlewares, forms, cookies).
 Routes declared public are rate-limited per client (`bot.ratelimit`); replies with validators
 answer conditional GETs (`bot.http_cache`).
 """
@@ -71,19 +73,36 @@ def _serve(handler: WebHandler) -> Callable[[web.Request], Awaitable[web.Respons
     return serve
 
 
+@dataclass(frozen=True, slots=True)
+class WebMount:
+    """A sub-application a feature mounts under `prefix` (`/admin`): its routes, middlewares
+    and static files stay its own; the server only routes the prefix to it."""
+
+    prefix: str
+    app: web.Application
+    # Paths under the prefix that anyone's browser reaches before signing in (`/signin`):
+    # rate-limited per client like the other public routes.
+    public: tuple[str, ...] = ()
+
+
 class WebServer:
     def __init__(self, settings: HttpSettings) -> None:
         self.settings = settings
         self.limiter = ClientLimiter(settings.public_rate, settings.public_burst)
         self._public: set[web.AbstractResource] = set()
+        self._public_prefixes: tuple[str, ...] = ()
         limit = rate_limit(self.limiter, settings.proxy_networks, self._is_public)
         self.app = web.Application(middlewares=[limit])
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
-    def add_routes(self, routes: Iterable[WebRoute]) -> None:
+    def add_routes(self, routes: Iterable[WebRoute | WebMount]) -> None:
         for route in routes:
-            self.add_get(route.path, _serve(route.handler), public=route.public)
+            if isinstance(route, WebMount):
+                self.app.add_subapp(route.prefix, route.app)
+                self._public_prefixes += tuple(route.prefix + p for p in route.public)
+            else:
+                self.add_get(route.path, _serve(route.handler), public=route.public)
 
     def add_get(self, path: str, handler: Handler, *, public: bool = False) -> None:
         """A GET (and HEAD) route; `public` ones are rate-limited per client."""
@@ -92,11 +111,18 @@ class WebServer:
             self._public.add(route.resource)
 
     def _is_public(self, request: web.Request) -> bool:
-        return request.match_info.route.resource in self._public
+        if request.match_info.route.resource in self._public:
+            return True
+        return bool(self._public_prefixes) and request.path.startswith(self._public_prefixes)
 
     @property
     def wanted(self) -> bool:
         return self.settings.enabled
+
+    @property
+    def secure(self) -> bool:
+        """Served over https: behind a proxy, what `public_url` says users reach."""
+        return self.settings.public_url.lower().startswith("https://")
 
     @property
     def running(self) -> bool:

@@ -12,6 +12,7 @@ from bot.feature import Feature
 def all_features() -> list[Feature]:
     from commands import agency, help, workspace
     from commands.announce import feature as announce
+    from commands.dashboard import feature as dashboard
     from commands.digest import feature as digest
     from commands.events import feature as events
     from commands.faq import feature as faq
@@ -28,4 +29,5 @@ def all_features() -> list[Feature]:
         match.FEATURE,
         faq.FEATURE,
         workspace.FEATURE,
+        dashboard.FEATURE,
     ]

@@ -52,7 +52,7 @@ async def run(config: Config, args: argparse.Namespace) -> int:
             await app.load_demo()
         adapters = [] if args.console else platform_adapters(app)
         try:
-            if app.web.wanted:  # in every mode: calendar URLs lead somewhere
+            if app.web.wanted:  # in every mode: calendar URLs and the dashboard lead somewhere
                 await app.web.start()
             if not adapters:
                 await _run_console(app, args)

@@ -57,7 +57,7 @@ async def test_migrations_apply_on_an_empty_database_then_are_idempotent(tmp_pat
     assert await db.revision() == heads
     # A head another branch depends on (the core's id_high_water) is recorded through them.
     assert heads == db.script_heads()
-    assert len(heads) == 6  # slack, and the five branches of the features
+    assert len(heads) == 7  # slack, and the six branches of the features
     await db.close()
 
 

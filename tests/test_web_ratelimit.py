@@ -37,14 +37,14 @@ async def feeds(tmp_path: Path, **http: Any) -> AsyncIterator[str]:
 
 
 async def statuses(
-    url: str, n: int, *, source: str = "127.0.0.1", **headers: str
+    url: str, n: int, *, source: str = "127.0.0.1", follow: bool = True, **headers: str
 ) -> list[tuple[int, str | None]]:
     """`n` GETs from the local address `source` (every 127.x address is this machine)."""
     connector = aiohttp.TCPConnector(local_addr=(source, 0), force_close=True)
     found = []
     async with aiohttp.ClientSession(connector=connector) as http:
         for _ in range(n):
-            async with http.get(url, headers=headers) as response:
+            async with http.get(url, headers=headers, allow_redirects=follow) as response:
                 found.append((response.status, response.headers.get("Retry-After")))
     return found
 
@@ -127,6 +127,19 @@ async def test_a_route_not_declared_public_is_never_limited() -> None:
         await server.stop()
     assert allowed(probe) == [200] * 10
     assert allowed(feed) == [200, 200, 200, 429]
+
+
+async def test_the_dashboard_sign_in_pages_are_limited_and_its_other_pages_are_not(
+    tmp_path: Path,
+) -> None:
+    """Anyone's browser reaches the sign-in pages: a budget per client. Pages behind the
+    sign-in answer a redirect to it, and are not counted (staff click around a lot)."""
+    async with feeds(tmp_path) as url:
+        base = url.removesuffix("/calendar/all.ics")
+        signin = await statuses(f"{base}/admin/signin", 4)
+        inside = await statuses(f"{base}/admin/announcements", 6, follow=False)
+    assert allowed(signin) == [200, 200, 200, 429]
+    assert 429 not in allowed(inside)
 
 
 def test_the_bucket_refills_and_waits_are_exact() -> None:

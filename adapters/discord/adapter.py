@@ -10,6 +10,7 @@ is pointless when nothing changed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -215,6 +216,8 @@ class DiscordAdapter:
             for line in await missing_permissions(self.app, client):
                 log.warning("%s", line)  # the Events tab stays empty there until fixed
             self.app.calendars.register(DiscordCalendar(client, self.settings))
+        roles = functools.partial(self.membership.roles, client)
+        self.app.services.directory.register(PLATFORM, roles)
 
     async def ready(self) -> bool:
         """Logged in and connected to the gateway now (discord.py reconnects by itself)."""
@@ -226,6 +229,7 @@ class DiscordAdapter:
     async def stop(self) -> None:
         self.app.outbound.unregister(PLATFORM)
         self.app.calendars.unregister(PLATFORM)
+        self.app.services.directory.unregister(PLATFORM)
         if self.interest is not None:
             await self.interest.stop()
         if self.client is not None:

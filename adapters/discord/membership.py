@@ -24,6 +24,25 @@ LOOKUP_TIMEOUT = 1.5  # seconds: the answer must still fit in Discord's 3-second
 class DmMembership:
     def __init__(self) -> None:
         self._homes: TtlCache[int, frozenset[str]] = TtlCache(MEMBERSHIP_TTL)
+        self._roles: TtlCache[tuple[str, str], frozenset[str]] = TtlCache(MEMBERSHIP_TTL)
+
+    async def roles(self, client: discord.Client, guild_id: str, user_id: str) -> frozenset[str]:
+        """A member's role ids in a server, for callers that come from no interaction (the
+        dashboard), cached a minute like memberships: a removed role stops granting then."""
+        cached = self._roles.get((guild_id, user_id))
+        if cached is not None:
+            return cached
+        guild = client.get_guild(int(guild_id)) if guild_id.isdigit() else None
+        found: frozenset[str] = frozenset()
+        if guild is not None and user_id.isdigit():
+            try:
+                member = guild.get_member(int(user_id)) or await guild.fetch_member(int(user_id))
+            except discord.HTTPException as exc:
+                log.info("roles of user %s in %s unknown: %s", user_id, guild_id, exc)
+            else:
+                found = frozenset(str(r.id) for r in member.roles if not r.is_default())
+        self._roles.put((guild_id, user_id), found)
+        return found
 
     async def homes(self, client: discord.Client, user_id: int) -> frozenset[str]:
         cached = self._homes.get(user_id)

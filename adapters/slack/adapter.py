@@ -17,6 +17,7 @@ through response_url. Clicks and events are acked at once and handled in the bac
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
@@ -165,6 +166,8 @@ class SlackAdapter:
             self._socket = AsyncSocketModeHandler(self.bolt, self.config.secrets.slack_app_token)
             await self._socket.connect_async()  # retries until connected (or cancelled)
         self.app.outbound.register(self.sender)
+        lookup = functools.partial(self.identity.groups_via, self.sender.client_for)
+        self.app.services.directory.register(self.name, lookup)
         self._started = True
         log.info(
             "Slack adapter started (%s mode, commands: %s)",
@@ -190,6 +193,7 @@ class SlackAdapter:
         if self.home is not None:
             await self.home.stop()
         self.app.outbound.unregister(self.name)
+        self.app.services.directory.unregister(self.name)
         if self._started_web:
             await self.app.web.stop()
             self._started_web = False

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.cache import TtlCache
 from adapters.slack.inbound import PLATFORM
 from bot.config import Config
+from bot.errors import SendError
 from bot.grants import parse_grant
 from bot.i18n import LANGS
 from bot.identity import Caller
@@ -124,6 +125,23 @@ class IdentityResolver:
         if members is None:
             members = await self._load_groups(client, team_id)
         return members.get(user_id, frozenset())
+
+    async def groups_via(
+        self,
+        client_for: Callable[[str], Awaitable[AsyncWebClient]],
+        team_id: str,
+        user_id: str,
+    ) -> frozenset[str]:
+        """The user's groups for a caller that comes from no Slack event (the dashboard's
+        sign-in), with the workspace's own client; nothing when no grant names a group."""
+        if not self.wants_groups:
+            return frozenset()
+        try:
+            client = await client_for(team_id)
+        except SendError as err:
+            log.info("no user groups for %s:%s: %s", team_id, user_id, err.reason)
+            return frozenset()
+        return await self.user_groups(client, team_id, user_id)
 
     async def _load_groups(self, client: AsyncWebClient, team_id: str) -> dict[str, frozenset[str]]:
         try:

@@ -32,6 +32,7 @@ from commands.announce.demo import load_demo
 from commands.announce.home import agency_home, staff_home
 from commands.announce.store.announcements import AnnouncementRepo, State
 from commands.announce.store.depth import outbox_depth
+from commands.announce.store.reports import AnnounceReports
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +207,10 @@ FEATURE = Feature(
         ),
     ),
     commands=COMMANDS,
-    stores=lambda services: (AnnouncementRepo(services.db, services.leases),),
+    stores=lambda services: (
+        AnnouncementRepo(services.db, services.leases),
+        AnnounceReports(services.db),
+    ),
     migrations=Path(__file__).with_name("migrations"),
     on_start=on_start,
     on_stop=stop_courier,

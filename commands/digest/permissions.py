@@ -44,7 +44,8 @@ async def find_digest(ctx: CommandContext, digest_id: int) -> DigestConfig:
 async def visible_digests(
     services: Services, access: Access, limit: int = LIST_LIMIT
 ) -> tuple[list[DigestConfig], int]:
-    """What `digest list` shows: every digest to staff, their agencies' to a moderator."""
+    """What `digest list` shows (the dashboard and the App Home: more or less of it): every
+    digest to staff, their agencies' to a moderator; and how many there are."""
     if access.is_staff:
         return await services.get(DigestRepo).first(limit)
     agency_ids = (

@@ -19,6 +19,7 @@ from commands.match.home import match_home
 from commands.match.round_commands import answer_met, rounds, snooze, stats
 from commands.match.round_runner import start_rounds
 from commands.match.store.matching import MatchingRepo
+from commands.match.store.reports import MatchReports
 
 T, INT, B = OptionType.TEXT, OptionType.INTEGER, OptionType.BOOLEAN
 
@@ -208,7 +209,10 @@ FEATURE = Feature(
     commands=COMMANDS,
     # Its tables were created by the profile feature's branch (as they shipped); its own
     # branch changes them since.
-    stores=lambda services: (MatchingRepo(services.db, services.leases),),
+    stores=lambda services: (
+        MatchingRepo(services.db, services.leases),
+        MatchReports(services.db),
+    ),
     migrations=Path(__file__).with_name("migrations"),
     on_start=_on_start,
     home=(HomeSection(20, match_home),),

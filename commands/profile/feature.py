@@ -14,6 +14,7 @@ from commands.profile.home import profile_home
 from commands.profile.member_tools import MEMBERS_TOOL
 from commands.profile.privacy import delete_data, export_data, link_identities, purge_member
 from commands.profile.store.profiles import ProfileRepo
+from commands.profile.store.reports import ProfileReports
 from commands.profile.store.tables import MAX_DESCRIPTION
 from commands.profile.viewing import list_tags, show_profile
 from commands.profile.vocabulary import tag_choices
@@ -200,7 +201,7 @@ FEATURE = Feature(
     groups=(GroupSpec("profile", L10n("Profil des membres", "Member profiles"), fr_name="profil"),),
     commands=COMMANDS,
     # Its Alembic branch also holds the matching tables, created with the profiles'.
-    stores=lambda services: (ProfileRepo(services.db),),
+    stores=lambda services: (ProfileRepo(services.db), ProfileReports(services.db)),
     migrations=Path(__file__).with_name("migrations"),
     completions={"tag": tag_choices},
     home=(HomeSection(50, profile_home),),

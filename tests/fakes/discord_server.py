@@ -70,6 +70,7 @@ discord.py quirks this fake caters for (2.7):
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import copy
 import hashlib
@@ -125,6 +126,8 @@ DEFAULT_APPLICATION_ID = 1_000_000_000_000_000_001
 DEFAULT_OWNER_ID = 1_000_000_000_000_000_002
 DEFAULT_USER_ID = 1_000_000_000_000_000_003
 DEFAULT_GUILD_ID = 1_000_000_000_000_000_100
+DEFAULT_CLIENT_SECRET = "fake-discord-client-secret"
+OAUTH_TOKEN_SECONDS = 604_800  # Discord's access tokens last a week
 DEFAULT_CHANNEL_ID = 1_000_000_000_000_000_101
 
 # Gateway opcodes.
@@ -253,6 +256,7 @@ class FakeUser:
     username: str
     global_name: str | None = None
     bot: bool = False
+    locale: str = "en-US"  # sent by /users/@me to an OAuth2 app with the `identify` scope
 
     def payload(self) -> Json:
         return {
@@ -566,6 +570,11 @@ class _ApiError(Exception):
         return _json_response(body, status=self.status)
 
 
+def _bearer(rec: RecordedRequest) -> str | None:
+    auth = rec.headers.get("Authorization", "")
+    return auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else None
+
+
 def _json_response(
     data: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> web.Response:
@@ -687,6 +696,7 @@ class FakeDiscord:
         patch_discord: bool = True,
         host: str = "127.0.0.1",
         now: Callable[[], datetime] | None = None,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
     ) -> None:
         self.bot_user = bot_user or FakeUser(
             id=application_id or DEFAULT_APPLICATION_ID, username="fedbot", bot=True
@@ -706,6 +716,13 @@ class FakeDiscord:
         self.bot_permissions = bot_permissions
         self.host = host
         self._patch_on_enter = patch_discord
+        # OAuth2 (sign-in on a web page): the app's secret, who consents on the authorize page,
+        # the codes it issued (code -> user, scopes, redirect_uri) and the tokens they became.
+        self.client_secret = client_secret
+        self.oauth_user: int | None = None
+        self.oauth_consent = True
+        self.oauth_codes: dict[str, tuple[int, frozenset[str], str]] = {}
+        self.oauth_tokens: dict[str, tuple[int, frozenset[str]]] = {}
         #: Discord's clock (scheduled events may not start in its past); tests whose bot
         #: lives on a fixed clock pass the same one.
         self.now = now or (lambda: datetime.now(UTC))
@@ -1947,7 +1964,11 @@ class FakeDiscord:
 
     def _register_routes(self, app: web.Application) -> None:
         routes: list[tuple[str, str, Callable[..., Any], bool]] = [
-            ("GET", "/users/@me/guilds", self._h_my_guilds, True),
+            # OAuth2: a user's own token (Bearer) or the bot's; checked by the handlers.
+            ("POST", "/oauth2/token", self._h_oauth_token, False),
+            ("GET", "/users/@me", self._h_me, False),
+            ("GET", "/users/@me/guilds", self._h_my_guilds, False),
+            ("GET", "/users/@me/guilds/{guild_id}/member", self._h_my_member, False),
             ("DELETE", "/users/@me/guilds/{guild_id}", self._h_leave_guild, True),
             ("GET", "/users/{user_id}", self._h_get_user, True),
             ("POST", "/users/{user_id}/channels", self._h_open_dm, True),
@@ -2043,6 +2064,7 @@ class FakeDiscord:
             app.router.add_route(
                 method, API_PREFIX + template, self._endpoint(method, template, handler, auth)
             )
+        app.router.add_route("GET", "/oauth2/authorize", self._h_oauth_authorize)
         app.router.add_route("GET", "/gateway", self._gateway_handler)
         app.router.add_route("GET", "/gateway/", self._gateway_handler)
         app.router.add_route(
@@ -2108,6 +2130,8 @@ class FakeDiscord:
                                 data=bytes(await part.read()),  # type: ignore[union-attr]
                             )
                         )
+            elif request.content_type == "application/x-www-form-urlencoded":
+                body = dict(await request.post())
             else:
                 await request.read()
         path = re.sub(r"^/api/v\d+", "", request.path)
@@ -2473,14 +2497,136 @@ class FakeDiscord:
         return guild
 
     async def _h_my_guilds(self, rec: RecordedRequest, match: _Match) -> web.Response:
-        """Partial guilds the bot is in (GET /users/@me/guilds)."""
+        """Partial guilds the bot is in (GET /users/@me/guilds); with a user's OAuth2 token
+        (scope `guilds`), the guilds that user is a member of."""
+        guilds = self.guilds
+        if _bearer(rec) is not None:
+            user_id = self._oauth_user(rec, "guilds")
+            guilds = [g for g in self.guilds if g.member(user_id) is not None]
+        elif not self._bot_authorized(rec):
+            raise _ApiError(401, "401: Unauthorized")
         return _json_response(
             [
                 {"id": str(g.id), "name": g.name, "icon": None, "owner": False,
                  "permissions": "0", "features": list(g.features)}
-                for g in self.guilds
+                for g in guilds
             ]
         )  # fmt: skip
+
+    # ------------------------------------------------------------------ OAuth2 (web sign-in)
+
+    def sign_in_as(self, user_id: int | None, *, consent: bool = True) -> None:
+        """Who "clicks Authorize" on the next authorize pages (``consent=False``: Cancel)."""
+        self.oauth_user = user_id
+        self.oauth_consent = consent
+
+    @property
+    def authorize_url(self) -> str:
+        """What ``https://discord.com/oauth2/authorize`` is on the fake."""
+        return f"{self.url}/oauth2/authorize"
+
+    async def _h_oauth_authorize(self, request: web.Request) -> web.Response:
+        """The consent page, answered at once as ``oauth_user`` would. A wrong client id, an
+        unknown scope or a missing redirect gets an error page, like Discord's."""
+        q = request.query
+        scopes = frozenset(q.get("scope", "").split())
+        known = {"identify", "email", "guilds", "guilds.members.read", "connections"}
+        redirect_uri = q.get("redirect_uri", "")
+        if q.get("client_id") != str(self.application_id):
+            return web.Response(status=400, text="Unknown Application", content_type="text/html")
+        if q.get("response_type") != "code" or not scopes or not scopes <= known:
+            return web.Response(status=400, text="invalid_scope", content_type="text/html")
+        if not redirect_uri.startswith(("http://", "https://")):
+            return web.Response(status=400, text="Invalid redirect_uri", content_type="text/html")
+        answer = {"state": q.get("state", "")}
+        if not self.oauth_consent or self.oauth_user is None:
+            answer.update(
+                error="access_denied",
+                error_description="The resource owner or authorization server denied the request",
+            )
+        else:
+            code = secrets.token_urlsafe(20)
+            self.oauth_codes[code] = (self.oauth_user, scopes, redirect_uri)
+            answer["code"] = code
+        location = str(yarl.URL(redirect_uri).update_query(answer))
+        return web.Response(status=302, headers={"Location": location})
+
+    async def _h_oauth_token(self, rec: RecordedRequest, match: _Match) -> web.Response:
+        """POST /oauth2/token (form): client authentication (HTTP Basic or form fields), then
+        a single-use code, for the redirect_uri it was issued to."""
+        form = rec.json if isinstance(rec.json, dict) else {}
+        client_id, secret = form.get("client_id"), form.get("client_secret")
+        auth = rec.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            with contextlib.suppress(ValueError):
+                client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+        if client_id != str(self.application_id) or secret != self.client_secret:
+            return _json_response({"error": "invalid_client"}, status=401)
+        if form.get("grant_type") != "authorization_code":
+            return _json_response({"error": "unsupported_grant_type"}, status=400)
+        found = self.oauth_codes.pop(str(form.get("code", "")), None)
+        if found is None:
+            return _json_response(
+                {"error": "invalid_grant", "error_description": 'Invalid "code" in request.'},
+                status=400,
+            )
+        user_id, scopes, redirect_uri = found
+        if form.get("redirect_uri") != redirect_uri:
+            return _json_response(
+                {
+                    "error": "invalid_grant",
+                    "error_description": 'Invalid "redirect_uri" in request.',
+                },
+                status=400,
+            )
+        token = secrets.token_urlsafe(24)
+        self.oauth_tokens[token] = (user_id, scopes)
+        return _json_response(
+            {
+                "token_type": "Bearer",
+                "access_token": token,
+                "expires_in": OAUTH_TOKEN_SECONDS,
+                "refresh_token": secrets.token_urlsafe(24),
+                "scope": " ".join(sorted(scopes)),
+            }
+        )
+
+    def _bot_authorized(self, rec: RecordedRequest) -> bool:
+        auth = rec.headers.get("Authorization", "")
+        if self.token is None:
+            return auth.startswith("Bot ")
+        return auth == f"Bot {self.token}"
+
+    def _oauth_user(self, rec: RecordedRequest, scope: str) -> int:
+        """The user of a Bearer token that has `scope` (Discord: 401 without a valid token,
+        403 Missing Access without the scope)."""
+        found = self.oauth_tokens.get(_bearer(rec) or "")
+        if found is None:
+            raise _ApiError(401, "401: Unauthorized")
+        user_id, scopes = found
+        if scope not in scopes:
+            raise _ApiError(403, "Missing Access", 50001)
+        return user_id
+
+    async def _h_me(self, rec: RecordedRequest, match: _Match) -> web.Response:
+        if _bearer(rec) is None:
+            if not self._bot_authorized(rec):
+                raise _ApiError(401, "401: Unauthorized")
+            return await self._h_get_user(rec, {"user_id": "@me"})
+        user = self._user(self._oauth_user(rec, "identify"))
+        data = user.payload()
+        data.update(locale=user.locale, mfa_enabled=False, premium_type=0)
+        return _json_response(data)
+
+    async def _h_my_member(self, rec: RecordedRequest, match: _Match) -> web.Response:
+        """GET /users/@me/guilds/{guild}/member: the user's own membership (scope
+        `guilds.members.read`); 404 Unknown Guild when they are not in it."""
+        user_id = self._oauth_user(rec, "guilds.members.read")
+        guild = next((g for g in self.guilds if str(g.id) == match["guild_id"]), None)
+        member = guild.member(user_id) if guild is not None else None
+        if member is None:
+            raise _ApiError(404, "Unknown Guild", 10004)
+        return _json_response(member.payload())
 
     async def _h_leave_guild(self, rec: RecordedRequest, match: _Match) -> web.Response:
         """The bot leaves: the guild is gone for it, and the gateway says GUILD_DELETE."""

@@ -338,6 +338,12 @@ class FakeSlack:
         self.ephemeral_messages: list[dict[str, Any]] = []
         self.uploaded_files: dict[str, dict[str, Any]] = {}
         self.oauth_codes: dict[str, tuple[str, str]] = {}  # code -> (token, installer)
+        # Sign in with Slack (OpenID Connect): who consents on the authorize page, the codes
+        # it issued (code -> user, redirect_uri) and the user tokens they were exchanged for.
+        self.oidc_user: str | None = None
+        self.oidc_consent = True
+        self.oidc_codes: dict[str, tuple[str, str]] = {}
+        self.user_tokens: dict[str, str] = {}  # xoxp-… -> user id
         # Token rotation: refresh token -> the access token it renews; tokens that expire.
         self.refresh_tokens: dict[str, str] = {}
         self.rotating_tokens: set[str] = set()
@@ -368,6 +374,8 @@ class FakeSlack:
             "apps.uninstall": self._apps_uninstall,
             "apps.connections.open": self._apps_connections_open,
             "oauth.v2.access": self._oauth_v2_access,
+            "openid.connect.token": self._openid_token,
+            "openid.connect.userInfo": self._openid_user_info,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -401,6 +409,7 @@ class FakeSlack:
         app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         app.router.add_post("/hooks/{kind}/{team_id}/{n}/{secret}", self._handle_response_url)
         app.router.add_get("/link/", self._handle_socket)
+        app.router.add_get("/openid/connect/authorize", self._handle_oidc_authorize)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
@@ -890,7 +899,15 @@ class FakeSlack:
 
     def _authenticate(self, method: str, token: str | None) -> Workspace | None:
         """Slack's token checks, in Slack's error vocabulary."""
-        if method in ("oauth.v2.access", "api.test"):
+        if method in ("oauth.v2.access", "api.test", "openid.connect.token"):
+            return None
+        if method == "openid.connect.userInfo":
+            if not token:
+                raise SlackError("not_authed")
+            if token in self.revoked_tokens:
+                raise SlackError("token_revoked")
+            if token not in self.user_tokens:
+                raise SlackError("invalid_auth")
             return None
         if not token:
             raise SlackError("not_authed")
@@ -1119,6 +1136,93 @@ class FakeSlack:
             "is_enterprise_install": False,
             "authed_user": {"id": installer},
         }
+
+    # ------------------------------------------------------------------ Sign in with Slack
+
+    def sign_in_as(self, user_id: str | None, *, consent: bool = True) -> None:
+        """Who "clicks Allow" on the next authorize pages (``consent=False``: Cancel)."""
+        self.oidc_user = user_id
+        self.oidc_consent = consent
+
+    @property
+    def authorize_url(self) -> str:
+        """What ``https://slack.com/openid/connect/authorize`` is on the fake."""
+        return f"{self.base_url}/openid/connect/authorize"
+
+    async def _handle_oidc_authorize(self, request: web.Request) -> web.Response:
+        """The consent page, answered at once as ``oidc_user`` would: a redirect to
+        ``redirect_uri`` with a code (or ``error=access_denied``) and the ``state``. Like
+        Slack, a wrong client id or a request without the ``openid`` scope gets an error page
+        and no redirect."""
+        q = request.query
+        scopes = set(q.get("scope", "").replace(",", " ").split())
+        if q.get("client_id") != self.client_id:
+            return web.Response(status=400, text="invalid_client_id", content_type="text/html")
+        if q.get("response_type") != "code" or "openid" not in scopes:
+            return web.Response(status=400, text="invalid_scope", content_type="text/html")
+        redirect_uri = q.get("redirect_uri", "")
+        if not redirect_uri.startswith(("http://", "https://")):
+            return web.Response(status=400, text="bad_redirect_uri", content_type="text/html")
+        answer: dict[str, str] = {"state": q.get("state", "")}
+        if not self.oidc_consent or self.oidc_user is None:
+            answer["error"] = "access_denied"
+        else:
+            code = f"{next(self._ids)}.{secrets.token_hex(12)}"
+            self.oidc_codes[code] = (self.oidc_user, redirect_uri)
+            answer["code"] = code
+        location = f"{redirect_uri}?{urllib.parse.urlencode(answer)}"
+        return web.Response(status=302, headers={"Location": location})
+
+    def _openid_token(self, ctx: _Ctx) -> dict[str, Any]:
+        """``openid.connect.token``: a code (single use, for the same redirect_uri) for a user
+        token and an ID token."""
+        self._check_client(ctx)
+        code = str(ctx.params.get("code", ""))
+        if code not in self.oidc_codes:
+            raise SlackError("invalid_code")
+        user_id, redirect_uri = self.oidc_codes.pop(code)
+        if ctx.params.get("redirect_uri") != redirect_uri:
+            raise SlackError("bad_redirect_uri")
+        token = f"xoxp-{next(self._ids)}-{secrets.token_hex(8)}"
+        self.user_tokens[token] = user_id
+        return {
+            "access_token": token,
+            "token_type": "Bearer",
+            "id_token": _unsigned_jwt(self._claims(user_id)),
+        }
+
+    def _openid_user_info(self, ctx: _Ctx) -> dict[str, Any]:
+        assert ctx.token is not None
+        return self._claims(self.user_tokens[ctx.token])
+
+    def _claims(self, user_id: str) -> dict[str, Any]:
+        user = self.users[user_id]
+        team = next(
+            (ws for ws in self.workspaces.values() if ws.team_id == user["team_id"]),
+            Workspace(team_id=user["team_id"]),
+        )
+        profile = user["profile"]
+        given, _, family = user["real_name"].partition(" ")
+        claims: dict[str, Any] = {
+            "iss": "https://slack.com",
+            "sub": user_id,
+            "aud": self.client_id,
+            "https://slack.com/user_id": user_id,
+            "https://slack.com/team_id": team.team_id,
+            "email": profile["email"],
+            "email_verified": True,
+            "date_email_verified": 1_700_000_000,
+            "name": user["real_name"],
+            "picture": profile["image_48"],
+            "given_name": given,
+            "family_name": family,
+            "locale": user["_locale"],
+            "https://slack.com/team_name": team.team_name,
+            "https://slack.com/team_domain": team.team_domain,
+        }
+        if team.enterprise_id:
+            claims["https://slack.com/enterprise_id"] = team.enterprise_id
+        return claims
 
     def enable_rotation(self, token: str) -> None:
         """The app has token rotation on: this token (and the ones renewing it) expire, and
@@ -1609,6 +1713,20 @@ def app_home_opened_event(
 
 def _trigger_id() -> str:
     return f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**10)}.{secrets.token_hex(16)}"
+
+
+def _unsigned_jwt(claims: dict[str, Any]) -> str:
+    """An ID token shaped like Slack's (header.payload.signature); the signature is not a
+    real RS256 one: nothing in the bot relies on the ID token (it reads userInfo)."""
+
+    def part(data: dict[str, Any]) -> str:
+        raw = json.dumps(data, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    now = int(time.time())
+    header = {"typ": "JWT", "alg": "RS256", "kid": "fake"}
+    payload = {**claims, "iat": now, "exp": now + 3600, "auth_time": now}
+    return f"{part(header)}.{part(payload)}.{secrets.token_urlsafe(16)}"
 
 
 def slash_command_payload(

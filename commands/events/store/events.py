@@ -20,6 +20,7 @@ from bot.storage.database import Database
 from commands.events.store import reminders
 from commands.events.store.mirrors import MirrorRepo
 from commands.events.store.reminders import ReminderRepo
+from commands.events.store.reports import EventReports
 from commands.events.store.rsvps import EventGone, RsvpRepo, Seats, promote
 from commands.events.store.tables import (
     CANCELLED,
@@ -136,6 +137,7 @@ class EventRepo:
         self.rsvps = RsvpRepo(db)
         self.reminders = ReminderRepo(db)
         self.mirrors = MirrorRepo(db)
+        self.reports = EventReports(db)  # read-only figures (the dashboard)
 
     async def create(
         self,

@@ -90,6 +90,7 @@ event_rsvps = Table(
     Column("queue_no", Integer, nullable=False, server_default="0"),
     UniqueConstraint("event_id", "member_id", name="uq_event_rsvps_event_member"),
     Index("ix_event_rsvps_event_status", "event_id", "status", "queue_no"),
+    Index("ix_event_rsvps_answered_at", "answered_at", "member_id"),  # who was active when
 )
 
 event_posts = Table(

@@ -1,0 +1,1 @@
+"""dashboard feature storage: sign-in tokens and sessions (its public store API)."""

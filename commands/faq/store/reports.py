@@ -1,0 +1,112 @@
+"""Read-only figures on the FAQ, for the dashboard: what was asked over a period and how the
+FAQ answered, unanswered questions per channel, the queue by distinct askers, helpful rates.
+
+The ask log names nobody and no channel (`faq_asks`): its verdicts are counted for the whole
+federation. An unanswered question keeps the channel it was first asked in, which places it
+in an agency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+
+from bot.storage.database import Database, id_set
+from commands.faq.store.activity import _ASKERS, Unanswered, _unanswered
+from commands.faq.store.tables import (
+    faq_asks,
+    faq_feedback,
+    faq_unanswered,
+)
+
+A, U, F = faq_asks.c, faq_unanswered.c, faq_feedback.c
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelQuestions:
+    channel: str | None  # platform:workspace:channel, None when unknown
+    questions: int
+    asks: int
+
+
+@dataclass(frozen=True, slots=True)
+class Helpfulness:
+    entry_id: int
+    helpful: int
+    unhelpful: int
+
+    @property
+    def rate(self) -> float | None:
+        votes = self.helpful + self.unhelpful
+        return self.helpful / votes if votes else None
+
+
+class FaqReports:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def verdicts(self, edges: Sequence[datetime]) -> list[dict[str, int]]:
+        """How the FAQ answered (answer, suggest, unknown: counts) in each interval between
+        consecutive `edges` (weeks, months), counted by the database."""
+        if len(edges) < 2:
+            return []
+        bucket = case(
+            *((A.asked_at < edge, i) for i, edge in enumerate(edges[1:])), else_=len(edges)
+        ).label("bucket")
+        query = (
+            select(bucket, A.verdict, func.count().label("n"))
+            .where(A.asked_at >= edges[0], A.asked_at < edges[-1])
+            .group_by(bucket, A.verdict)
+        )
+        found: list[dict[str, int]] = [{} for _ in edges[1:]]
+        async with self.db.read() as conn:
+            for r in await conn.execute(query):
+                found[r.bucket][r.verdict] = r.n
+        return found
+
+    async def unanswered_by_channel(
+        self, since: datetime, until: datetime
+    ) -> list[ChannelQuestions]:
+        """Questions first asked in the period that the FAQ could not answer, per channel."""
+        query = (
+            select(U.channel, func.count().label("questions"), func.sum(U.count).label("asks"))
+            .where(U.first_asked_at >= since, U.first_asked_at < until)
+            .group_by(U.channel)
+        )
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [ChannelQuestions(r.channel, r.questions, int(r.asks or 0)) for r in rows]
+
+    async def queue(self, offset: int, limit: int) -> tuple[list[Unanswered], int]:
+        """The unanswered queue, most distinct askers first (one person repeating a question
+        does not make it the community's), then most asked, then most recent."""
+        query = (
+            select(faq_unanswered, _ASKERS)
+            .order_by(_ASKERS.desc(), U.count.desc(), U.last_asked_at.desc(), U.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+            total = (await conn.execute(select(func.count()).select_from(faq_unanswered))).scalar()
+        return [_unanswered(r) for r in rows], int(total or 0)
+
+    async def helpfulness(self) -> dict[int, Helpfulness]:
+        """Every entry's "helpful?" votes."""
+        query = select(
+            F.entry_id,
+            func.sum(case((F.helpful, 1), else_=0)).label("yes"),
+            func.sum(case((F.helpful, 0), else_=1)).label("no"),
+        ).group_by(F.entry_id)
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return {r.entry_id: Helpfulness(r.entry_id, int(r.yes), int(r.no)) for r in rows}
+
+    async def voting_members(self, since: datetime, until: datetime) -> set[int]:
+        """Members who said whether an answer helped, in the period."""
+        query = select(F.member_id).where(F.given_at >= since, F.given_at < until)
+        async with self.db.read() as conn:
+            return await id_set(conn, query)
