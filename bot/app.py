@@ -35,6 +35,7 @@ from bot.secret_box import SecretBox
 from bot.services import Services
 from bot.signing import Signer
 from bot.storage.agencies import AgencyRepo
+from bot.storage.budgets import pacer_for
 from bot.storage.database import Database
 from bot.storage.deliveries import DeliveryLedger
 from bot.storage.keys import KeyStore
@@ -117,6 +118,7 @@ class BotApp:
             members=MemberRepo(self.db),
             runs=RunLedger(self.db, leases),
             leases=leases,
+            pacer=pacer_for(config.cluster.pacing, self.db),
             federation=federation,
             deliveries=DeliveryLedger(self.db),
             signer=Signer(),

@@ -10,13 +10,16 @@ concurrent workers take consecutive slots instead of waking together and stamped
 Which buckets an operation uses is each adapter's business: it declares its platform's limits
 as `Bucket`s (`Sender.buckets`), with numbers from its own config section ([slack], [discord]).
 Platforms without limits (the console) declare none and are not paced.
+
+Where the buckets live is a `Pacer`: in this process (`LocalPacer`), or in the database so that
+several processes together stay within a platform's limits (`bot.storage.budgets`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from bot.identity import ChannelRef
 
@@ -37,6 +40,21 @@ class Rate:
         return 1.0 / self.per_second
 
 
+def earliest(tats: Mapping[str, float], wants: Iterable[tuple[str, Rate]], now: float) -> float:
+    """The first moment every bucket in `wants` allows a request (GCRA, `tats` their state)."""
+    start = now
+    for key, rate in wants:
+        start = max(start, tats.get(key, now) - (rate.burst - 1) * rate.interval)
+    return start
+
+
+def taken(
+    tats: Mapping[str, float], wants: Iterable[tuple[str, Rate]], start: float
+) -> dict[str, float]:
+    """The buckets' new state once a request took the slot at `start`."""
+    return {key: max(tats.get(key, start), start) + rate.interval for key, rate in wants}
+
+
 class Limiter:
     """GCRA buckets by key. `reserve` returns when (on the caller's clock) the request may go."""
 
@@ -45,20 +63,15 @@ class Limiter:
 
     def reserve(self, wants: Iterable[tuple[str, Rate]], now: float) -> float:
         wants = list(wants)
-        start = now
-        for key, rate in wants:
-            tolerance = (rate.burst - 1) * rate.interval
-            start = max(start, self._tat.get(key, now) - tolerance)
-        for key, rate in wants:
-            self._tat[key] = max(self._tat.get(key, start), start) + rate.interval
+        start = earliest(self._tat, wants, now)
+        self._tat.update(taken(self._tat, wants, start))
         return start
 
     def try_reserve(self, wants: Iterable[tuple[str, Rate]], now: float) -> bool:
         """Reserve only if the request may go right now (best-effort work skips a turn)."""
         wants = list(wants)
-        for key, rate in wants:
-            if self._tat.get(key, now) - (rate.burst - 1) * rate.interval > now:
-                return False
+        if earliest(self._tat, wants, now) > now:
+            return False
         self.reserve(wants, now)
         return True
 
@@ -69,6 +82,37 @@ class Limiter:
     def forget_idle(self, now: float) -> None:
         """Drop buckets that are full again (one entry per channel would otherwise pile up)."""
         self._tat = {key: tat for key, tat in self._tat.items() if tat > now}
+
+
+class Pacer(Protocol):
+    """Where the buckets live; times are seconds on the wall clock (shared by processes)."""
+
+    async def reserve(self, wants: list[tuple[str, Rate]], now: float) -> float: ...
+
+    async def try_reserve(self, wants: list[tuple[str, Rate]], now: float) -> bool: ...
+
+    async def pause(self, key: str, until: float) -> None: ...
+
+    async def forget_idle(self, now: float) -> None: ...
+
+
+class LocalPacer:
+    """The buckets of one process (SQLite, or `[cluster] pacing = "local"`)."""
+
+    def __init__(self) -> None:
+        self.limiter = Limiter()
+
+    async def reserve(self, wants: list[tuple[str, Rate]], now: float) -> float:
+        return self.limiter.reserve(wants, now)
+
+    async def try_reserve(self, wants: list[tuple[str, Rate]], now: float) -> bool:
+        return self.limiter.try_reserve(wants, now)
+
+    async def pause(self, key: str, until: float) -> None:
+        self.limiter.pause(key, until)
+
+    async def forget_idle(self, now: float) -> None:
+        self.limiter.forget_idle(now)
 
 
 Scope = Literal["platform", "workspace", "channel"]

@@ -81,6 +81,9 @@ class DiscordSettings:
     # Requests per second in all: Discord allows a bot 50; keep headroom for the rest of the
     # bot's traffic. Per-route buckets are paced by discord.py from the response headers.
     rate: float = 40.0
+    # Requests that may go at once before `rate` applies (Discord counts 50 per second: a
+    # burst below that uses the second's budget without going over it).
+    burst: int = 10
     # Servers (guild ids, listed in federation.discord_guilds) whose announced events are
     # mirrored as Discord scheduled events (Events tab; needs Manage Events), for events
     # starting within `scheduled_events_days`; a mirror deleted by hand in Discord is
@@ -92,6 +95,8 @@ class DiscordSettings:
     def __post_init__(self) -> None:
         if self.rate <= 0:
             raise ConfigError("config: discord.rate: must be positive")
+        if not 1 <= self.burst <= 50:
+            raise ConfigError("config: discord.burst: between 1 and 50")
         for guild in self.scheduled_events:
             if not SNOWFLAKE.match(guild):
                 raise ConfigError(

@@ -19,6 +19,7 @@ from bot.leases import Leases
 from bot.metrics import Metrics
 from bot.native_events import NativeCalendars
 from bot.outbound import Outbound
+from bot.pacing import Pacer
 from bot.registry import Registry
 from bot.scheduler import Scheduler
 from bot.secret_box import SecretBox
@@ -45,6 +46,7 @@ class Services:
     members: MemberRepo
     runs: RunLedger
     leases: Leases  # what this process has claimed, renewed by its heartbeat
+    pacer: Pacer  # the platforms' rate-limit budgets (shared by the processes on PostgreSQL)
     federation: Federation  # who belongs: listed and approved workspaces
     deliveries: DeliveryLedger  # platform deliveries already handled (retries, replays)
     signer: Signer  # tags on button values that must be the bot's own (keyed at start)

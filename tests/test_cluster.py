@@ -5,6 +5,7 @@ test_announce_storage.py, test_profile_storage.py) and end to end in test_announ
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ import pytest
 from sqlalchemy import event, text
 
 from bot.identity import Caller, ChannelRef
+from bot.pacing import LocalPacer, Rate
 from bot.storage.agencies import AgencyRepo
+from bot.storage.budgets import SharedPacer, pacer_for
 from bot.storage.database import Database
 from bot.storage.members import MemberRepo
 from commands.announce.audience import resolve
@@ -149,3 +152,30 @@ async def _terminate_backends(url: str) -> None:
             {"name": name},
         )
     await admin.close()
+
+
+async def test_processes_share_a_platform_budget(db: Database) -> None:
+    """Three processes paced on one database take consecutive slots of a Slack channel's
+    1 per second (here 10/s): never two in the same slot, as three private limiters would."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    others = [Database.open(url) for _ in range(2)]
+    pacers = [SharedPacer(d) for d in (db, *others)]
+    wants = [("slack:post:T1:C1", Rate(10.0))]
+    starts = await asyncio.gather(*(pacers[i % 3].reserve(wants, 1000.0) for i in range(30)))
+    assert sorted(starts) == pytest.approx([1000.0 + i / 10 for i in range(30)])
+    await pacers[1].pause("slack:post:T1:C1", 1010.0)  # a 429 seen by one process
+    assert await pacers[2].reserve(wants, 1000.0) == pytest.approx(1010.0)
+    assert not await pacers[0].try_reserve(wants, 1005.0)  # busy: best-effort work skips
+    await pacers[0].forget_idle(2000.0)
+    assert await pacers[0].try_reserve(wants, 2000.0)  # idle buckets forgotten, fresh again
+    for other in others:
+        await other.close()
+
+
+def test_the_pacer_is_shared_on_postgresql_and_private_on_sqlite(tmp_path: Path) -> None:
+    sqlite = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
+    assert isinstance(pacer_for("auto", sqlite), LocalPacer)
+    assert isinstance(pacer_for("database", sqlite), SharedPacer)
+    postgres = Database.open("postgresql+asyncpg://u@127.0.0.1:5432/x")
+    assert isinstance(pacer_for("auto", postgres), SharedPacer)
+    assert isinstance(pacer_for("local", postgres), LocalPacer)

@@ -37,7 +37,7 @@ from bot.i18n import Translator, translator
 from bot.identity import ChannelRef
 from bot.messages import Message
 from bot.outbound import Posted, delivery_key
-from bot.pacing import Limiter, backoff
+from bot.pacing import backoff
 from commands.announce.render import alert_message, copy_message, progress_message
 from commands.announce.store.announcements import Announcement, AnnouncementRepo, State
 from commands.announce.store.outbox_rows import (
@@ -75,7 +75,7 @@ class Courier:
         self.outbox = services.get(AnnouncementRepo).outbox
         self.sleep = sleep
         self.rng = rng or random.Random()
-        self.limiter = Limiter()
+        self.pacer = services.pacer
         self._slots: dict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.settings.concurrency)
         )
@@ -151,21 +151,28 @@ class Courier:
         if ann.status_message_id is None:
             await self._show_progress(ann.id, t)
         copy = copy_message(ann, t)
+        # Each platform at its own pace: a slow one (Slack's 1 post per second per channel)
+        # never holds up a fast one (Discord's 50 per second).
+        platforms = self.services.outbound.platforms
+        await asyncio.gather(*(self._run_platform(ann, p, copy, t) for p in platforms))
+        await self._finish(ann.id, t)
+
+    async def _run_platform(
+        self, ann: Announcement, platform: str, copy: Message, t: Translator
+    ) -> None:
         horizon = timedelta(seconds=self.settings.sweep_interval)
-        while not self._stopping:
-            platforms = self.services.outbound.platforms
+        batch = BATCH_PER_WORKER * self.settings.concurrency
+        while not self._stopping and platform in self.services.outbound.platforms:
             now = self.services.clock.now()
-            batch = BATCH_PER_WORKER * self.settings.concurrency * max(1, len(platforms))
-            rows = await self.outbox.reserve(ann.id, now, platforms, batch)
+            rows = await self.outbox.reserve(ann.id, now, [platform], batch)
             if rows:
                 with self.services.leases.holding(LEASED.name, [r.id for r in rows]):
                     await self._pass(ann, rows, copy, t)
                 continue
-            nxt = await self.outbox.next_due(ann.id, now, platforms)
+            nxt = await self.outbox.next_due(ann.id, now, [platform])
             if nxt is None or nxt - now > horizon:
-                break
+                return
             await self.sleep(max(0.0, (nxt - now).total_seconds()))
-        await self._finish(ann.id, t)
 
     async def _pass(
         self, ann: Announcement, rows: Sequence[Delivery], copy: Message, t: Translator
@@ -227,8 +234,8 @@ class Courier:
             return True
         now = self.services.clock.now().timestamp()
         if skip_if_busy:
-            return self.limiter.try_reserve(wants, now)
-        start = self.limiter.reserve(wants, now)
+            return await self.pacer.try_reserve(wants, now)
+        start = await self.pacer.reserve(wants, now)
         if start > now:
             await self.sleep(start - now)
         return True
@@ -251,7 +258,7 @@ class Courier:
         buckets = self.services.outbound.buckets(row.ref.platform)
         op = "send" if in_flight == SENDING else "delete"
         if err.retry_after and (key := pacing.pause_key(buckets, op, row.ref)):
-            self.limiter.pause(key, now.timestamp() + err.retry_after)
+            await self.pacer.pause(key, now.timestamp() + err.retry_after)
         log.info(
             "announcement %s: %s again in %.1f s: %s",
             row.announcement_id,
@@ -321,7 +328,7 @@ class Courier:
         if ann is None:
             return
         self._last_edit.pop(announcement_id, None)
-        self.limiter.forget_idle(self.services.clock.now().timestamp())
+        await self.pacer.forget_idle(self.services.clock.now().timestamp())
         await self._show_progress(ann.id, t)
         failed = await self.outbox.in_states(ann.id, (FAILED,))
         if len(failed) > ann.alerted_failures and ann.state != State.WITHDRAWN:
