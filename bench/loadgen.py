@@ -4,7 +4,10 @@ does the bot's work (`run_load(spec)` starts it; `python bench/loadgen.py SPEC` 
 Kinds of load (the spec is JSON):
 
 - `commands`: signed slash commands (exactly as Slack signs and form-encodes them) sent with
-  `concurrency` in flight; latency of each, total time.
+  `concurrency` in flight; latency of each, total time. With `urls` (several bot processes
+  behind no load balancer), command i goes to url i mod n; a process that does not answer
+  (killed) passes the command to the next one, as a load balancer's health check would. Each
+  latency comes with the url that answered.
 - `acks`: one signed slash command every `every` seconds, each in its own task, until a line
   arrives on stdin; prints `ready` once warmed up. Each ack's latency comes with the moment it
   was sent, so that the acks of a storm's window can be told from the others.
@@ -52,26 +55,47 @@ class Signed:
 
 
 async def commands(spec: dict[str, Any]) -> dict[str, Any]:
+    urls = spec.get("urls") or [spec["url"]]
     connector = aiohttp.TCPConnector(limit=spec["concurrency"])
     async with aiohttp.ClientSession(connector=connector) as session:
-        signed = Signed(session, spec["url"], spec["secret"])
-        queue = list(spec["commands"])
+        signers = [Signed(session, url, spec["secret"]) for url in urls]
+        queue = list(enumerate(spec["commands"]))
         latencies: list[float] = []
+        served: list[int] = []  # which url answered each command
         statuses: dict[int, int] = {}
+        failovers = 0
+
+        async def one(i: int, command: str, text: str, user: str) -> None:
+            nonlocal failovers
+            for turn in range(len(signers) * 3):
+                target = (i + turn) % len(signers)
+                try:
+                    latency, status = await signers[target].command(
+                        command, text, user, spec["team"]
+                    )
+                except aiohttp.ClientConnectionError:
+                    failovers += 1
+                    await asyncio.sleep(0.05 if turn >= len(signers) else 0)
+                    continue
+                latencies.append(latency)
+                served.append(target)
+                statuses[status] = statuses.get(status, 0) + 1
+                return
+            statuses[0] = statuses.get(0, 0) + 1  # nobody answered
 
         async def worker() -> None:
             while queue:
-                command, text, user = queue.pop()
-                latency, status = await signed.command(command, text, user, spec["team"])
-                latencies.append(latency)
-                statuses[status] = statuses.get(status, 0) + 1
+                i, (command, text, user) = queue.pop()
+                await one(i, command, text, user)
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(spec["concurrency"])))
         return {
             "latencies": latencies,
+            "served": served,
             "seconds": time.perf_counter() - start,
             "statuses": statuses,
+            "failovers": failovers,
         }
 
 
