@@ -52,6 +52,7 @@ class SlackRecorder:
     """The Sender protocol at the platform seam: renders to Block Kit, records, answers."""
 
     platform = "slack"
+    buckets = ()  # pacing is not what this bench measures
 
     def __init__(self) -> None:
         self.sent: list[ChannelRef] = []

@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -96,7 +97,8 @@ class BotApp:
         migrations = [f.migrations for f in self.features if f.migrations is not None]
         self.db = Database.open(config.bot.database_url, [*migrations, *extra_migrations])
         self.metrics = Metrics()
-        self.outbound = Outbound(self.metrics)
+        pacer = pacer_for(config.cluster.pacing, self.db)
+        self.outbound = Outbound(self.metrics, pacer)
         federation = Federation(config.federation, WorkspaceRepo(self.db))
         self.calendars = NativeCalendars(federation)
         self.web = WebServer(config.http)
@@ -118,7 +120,7 @@ class BotApp:
             members=MemberRepo(self.db),
             runs=RunLedger(self.db, leases),
             leases=leases,
-            pacer=pacer_for(config.cluster.pacing, self.db),
+            pacer=pacer,
             federation=federation,
             deliveries=DeliveryLedger(self.db),
             signer=Signer(),
@@ -167,6 +169,7 @@ class BotApp:
         if self.db.is_sqlite:
             self.services.scheduler.every("sqlite-checkpoint", 60, self.db.checkpoint)
         self.services.scheduler.every("forget-deliveries", 600, self._forget_deliveries)
+        self.services.scheduler.every("pacer-forget-idle", 600, self._forget_idle_budgets)
         heartbeat = max(1.0, self.config.cluster.lease_seconds / 3)
         self.services.scheduler.every("lease-heartbeat", heartbeat, self.services.leases.renew)
         hour = self.config.privacy.purge_hour
@@ -177,6 +180,10 @@ class BotApp:
     async def _retain(self) -> None:
         """Every day: what is older than its `[privacy]` duration goes (bot.retention)."""
         await enforce(self.services, self.clock.now())
+
+    async def _forget_idle_budgets(self) -> None:
+        """Buckets full again are dropped (one per channel would otherwise pile up)."""
+        await self.services.pacer.forget_idle(time.time())
 
     async def _forget_deliveries(self) -> None:
         await self.services.deliveries.forget_expired(self.clock.now())

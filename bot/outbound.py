@@ -12,16 +12,21 @@ adopts it instead of posting again.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot import pacing
 from bot.errors import SendError
 from bot.identity import ChannelRef
 from bot.messages import Message
 from bot.metrics import Metrics
-from bot.pacing import Bucket
+from bot.pacing import Bucket, LocalPacer, Pacer
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +81,28 @@ class Sender(Protocol):
         ...
 
 
+Sleep = Callable[[float], Awaitable[object]]
+
+
 class Outbound:
-    def __init__(self, metrics: Metrics | None = None) -> None:
+    """Routes each send to its platform's adapter, within the platform's rate limits: every
+    send, edit and delete first waits for its slot in the pacer's buckets (`Sender.buckets`;
+    shared by the processes when the pacer is), and a platform's "wait" (429 Retry-After)
+    stalls the bucket it names. Pacing is on the wall clock, as the platforms count."""
+
+    def __init__(
+        self,
+        metrics: Metrics | None = None,
+        pacer: Pacer | None = None,
+        *,
+        now: Callable[[], float] = time.time,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self._senders: dict[str, Sender] = {}
         self.metrics = metrics or Metrics()
+        self.pacer: Pacer = pacer or LocalPacer()
+        self.now = now
+        self.sleep = sleep
 
     def register(self, sender: Sender) -> None:
         self._senders[sender.platform] = sender
@@ -111,11 +134,12 @@ class Outbound:
         in_doubt: bool = False,
     ) -> Posted:
         sender = self._sender(channel.platform)
-        try:
-            posted = await sender.send(channel, message, key=key, in_doubt=in_doubt)
-        except Exception:
-            self.metrics.sent(channel.platform, ok=False)
-            raise
+        async with self._paced(sender, "send", channel):
+            try:
+                posted = await sender.send(channel, message, key=key, in_doubt=in_doubt)
+            except Exception:
+                self.metrics.sent(channel.platform, ok=False)
+                raise
         self.metrics.sent(channel.platform, ok=True, adopted=posted.adopted)
         return posted
 
@@ -130,16 +154,52 @@ class Outbound:
         in_doubt: bool = False,
     ) -> Posted:
         sender = self._sender(platform)
-        try:
-            posted = await sender.send_dm(workspace, user_id, message, key=key, in_doubt=in_doubt)
-        except Exception:
-            self.metrics.sent(platform, ok=False)
-            raise
+        # Paced as a channel of its own (the DM's id is only known once it is opened).
+        where = ChannelRef(platform, workspace, f"dm:{user_id}")
+        async with self._paced(sender, "send", where):
+            try:
+                posted = await sender.send_dm(
+                    workspace, user_id, message, key=key, in_doubt=in_doubt
+                )
+            except Exception:
+                self.metrics.sent(platform, ok=False)
+                raise
         self.metrics.sent(platform, ok=True, adopted=posted.adopted)
         return posted
 
     async def delete(self, posted: Posted) -> None:
-        await self._sender(posted.channel.platform).delete(posted)
+        sender = self._sender(posted.channel.platform)
+        async with self._paced(sender, "delete", posted.channel):
+            await sender.delete(posted)
 
-    async def edit(self, posted: Posted, message: Message) -> None:
-        await self._sender(posted.channel.platform).edit(posted, message)
+    async def edit(self, posted: Posted, message: Message, *, best_effort: bool = False) -> bool:
+        """Edit in place. `best_effort` (a live progress count): skipped, False, when the
+        platform's budget is not ready now — the next edit will show the counts."""
+        sender = self._sender(posted.channel.platform)
+        async with self._paced(sender, "update", posted.channel, best_effort) as go:
+            if go:
+                await sender.edit(posted, message)
+        return go
+
+    @asynccontextmanager
+    async def _paced(
+        self, sender: Sender, op: str, where: ChannelRef, best_effort: bool = False
+    ) -> AsyncIterator[bool]:
+        """Wait for the operation's slot (or, `best_effort`, say at once whether there is
+        one); a 429 that comes back stalls the bucket it counts against."""
+        wanted = pacing.wants(sender.buckets, op, where)
+        if wanted:
+            now = self.now()
+            if best_effort:
+                if not await self.pacer.try_reserve(wanted, now):
+                    yield False
+                    return
+            elif (start := await self.pacer.reserve(wanted, now)) > now:
+                await self.sleep(start - now)
+        try:
+            yield True
+        except SendError as err:
+            key = pacing.pause_key(sender.buckets, op, where)
+            if err.retry_after and key is not None:
+                await self.pacer.pause(key, self.now() + err.retry_after)
+            raise

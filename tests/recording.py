@@ -12,6 +12,7 @@ from bot.errors import SendError
 from bot.identity import ChannelRef
 from bot.messages import Message
 from bot.outbound import Posted
+from bot.pacing import Bucket
 
 
 class Crash(Exception):
@@ -26,6 +27,7 @@ class RecordingSender:
     (the message is out, the bot never heard back); `delay` makes a slow platform."""
 
     platform: str = "console"
+    buckets: tuple[Bucket, ...] = ()  # a test platform has no rate limit
     failing: set[str] = field(default_factory=set)
     transient: set[str] = field(default_factory=set)
     crash: bool = False

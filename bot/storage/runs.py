@@ -62,6 +62,8 @@ class Run:
 class RunClaim:
     key: str
     in_doubt: bool  # taken over from an owner that died: its send may have gone out
+    attempt: int = 1  # a run left unfinished (its owner died, or a send failed for now) is
+    # claimed again: the second attempt, the third…
 
 
 class RunLedger:
@@ -94,18 +96,20 @@ class RunLedger:
         except IntegrityError:
             pass
 
-        async def take_over(conn: AsyncConnection) -> int:
+        async def take_over(conn: AsyncConnection) -> int | None:
             statement = (
                 scheduled_runs.update()
                 .where(c.key == key, self._lapsed(now))
                 .values(owner=owner, lease_until=until, attempts=c.attempts + 1)
+                .returning(c.attempts)
             )
-            return (await conn.execute(statement)).rowcount
+            return (await conn.execute(statement)).scalar()
 
-        if not await self.db.transact(take_over):
+        attempt = await self.db.transact(take_over)
+        if attempt is None:
             return None
         self.leases.took_over(kind)
-        return RunClaim(key, in_doubt=True)
+        return RunClaim(key, in_doubt=True, attempt=attempt)
 
     @asynccontextmanager
     async def claimed(

@@ -1,14 +1,12 @@
 """The courier: delivers a broadcast's outbox rows, within the platforms' rate limits.
 
 Platform-free: it only talks to `services.outbound` (so the same code sends to Slack, Discord,
-the console or a test's recording sender) and takes its `sleep` as a dependency; time comes
-from `services.clock`.
-from commands.announce.store.announcements import AnnouncementRepo
+the console or a test's recording sender), which also paces every send within the platforms'
+limits; it takes its `sleep` as a dependency, and time comes from `services.clock`.
 
 One run per announcement and process. A run repeats passes until no row is due soon: each pass
 reserves a batch of due rows for this process (a lease the heartbeat renews; other processes
 take other rows), fans them out per platform, `concurrency` workers per platform; a worker
-reserves a slot in the rate limiter (shared by the processes on PostgreSQL), sleeps until it,
 claims its row (`sending`), calls the platform with the row's delivery key and records the
 outcome, each step in its own small transaction. A row a dead process left in flight comes
 back in doubt, and its send first looks for the copy on the platform. A per-platform semaphore
@@ -31,10 +29,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import pacing
 from bot.errors import SendError
 from bot.i18n import Translator, translator
-from bot.identity import ChannelRef
 from bot.messages import Message
 from bot.outbound import Posted, delivery_key
 from bot.pacing import backoff
@@ -75,7 +71,6 @@ class Courier:
         self.outbox = services.get(AnnouncementRepo).outbox
         self.sleep = sleep
         self.rng = rng or random.Random()
-        self.pacer = services.pacer
         self._slots: dict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.settings.concurrency)
         )
@@ -197,7 +192,6 @@ class Courier:
     ) -> None:
         op = "delete" if row.state in (TO_WITHDRAW, WITHDRAWING) else "send"
         async with self._slots[row.ref.platform]:
-            await self._pace(op, row.ref)
             if self._stopping or not await self.outbox.claim(row):
                 return
             try:
@@ -227,19 +221,6 @@ class Courier:
                     )
         self._progress(ann, t)
 
-    async def _pace(self, op: str, ref: ChannelRef, *, skip_if_busy: bool = False) -> bool:
-        """Wait for a slot in the rate limiter; with `skip_if_busy`, False instead of waiting."""
-        wants = pacing.wants(self.services.outbound.buckets(ref.platform), op, ref)
-        if not wants:
-            return True
-        now = self.services.clock.now().timestamp()
-        if skip_if_busy:
-            return await self.pacer.try_reserve(wants, now)
-        start = await self.pacer.reserve(wants, now)
-        if start > now:
-            await self.sleep(start - now)
-        return True
-
     async def _failed(self, row: Delivery, err: SendError) -> None:
         attempts = row.attempts + 1  # the claim counted this attempt
         now = self.services.clock.now()
@@ -255,10 +236,6 @@ class Courier:
             self.settings.retry_max,
             self.rng.random(),
         )
-        buckets = self.services.outbound.buckets(row.ref.platform)
-        op = "send" if in_flight == SENDING else "delete"
-        if err.retry_after and (key := pacing.pause_key(buckets, op, row.ref)):
-            await self.pacer.pause(key, now.timestamp() + err.retry_after)
         log.info(
             "announcement %s: %s again in %.1f s: %s",
             row.announcement_id,
@@ -302,18 +279,15 @@ class Courier:
             if ann.status_message_id is None:
                 # Keyed and checked first: a process that posted it and died before saving
                 # its id (or another process's run) does not make staff see two.
-                await self._pace("send", ann.origin)
                 key = delivery_key(f"announce:{ann.id}:progress")
                 posted = await self.services.outbound.send(
                     ann.origin, message, key=key, in_doubt=True
                 )
                 await self.repo.set_status_message(ann.id, posted.message_id)
-            elif await self._pace("update", ann.origin, skip_if_busy=best_effort):
-                await self.services.outbound.edit(
-                    Posted(ann.origin, ann.status_message_id), message
-                )
-            else:
-                return
+            elif not await self.services.outbound.edit(
+                Posted(ann.origin, ann.status_message_id), message, best_effort=best_effort
+            ):
+                return  # the edit budget was not ready: the next update shows the counts
             self._shown[ann.id] = message
         except SendError as err:
             log.info("announcement %s: progress not shown: %s", ann.id, err.reason)
@@ -328,7 +302,6 @@ class Courier:
         if ann is None:
             return
         self._last_edit.pop(announcement_id, None)
-        await self.pacer.forget_idle(self.services.clock.now().timestamp())
         await self._show_progress(ann.id, t)
         failed = await self.outbox.in_states(ann.id, (FAILED,))
         if len(failed) > ann.alerted_failures and ann.state != State.WITHDRAWN:
@@ -344,7 +317,6 @@ class Courier:
             if claim is None:
                 return
             try:
-                await self._pace("send", ann.origin)
                 await self.services.outbound.send(
                     ann.origin, message, key=delivery_key(run_key), in_doubt=claim.in_doubt
                 )

@@ -110,6 +110,8 @@ async def run_digest(ctx: CommandContext) -> Reply:
         return Reply.text(ctx.t("digest.run_empty", id=digest.id))
     if outcome == "taken":
         return Reply.text(ctx.t("digest.run_taken", id=digest.id))
+    if outcome == runner.RETRY:
+        return Reply.text(ctx.t("digest.run_retry", id=digest.id, channel=channel))
     return Reply.error(ctx.t("digest.run_failed", id=digest.id, channel=channel))
 
 

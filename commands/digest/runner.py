@@ -37,13 +37,17 @@ from bot.errors import SendError
 from bot.outbound import delivery_key
 from bot.schedules import Schedule, next_runs, parse_schedule, to_trigger
 from bot.services import Services
+from bot.storage.runs import RunClaim
 from commands.digest.build import build_digest
 from commands.digest.store.digests import EMPTY, SENT, DigestConfig, DigestRepo
 
 log = logging.getLogger(__name__)
 
 KIND = "digest"
-FAILED, MISSED, GONE = "failed", "missed", "gone"
+FAILED, MISSED, GONE, RETRY = "failed", "missed", "gone", "retry"
+# A run whose send failed for now (platform busy, network) is left unfinished: its lease
+# lapses and the next sweep tries again, in doubt, up to this many attempts in all.
+MAX_ATTEMPTS = 5
 STARTUP_DELAY = timedelta(seconds=3)  # after a start, once the adapters had time to connect
 STOP_WAIT = timedelta(seconds=10)  # how long a stopping bot lets digests being sent finish
 MAX_CATCH_UP = timedelta(days=92)  # missed runs older than this are not even looked for
@@ -210,8 +214,9 @@ async def run_once(services: Services, digest: DigestConfig, key: RunKey, now: d
         if claim is None:
             return "taken"
         with _in_flight(services):
-            outcome, detail = await _deliver(services, digest, key, claim.in_doubt)
-            await _finish(services, digest.id, key, outcome, detail)
+            outcome, detail = await _deliver(services, digest, key, claim)
+            if outcome != RETRY:
+                await _finish(services, digest.id, key, outcome, detail)
         return outcome
 
 
@@ -224,9 +229,10 @@ async def _finish(
 
 
 async def _deliver(
-    services: Services, digest: DigestConfig, key: RunKey, in_doubt: bool
+    services: Services, digest: DigestConfig, key: RunKey, claim: RunClaim
 ) -> tuple[str, str]:
-    """Build and post the run; `in_doubt`: an earlier owner may have posted it already."""
+    """Build and post the run (in doubt when an earlier owner may have posted it already).
+    RETRY: failed for now, left for the next sweep once the claim's lease lapses."""
     at = key.at
     async with _sending(services).gate:
         built = await build_digest(services, digest, at, next_run(services, digest, at))
@@ -235,9 +241,12 @@ async def _deliver(
             return EMPTY, "nothing new"
         try:
             posted = await services.outbound.send(
-                digest.channel, built.message, key=delivery_key(str(key)), in_doubt=in_doubt
+                digest.channel, built.message, key=delivery_key(str(key)), in_doubt=claim.in_doubt
             )
         except SendError as err:
+            if not err.permanent and claim.attempt < MAX_ATTEMPTS:
+                log.info("digest %d: %s, tried again soon: %s", digest.id, key, err.reason)
+                return RETRY, err.reason
             log.warning("digest %d not delivered to %s: %s", digest.id, digest.channel, err.reason)
             return FAILED, err.reason
     return SENT, posted.message_id
@@ -373,6 +382,7 @@ async def _resume(services: Services, key: RunKey, now: datetime) -> str | None:
             return MISSED
         log.info("digest %d: resuming interrupted run %s", digest.id, key)
         with _in_flight(services):
-            outcome, detail = await _deliver(services, digest, key, in_doubt=True)
-            await _finish(services, digest.id, key, outcome, f"resumed: {detail}")
+            outcome, detail = await _deliver(services, digest, key, claim)
+            if outcome != RETRY:
+                await _finish(services, digest.id, key, outcome, f"resumed: {detail}")
         return outcome

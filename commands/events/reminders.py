@@ -24,6 +24,7 @@ from bot.i18n import Translator
 from bot.messages import Button, Message
 from bot.outbound import delivery_key
 from bot.services import Services
+from bot.storage.runs import RunClaim
 from commands.events import render
 from commands.events.notify import member_translator
 from commands.events.store.events import Event, EventRepo
@@ -32,6 +33,8 @@ from commands.events.store.reminders import DueReminder
 log = logging.getLogger(__name__)
 
 KIND = "event-reminder"
+RETRY = "retry"
+MAX_ATTEMPTS = 5  # a direct message refused for now is tried again, this many times in all
 JOB_ID = "events.reminders"
 
 
@@ -81,7 +84,9 @@ async def _send_claimed(
         if claim is None:
             await _settle_claimed(services, reminder, now)
             return None
-        outcome = await deliver(services, event, reminder, now, in_doubt=claim.in_doubt)
+        outcome = await deliver(services, event, reminder, now, claim)
+        if outcome == RETRY:
+            return None  # the row stays due; the claim lapses, and a later tick tries again
         await services.get(EventRepo).reminders.mark([reminder.id], now, outcome)
         await services.runs.finish(reminder.run_key, now, outcome)
         return outcome
@@ -107,25 +112,30 @@ async def resume_interrupted(services: Services, now: datetime) -> None:
         async with services.runs.claimed(run.key, KIND, services.instance_id, now) as claim:
             if claim is None:
                 continue  # another process took it over first
-            outcome = await _resume(services, run.key, reminder, now)
-            await services.runs.finish(run.key, now, outcome)
+            outcome = await _resume(services, run.key, reminder, now, claim)
+            if outcome != RETRY:
+                await services.runs.finish(run.key, now, outcome)
 
 
-async def _resume(services: Services, key: str, reminder: DueReminder | None, now: datetime) -> str:
+async def _resume(
+    services: Services, key: str, reminder: DueReminder | None, now: datetime, claim: RunClaim
+) -> str:
     if reminder is None or reminder.run_key != key:
         return "skipped"  # already recorded, or re-targeted since
     event = await services.get(EventRepo).get(reminder.event_id)
     if event is None or event.cancelled or event.starts_at <= now:
         outcome = "late"
     else:
-        outcome = await deliver(services, event, reminder, now, in_doubt=True)
-    await services.get(EventRepo).reminders.mark([reminder.id], now, outcome)
+        outcome = await deliver(services, event, reminder, now, claim)
+    if outcome != RETRY:
+        await services.get(EventRepo).reminders.mark([reminder.id], now, outcome)
     return outcome
 
 
 async def deliver(
-    services: Services, event: Event, reminder: DueReminder, now: datetime, in_doubt: bool = False
+    services: Services, event: Event, reminder: DueReminder, now: datetime, claim: RunClaim
 ) -> str:
+    """sent, failed, or RETRY (the platform refused for now: tried again later, in doubt)."""
     t = member_translator(services, reminder.locale)
     message = reminder_message(event, now, t)
     try:
@@ -135,9 +145,12 @@ async def deliver(
             reminder.user_id,
             message,
             key=delivery_key(reminder.run_key),
-            in_doubt=in_doubt,
+            in_doubt=claim.in_doubt,
         )
     except SendError as err:
+        if not err.permanent and claim.attempt < MAX_ATTEMPTS:
+            log.info("reminder %s: tried again soon: %s", reminder.run_key, err.reason)
+            return RETRY
         log.warning("reminder %s not delivered: %s", reminder.run_key, err.reason)
         return "failed"
     return "sent"

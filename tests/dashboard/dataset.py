@@ -20,7 +20,7 @@ from bot.app import BotApp
 from bot.identity import ChannelRef
 from bot.storage.members import members
 from commands.announce.store.announcements import announcement_acks, announcements
-from commands.announce.store.outbox import deliveries
+from commands.announce.store.outbox_rows import deliveries
 from commands.events.store.tables import event_rsvps, events
 from commands.faq.store.entries import EntryDraft, FaqRepo
 from commands.faq.store.tables import (
