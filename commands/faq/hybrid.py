@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from commands.faq.encoder import Encoder, unit_rows
+from commands.faq.encoder import Encoder, encoder_key, unit_rows
 from commands.faq.values import DocVectors, FaqDoc
 
-__all__ = ["Anchors", "DenseIndex", "entry_texts"]
+__all__ = ["Anchors", "DenseIndex", "encode_docs", "entry_texts"]
 
 ANCHOR_SAMPLE = 200  # entries the anchors are measured on (a deterministic sample)
 MIN_OWN_PAIRS = 5  # fewer paraphrase pairs than this: the FAQ cannot tell what `own` is
@@ -55,6 +55,18 @@ def entry_texts(doc: FaqDoc, translations: bool = True) -> tuple[list[str], list
     seen = set(unique_phrasings)
     unique_extras = [t for t in dict.fromkeys(extras) if t.strip() and t not in seen]
     return unique_phrasings, unique_extras
+
+
+def encode_docs(
+    encoder: Encoder, docs: Sequence[FaqDoc], translations: bool = True
+) -> list[DocVectors]:
+    """The vectors of every text of `docs`, in one batch (the texts they share encoded once):
+    what the storage layer keeps beside each entry. Pure: safe in a worker thread."""
+    texts = [[*p, *x] for p, x in (entry_texts(doc, translations) for doc in docs)]
+    unique = list(dict.fromkeys(t for doc_texts in texts for t in doc_texts))
+    encoded = dict(zip(unique, encoder.encode(unique), strict=True)) if unique else {}
+    key = encoder_key(encoder)
+    return [DocVectors(key, {t: encoded[t] for t in doc_texts}) for doc_texts in texts]
 
 
 @dataclass(frozen=True)
@@ -112,6 +124,7 @@ class DenseIndex:
 
     def __init__(self, encoder: Encoder, combined_weight: float, translations: bool = True):
         self.encoder = encoder
+        self.key = encoder_key(encoder)  # the label of the vectors this index makes and takes
         self.combined_weight = combined_weight
         self.translations = translations
         self._phrasings = _Rows(encoder.dim)
@@ -134,7 +147,7 @@ class DenseIndex:
         """
         self.remove(doc.id)
         phrasings, extras = entry_texts(doc, self.translations)
-        known = dict(given.by_text) if given and given.encoder == self.encoder.name else {}
+        known = dict(given.by_text) if given and given.encoder == self.key else {}
         if all(t in known for t in (*phrasings, *extras)):
             self._store(doc.id, phrasings, extras, known)
         else:
@@ -195,7 +208,7 @@ class DenseIndex:
         rows = [self._phrasings.matrix[s] for s in stored.phrasing_slots]
         rows += [self._extras.matrix[s] for s in stored.extra_slots]
         by_text = {t: r.copy() for t, r in zip(stored.texts, rows, strict=True)}
-        return DocVectors(self.encoder.name, by_text)
+        return DocVectors(self.key, by_text)
 
     # --- search --------------------------------------------------------------------------
 

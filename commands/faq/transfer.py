@@ -1,4 +1,5 @@
-"""`fedbot faq import FILE` / `fedbot faq export FILE`: the knowledge base as YAML.
+"""`fedbot faq import FILE` / `fedbot faq export FILE`: the knowledge base as YAML; and
+`fedbot faq reindex`: every entry's sentence vectors encoded again and stored.
 
 The file is a list of mappings:
 
@@ -42,6 +43,7 @@ from commands.faq.drafts import (
     make_draft,
     split_list,
 )
+from commands.faq.encoder import encoder_key
 from commands.faq.store.entries import EntryDraft, FaqEntry, FaqRepo, ImportCounts
 
 FIELDS = ("id", "lang", "question", "answer", "tags", "variants", "translations")
@@ -249,18 +251,29 @@ def configure(parser: argparse.ArgumentParser, common: CommonOptions) -> None:
         tool = tools.add_parser(name, help=help_text, description=help_text)
         common(tool)
         tool.add_argument("file", type=Path, help="the YAML file (UTF-8)")
+    reindex = "encode every entry again with the configured sentence encoder and store the vectors"
+    common(tools.add_parser("reindex", help=reindex, description=reindex))
 
 
 async def faq_command(app: BotApp, args: argparse.Namespace) -> int:
     """`fedbot faq import|export FILE`; the exit code (1: file refused, 2: unreadable)."""
     t = translator(app.config.bot.default_locale)
     repo = app.services.get(FaqRepo)
+    if args.faq_command == "reindex":
+        written = await repo.reindex()
+        print(t("faq.import.reindexed", n=written, encoder=encoder_key(repo.encoder)))
+        return 0
     if args.faq_command == "export":
         return await _export(repo, args.file, t)
     return await _import(repo, args.file, t)
 
 
-FAQ_TOOL = CliTool("faq", "FAQ tools: import or export the entries as YAML", configure, faq_command)
+FAQ_TOOL = CliTool(
+    "faq",
+    "FAQ tools: import or export the entries as YAML, re-encode their vectors",
+    configure,
+    faq_command,
+)
 
 
 async def _export(repo: FaqRepo, path: Path, t: Translator) -> int:

@@ -16,19 +16,32 @@ its transaction, to tell its own change from someone else's.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import ChannelRef
 from bot.storage.database import Database
-from bot.storage.ids import fresh_id, note_id
-from commands.faq.retrieval import FaqDoc, FaqIndex, RetrievalConfig, SearchResult
+from commands.faq.encoder import Encoder, encoder_key, load_encoder
+from commands.faq.retrieval import DocVectors, FaqDoc, FaqIndex, RetrievalConfig, SearchResult
+from commands.faq.store import vectors as stored_vectors
 from commands.faq.store.activity import FaqActivity
+from commands.faq.store.entry_rows import (
+    EntryDraft,
+    EntrySummary,
+    FaqEntry,
+    ImportCounts,
+    advance_sequence,
+    all_entries,
+    draft_doc,
+    insert_entry,
+    read_entry,
+    update_entry,
+)
 from commands.faq.store.tables import faq_entries, faq_passive_channels, faq_translations
 
 E, T, P = faq_entries.c, faq_translations.c, faq_passive_channels.c
@@ -40,59 +53,12 @@ _FINGERPRINT = select(
     select(func.count()).select_from(faq_passive_channels).where(P.enabled).scalar_subquery(),
     select(func.max(P.updated_at)).scalar_subquery(),
 )
-_ENTRY = select(faq_entries).where(E.id == bindparam("entry_id"))
-_ENTRY_TRANSLATIONS = select(faq_translations).where(T.entry_id == bindparam("entry_id"))
-_ALL_ENTRIES = select(faq_entries).order_by(E.id)
-_ALL_TRANSLATIONS = select(faq_translations)
 _ENABLED_CHANNELS = select(P.channel).where(P.enabled)
 _SUMMARIES = select(E.id, E.lang, E.question, E.tags).order_by(E.id)
 _COUNTS = select(
     select(func.count()).select_from(faq_entries).scalar_subquery(),
     select(func.count(func.distinct(T.entry_id))).scalar_subquery(),
 )
-
-
-@dataclass(frozen=True)
-class EntryDraft:
-    """The content of an entry, as a moderator or an import file gives it (already checked).
-
-    `translations` maps another language to its (question, answer).
-    """
-
-    lang: str
-    question: str
-    answer: str
-    variants: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    translations: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class FaqEntry:
-    id: int
-    draft: EntryDraft
-    created_by: int | None
-    created_at: datetime
-    updated_at: datetime
-
-    def doc(self) -> FaqDoc:
-        d = self.draft
-        return FaqDoc(self.id, d.lang, d.question, d.answer, d.variants, d.tags, d.translations)
-
-
-@dataclass(frozen=True, slots=True)
-class EntrySummary:
-    id: int
-    lang: str
-    question: str
-    tags: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ImportCounts:
-    created: int
-    updated: int
-    unchanged: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +69,12 @@ class _Loaded:
 
 
 class FaqRepo:
-    def __init__(self, db: Database, config: RetrievalConfig | None = None) -> None:
+    def __init__(
+        self, db: Database, config: RetrievalConfig | None = None, encoder: Encoder | None = None
+    ) -> None:
         self.db = db
-        self.config = config
+        self.config = config or RetrievalConfig()
+        self._encoder = encoder
         self.activity = FaqActivity(db)
         self._loaded: _Loaded | None = None
         self._stale = False  # another process wrote: rebuild at the next refresh
@@ -125,17 +94,66 @@ class FaqRepo:
     def passive_in(self, channel: ChannelRef) -> bool:
         return self._loaded is not None and str(channel) in self._loaded.passive
 
-    async def load(self) -> None:
-        """Build the index from the database (at start, and when another process wrote)."""
+    @property
+    def encoder(self) -> Encoder:
+        """The sentence encoder of this process's FAQ (loaded once per process)."""
+        if self._encoder is None:
+            self._encoder = load_encoder(self.config.encoder)
+        return self._encoder
+
+    async def load(self) -> int:
+        """Build the index from the database and its stored vectors (at start, and when
+        another process wrote). Entries whose vectors are missing or were made by another
+        encoder (name or version) are encoded and their vectors stored: how many were."""
         async with self._lock:
             async with self.db.read() as conn:
                 fingerprint = tuple((await conn.execute(_FINGERPRINT)).one())
-                entries = await _all_entries(conn)
+                entries = await all_entries(conn)
+                known = await stored_vectors.read_all(conn) if self.encoder.dim else {}
                 passive = frozenset((await conn.scalars(_ENABLED_CHANNELS)).all())
-            docs = [entry.doc() for entry in entries]
+            docs = [entry.doc(known.get(entry.id)) for entry in entries]
             # Building takes ~0.2 ms per entry: off the event loop, on a fresh index.
-            index = await asyncio.to_thread(FaqIndex.build, docs, None, self.config)
+            index, fresh = await asyncio.to_thread(self._build, docs)
+            if fresh:
+                async with self.db.write() as conn:
+                    await stored_vectors.write(conn, fresh.items())
             self._loaded, self._stale = _Loaded(index, passive, fingerprint), False
+            return len(fresh)
+
+    def _build(self, docs: list[FaqDoc]) -> tuple[FaqIndex, dict[int, DocVectors]]:
+        """The index of `docs`, and the vectors it had to make (to be stored)."""
+        index = FaqIndex.build(docs, None, self.config, self.encoder)
+        key = encoder_key(self.encoder)
+        fresh: dict[int, DocVectors] = {}
+        for doc in docs if index.dense else ():
+            made = index.vectors(doc.id)
+            given = doc.vectors
+            if made is None:
+                continue
+            if given is None or given.encoder != key or given.by_text.keys() != made.by_text.keys():
+                fresh[doc.id] = made
+        return index, fresh
+
+    async def reindex(self) -> int:
+        """Encode every entry again and store the vectors (`fedbot faq reindex`): how many."""
+        entries = await self.all()
+        made = await self._encode([entry.doc() for entry in entries])
+        async with self.db.write() as conn:
+            written = await stored_vectors.write(
+                conn, zip([e.id for e in entries], made, strict=True)
+            )
+        if self._loaded is not None:
+            await self.load()
+        return written
+
+    async def _encode(self, docs: list[FaqDoc]) -> list[DocVectors | None]:
+        """The vectors of `docs`' texts, encoded in a worker thread (None each: no encoder)."""
+        if not self.encoder.dim or not docs:
+            return [None] * len(docs)
+        from commands.faq.hybrid import encode_docs  # needs numpy: only with an encoder
+
+        made = await asyncio.to_thread(encode_docs, self.encoder, docs, self.config.translations)
+        return list(made)
 
     async def refresh(self) -> bool:
         """Rebuild if the tables changed behind our back; True when it did."""
@@ -152,8 +170,9 @@ class FaqRepo:
         loaded = self._loaded
         if loaded is None:
             return
+        made: Mapping[int, DocVectors | None] = change.get("vectors", {})
         for entry in change.get("put", ()):
-            loaded.index.add(entry.doc())
+            loaded.index.add(entry.doc(made.get(entry.id)))
         for entry_id in change.get("drop", ()):
             loaded.index.remove(entry_id)
         passive = set(loaded.passive)
@@ -166,11 +185,11 @@ class FaqRepo:
 
     async def get(self, entry_id: int) -> FaqEntry | None:
         async with self.db.read() as conn:
-            return await _entry(conn, entry_id)
+            return await read_entry(conn, entry_id)
 
     async def all(self) -> list[FaqEntry]:
         async with self.db.read() as conn:
-            return await _all_entries(conn)
+            return await all_entries(conn)
 
     async def counts(self) -> tuple[int, int]:
         """How many entries, and how many of them have a translation."""
@@ -184,24 +203,29 @@ class FaqRepo:
         return [EntrySummary(r.id, r.lang, r.question, tuple(r.tags)) for r in rows]
 
     async def add(self, draft: EntryDraft, created_by: int | None, now: datetime) -> FaqEntry:
+        # Encoded before the transaction: the write lock is never held while a model runs.
+        [made] = await self._encode([draft_doc(draft)])
         async with self.db.write() as conn:
             before = await _fingerprint(conn)
-            entry_id = await _insert(conn, None, draft, created_by, now)
-            entry = await _entry(conn, entry_id)
+            entry_id = await insert_entry(conn, None, draft, created_by, now)
+            await stored_vectors.write(conn, [(entry_id, made)])
+            entry = await read_entry(conn, entry_id)
             after = await _fingerprint(conn)
         assert entry is not None
-        self._mirror(before, after, put=[entry])
+        self._mirror(before, after, put=[entry], vectors={entry.id: made})
         return entry
 
     async def update(self, entry_id: int, draft: EntryDraft, now: datetime) -> FaqEntry | None:
+        [made] = await self._encode([draft_doc(draft)])
         async with self.db.write() as conn:
             before = await _fingerprint(conn)
-            if not await _update(conn, entry_id, draft, now):
+            if not await update_entry(conn, entry_id, draft, now):
                 return None
-            entry = await _entry(conn, entry_id)
+            await stored_vectors.write(conn, [(entry_id, made)])
+            entry = await read_entry(conn, entry_id)
             after = await _fingerprint(conn)
         assert entry is not None
-        self._mirror(before, after, put=[entry])
+        self._mirror(before, after, put=[entry], vectors={entry.id: made})
         return entry
 
     async def remove(self, entry_id: int) -> bool:
@@ -224,30 +248,34 @@ class FaqRepo:
         """
         changed: list[FaqEntry] = []
         created = updated = 0
+        made = await self._encode([draft_doc(draft) for _, draft in drafts])
+        vectors: dict[int, DocVectors | None] = {}
         async with self.db.write() as conn:
             before = await _fingerprint(conn)
-            existing = {entry.id: entry for entry in await _all_entries(conn)}
+            existing = {entry.id: entry for entry in await all_entries(conn)}
             by_question = {_question_key(e.draft): e.id for e in existing.values()}
             explicit = False
-            for wanted_id, draft in drafts:
+            for (wanted_id, draft), draft_vectors in zip(drafts, made, strict=True):
                 entry_id = wanted_id or by_question.get(_question_key(draft))
                 current = existing.get(entry_id) if entry_id is not None else None
                 if current is not None and current.draft == draft:
                     continue
                 if current is not None:
-                    await _update(conn, current.id, draft, now)
+                    await update_entry(conn, current.id, draft, now)
                     changed.append(replace(current, draft=draft, updated_at=now))
                     updated += 1
                 else:
-                    entry_id = await _insert(conn, wanted_id, draft, None, now)
+                    entry_id = await insert_entry(conn, wanted_id, draft, None, now)
                     changed.append(FaqEntry(entry_id, draft, None, now, now))
                     explicit |= wanted_id is not None
                     created += 1
                 by_question[_question_key(draft)] = changed[-1].id
+                vectors[changed[-1].id] = draft_vectors
+            await stored_vectors.write(conn, vectors.items())
             if explicit and conn.dialect.name == "postgresql":
-                await _advance_sequence(conn)
+                await advance_sequence(conn)
             after = await _fingerprint(conn)
-        self._mirror(before, after, put=changed)
+        self._mirror(before, after, put=changed, vectors=vectors)
         return ImportCounts(created, updated, len(drafts) - created - updated)
 
     # --- passive mode ------------------------------------------------------------------
@@ -274,90 +302,3 @@ def _question_key(draft: EntryDraft) -> tuple[str, str]:
 
 async def _fingerprint(conn: AsyncConnection) -> tuple[Any, ...]:
     return tuple((await conn.execute(_FINGERPRINT)).one())
-
-
-def _entry_values(draft: EntryDraft) -> dict[str, Any]:
-    return {
-        "lang": draft.lang,
-        "question": draft.question,
-        "answer": draft.answer,
-        "variants": list(draft.variants),
-        "tags": list(draft.tags),
-    }
-
-
-async def _insert(
-    conn: AsyncConnection,
-    entry_id: int | None,
-    draft: EntryDraft,
-    created_by: int | None,
-    now: datetime,
-) -> int:
-    values = {**_entry_values(draft), "created_by": created_by, "created_at": now}
-    if entry_id is not None:
-        values["id"] = entry_id
-        await note_id(conn, faq_entries, entry_id)
-    elif (fresh := await fresh_id(conn, faq_entries)) is not None:
-        values["id"] = fresh
-    result = await conn.execute(faq_entries.insert().values(**values, updated_at=now))
-    new_id = int(result.inserted_primary_key[0])
-    await _write_translations(conn, new_id, draft.translations)
-    return new_id
-
-
-async def _update(conn: AsyncConnection, entry_id: int, draft: EntryDraft, now: datetime) -> bool:
-    result = await conn.execute(
-        faq_entries.update().where(E.id == entry_id).values(**_entry_values(draft), updated_at=now)
-    )
-    if not result.rowcount:
-        return False
-    await conn.execute(faq_translations.delete().where(T.entry_id == entry_id))
-    await _write_translations(conn, entry_id, draft.translations)
-    return True
-
-
-async def _write_translations(
-    conn: AsyncConnection, entry_id: int, translations: Mapping[str, tuple[str, str]]
-) -> None:
-    rows = [
-        {"entry_id": entry_id, "lang": lang, "question": q, "answer": a}
-        for lang, (q, a) in sorted(translations.items())
-    ]
-    if rows:
-        await conn.execute(faq_translations.insert(), rows)
-
-
-async def _advance_sequence(conn: AsyncConnection) -> None:
-    """PostgreSQL: entries inserted with explicit ids leave the id sequence behind; move it
-    past them, or the next `faq add` would collide."""
-    sequence = func.pg_get_serial_sequence(faq_entries.name, E.id.name)
-    highest = select(func.max(E.id)).scalar_subquery()
-    await conn.execute(select(func.setval(sequence, highest)))
-
-
-async def _entry(conn: AsyncConnection, entry_id: int) -> FaqEntry | None:
-    row = (await conn.execute(_ENTRY, {"entry_id": entry_id})).first()
-    if row is None:
-        return None
-    translations = (await conn.execute(_ENTRY_TRANSLATIONS, {"entry_id": entry_id})).all()
-    return _build(row, translations)
-
-
-async def _all_entries(conn: AsyncConnection) -> list[FaqEntry]:
-    rows = (await conn.execute(_ALL_ENTRIES)).all()
-    by_entry: dict[int, list[Any]] = {}
-    for t in (await conn.execute(_ALL_TRANSLATIONS)).all():
-        by_entry.setdefault(t.entry_id, []).append(t)
-    return [_build(row, by_entry.get(row.id, ())) for row in rows]
-
-
-def _build(row: Any, translations: Iterable[Any]) -> FaqEntry:
-    draft = EntryDraft(
-        lang=row.lang,
-        question=row.question,
-        answer=row.answer,
-        variants=tuple(row.variants),
-        tags=tuple(row.tags),
-        translations={t.lang: (t.question, t.answer) for t in translations},
-    )
-    return FaqEntry(row.id, draft, row.created_by, row.created_at, row.updated_at)

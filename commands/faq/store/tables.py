@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -125,4 +126,23 @@ faq_answered_messages = Table(
     Column("entry_id", Integer, ForeignKey("faq_entries.id", ondelete="SET NULL"), nullable=True),
     Column("answered_at", UTCDateTime(), nullable=False),
     UniqueConstraint("channel", "message_id", name="uq_faq_answered_messages_message"),
+)
+
+# Sentence vectors of an entry's texts (see commands/faq/hybrid.py), so that a start reads them
+# instead of encoding every entry again. One row per entry: `texts` lists the texts in the
+# order of the float32 rows packed in `vectors`; `encoder` labels the model (name@version) that
+# made them. Rows of another encoder are stale: the bot encodes those entries again at start.
+faq_vectors = Table(
+    "faq_vectors",
+    metadata,
+    Column(
+        "entry_id",
+        Integer,
+        ForeignKey("faq_entries.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("encoder", String(200), nullable=False),
+    Column("dim", Integer, nullable=False),
+    Column("texts", JSON, nullable=False),
+    Column("vectors", LargeBinary, nullable=False),
 )
