@@ -59,7 +59,8 @@ async def test_the_answer_is_in_the_language_the_question_was_asked_in(faq_app: 
     english = (await type_in(faq_app, "/faq ask how much is the membership fee?")).message
     assert english.title == "How much is the annual membership fee?"
     assert english.text.startswith("The fee depends on the agency's size")
-    assert labels(english) == ["👍 Yes", "👎 No"]  # the whole answer in English
+    assert labels(english)[:2] == ["👍 Yes", "👎 No"]  # the whole answer in English
+    assert labels(english)[2:] in ([], ["Other possible answers"])
     french = (await type_in(faq_app, "/faq ask combien coûte la cotisation ?", lang="en")).message
     assert french.title == "Combien coûte la cotisation annuelle ?"
     assert french.footer == "FAQ n° 2 · Était-ce utile ?"
@@ -108,10 +109,11 @@ async def test_an_ambiguous_question_offers_the_closest_entries(faq_app: BotApp)
     message = reply.message
     assert entry_of(reply) is None
     assert message.text.startswith("Je ne suis pas sûr de la réponse. Vouliez-vous dire :")
-    shown = [args["id"] for action, args in actions(message) if action == "faq.show"]
+    shown = [args["entry"] for action, args in actions(message) if action == "faq.pick"]
     assert 2 <= len(shown) <= 3 and "2" in shown and "3" in shown
+    (button,) = [b for b in message.buttons if b.args["entry"] == "3"]
     clicked = await faq_app.dispatcher.handle_action(
-        console_caller(Role.MEMBER), _place(), "faq.show", "id=3"
+        console_caller(Role.MEMBER), _place(), button.action, button.value
     )
     assert clicked is not None and clicked.message.title == "Quand faut-il payer la cotisation ?"
 
@@ -127,8 +129,11 @@ def _place():
 
 async def test_feedback_is_one_vote_per_member_and_shows_in_stats(faq_app: BotApp) -> None:
     answer = (await type_in(faq_app, "/faq ask comment adhérer à la fédération ?")).message
-    yes, no = answer.buttons
-    assert (yes.action, dict(yes.args)) == ("faq.feedback", {"entry": "1", "helpful": "yes"})
+    yes, no = answer.buttons[:2]
+    assert (yes.action, dict(yes.args)) == (
+        "faq.feedback",
+        {"entry": "1", "helpful": "yes", "ask": yes.args["ask"]},
+    )
     for user, button in (("ann", yes), ("ben", yes), ("cat", no), ("cat", yes), ("dan", no)):
         reply = await faq_app.dispatcher.handle_action(
             console_caller(Role.MEMBER, user=user), _place(), button.action, button.value

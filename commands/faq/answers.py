@@ -1,11 +1,19 @@
 """`faq ask`, `faq show`, and the "was this helpful?" buttons: what members see.
 
-An ask costs one search in memory and one short write (the ask is counted; a question the bot
-cannot answer for sure is recorded for moderators, counted when asked again).
+An ask costs one search in memory and an append to the ask log's queue: the reply never waits
+on a write (store/asklog.py writes the queue in batches: the ask counted; a question the bot
+could not answer for sure recorded for moderators, counted when asked again).
+
+Three outcomes: a confident answer (with "Other possible answers" when other entries came
+close), up to three suggestions as buttons, or "I don't know" (moderators see the question).
+Every button of the reply carries the ask's random token, so that a click on a suggestion or
+on "helpful" can teach the FAQ the asker's words (learning.py).
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.completion import rank
@@ -18,9 +26,11 @@ from bot.spec import Role
 from commands.faq.analysis import content_tokens, raw_tokens
 from commands.faq.drafts import entry_number
 from commands.faq.retrieval import FaqDoc, SearchResult
-from commands.faq.store.activity import NewQuestion
+from commands.faq.store.asklog import AskRecord
 from commands.faq.store.entries import FaqEntry, FaqRepo
 from commands.faq.store.tables import ASKED_MAX
+
+TOKEN_BYTES = 9  # 12 characters: unguessable, and short enough for Discord's custom_id
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -32,22 +42,37 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def feedback_buttons(entry_id: int, t: Translator) -> tuple[Button, ...]:
+def feedback_buttons(entry_id: int, t: Translator, ask: str | None = None) -> tuple[Button, ...]:
+    extra = {"ask": ask} if ask else {}
     return tuple(
-        Button(t(f"faq.feedback.{word}"), "faq.feedback", {"entry": str(entry_id), "helpful": word})
+        Button(
+            t(f"faq.feedback.{word}"),
+            "faq.feedback",
+            {"entry": str(entry_id), "helpful": word, **extra},
+        )
         for word in ("yes", "no")
     )
 
 
-def answer_message(doc: FaqDoc, lang: str, t: Translator, *, passive: bool = False) -> Message:
-    """An entry as an answer, in `lang` when it has that translation, with feedback buttons."""
+def answer_message(
+    doc: FaqDoc,
+    lang: str,
+    t: Translator,
+    *,
+    passive: bool = False,
+    ask: str | None = None,
+    others: Sequence[int] = (),
+) -> Message:
+    """An entry as an answer, in `lang` when it has that translation, with feedback buttons
+    (and "Other possible answers" when `others` name entries that came close)."""
     shown = doc.localised(lang)
     footer = "faq.answer.footer_passive" if passive else "faq.answer.footer"
+    buttons = feedback_buttons(doc.id, t, ask)
+    if others:
+        args = {"ids": ",".join(str(i) for i in others), **({"ask": ask} if ask else {})}
+        buttons += (Button(t("faq.ask.others"), "faq.others", args),)
     return Message(
-        title=shown.question,
-        text=shown.answer,
-        footer=t(footer, id=doc.id),
-        buttons=feedback_buttons(doc.id, t),
+        title=shown.question, text=shown.answer, footer=t(footer, id=doc.id), buttons=buttons
     )
 
 
@@ -73,39 +98,45 @@ async def ask(ctx: CommandContext) -> Reply:
         raise UserError("faq.ask.too_vague")
     faq = ctx.services.get(FaqRepo)
     result = faq.search(question, lang=ctx.lang)
-    now = ctx.now()
+    token = secrets.token_urlsafe(TOKEN_BYTES)
     best = result.best
-    # Rendered before any await: an entry removed meanwhile must not break this reply.
     if result.verdict == "answer" and best is not None:
-        reply = answer_message(
-            faq.index.doc(best.doc_id), best.lang, reader_translator(ctx.t, result)
-        )
-        await faq.activity.record_ask("answer", best.doc_id, now)
-        return Reply(reply)
-    if result.verdict == "suggest":
-        reply = _suggestions(result, ctx)
+        others = [h.doc_id for h in result.hits[1:]]
+        doc = faq.index.doc(best.doc_id)
+        t = reader_translator(ctx.t, result)
+        reply = answer_message(doc, best.lang, t, ask=token, others=others)
+    elif result.verdict == "suggest":
+        reply = _suggestions(result, ctx, token)
     else:
         reply = Message(text=ctx.t("faq.ask.unknown"))
-    member = await ctx.services.members.ensure(ctx.caller, now)
-    unanswered = NewQuestion(
-        normalised=normalised(question),
-        text=clip(" ".join(question.split()), ASKED_MAX),
-        lang=result.query_lang or ctx.lang,
-        member_id=member.id,
-        channel=str(ctx.place.channel),
+    # The asker's row: one read for a known member (a write only on a person's first use).
+    member = await ctx.services.members.ensure(ctx.caller, ctx.now())
+    text = clip(" ".join(question.split()), ASKED_MAX)
+    faq.activity.asks.note(
+        AskRecord(
+            token=token,
+            at=ctx.now(),
+            verdict=result.verdict,
+            entry_id=best.doc_id if best is not None else None,
+            text=text,
+            normalised=normalised(question),
+            lang=result.query_lang or ctx.lang,
+            member_id=member.id,
+            channel=str(ctx.place.channel),
+            unanswered=result.verdict != "answer",
+        )
     )
-    entry_id = best.doc_id if best is not None else None
-    await faq.activity.record_ask(result.verdict, entry_id, now, unanswered=unanswered)
     return Reply(reply)
 
 
-def _suggestions(result: SearchResult, ctx: CommandContext) -> Message:
+def _suggestions(result: SearchResult, ctx: CommandContext, token: str) -> Message:
     index = ctx.services.get(FaqRepo).index
     lines, buttons = [], []
     for hit in result.hits:
         shown = index.doc(hit.doc_id).localised(hit.lang)
         lines.append(ctx.t("faq.ask.suggestion", id=hit.doc_id, question=shown.question))
-        buttons.append(Button(clip(shown.question, LABEL_MAX), "faq.show", {"id": str(hit.doc_id)}))
+        args = {"entry": str(hit.doc_id), "ask": token}
+        buttons.append(Button(clip(shown.question, LABEL_MAX), "faq.pick", args))
     text = "\n".join([ctx.t("faq.ask.suggest"), *lines])
     return Message(text=text, buttons=tuple(buttons))
 
@@ -156,6 +187,10 @@ async def feedback(ctx: CommandContext) -> Reply:
         entry_id, member.id, helpful, ctx.now()
     ):
         raise UserError("faq.not_found", id=entry_id)
+    if helpful and ctx.options.get("ask"):
+        from commands.faq.learning import learn  # learning builds on this module
+
+        await learn(ctx, entry_id, ctx.options["ask"])
     return Reply.text(ctx.t("faq.feedback.thanks_yes" if helpful else "faq.feedback.thanks_no"))
 
 

@@ -12,10 +12,11 @@ from typing import Any
 
 from bot.feature import Feature
 from bot.home import HomeSection
-from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, OptionSpec, OptionType, Role
+from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, Role
 from commands.faq import (
     answers,
     curation,
+    learning,
     passive,
     privacy,  # noqa: F401 - registers the export of FAQ data
     questions,
@@ -23,127 +24,29 @@ from commands.faq import (
 )
 from commands.faq.demo import load_demo
 from commands.faq.home import questions_home, queue_home
+from commands.faq.options import (
+    ADD_OPTIONS,
+    ANSWER_MAX,
+    ASK_TOKEN,
+    CHOICE,
+    EDIT_OPTIONS,
+    ENTRY,
+    ENTRY_NUMBER,
+    ID_MAX,
+    INT,
+    LANG,
+    PAGE,
+    PHRASING_ID,
+    QUESTION_ID,
+    TAGS,
+    T,
+    opt,
+)
 from commands.faq.retrieval import RetrievalConfig
 from commands.faq.store.entries import FaqRepo
 from commands.faq.store.reports import FaqReports
-from commands.faq.store.tables import ANSWER_MAX, QUESTION_MAX, TAG_MAX
+from commands.faq.store.tables import TAG_MAX
 from commands.faq.transfer import FAQ_TOOL
-
-T, INT, CHOICE = OptionType.TEXT, OptionType.INTEGER, OptionType.CHOICE
-ID_MAX = 2**31 - 1
-
-
-def _opt(name: str, kind: OptionType, fr: str, en: str, **kw: Any) -> OptionSpec:
-    return OptionSpec(name, kind, L10n(fr, en), **kw)
-
-
-ENTRY = _opt(
-    "id",
-    T,
-    "Numéro de l'entrée (ou tapez des mots de sa question)",
-    "Entry number (or type words of its question)",
-    required=True,
-    fr_name="numero",
-    max_length=100,
-    autocomplete="faq",
-)
-LANG = _opt(
-    "lang",
-    CHOICE,
-    "Langue de l'entrée (par défaut : la vôtre)",
-    "Language of the entry (default: yours)",
-    fr_name="langue",
-    choices=(Choice("fr", L10n("français", "French")), Choice("en", L10n("anglais", "English"))),
-)
-TAGS = _opt(
-    "tags",
-    T,
-    "Thèmes, séparés par des virgules (- pour aucun)",
-    "Tags, comma separated (- for none)",
-    fr_name="themes",
-    max_length=400,
-)
-PAGE = _opt("page", INT, "Page", "Page", min_value=1, max_value=1000)
-QUESTION_ID = _opt(
-    "question",
-    INT,
-    "Numéro de la question sans réponse (voir /faq unanswered)",
-    "Number of the unanswered question (see /faq unanswered)",
-    required=True,
-    min_value=1,
-    max_value=ID_MAX,
-)
-
-
-def _translation(verb_fr: str, verb_en: str) -> tuple[OptionSpec, OptionSpec]:
-    return (
-        _opt(
-            "translated_question",
-            T,
-            f"{verb_fr} la question dans l'autre langue (fr↔en)",
-            f"{verb_en} the question in the other language (fr↔en)",
-            fr_name="question_traduite",
-            max_length=QUESTION_MAX,
-        ),
-        _opt(
-            "translated_answer",
-            T,
-            f"{verb_fr} la réponse dans l'autre langue",
-            f"{verb_en} the answer in the other language",
-            fr_name="reponse_traduite",
-            max_length=ANSWER_MAX,
-        ),
-    )
-
-
-ADD_OPTIONS = (
-    _opt("question", T, "La question", "The question", required=True, max_length=QUESTION_MAX),
-    _opt(
-        "answer",
-        T,
-        "La réponse",
-        "The answer",
-        required=True,
-        fr_name="reponse",
-        max_length=ANSWER_MAX,
-    ),
-    LANG,
-    TAGS,
-    _opt(
-        "variants",
-        T,
-        "Autres façons de poser la question, séparées par « | » ou « ; »",
-        "Other ways to ask, separated by | or ;",
-        fr_name="variantes",
-        max_length=2000,
-    ),
-    *_translation("Traduction :", "Translation:"),
-)
-
-EDIT_OPTIONS = (
-    ENTRY,
-    _opt("question", T, "Nouvelle question", "New question", max_length=QUESTION_MAX),
-    _opt("answer", T, "Nouvelle réponse", "New answer", fr_name="reponse", max_length=ANSWER_MAX),
-    LANG,
-    TAGS,
-    _opt(
-        "add_variants",
-        T,
-        "Variantes à ajouter, séparées par « | » ou « ; »",
-        "Variants to add, separated by | or ;",
-        fr_name="ajouter_variantes",
-        max_length=2000,
-    ),
-    _opt(
-        "remove_variants",
-        T,
-        "Variantes à retirer : leurs numéros (voir /faq show) ou leur texte",
-        "Variants to remove: their numbers (see /faq show) or text",
-        fr_name="retirer_variantes",
-        max_length=2000,
-    ),
-    *_translation("Traduction (- pour la retirer) :", "Translation (- removes it):"),
-)
 
 
 def _command(sub: str, fr: str, en: str, handler: Handler, fr_name: str, **kw: Any) -> CommandSpec:
@@ -162,7 +65,7 @@ COMMANDS = (
         answers.ask,
         "demander",
         options=(
-            _opt(
+            opt(
                 "question",
                 T,
                 "Votre question",
@@ -227,7 +130,7 @@ COMMANDS = (
         curation.list_entries,
         "liste",
         options=(
-            _opt("tag", T, "Un thème", "One tag", fr_name="theme", max_length=TAG_MAX),
+            opt("tag", T, "Un thème", "One tag", fr_name="theme", max_length=TAG_MAX),
             PAGE,
         ),
         examples=("/faq list tag:cotisation",),
@@ -250,7 +153,7 @@ COMMANDS = (
         "transformer",
         options=(
             QUESTION_ID,
-            _opt(
+            opt(
                 "answer",
                 T,
                 "La réponse de la nouvelle entrée",
@@ -258,7 +161,7 @@ COMMANDS = (
                 fr_name="reponse",
                 max_length=ANSWER_MAX,
             ),
-            _opt(
+            opt(
                 "variant_of",
                 INT,
                 "Ou : le numéro de l'entrée dont c'est une variante",
@@ -300,7 +203,7 @@ COMMANDS = (
         passive.passive,
         "passif",
         options=(
-            _opt(
+            opt(
                 "state",
                 CHOICE,
                 "on ou off",
@@ -318,13 +221,54 @@ COMMANDS = (
     ),
     # Targets of buttons.
     _command(
+        "pick",
+        "Suggestion choisie",
+        "Suggestion picked",
+        learning.pick,
+        "choisir",
+        options=(ENTRY_NUMBER, ASK_TOKEN),
+        hidden=True,
+    ),
+    _command(
+        "others",
+        "Autres réponses possibles",
+        "Other possible answers",
+        learning.others,
+        "autres",
+        options=(
+            opt("ids", T, "Entrées", "Entries", required=True, max_length=40),
+            ASK_TOKEN,
+        ),
+        hidden=True,
+    ),
+    _command(
+        "accept",
+        "Accepte une formulation proposée comme variante",
+        "Accept a proposed phrasing as a variant",
+        learning.accept,
+        "accepter",
+        options=(PHRASING_ID,),
+        hidden=True,
+        **EDITOR,
+    ),
+    _command(
+        "reject",
+        "Rejette une formulation proposée",
+        "Reject a proposed phrasing",
+        learning.reject,
+        "rejeter",
+        options=(PHRASING_ID,),
+        hidden=True,
+        **EDITOR,
+    ),
+    _command(
         "feedback",
         "Avis sur une réponse",
         "Feedback on an answer",
         answers.feedback,
         "avis",
         options=(
-            _opt(
+            opt(
                 "entry",
                 INT,
                 "Entrée",
@@ -333,7 +277,7 @@ COMMANDS = (
                 min_value=1,
                 max_value=ID_MAX,
             ),
-            _opt(
+            opt(
                 "helpful",
                 CHOICE,
                 "Utile ?",
@@ -344,6 +288,7 @@ COMMANDS = (
                     Choice("no", L10n("non", "no")),
                 ),
             ),
+            ASK_TOKEN,
         ),
         hidden=True,
     ),
@@ -353,7 +298,7 @@ COMMANDS = (
         "Removal confirmed",
         curation.remove_confirmed,
         "suppression_confirmee",
-        options=(_opt("id", INT, "Entrée", "Entry", required=True, min_value=1, max_value=ID_MAX),),
+        options=(opt("id", INT, "Entrée", "Entry", required=True, min_value=1, max_value=ID_MAX),),
         hidden=True,
         **EDITOR,
     ),
@@ -369,6 +314,7 @@ FEATURE = Feature(
     ),
     migrations=Path(__file__).with_name("migrations"),
     on_start=passive.start_faq,
+    on_stop=passive.stop_faq,
     listeners=(passive.answer_in_thread,),
     completions={"faq": answers.entry_choices},
     home=(HomeSection(30, questions_home), HomeSection(65, queue_home)),

@@ -7,7 +7,8 @@ most: its (channel, message id) is claimed in the database before answering, so 
 event, a restart or a second bot process cannot answer it again. Bots are never answered (the
 dispatcher drops their messages before any listener).
 
-Also here: the start hook, which builds the index and schedules its refresh.
+Also here: the start hook, which builds the index, starts the ask log's writer and schedules
+the index's refresh; and the stop hook, which writes the asks still queued.
 """
 
 from __future__ import annotations
@@ -70,8 +71,12 @@ async def passive(ctx: CommandContext) -> Reply:
 async def start_faq(services: Services) -> None:
     """Build the index from the database; then look every `refresh_seconds` for changes made
     by another process (an import, a second bot) and rebuild when there are."""
-    await services.get(FaqRepo).load()
-    log.info("FAQ index: %d entries", len(services.get(FaqRepo).index))
+    faq = services.get(FaqRepo)
+    encoded = await faq.load()
+    log.info(
+        "FAQ index: %d entries (%d encoded, the others' vectors read)", len(faq.index), encoded
+    )
+    faq.activity.asks.start()
 
     async def refresh() -> None:
         if await services.get(FaqRepo).refresh():
@@ -81,3 +86,8 @@ async def start_faq(services: Services) -> None:
             )
 
     services.scheduler.every(REFRESH_JOB, services.config.faq.refresh_seconds, refresh)
+
+
+async def stop_faq(services: Services) -> None:
+    """Write the asks still queued (store/asklog.py) before the database closes."""
+    await services.get(FaqRepo).activity.asks.stop()

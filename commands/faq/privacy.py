@@ -1,8 +1,8 @@
 """The FAQ's section of a member's data export (GDPR): questions they asked that the FAQ could
-not answer, the feedback they gave, the entries they wrote and the channels where they switched
-passive mode.
+not answer, the feedback they gave, the phrasings they backed, the entries they wrote and the
+channels where they switched passive mode.
 
-Nothing to erase by hand: questions and feedback reference `members.id` ON DELETE CASCADE;
+Nothing to erase by hand: questions, feedback and backings reference `members.id` ON DELETE CASCADE;
 entries and passive switches keep their content and lose the author (SET NULL). The ask log
 names nobody.
 """
@@ -24,9 +24,11 @@ register_exporter(
     "faq",
     export_faq,
     tables=(
+        "faq_asks",
         "faq_unanswered",
         "faq_unanswered_askers",
         "faq_feedback",
+        "faq_phrasing_votes",
         "faq_entries",
         "faq_passive_channels",
     ),

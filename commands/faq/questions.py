@@ -14,37 +14,56 @@ from bot.messages import Button, ButtonStyle, Field, Message, Reply
 from commands.faq.answers import LABEL_MAX, clip
 from commands.faq.curation import page_buttons
 from commands.faq.drafts import check_question, make_draft, parse_tags
+from commands.faq.learning import phrasing_buttons
 from commands.faq.store.activity import Unanswered
 from commands.faq.store.entries import FaqRepo
+from commands.faq.store.phrasings import Phrasing
 
 PAGE_SIZE = 5  # each question has its button: 5 + 2 page buttons fit Discord's rows
+PHRASINGS_SHOWN = 3  # ... and each proposed phrasing two (3 × 2 + 5 + 2 = 13, of 25)
 CLOSEST = 3
 STATS_DAYS = 30
 
 
 async def unanswered(ctx: CommandContext) -> Reply:
+    """The proposed phrasings (page 1: accept or reject in one click), then the questions."""
     page = ctx.options["page"] or 1
     activity = ctx.services.get(FaqRepo).activity
     found, total = await activity.unanswered((page - 1) * PAGE_SIZE, PAGE_SIZE)
-    if not total:
+    pending, waiting = await activity.phrasings.pending(PHRASINGS_SHOWN) if page == 1 else ([], 0)
+    if not total and not waiting:
         return Reply.text(ctx.t("faq.unanswered.none"))
-    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    if not found:
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    if not found and not pending:
         raise UserError("faq.unanswered.no_page", n=pages)
-    fields = tuple(_field(q, ctx) for q in found)
-    buttons = tuple(
+    fields = tuple(_phrasing_field(p, ctx) for p in pending)
+    fields += tuple(_field(q, ctx) for q in found)
+    buttons = phrasing_buttons(pending, ctx) + tuple(
         Button(ctx.t("faq.unanswered.handle", id=q.id), "faq.promote", {"question": str(q.id)})
         for q in found
     )
+    hint = ctx.t("faq.unanswered.hint")
+    if waiting:
+        hint = ctx.t.plural("faq.phrasing.hint", waiting) + "\n" + hint
     return Reply(
         Message(
             title=ctx.t.plural("faq.unanswered.title", total),
-            text=ctx.t("faq.unanswered.hint"),
+            text=hint,
             fields=fields,
             footer=ctx.t("faq.list.page", page=page, pages=pages),
             buttons=buttons + page_buttons("faq.unanswered", page, pages, ctx, {}),
         )
     )
+
+
+def _phrasing_field(phrasing: Phrasing, ctx: CommandContext) -> Field:
+    index = ctx.services.get(FaqRepo).index
+    entry = index.doc(phrasing.entry_id).question if phrasing.entry_id in index else "?"
+    name = ctx.t.plural(
+        "faq.phrasing.field", phrasing.supporters, id=phrasing.id, entry=phrasing.entry_id
+    )
+    value = ctx.t("faq.phrasing.value", text=clip(phrasing.text, 200), question=clip(entry, 100))
+    return Field(name, value, inline=False)
 
 
 def _field(question: Unanswered, ctx: CommandContext) -> Field:

@@ -10,19 +10,25 @@ from bot.processing import Processing, register_processing
 from bot.retention import RetentionRule, purge_older, register_retention
 from bot.services import Services
 from bot.spec import L10n
+from commands.faq.store.entries import FaqRepo
 from commands.faq.store.tables import (
     faq_answered_messages,
     faq_asks,
     faq_feedback,
+    faq_phrasings,
     faq_unanswered,
 )
 
 
 async def _unanswered(services: Services, cutoff: datetime, dry_run: bool) -> int:
-    return await purge_older(services, faq_unanswered, "last_asked_at", cutoff, dry_run)
+    await services.get(FaqRepo).activity.asks.flush()  # asks still queued count too
+    return await purge_older(
+        services, faq_unanswered, "last_asked_at", cutoff, dry_run
+    ) + await purge_older(services, faq_phrasings, "last_at", cutoff, dry_run)
 
 
 async def _activity(services: Services, cutoff: datetime, dry_run: bool) -> int:
+    await services.get(FaqRepo).activity.asks.flush()
     return (
         await purge_older(services, faq_asks, "asked_at", cutoff, dry_run)
         + await purge_older(services, faq_feedback, "given_at", cutoff, dry_run)
@@ -34,8 +40,8 @@ register_retention(
     RetentionRule(
         "faq.unanswered",
         L10n(
-            "les questions restées sans réponse, plus posées depuis",
-            "questions nobody answered, not asked again since",
+            "les questions restées sans réponse et les formulations proposées, plus posées depuis",
+            "questions nobody answered and proposed phrasings, not asked again since",
         ),
         "unanswered_days",
         _unanswered,

@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.storage.database import Database
 from bot.storage.ids import fresh_id
+from commands.faq.store.asklog import AskLog
+from commands.faq.store.phrasings import FaqPhrasings
 from commands.faq.store.tables import (
     faq_answered_messages,
     faq_asks,
@@ -118,6 +120,17 @@ class NewQuestion:
 class FaqActivity:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.asks = AskLog(db, _count_question)  # `faq ask`'s bookkeeping, written in batches
+        self.phrasings = FaqPhrasings(db)  # the learning loop's pending variants
+
+    async def asked(self, token: str) -> tuple[str, str] | None:
+        """(text, language) of the `faq ask` whose buttons carry `token` (None: unknown)."""
+        waiting = self.asks.waiting(token)
+        if waiting is not None:
+            return waiting.text, waiting.lang
+        async with self.db.read() as conn:
+            row = (await conn.execute(select(A.text, A.lang).where(A.token == token))).first()
+        return (row.text, row.lang) if row is not None and row.text else None
 
     async def record_ask(
         self,
@@ -144,17 +157,20 @@ class FaqActivity:
 
     async def unanswered(self, offset: int = 0, limit: int = 10) -> tuple[list[Unanswered], int]:
         """Most frequent first, then most recent; and how many there are in all."""
+        await self.asks.flush()
         async with self.db.read() as conn:
             rows = (await conn.execute(_UNANSWERED, {"offset": offset, "limit": limit})).all()
             total = (await conn.execute(_UNANSWERED_COUNT)).scalar_one()
         return [_unanswered(r) for r in rows], int(total)
 
     async def unanswered_count(self) -> int:
+        await self.asks.flush()
         async with self.db.read() as conn:
             return int((await conn.execute(_UNANSWERED_COUNT)).scalar_one())
 
     async def waiting_for(self, member_id: int, limit: int = 5) -> list[Unanswered]:
         """The questions a member asked that have no answer yet, most recent first."""
+        await self.asks.flush()
         asked = select(faq_unanswered_askers.c.question_id).where(
             faq_unanswered_askers.c.member_id == member_id
         )
@@ -168,6 +184,7 @@ class FaqActivity:
             return [_unanswered(r) for r in await conn.execute(query)]
 
     async def get_unanswered(self, question_id: int) -> Unanswered | None:
+        await self.asks.flush()
         async with self.db.read() as conn:
             row = (
                 await conn.execute(select(faq_unanswered, _ASKERS).where(U.id == question_id))
@@ -177,6 +194,13 @@ class FaqActivity:
     async def drop_unanswered(self, question_id: int) -> bool:
         async with self.db.write() as conn:
             result = await conn.execute(faq_unanswered.delete().where(U.id == question_id))
+        return bool(result.rowcount)
+
+    async def drop_unanswered_text(self, normalised: str) -> bool:
+        """The unanswered question asked in these words goes (it has an answer now)."""
+        await self.asks.flush()
+        async with self.db.write() as conn:
+            result = await conn.execute(faq_unanswered.delete().where(U.normalised == normalised))
         return bool(result.rowcount)
 
     async def give_feedback(
@@ -226,6 +250,7 @@ class FaqActivity:
         return True
 
     async def asks_since(self, since: datetime) -> AskCounts:
+        await self.asks.flush()
         async with self.db.read() as conn:
             found = (await conn.execute(_VERDICTS, {"since": since})).all()
         rows = {verdict: n for verdict, n in found}
@@ -267,7 +292,18 @@ class FaqActivity:
                     select(P.channel, P.enabled, P.updated_at).where(P.updated_by == member_id)
                 )
             ).all()
+        await self.asks.flush()
+        async with self.db.read() as conn:
+            typed = (
+                await conn.execute(
+                    select(A.text, A.asked_at, A.verdict)
+                    .where(A.member_id == member_id)
+                    .order_by(A.id)
+                )
+            ).all()
         return {
+            "questions_asked": [dict(r._mapping) for r in typed],
+            "phrasings_backed": await self.phrasings.of_member(member_id),
             "unanswered_questions": [dict(r._mapping) for r in asked],
             "feedback": [dict(r._mapping) for r in given],
             "entries_written": [dict(r._mapping) for r in written],

@@ -3,7 +3,8 @@
 People are referenced through `members.id`. Feedback and the questions a member asked that
 the bot could not answer are theirs: ON DELETE CASCADE (erasing a member removes them). The
 author of an entry is SET NULL: an answer the federation curates outlives who typed it. The
-ask log (`faq_asks`) names nobody: it only counts verdicts for `faq stats`.
+ask log (`faq_asks`) counts verdicts for `faq stats`; a `faq ask` row also keeps the question
+and who asked it (CASCADE), so that a click on its buttons can teach the FAQ those words.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     PrimaryKeyConstraint,
@@ -56,6 +58,8 @@ faq_translations = Table(
     PrimaryKeyConstraint("entry_id", "lang", name="pk_faq_translations"),
 )
 
+TOKEN_MAX = 24
+
 faq_asks = Table(
     "faq_asks",
     metadata,
@@ -64,6 +68,14 @@ faq_asks = Table(
     Column("verdict", String(8), nullable=False),  # answer, suggest, unknown
     Column("entry_id", Integer, ForeignKey("faq_entries.id", ondelete="SET NULL"), nullable=True),
     Column("passive", Boolean, nullable=False),
+    # `faq ask` only: a random token its buttons carry (so a click finds what was asked, and a
+    # batch written twice counts each ask once), the question as typed, its language, and who
+    # asked (the question is theirs: erasing them erases it).
+    Column("token", String(TOKEN_MAX), nullable=True),
+    Column("text", String(ASKED_MAX), nullable=True),
+    Column("lang", String(2), nullable=True),
+    member_ref("member_id", nullable=True, index=True),
+    Index("ix_faq_asks_token", "token", unique=True),
 )
 
 faq_unanswered = Table(
@@ -145,4 +157,31 @@ faq_vectors = Table(
     Column("dim", Integer, nullable=False),
     Column("texts", JSON, nullable=False),
     Column("vectors", LargeBinary, nullable=False),
+)
+
+# The learning loop: a member's phrasing of a question (a suggestion they picked, an answer
+# they marked helpful) proposed as a variant of that entry, until a FAQ editor accepts or
+# rejects it (or `[faq] auto_accept_after` distinct people backed it).
+faq_phrasings = Table(
+    "faq_phrasings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entry_id", Integer, ForeignKey("faq_entries.id", ondelete="CASCADE"), nullable=False),
+    Column("normalised", String(ASKED_MAX), nullable=False),
+    Column("text", String(ASKED_MAX), nullable=False),
+    Column("lang", String(2), nullable=False),
+    Column("first_at", UTCDateTime(), nullable=False),
+    Column("last_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("entry_id", "normalised", name="uq_faq_phrasings_entry_normalised"),
+)
+
+# Who backed a phrasing, once per person (auto-acceptance counts distinct people).
+faq_phrasing_votes = Table(
+    "faq_phrasing_votes",
+    metadata,
+    Column(
+        "phrasing_id", Integer, ForeignKey("faq_phrasings.id", ondelete="CASCADE"), nullable=False
+    ),
+    member_ref("member_id", index=True),
+    PrimaryKeyConstraint("phrasing_id", "member_id", name="pk_faq_phrasing_votes"),
 )
