@@ -18,8 +18,8 @@ from bot.spec import Role
 from commands.faq.store.entries import FaqRepo
 from fedbot.assembly import make_app
 from tests.conftest import T0, console_caller, make_config
-from tests.faq_support import actions, labels, load_eval_faq, type_in
 from tests.fakes.slack_server import FakeSlack
+from tests.faq_support import actions, labels, load_eval_faq, type_in
 from tests.slack_harness import ALICE, BOB, STAFF, add_people, slack_bot
 
 EDITOR = Role.FAQ_EDITOR
