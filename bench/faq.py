@@ -355,7 +355,12 @@ def bot_rows(f: BotFigures, size: int, target_ms: float) -> list[tuple[str, str,
             bar,
             f.ask_unknown_p99 < target_ms,
         ),
-        (f"index load from DB at start, {size}", f"{f.load_s:.2f} s", "-", True),
+        (
+            f"cold start from the database, {size} stored vectors",
+            f"{f.load_s:.2f} s",
+            "< 3 s",
+            f.load_s < TARGET_COLD_S,
+        ),
         (
             "passive: false answers (tuning)",
             f"{false:.1%}",

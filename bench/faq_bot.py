@@ -78,7 +78,9 @@ async def measure_bot(
             await faq.import_drafts(_drafts(corpus), NOW)
             import_s = time.perf_counter() - t0
             t0 = time.perf_counter()
-            await faq.load()  # what a start pays: read every entry, build the index
+            # What a start pays: read every entry and its stored vectors (the import stored
+            # them), build the index; nothing is encoded.
+            await faq.load()
             load_s = time.perf_counter() - t0
             encoder = faq.index.encoder.name
             await app.db.checkpoint()  # as the bot's periodic job would, after the import

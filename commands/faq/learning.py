@@ -22,6 +22,7 @@ from commands.faq.analysis import fold
 from commands.faq.answers import LABEL_MAX, answer_message, clip, normalised
 from commands.faq.drafts import check_question, make_draft
 from commands.faq.messages import question_part
+from commands.faq.retrieval import FaqDoc
 from commands.faq.store.entries import FaqRepo
 from commands.faq.store.phrasings import Phrasing
 from commands.faq.store.tables import VARIANTS_MAX
@@ -81,16 +82,10 @@ async def learn(ctx: CommandContext, entry_id: int, token: str) -> Phrasing | No
     if asked is None or entry_id not in faq.index:
         return None
     text, lang = asked
-    try:
-        phrasing = check_question(" ".join(question_part(text).split()))
-    except UserError:
+    phrasing = learnable(faq.index.doc(entry_id), text)
+    if phrasing is None:
         return None
-    doc = faq.index.doc(entry_id)
-    known = {normalised(p) for p in (doc.question, *doc.variants)}
-    known |= {normalised(q) for q, _ in doc.translations.values()}
     key = normalised(phrasing)
-    if not key or key in known or fold(phrasing) in {fold(p) for p in doc.variants}:
-        return None
     member = await ctx.services.members.ensure(ctx.caller, ctx.now())
     proposed = await faq.activity.phrasings.propose(
         entry_id, phrasing, key, lang, member.id, ctx.now()
@@ -100,6 +95,22 @@ async def learn(ctx: CommandContext, entry_id: int, token: str) -> Phrasing | No
         await accept_phrasing(ctx, proposed)
     ctx.services.home.changed()  # the queue count on editors' homes
     return proposed
+
+
+def learnable(doc: FaqDoc, asked: str) -> str | None:
+    """The variant of `doc` that the question `asked` teaches: its question sentences (a long
+    message's greetings and context left out). None when it teaches nothing: words the entry
+    already has (once folded), or too long or short to be a question of the FAQ."""
+    try:
+        phrasing = check_question(" ".join(question_part(asked).split()))
+    except UserError:
+        return None
+    known = {normalised(p) for p in (doc.question, *doc.variants)}
+    known |= {normalised(q) for q, _ in doc.translations.values()}
+    key = normalised(phrasing)
+    if not key or key in known or fold(phrasing) in {fold(p) for p in doc.variants}:
+        return None
+    return phrasing
 
 
 async def accept_phrasing(ctx: CommandContext, phrasing: Phrasing) -> int:
