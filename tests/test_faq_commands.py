@@ -90,7 +90,10 @@ async def test_out_of_scope_is_not_answered_but_recorded_most_frequent_first(
             assert reply.message.text.startswith("Je ne connais pas encore la réponse")
     listed = (await type_in(faq_app, "/faq unanswered", role=MOD)).message
     assert listed.title == "2 questions sans réponse"
-    assert [f.name for f in listed.fields] == ["n° 2 · posée 3 fois", "n° 1 · posée 1 fois"]
+    assert [f.name for f in listed.fields] == [
+        "n° 2 · posée 3 fois · 2 personnes",  # two people: u0 asked it twice
+        "n° 1 · posée 1 fois · 1 personne",
+    ]
     assert listed.fields[0].value.startswith("recette de la pâte à crêpes\n")
     assert actions(listed)[:2] == [
         ("faq.promote", {"question": "2"}),

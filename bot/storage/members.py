@@ -29,6 +29,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 
 from bot.identity import DIRECT_MESSAGES, Caller
 from bot.storage.database import Database
@@ -135,6 +136,24 @@ class MemberRepo:
         org = caller.organisation
         if found and (found.display_name, found.locale, found.organisation) == (name, locale, org):
             return found
+        try:
+            return await self._write(caller, found, name, locale, org, now)
+        except IntegrityError:
+            # Two first commands of one person at once: the other created the row.
+            again = await self.find(caller.platform, caller.workspace, caller.user_id)
+            if found is not None or again is None:
+                raise
+            return again
+
+    async def _write(
+        self,
+        caller: Caller,
+        found: Member | None,
+        name: str,
+        locale: str,
+        org: str | None,
+        now: datetime,
+    ) -> Member:
         async with self.db.write() as conn:
             if found:
                 stmt = (

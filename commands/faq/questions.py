@@ -4,8 +4,10 @@ turned into new entries or new phrasings of existing ones, and how well the FAQ 
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta, tzinfo
 
+from babel.dates import format_date
 from babel.numbers import format_percent
 
 from bot.context import CommandContext
@@ -14,46 +16,95 @@ from bot.messages import Button, ButtonStyle, Field, Message, Reply
 from commands.faq.answers import LABEL_MAX, clip
 from commands.faq.curation import page_buttons
 from commands.faq.drafts import check_question, make_draft, parse_tags
+from commands.faq.grouping import QuestionGroup, group_questions
 from commands.faq.learning import phrasing_buttons
 from commands.faq.store.activity import Unanswered
 from commands.faq.store.entries import FaqRepo
 from commands.faq.store.phrasings import Phrasing
+from commands.faq.store.reports import entry_periods
 
-PAGE_SIZE = 5  # each question has its button: 5 + 2 page buttons fit Discord's rows
+PAGE_SIZE = 5  # groups per page; each has its button: 5 + 2 page buttons fit Discord's rows
+QUEUE_LOOKED_AT = 300  # most asked unanswered questions grouped by `faq unanswered`
+GROUP_LINES = 3  # questions shown per group
 PHRASINGS_SHOWN = 3  # ... and each proposed phrasing two (3 × 2 + 5 + 2 = 13, of 25)
 CLOSEST = 3
 STATS_DAYS = 30
+STATS_MONTHS = 3  # months of per-entry figures in `faq stats`
+STATS_ENTRIES = 5  # entries shown there, most asked first
 
 
 async def unanswered(ctx: CommandContext) -> Reply:
-    """The proposed phrasings (page 1: accept or reject in one click), then the questions."""
+    """The proposed phrasings (page 1: accept or reject in one click), then the unanswered
+    questions grouped (grouping.py), most distinct askers first, each group's most asked
+    question to handle."""
     page = ctx.options["page"] or 1
-    activity = ctx.services.get(FaqRepo).activity
-    found, total = await activity.unanswered((page - 1) * PAGE_SIZE, PAGE_SIZE)
-    pending, waiting = await activity.phrasings.pending(PHRASINGS_SHOWN) if page == 1 else ([], 0)
-    if not total and not waiting:
+    faq = ctx.services.get(FaqRepo)
+    found, askers = await faq.activity.queue(QUEUE_LOOKED_AT)
+    known = frozenset(q.nearest_entry_id for q in found if q.nearest_entry_id in faq.index)
+    # Encoding the loose questions (a few ms each, in one batch) is kept off the event loop.
+    groups = await asyncio.to_thread(group_questions, found, askers, known, faq.index.encoder)
+    pending, waiting = (
+        await faq.activity.phrasings.pending(PHRASINGS_SHOWN) if page == 1 else ([], 0)
+    )
+    if not groups and not waiting:
         return Reply.text(ctx.t("faq.unanswered.none"))
-    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
-    if not found and not pending:
+    pages = max(1, (len(groups) + PAGE_SIZE - 1) // PAGE_SIZE)
+    shown = groups[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    if not shown and not pending:
         raise UserError("faq.unanswered.no_page", n=pages)
     fields = tuple(_phrasing_field(p, ctx) for p in pending)
-    fields += tuple(_field(q, ctx) for q in found)
+    fields += tuple(_group_field(g, ctx) for g in shown)
     buttons = phrasing_buttons(pending, ctx) + tuple(
-        Button(ctx.t("faq.unanswered.handle", id=q.id), "faq.promote", {"question": str(q.id)})
-        for q in found
+        Button(
+            ctx.t("faq.unanswered.handle", id=g.questions[0].id),
+            "faq.promote",
+            {"question": str(g.questions[0].id)},
+        )
+        for g in shown
     )
     hint = ctx.t("faq.unanswered.hint")
     if waiting:
         hint = ctx.t.plural("faq.phrasing.hint", waiting) + "\n" + hint
     return Reply(
         Message(
-            title=ctx.t.plural("faq.unanswered.title", total),
+            title=ctx.t.plural("faq.unanswered.title", await faq.activity.unanswered_count()),
             text=hint,
             fields=fields,
             footer=ctx.t("faq.list.page", page=page, pages=pages),
             buttons=buttons + page_buttons("faq.unanswered", page, pages, ctx, {}),
         )
     )
+
+
+def _group_field(group: QuestionGroup, ctx: CommandContext) -> Field:
+    t, first = ctx.t, group.questions[0]
+    people = t.plural("faq.unanswered.people", group.askers)
+    if group.entry_id is not None:
+        question = ctx.services.get(FaqRepo).index.doc(group.entry_id).question
+        name = t(
+            "faq.unanswered.near",
+            id=group.entry_id,
+            question=clip(question, 60),
+            questions=t.plural("faq.unanswered.questions", len(group.questions)),
+            people=people,
+        )
+    elif len(group.questions) > 1:
+        questions = t.plural("faq.unanswered.questions", len(group.questions))
+        name = t("faq.unanswered.alike", questions=questions, people=people)
+    else:
+        name = t.plural("faq.unanswered.asked", first.count, id=first.id) + f" · {people}"
+    lines = [
+        t("faq.unanswered.line", id=q.id, n=q.count, text=clip(q.text, 150))
+        for q in group.questions[:GROUP_LINES]
+    ]
+    if len(group.questions) > GROUP_LINES:
+        lines.append(t.plural("faq.unanswered.more", len(group.questions) - GROUP_LINES))
+    if len(group.questions) == 1:
+        lines = [clip(first.text, 300)]
+    lines.append(
+        t("faq.unanswered.last", when=t.datetime(max(q.last_asked_at for q in group.questions)))
+    )
+    return Field(name, "\n".join(lines), inline=False)
 
 
 def _phrasing_field(phrasing: Phrasing, ctx: CommandContext) -> Field:
@@ -64,12 +115,6 @@ def _phrasing_field(phrasing: Phrasing, ctx: CommandContext) -> Field:
     )
     value = ctx.t("faq.phrasing.value", text=clip(phrasing.text, 200), question=clip(entry, 100))
     return Field(name, value, inline=False)
-
-
-def _field(question: Unanswered, ctx: CommandContext) -> Field:
-    name = ctx.t.plural("faq.unanswered.asked", question.count, id=question.id)
-    when = ctx.t("faq.unanswered.last", when=ctx.t.datetime(question.last_asked_at))
-    return Field(name, f"{clip(question.text, 300)}\n{when}", inline=False)
 
 
 async def _question(ctx: CommandContext) -> Unanswered:
@@ -184,11 +229,51 @@ async def stats(ctx: CommandContext) -> Reply:
             for v in votes
         )
         fields.append(Field(t("faq.stats.votes"), "\n".join(lines), inline=False))
+    fields += await _entry_months(ctx)
     top, _ = await faq.activity.unanswered(0, 5)
     if top:
         lines = (t.plural("faq.stats.top", q.count, question=clip(q.text, 80)) for q in top)
         fields.append(Field(t("faq.stats.unanswered"), "\n".join(lines), inline=False))
     return Reply(Message(title=t("faq.stats.title"), fields=tuple(fields)))
+
+
+async def _entry_months(ctx: CommandContext) -> list[Field]:
+    """The most asked entries of the last `STATS_MONTHS` months (the current one included):
+    per month, how often the FAQ chose them, how often with confidence, how helpful."""
+    t, faq = ctx.t, ctx.services.get(FaqRepo)
+    edges = month_edges(ctx.now(), t.tz, STATS_MONTHS)
+    periods = await entry_periods(faq.db, edges)
+    top = sorted(periods, key=lambda e: (-sum(p.asks for p in periods[e]), e))
+    fields: list[Field] = []
+    for entry_id in [e for e in top if e in faq.index][:STATS_ENTRIES]:
+        lines = [
+            t(
+                "faq.stats.month",
+                month=format_date(start, "MMM y", locale=t.lang),
+                asks=t.plural("faq.stats.month_asks", p.asks),
+                answered=_rate(p.answer_rate, t.lang),
+                helpful=_rate(p.helpful_rate, t.lang),
+            )
+            for start, p in zip(edges, periods[entry_id], strict=False)
+            if p.asks or p.helpful or p.unhelpful
+        ]
+        question = clip(faq.index.doc(entry_id).question, 80)
+        name = t("faq.stats.entry", id=entry_id, question=question)
+        fields.append(Field(name, "\n".join(lines), inline=False))
+    return fields
+
+
+def month_edges(now: datetime, tz: tzinfo, months: int) -> list[datetime]:
+    """The first instants of the last `months` months in `tz` (this one last), and of the next."""
+    local = now.astimezone(tz)
+    index = local.year * 12 + local.month - 1  # months since year 0
+    return [
+        datetime(i // 12, i % 12 + 1, 1, tzinfo=tz) for i in range(index - months + 1, index + 2)
+    ]
+
+
+def _rate(rate: float | None, lang: str) -> str:
+    return "–" if rate is None else format_percent(round(rate, 2), locale=lang)
 
 
 def _percent(part: int, whole: int, lang: str) -> str:

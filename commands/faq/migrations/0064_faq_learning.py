@@ -1,6 +1,6 @@
 """FAQ: asks carry a token, their text, language and asker (buttons find what was asked; a
 batch written twice counts once; erasing the asker erases the question); members' phrasings
-proposed as variants, and who backed them.
+proposed as variants, and who backed them; the entry an unanswered question was nearest to.
 
 Revision ID: 0064_faq_learning
 Revises: 0063_faq_vectors
@@ -27,6 +27,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column("member_id", sa.Integer, nullable=True))
         batch.create_foreign_key(
             "fk_faq_asks_member_id_members", "members", ["member_id"], ["id"], ondelete="CASCADE"
+        )
+    with op.batch_alter_table("faq_unanswered") as batch:
+        batch.add_column(sa.Column("nearest_entry_id", sa.Integer, nullable=True))
+        batch.create_foreign_key(
+            "fk_faq_unanswered_nearest_entry_id_faq_entries",
+            "faq_entries",
+            ["nearest_entry_id"],
+            ["id"],
+            ondelete="SET NULL",
         )
     op.create_index("ix_faq_asks_token", "faq_asks", ["token"], unique=True)
     op.create_index("ix_faq_asks_member_id", "faq_asks", ["member_id"])
@@ -68,6 +77,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("faq_phrasing_votes")
     op.drop_table("faq_phrasings")
+    with op.batch_alter_table("faq_unanswered") as batch:
+        batch.drop_constraint("fk_faq_unanswered_nearest_entry_id_faq_entries", type_="foreignkey")
+        batch.drop_column("nearest_entry_id")
     op.drop_index("ix_faq_asks_member_id", "faq_asks")
     op.drop_index("ix_faq_asks_token", "faq_asks")
     with op.batch_alter_table("faq_asks") as batch:

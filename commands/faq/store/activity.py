@@ -41,7 +41,11 @@ _RECORD_ASK = faq_asks.insert().values(
 _BUMP = (
     faq_unanswered.update()
     .where(U.normalised == bindparam("b_normalised"))
-    .values(count=U.count + 1, last_asked_at=bindparam("b_at"))
+    .values(
+        count=U.count + 1,
+        last_asked_at=bindparam("b_at"),
+        nearest_entry_id=func.coalesce(bindparam("b_nearest"), U.nearest_entry_id),
+    )
 )
 _VERDICTS = (
     select(A.verdict, func.count().label("n"))
@@ -85,6 +89,7 @@ class Unanswered:
     last_asked_at: datetime
     channel: str | None
     askers: int  # distinct people who asked it
+    nearest_entry_id: int | None = None  # the entry the FAQ suggested for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +120,7 @@ class NewQuestion:
     lang: str
     member_id: int | None
     channel: str | None
+    nearest_entry_id: int | None = None
 
 
 class FaqActivity:
@@ -162,6 +168,18 @@ class FaqActivity:
             rows = (await conn.execute(_UNANSWERED, {"offset": offset, "limit": limit})).all()
             total = (await conn.execute(_UNANSWERED_COUNT)).scalar_one()
         return [_unanswered(r) for r in rows], int(total)
+
+    async def queue(self, limit: int) -> tuple[list[Unanswered], dict[int, set[int]]]:
+        """The `limit` most asked unanswered questions, and who asked each (to count the
+        distinct people behind a group of them)."""
+        found, _ = await self.unanswered(0, limit)
+        ids = [q.id for q in found]
+        askers: dict[int, set[int]] = {i: set() for i in ids}
+        query = select(faq_unanswered_askers).where(faq_unanswered_askers.c.question_id.in_(ids))
+        async with self.db.read() as conn:
+            for row in await conn.execute(query):
+                askers[row.question_id].add(row.member_id)
+        return found, askers
 
     async def unanswered_count(self) -> int:
         await self.asks.flush()
@@ -312,7 +330,10 @@ class FaqActivity:
 
 
 async def _count_question(conn: Any, question: NewQuestion, now: datetime) -> None:
-    bumped = await conn.execute(_BUMP, {"b_normalised": question.normalised, "b_at": now})
+    bumped = await conn.execute(
+        _BUMP,
+        {"b_normalised": question.normalised, "b_at": now, "b_nearest": question.nearest_entry_id},
+    )
     if not bumped.rowcount:
         fresh = await fresh_id(conn, faq_unanswered)  # SQLite: never a dismissed one's number
         await conn.execute(
@@ -326,6 +347,7 @@ async def _count_question(conn: Any, question: NewQuestion, now: datetime) -> No
                 last_asked_at=now,
                 first_asker_id=question.member_id,
                 channel=question.channel,
+                nearest_entry_id=question.nearest_entry_id,
             )
         )
     if question.member_id is None:
@@ -349,4 +371,5 @@ def _unanswered(row: Any) -> Unanswered:
         row.last_asked_at,
         row.channel,
         row.askers,
+        row.nearest_entry_id,
     )

@@ -155,6 +155,9 @@ class AskLog:
             )
             for r in fresh:
                 if r.unanswered:
-                    question = NewQuestion(r.normalised, r.text, r.lang, r.member_id, r.channel)
+                    nearest = r.entry_id if r.entry_id in kept else None
+                    question = NewQuestion(
+                        r.normalised, r.text, r.lang, r.member_id, r.channel, nearest
+                    )
                     await self._count_question(conn, question, r.at)
         return len(fresh)

@@ -1,5 +1,6 @@
-"""Read-only figures on the FAQ, for the dashboard: what was asked over a period and how the
-FAQ answered, unanswered questions per channel, the queue by distinct askers, helpful rates.
+"""Read-only figures on the FAQ, for the dashboard and `faq stats`: what was asked over a period
+and how the FAQ answered, unanswered questions per channel, the queue by distinct askers,
+helpful rates, and each entry's answer and helpful rates per month.
 
 The ask log names nobody and no channel (`faq_asks`): its verdicts are counted for the whole
 federation. An unanswered question keeps the channel it was first asked in, which places it
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, func, select
 
@@ -110,3 +112,64 @@ class FaqReports:
         query = select(F.member_id).where(F.given_at >= since, F.given_at < until)
         async with self.db.read() as conn:
             return await id_set(conn, query)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPeriod:
+    """One entry over one period: how often it was the FAQ's best entry for a question, how
+    often with confidence, and its "helpful?" votes given in the period."""
+
+    answered: int = 0
+    suggested: int = 0
+    helpful: int = 0
+    unhelpful: int = 0
+
+    @property
+    def asks(self) -> int:
+        return self.answered + self.suggested
+
+    @property
+    def answer_rate(self) -> float | None:
+        return self.answered / self.asks if self.asks else None
+
+    @property
+    def helpful_rate(self) -> float | None:
+        votes = self.helpful + self.unhelpful
+        return self.helpful / votes if votes else None
+
+
+def _bucket(column: Any, edges: Sequence[datetime]) -> Any:
+    """The index of the interval between consecutive `edges` that `column` falls in."""
+    return case(*((column < edge, i) for i, edge in enumerate(edges[1:])), else_=len(edges)).label(
+        "bucket"
+    )
+
+
+async def entry_periods(db: Database, edges: Sequence[datetime]) -> dict[int, list[EntryPeriod]]:
+    """Per entry, its figures in each interval between consecutive `edges` (months for
+    `faq stats`), counted by the database."""
+    if len(edges) < 2:
+        return {}
+    asked, given = _bucket(A.asked_at, edges), _bucket(F.given_at, edges)
+    asks = (
+        select(asked, A.entry_id, A.verdict, func.count().label("n"))
+        .where(A.asked_at >= edges[0], A.asked_at < edges[-1], A.entry_id.is_not(None))
+        .group_by(asked, A.entry_id, A.verdict)
+    )
+    votes = (
+        select(given, F.entry_id, F.helpful, func.count().label("n"))
+        .where(F.given_at >= edges[0], F.given_at < edges[-1])
+        .group_by(given, F.entry_id, F.helpful)
+    )
+    counts: dict[int, list[dict[str, int]]] = {}
+
+    def cell(entry_id: int, bucket: int) -> dict[str, int]:
+        return counts.setdefault(entry_id, [{} for _ in edges[1:]])[bucket]
+
+    async with db.read() as conn:
+        for r in await conn.execute(asks):
+            key = "answered" if r.verdict == "answer" else "suggested"
+            cell(r.entry_id, r.bucket)[key] = cell(r.entry_id, r.bucket).get(key, 0) + r.n
+        for r in await conn.execute(votes):
+            cell(r.entry_id, r.bucket)["helpful" if r.helpful else "unhelpful"] = r.n
+    return {e: [EntryPeriod(**c) for c in cells] for e, cells in counts.items()}

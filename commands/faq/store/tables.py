@@ -90,6 +90,14 @@ faq_unanswered = Table(
     Column("last_asked_at", UTCDateTime(), nullable=False),
     member_ref("first_asker_id", nullable=True, index=True),
     Column("channel", String(200), nullable=True),
+    # The entry the FAQ suggested for it when asked (None: it knew none): `faq unanswered`
+    # groups the questions around the same entry.
+    Column(
+        "nearest_entry_id",
+        Integer,
+        ForeignKey("faq_entries.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
 )
 
 # Who asked an unanswered question, once per person: a digest shows a question only when
