@@ -329,7 +329,7 @@ def bot_section(size: int, rounds: int) -> BotFigures:
     print(f"\n== Through the bot ({f.encoder}): {size} entries in SQLite, {rounds} round(s) ==")
     print(
         f"import in one transaction {f.import_s:.2f} s; index built from the database at start "
-        f"{f.load_s:.2f} s (texts encoded: the database does not store vectors yet)"
+        f"{f.load_s:.2f} s (vectors read from the database, none encoded)"
     )
     print(
         f"/faq ask p50 {f.ask_p50:.2f} ms, p99 {f.ask_p99:.2f} ms; not answered (the question "

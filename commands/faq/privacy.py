@@ -3,8 +3,9 @@ not answer, the feedback they gave, the phrasings they backed, the entries they 
 channels where they switched passive mode.
 
 Nothing to erase by hand: questions, feedback and backings reference `members.id` ON DELETE CASCADE;
-entries and passive switches keep their content and lose the author (SET NULL). The ask log
-names nobody.
+entries and passive switches keep their content and lose the author (SET NULL). A `faq ask`
+row of the ask log keeps the question and its asker (CASCADE); passive-mode answers are counted
+there without anyone's name.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from adapters.console.adapter import ConsoleAdapter, ConsoleOptions
 from bot.identity import Caller
+from commands.faq.store.entries import FaqRepo
 from commands.profile.store.profiles import ProfileRepo
 from tests.discord_harness import BOB, GENERAL, GUILD, fake_discord, running_bot
 from tests.fakes.slack_server import FakeSlack
@@ -119,6 +120,7 @@ async def test_one_member_repeating_a_question_does_not_reach_a_digest(tmp_path:
                 text='create schedule:"daily 9h" sections:unanswered skip_empty:no',
                 user_id=STAFF,
             )
+            await bot.app.services.get(FaqRepo).activity.asks.flush()  # asks are batched
             rows = await snapshot(bot.app)
             preview = await bot.http.slash_command(
                 command="/digest", text="preview 1", user_id=STAFF

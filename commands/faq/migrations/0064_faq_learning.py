@@ -19,24 +19,30 @@ branch_labels = None
 depends_on = None
 
 
+def _add_reference(table: str, column: str, target: str, ondelete: str) -> None:
+    """A nullable column referencing `target.id`. SQLite adds it with its REFERENCES clause in
+    one ALTER (Alembic would want a batch rebuild for the constraint); elsewhere, a column then
+    a named foreign key, as the metadata's naming convention names it."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            f"ALTER TABLE {table} ADD COLUMN {column} INTEGER "
+            f"REFERENCES {target} (id) ON DELETE {ondelete}"
+        )
+        return
+    op.add_column(table, sa.Column(column, sa.Integer, nullable=True))
+    op.create_foreign_key(
+        f"fk_{table}_{column}_{target}", table, target, [column], ["id"], ondelete=ondelete
+    )
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("faq_asks") as batch:
-        batch.add_column(sa.Column("token", sa.String(24), nullable=True))
-        batch.add_column(sa.Column("text", sa.String(500), nullable=True))
-        batch.add_column(sa.Column("lang", sa.String(2), nullable=True))
-        batch.add_column(sa.Column("member_id", sa.Integer, nullable=True))
-        batch.create_foreign_key(
-            "fk_faq_asks_member_id_members", "members", ["member_id"], ["id"], ondelete="CASCADE"
-        )
-    with op.batch_alter_table("faq_unanswered") as batch:
-        batch.add_column(sa.Column("nearest_entry_id", sa.Integer, nullable=True))
-        batch.create_foreign_key(
-            "fk_faq_unanswered_nearest_entry_id_faq_entries",
-            "faq_entries",
-            ["nearest_entry_id"],
-            ["id"],
-            ondelete="SET NULL",
-        )
+    # Plain ADD COLUMN, never a batch rebuild: on SQLite a rebuild drops and recreates the
+    # table, and dropping `faq_unanswered` would cascade to its askers.
+    op.add_column("faq_asks", sa.Column("token", sa.String(24), nullable=True))
+    op.add_column("faq_asks", sa.Column("text", sa.String(500), nullable=True))
+    op.add_column("faq_asks", sa.Column("lang", sa.String(2), nullable=True))
+    _add_reference("faq_asks", "member_id", "members", "CASCADE")
+    _add_reference("faq_unanswered", "nearest_entry_id", "faq_entries", "SET NULL")
     op.create_index("ix_faq_asks_token", "faq_asks", ["token"], unique=True)
     op.create_index("ix_faq_asks_member_id", "faq_asks", ["member_id"])
     op.create_table(
@@ -82,9 +88,12 @@ def downgrade() -> None:
         batch.drop_column("nearest_entry_id")
     op.drop_index("ix_faq_asks_member_id", "faq_asks")
     op.drop_index("ix_faq_asks_token", "faq_asks")
-    with op.batch_alter_table("faq_asks") as batch:
-        batch.drop_constraint("fk_faq_asks_member_id_members", type_="foreignkey")
-        batch.drop_column("member_id")
-        batch.drop_column("lang")
-        batch.drop_column("text")
-        batch.drop_column("token")
+    # SQLite (3.35+) drops a column that no index names; its REFERENCES clause goes with it.
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(
+            "fk_faq_unanswered_nearest_entry_id_faq_entries", "faq_unanswered", "foreignkey"
+        )
+        op.drop_constraint("fk_faq_asks_member_id_members", "faq_asks", "foreignkey")
+    op.drop_column("faq_unanswered", "nearest_entry_id")
+    for column in ("member_id", "lang", "text", "token"):
+        op.drop_column("faq_asks", column)

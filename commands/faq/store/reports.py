@@ -9,7 +9,7 @@ in an agency.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,12 +47,19 @@ class Helpfulness:
 
 
 class FaqReports:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, written: Callable[[], Awaitable[object]] | None = None):
         self.db = db
+        # Writes the asks still queued (store/asklog.py), so that a report counts them.
+        self._written = written
+
+    async def _flush(self) -> None:
+        if self._written is not None:
+            await self._written()
 
     async def verdicts(self, edges: Sequence[datetime]) -> list[dict[str, int]]:
         """How the FAQ answered (answer, suggest, unknown: counts) in each interval between
         consecutive `edges` (weeks, months), counted by the database."""
+        await self._flush()
         if len(edges) < 2:
             return []
         bucket = case(
@@ -73,6 +80,7 @@ class FaqReports:
         self, since: datetime, until: datetime
     ) -> list[ChannelQuestions]:
         """Questions first asked in the period that the FAQ could not answer, per channel."""
+        await self._flush()
         query = (
             select(U.channel, func.count().label("questions"), func.sum(U.count).label("asks"))
             .where(U.first_asked_at >= since, U.first_asked_at < until)
@@ -85,6 +93,7 @@ class FaqReports:
     async def queue(self, offset: int, limit: int) -> tuple[list[Unanswered], int]:
         """The unanswered queue, most distinct askers first (one person repeating a question
         does not make it the community's), then most asked, then most recent."""
+        await self._flush()
         query = (
             select(faq_unanswered, _ASKERS)
             .order_by(_ASKERS.desc(), U.count.desc(), U.last_asked_at.desc(), U.id)
