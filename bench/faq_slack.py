@@ -165,6 +165,7 @@ async def main(quick: bool) -> None:
                     "-",
                     True,
                 ),
+                (f"{label}: /faq ask p50 ÷ /event list p50", f"{ask50 / ev50:.1f}×", "-", True),
                 (f"{label}: /faq ask p50 / p99, 10 in flight", _pair(f["ask10"]), "-", True),
                 (f"{label}: /event list p50 / p99, 10 in flight", _pair(f["event10"]), "-", True),
                 (
