@@ -124,9 +124,11 @@ class AskLog:
 
         async with self.db.write() as conn:
             tokens = [r.token for r in batch]
-            done = set((await conn.scalars(select(A.token).where(A.token.in_(tokens)))).all())
+            done = set(
+                (await conn.execute(select(A.token).where(A.token.in_(tokens)))).scalars().all()
+            )
             askers = {r.member_id for r in batch if r.member_id is not None}
-            alive = set((await conn.scalars(select(M.id).where(M.id.in_(askers)))).all())
+            alive = set((await conn.execute(select(M.id).where(M.id.in_(askers)))).scalars().all())
             # An asker erased since their ask (GDPR): their question goes with them.
             fresh = [
                 r
@@ -136,7 +138,7 @@ class AskLog:
             if not fresh:
                 return 0
             named = {r.entry_id for r in fresh if r.entry_id is not None}
-            kept = set((await conn.scalars(select(E.id).where(E.id.in_(named)))).all())
+            kept = set((await conn.execute(select(E.id).where(E.id.in_(named)))).scalars().all())
             await conn.execute(
                 faq_asks.insert(),
                 [

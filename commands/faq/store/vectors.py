@@ -48,13 +48,6 @@ async def read_all(conn: AsyncConnection) -> dict[int, DocVectors]:
     return {row.entry_id: unpack(row) for row in rows}
 
 
-async def count_stale(conn: AsyncConnection, key: str) -> int:
-    from sqlalchemy import func
-
-    query = select(func.count()).select_from(faq_vectors).where(V.encoder != key)
-    return int((await conn.execute(query)).scalar_one())
-
-
 async def write(conn: AsyncConnection, entries: Iterable[tuple[int, DocVectors | None]]) -> int:
     """Replace the stored vectors of `entries` (None: forget them); how many rows written."""
     rows: list[dict[str, Any]] = []
