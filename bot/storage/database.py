@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.errors import DatabaseUnavailable
+from bot.storage.reader import Reads, SqliteReader
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -48,6 +49,12 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._script_heads: list[str] | None = None
         self._unreachable = False
+        path = engine.url.database
+        self._reader = (
+            SqliteReader(engine.url, _sqlite_pragmas)
+            if self.is_sqlite and path and path != ":memory:"
+            else None
+        )
 
     @classmethod
     def open(cls, url: str, migrations: Sequence[Path] = ()) -> Database:
@@ -76,9 +83,13 @@ class Database:
         return cls(engine, migrations)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for queries. On SQLite no BEGIN is sent: a single SELECT is already
-        consistent, and skipping the transaction saves two thread hops per read."""
+    async def read(self) -> AsyncIterator[Reads]:
+        """Something to run queries on. A SQLite file is read in one thread hop per query
+        (`SqliteReader`); elsewhere a pooled connection. On SQLite no BEGIN is sent: a single
+        SELECT is already consistent."""
+        if self._reader is not None:
+            yield self._reader
+            return
         async with self.engine.connect() as conn:
             if self.is_sqlite:
                 conn = await conn.execution_options(sqlite_autocommit=True)
@@ -139,7 +150,7 @@ class Database:
         """Copy the WAL back into the database file (SQLite only; PASSIVE: never blocks
         readers or writers). Scheduled every minute by the app, and run at close."""
         if self.is_sqlite:
-            async with self.read() as conn:
+            async with self.engine.connect() as conn:
                 await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def reachable(self) -> None:
@@ -169,7 +180,7 @@ class Database:
             await conn.run_sync(_upgrade, self.migrations)
 
     async def revision(self) -> list[str]:
-        async with self.read() as conn:
+        async with self.engine.connect() as conn:
             return await conn.run_sync(_current_heads)
 
     def script_heads(self) -> list[str]:
@@ -190,12 +201,14 @@ class Database:
 
     async def ping(self) -> None:
         """One round trip; raises when the database cannot be reached."""
-        async with self.read() as conn:
+        async with self.engine.connect() as conn:
             await conn.exec_driver_sql("SELECT 1")
 
     async def close(self) -> None:
         if not self._unreachable:
             await self.checkpoint()
+        if self._reader is not None:
+            await asyncio.to_thread(self._reader.close)
         await self.engine.dispose()
 
 
@@ -284,22 +297,24 @@ def _current_heads(conn: Connection) -> list[str]:
     return sorted(MigrationContext.configure(conn).get_current_heads())
 
 
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    # No automatic checkpoint inside a user's commit (it showed as the p99 tail of RSVPs):
+    # `Database.checkpoint` runs one periodically, off the request path.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
     """WAL for concurrent readers, foreign keys on, and transactions we begin ourselves
     (pysqlite's implicit BEGIN is wrong for read-then-write transactions)."""
 
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        # No automatic checkpoint inside a user's commit (it showed as the p99 tail of RSVPs):
-        # `Database.checkpoint` runs one periodically, off the request path.
-        cursor.execute("PRAGMA wal_autocheckpoint=0")
-        cursor.close()
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:

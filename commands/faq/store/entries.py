@@ -131,7 +131,7 @@ class FaqRepo:
             async with self.db.read() as conn:
                 fingerprint = tuple((await conn.execute(_FINGERPRINT)).one())
                 entries = await _all_entries(conn)
-                passive = frozenset((await conn.scalars(_ENABLED_CHANNELS)).all())
+                passive = frozenset((await conn.execute(_ENABLED_CHANNELS)).scalars().all())
             docs = [entry.doc() for entry in entries]
             # Building takes ~0.2 ms per entry: off the event loop, on a fresh index.
             index = await asyncio.to_thread(FaqIndex.build, docs, None, self.config)
