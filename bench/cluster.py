@@ -31,6 +31,7 @@ import contextlib
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import sys
@@ -353,25 +354,46 @@ def _commands(n: int, size: Size) -> list[list[str]]:
     return [["/ping", "", user(i % size.users)] for i in range(n)]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a running process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _load_with_cpu(spec: dict[str, Any], bots: list[BotProcess]) -> dict[str, Any]:
+    """One load, and the CPU time it cost: the bots' (all three: idle ones tick too) and the
+    load generator's (a child process of this one, waited for)."""
+    pids = [b.proc.pid for b in bots if b.proc is not None]
+    bots_before = sum(_cpu_seconds(pid) for pid in pids)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = await run_load(spec)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["cpu_bots"] = sum(_cpu_seconds(pid) for pid in pids) - bots_before
+    result["cpu_load"] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    return result
+
+
 async def throughput(bots: list[BotProcess], size: Size) -> dict[str, Any]:
     base = {"kind": "commands", "secret": DEFAULT_SIGNING_SECRET, "team": TEAM}
     base |= {"concurrency": CONCURRENCY}
     await run_load(
         {**base, "urls": [f"{b.url}/slack/events" for b in bots], "commands": _commands(60, size)}
     )
-    one = await run_load(
+    one = await _load_with_cpu(
         {
             **base,
             "urls": [f"{bots[0].url}/slack/events"],
             "commands": _commands(size.commands, size),
-        }
+        },
+        bots,
     )
-    three = await run_load(
+    three = await _load_with_cpu(
         {
             **base,
             "urls": [f"{b.url}/slack/events" for b in bots],
             "commands": _commands(size.commands, size),
-        }
+        },
+        bots,
     )
     return {"one": one, "three": three}
 
@@ -475,6 +497,16 @@ def print_report(
         ),
         ("  3 processes / 1", f"{rate3 / rate1:.2f}×", "≥ 1.3×", rate3 / rate1 >= 1.3),
     ]
+    for label, run in (("1 process", one), ("3 processes", three)):
+        busy = (run["cpu_bots"] + run["cpu_load"]) / run["seconds"]
+        rows.append(
+            (
+                f"  CPU, {label}: bots / load generator",
+                f"{run['cpu_bots']:.1f} s / {run['cpu_load']:.1f} s ({busy:.1f} cores)",
+                "",
+                True,
+            )
+        )
     for name, rate, p99 in _per_process(three, PROCESSES):
         rows.append((f"  {name}", f"{rate:,.0f}/s, p99 {p99 * 1000:.0f} ms", "", True))
     rows.append(("chaos: processes killed (SIGKILL)", f"{kills}", "", True))
@@ -514,11 +546,12 @@ def print_report(
     return ratio
 
 
-async def main(db_url: str, quick: bool) -> None:
+async def main(db_url: str, quick: bool, keep: Path | None) -> None:
     size = QUICK if quick else FULL
     shards = _shardable()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         async with fakes_process(size) as fakes, postgres_database(db_url) as url:
             ports = [_free_port() for _ in range(PROCESSES)]
             raws = [raw_config(url, fakes, port) for port in ports]
@@ -554,7 +587,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--db", default=os.environ.get("FEDBOT_TEST_POSTGRES_URL"))
     parser.add_argument("--quick", action="store_true", help="a small version, under a minute")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="write the bots' configs and logs there, and keep them",
+    )
     args = parser.parse_args()
     if not args.db:
         parser.error("PostgreSQL: give --db or set FEDBOT_TEST_POSTGRES_URL")
-    asyncio.run(main(args.db, args.quick))
+    asyncio.run(main(args.db, args.quick, args.keep))
