@@ -213,7 +213,7 @@ class DiscordAdapter:
             await self.sync()
         self.app.outbound.register(DiscordSender(client, discord_buckets(self.settings)))
         if self.settings.scheduled_events:
-            for line in await missing_permissions(self.app, client):
+            for line in await missing_permissions(self.settings, client):
                 log.warning("%s", line)  # the Events tab stays empty there until fixed
             self.app.calendars.register(DiscordCalendar(client, self.settings))
         roles = functools.partial(self.membership.roles, client)

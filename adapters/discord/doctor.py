@@ -2,8 +2,8 @@
 when `discord.message_content` is on, the application has the privileged MESSAGE_CONTENT
 intent switched on in the developer portal (else Discord refuses the gateway connection).
 
-More Discord checks (e.g. the permissions scheduled events need) go in
-`fedbot.doctor.PLATFORM_CHECKS`; each takes the `Situation` and returns its findings.
+When `discord.scheduled_events` lists servers, the bot holds Manage Events (or Create Events)
+in each of them: else nothing reaches their Events tab.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import aiohttp
 import discord
 
 from adapters.discord.adapter import point_at
+from adapters.discord.checks import missing_permissions
 from bot.checkup import Finding, Situation
 from bot.errors import ConfigError
 
@@ -42,6 +43,7 @@ async def _logged_in(situation: Situation, client: discord.Client, token: str) -
         return [Finding(False, "DISCORD_TOKEN", f"Discord cannot be reached: {exc!r}"[:200])]
     user = client.user
     found = [Finding(True, "DISCORD_TOKEN", f"bot {user} (id {user.id if user else '?'})")]
+    found += await _events_permission(situation, client)
     if not situation.config.discord.message_content:
         found.append(Finding(True, "discord intents", "no privileged intent needed"))
         return found
@@ -64,3 +66,14 @@ async def _logged_in(situation: Situation, client: discord.Client, token: str) -
             )
         )
     return found
+
+
+async def _events_permission(situation: Situation, client: discord.Client) -> list[Finding]:
+    settings = situation.config.discord
+    if not settings.scheduled_events:
+        return []
+    missing = await missing_permissions(settings, client)
+    if missing:
+        return [Finding(False, "discord events", line) for line in missing]
+    count = len(settings.scheduled_events)
+    return [Finding(True, "discord events", f"Manage Events granted in {count} server(s)")]
