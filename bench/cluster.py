@@ -75,6 +75,7 @@ PROCESSES = 3
 MARK = "Appel à projets cluster"
 LEASE_SECONDS = 5  # a dead process's work is taken over this soon
 CONCURRENCY = 20
+REMINDERS_DUE_IN = 8  # seconds after they are seeded, just before the chaos starts
 TZ = ZoneInfo("Europe/Paris")
 
 
@@ -258,9 +259,9 @@ def _staff() -> tuple[Caller, Place]:
     )
 
 
-async def seed(app: BotApp, size: Size, digest_at: datetime, reminder_at: datetime) -> None:
-    """Agencies with a Slack and a Discord channel each, events one member each has said they
-    come to (reminded at `reminder_at`), digests due at `digest_at`, one per Discord channel."""
+async def seed(app: BotApp, size: Size, digest_at: datetime) -> None:
+    """Agencies with a Slack and a Discord channel each, digests due at `digest_at`, one per
+    Discord channel."""
     now = app.clock.now()
     for i in range(size.agencies):
         agency, _ = await app.services.agencies.add(f"Agence {i:03d}", f"Région {i % 13}", now)
@@ -269,16 +270,6 @@ async def seed(app: BotApp, size: Size, digest_at: datetime, reminder_at: dateti
             ChannelRef("discord", str(GUILD), str(discord_channel(i))),
         ):
             await app.services.agencies.attach_channel(agency.id, ref, (), now)
-    events = app.services.get(EventRepo)
-    for i in range(size.events):
-        fields = EventFields(
-            title=f"Atelier {i}", starts_at=reminder_at + timedelta(hours=1), audience="all"
-        )
-        (event,) = await events.create([fields], None, now)
-        caller = Caller("slack", TEAM, user(i), f"Membre {i}", "fr")
-        place = Place(ChannelRef("slack", TEAM, slack_channel(i % size.agencies)))
-        reply = await app.dispatcher.handle_text(caller, place, f"/event rsvp {event.id} going")
-        assert reply is not None and not reply.is_error, reply
     schedule = schedule_text(f"daily {digest_at.astimezone(TZ):%H:%M}", "en", now, TZ)
     digests = app.services.get(DigestRepo)
     for i in range(size.digests):
@@ -287,6 +278,24 @@ async def seed(app: BotApp, size: Size, digest_at: datetime, reminder_at: dateti
         # Created an hour ago: a run due in the current minute counts as missed, and is caught
         # up by whichever process looks first.
         await digests.create(fields, None, now - timedelta(hours=1))
+
+
+async def seed_reminders(app: BotApp, size: Size) -> float:
+    """Events starting in an hour and a few seconds, one member each coming: their reminders
+    (an hour before) fall due a few seconds into the chaos. Returns when (epoch seconds)."""
+    now = datetime.now(UTC)
+    due = now + timedelta(seconds=REMINDERS_DUE_IN)
+    events = app.services.get(EventRepo)
+    for i in range(size.events):
+        fields = EventFields(
+            title=f"Atelier {i}", starts_at=due + timedelta(hours=1), audience="all"
+        )
+        (event,) = await events.create([fields], None, now)
+        caller = Caller("slack", TEAM, user(i), f"Membre {i}", "fr")
+        place = Place(ChannelRef("slack", TEAM, slack_channel(i % size.agencies)))
+        reply = await app.dispatcher.handle_text(caller, place, f"/event rsvp {event.id} going")
+        assert reply is not None and not reply.is_error, reply
+    return due.timestamp()
 
 
 async def confirm_broadcast(app: BotApp) -> None:
@@ -309,6 +318,7 @@ class Tally:
     duplicates: dict[str, int] = field(default_factory=dict)
     last_message_at: float = 0.0
     rejected: dict[str, int] = field(default_factory=dict)
+    sent_at: dict[str, list[float]] = field(default_factory=dict)  # per platform
 
     @property
     def complete(self) -> bool:
@@ -331,20 +341,41 @@ async def tally(control: str, size: Size) -> Tally:
         ],
         "reminders (Slack DM)": [counts["dm"].get(user(i), 0) for i in range(size.events)],
     }
-    out = Tally(last_message_at=counts["last_message_at"], rejected=counts["rejected"])
+    out = Tally(
+        last_message_at=counts["last_message_at"],
+        rejected=counts["rejected"],
+        sent_at=counts["sent_at"],
+    )
     for kind, seen in expected.items():
         out.lost[kind] = sum(1 for n in seen if n == 0)
         out.duplicates[kind] = sum(max(0, n - 1) for n in seen)
     return out
 
 
-def least_time(size: Size, digests_in_chaos: bool) -> float:
-    """Seconds the platforms' limits need for the chaos phase's messages, at best."""
-    slack_posts = size.agencies + 1 + size.events  # copies, the progress message, reminders
-    discord_posts = size.agencies + (size.digests if digests_in_chaos else 0)
-    slack = max(0, slack_posts - SLACK_LIMITS.workspace_burst) / SLACK_LIMITS.workspace_rate
-    discord = max(0, discord_posts - DISCORD_LIMITS.global_rate) / DISCORD_LIMITS.global_rate
-    return max(slack, discord)
+def least_time(size: Size, started: float, reminders_at: float, digest_at: float | None) -> float:
+    """Seconds the platforms' limits need for the chaos phase's messages, at best: each
+    platform's messages sent as soon as they are due (the broadcast's copies, its progress
+    message at the start, the reminders and the digests when they fall due) and as fast as its
+    rate allows."""
+    slack = [started] * (size.agencies + 1) + [max(started, reminders_at)] * size.events
+    discord = [started] * size.agencies
+    if digest_at is not None and digest_at >= started:  # else sent before the chaos began
+        discord += [digest_at] * size.digests
+    return (
+        max(
+            _finish(slack, SLACK_LIMITS.workspace_rate, SLACK_LIMITS.workspace_burst),
+            _finish(discord, DISCORD_LIMITS.global_rate, int(DISCORD_LIMITS.global_rate)),
+        )
+        - started
+    )
+
+
+def _finish(due: list[float], rate: float, burst: int) -> float:
+    """When the last of messages `due` goes out through a bucket of `rate`/s and `burst`."""
+    last, first = 0.0, min(due)
+    for k, at in enumerate(sorted(due)):
+        last = max(at, first + max(0, k - burst + 1) / rate)
+    return last
 
 
 # --------------------------------------------------------------------------- phases
@@ -399,8 +430,9 @@ async def throughput(bots: list[BotProcess], size: Size) -> dict[str, Any]:
 
 
 async def chaos(
-    app: BotApp, bots: list[BotProcess], fakes: dict[str, str], size: Size, digests_in_chaos: bool
-) -> tuple[Tally, float, dict[str, Any]]:
+    app: BotApp, bots: list[BotProcess], fakes: dict[str, str], size: Size
+) -> tuple[Tally, float, float, dict[str, Any]]:
+    reminders_at = await seed_reminders(app, size)
     base = {"kind": "commands", "secret": DEFAULT_SIGNING_SECRET, "team": TEAM}
     load = await start_load(
         {
@@ -428,7 +460,7 @@ async def chaos(
     # What a takeover could still send twice: the leases of the last killed process lapse.
     await asyncio.sleep(LEASE_SECONDS + 5)
     final = await tally(fakes["control"], size)
-    return final, started, commands
+    return final, started, reminders_at, commands
 
 
 async def _kill_at_random(bots: list[BotProcess], size: Size, stop: asyncio.Event) -> None:
@@ -445,6 +477,16 @@ async def _kill_at_random(bots: list[BotProcess], size: Size, stop: asyncio.Even
 
 
 # --------------------------------------------------------------------------- the report
+
+
+def _timeline(times: list[float], started: float, step: float = 5.0) -> str:
+    """Messages that arrived in each `step` seconds from the chaos's start: a gap shows a
+    stall (leases waiting to lapse after a kill), a steady count the platform's limit."""
+    counts: dict[int, int] = {}
+    for at in times:
+        if at >= started:
+            counts[int((at - started) // step)] = counts.get(int((at - started) // step), 0) + 1
+    return " ".join(str(counts.get(i, 0)) for i in range(max(counts, default=-1) + 1))
 
 
 def _p50_p99(latencies: list[float]) -> str:
@@ -468,16 +510,16 @@ def print_report(
     size: Size,
     tput: dict[str, Any],
     found: Tally,
-    started: float,
+    times: tuple[float, float, float | None],  # the chaos's start, reminders due, digests due
     commands: dict[str, Any],
-    digests_in_chaos: bool,
     kills: int,
 ) -> float:
+    started = times[0]
     one, three = tput["one"], tput["three"]
     rate1 = len(one["latencies"]) / one["seconds"]
     rate3 = len(three["latencies"]) / three["seconds"]
     p99_3 = percentile(three["latencies"], 99) * 1000
-    least = least_time(size, digests_in_chaos)
+    least = least_time(size, *times)
     elapsed = found.last_message_at - started
     ratio = elapsed / least if least else 0.0
     rows: list[tuple[str, str, str, bool]] = [
@@ -526,6 +568,8 @@ def print_report(
             True,
         ),
     ]
+    for platform, times in found.sent_at.items():
+        rows.append((f"chaos: {platform} messages per 5 s", _timeline(times, started), "", True))
     answered = len(commands["latencies"])
     rows.append(
         ("chaos: commands answered", f"{answered}/{size.commands}", "", answered == size.commands)
@@ -565,7 +609,7 @@ async def main(db_url: str, quick: bool, keep: Path | None) -> None:
             if digests_in_chaos and (digest_at - now).total_seconds() < 30:
                 digest_at += timedelta(minutes=1)
             async with make_app(config, start_scheduler=False) as app:
-                await seed(app, size, digest_at, now + timedelta(seconds=20))
+                await seed(app, size, digest_at)
                 bots = [BotProcess(i, folder, raws[i], shards) for i in range(PROCESSES)]
                 try:
                     for bot in bots:
@@ -573,12 +617,14 @@ async def main(db_url: str, quick: bool, keep: Path | None) -> None:
                     for bot in bots:
                         await bot.ready()
                     tput = await throughput(bots, size)
-                    found, started, commands = await chaos(app, bots, fakes, size, digests_in_chaos)
+                    found, started, reminders_at, commands = await chaos(app, bots, fakes, size)
                 finally:
                     for bot in bots:
                         await bot.stop()
             kills = sum(b.kills for b in bots)
-            ratio = print_report(size, tput, found, started, commands, digests_in_chaos, kills)
+            due = digest_at.timestamp() if digests_in_chaos else None
+            times = (started, reminders_at, due)
+            ratio = print_report(size, tput, found, times, commands, kills)
     lost, dup = sum(found.lost.values()), sum(found.duplicates.values())
     print(f"cluster: lost={lost} duplicates={dup} ratio={ratio:.2f}")
 
