@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.errors import DatabaseUnavailable
-from bot.storage.reader import Reads, SqliteReader
+from bot.storage.sqlite_threads import Reads, SqliteThreads
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -50,11 +50,9 @@ class Database:
         self._script_heads: list[str] | None = None
         self._unreachable = False
         path = engine.url.database
-        self._reader = (
-            SqliteReader(engine.url, _sqlite_pragmas)
-            if self.is_sqlite and path and path != ":memory:"
-            else None
-        )
+        on_file = self.is_sqlite and path and path != ":memory:"
+        self._reader = SqliteThreads(engine.url, _sqlite_pragmas) if on_file else None
+        self._statements = SqliteThreads(engine.url, _sqlite_pragmas, 1) if on_file else None
 
     @classmethod
     def open(cls, url: str, migrations: Sequence[Path] = ()) -> Database:
@@ -85,7 +83,7 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Reads]:
         """Something to run queries on. A SQLite file is read in one thread hop per query
-        (`SqliteReader`); elsewhere a pooled connection. On SQLite no BEGIN is sent: a single
+        (`SqliteThreads`); elsewhere a pooled connection. On SQLite no BEGIN is sent: a single
         SELECT is already consistent."""
         if self._reader is not None:
             yield self._reader
@@ -96,16 +94,21 @@ class Database:
             yield conn
 
     @asynccontextmanager
-    async def statement(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for one write statement that is its own transaction (autocommit): no
-        BEGIN and COMMIT round trips. For hot, self-contained writes (the replay guard's
-        upsert, on the path of every Slack request); never for a read-then-write."""
+    async def statement(self) -> AsyncIterator[Reads]:
+        """Somewhere to run one write statement that is its own transaction (autocommit): no
+        BEGIN and COMMIT round trips, and on a SQLite file one thread hop. For hot,
+        self-contained writes (the replay guard's upsert, on the path of every Slack
+        request); never for a read-then-write."""
         if not self.is_sqlite:
             async with self.engine.connect() as conn:
                 yield await conn.execution_options(isolation_level="AUTOCOMMIT")
             return
-        async with self._write_lock, self.engine.connect() as conn:
-            yield await conn.execution_options(sqlite_autocommit=True)
+        async with self._write_lock:
+            if self._statements is not None:
+                yield self._statements
+                return
+            async with self.engine.connect() as conn:
+                yield await conn.execution_options(sqlite_autocommit=True)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -207,8 +210,9 @@ class Database:
     async def close(self) -> None:
         if not self._unreachable:
             await self.checkpoint()
-        if self._reader is not None:
-            await asyncio.to_thread(self._reader.close)
+        for threads in (self._reader, self._statements):
+            if threads is not None:
+                await asyncio.to_thread(threads.close)
         await self.engine.dispose()
 
 

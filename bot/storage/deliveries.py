@@ -92,7 +92,7 @@ class DeliveryLedger:
         # in key order: two processes recording the same keys lock them in the same order
         rows = [{"key": k, "expires_at": e} for k, e in sorted(batch.keys.items())]
         async with self.db.statement() as conn:  # one statement: atomic by itself
-            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+            insert = sqlite.insert if self.db.is_sqlite else postgresql.insert
             stmt = _record_statement(insert, batch.now)
             return {row.key for row in await conn.execute(stmt, rows)}
 

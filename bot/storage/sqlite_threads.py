@@ -1,4 +1,4 @@
-"""Reads on a SQLite file in one thread hop per query.
+"""Statements on a SQLite file in one thread hop each: every read, and the hot autocommit write.
 
 aiosqlite runs every DB-API call on its own thread: a query through SQLAlchemy's async
 engine costs a hop to create the cursor, one to execute, one to fetch, one to close and one
@@ -6,6 +6,10 @@ for the rollback that ends the connection's implicit transaction — five round 
 the event loop for one SELECT. Here the whole query (compile, execute, fetch every row) runs
 as a single call on a small pool of reader threads with the standard driver, and its rows
 come back buffered. SQLite in WAL mode lets those readers run beside the writer.
+
+The same goes for a write that is one statement and its own transaction (the replay guard's
+upsert, on the path of every Slack request), on a thread of its own, in turn with the other
+writers (`Database.statement` holds the write lock).
 """
 
 from __future__ import annotations
@@ -23,14 +27,14 @@ READER_THREADS = 2  # a long query (a dashboard report) leaves a thread for comm
 
 class Reads(Protocol):
     """What a read block may do: run statements and read their rows. An `AsyncConnection`
-    satisfies it (PostgreSQL, in-memory SQLite), and so does `SqliteReader`."""
+    satisfies it (PostgreSQL, in-memory SQLite), and so does `SqliteThreads`."""
 
     async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]: ...
 
     async def scalar(self, statement: Executable, parameters: Any = None) -> Any: ...
 
 
-class SqliteReader:
+class SqliteThreads:
     """`execute` and `scalar` with the `AsyncConnection` signature, each one thread hop.
 
     Each call checks a connection out of the sync engine's pool on the reader thread and
@@ -38,15 +42,17 @@ class SqliteReader:
     no BEGIN listener: no transaction is begun (a single SELECT is already consistent), so
     ending one costs nothing."""
 
-    def __init__(self, url: URL, on_connect: Callable[[Any, Any], None]) -> None:
+    def __init__(
+        self, url: URL, on_connect: Callable[[Any, Any], None], threads: int = READER_THREADS
+    ) -> None:
         self._engine: Engine = create_engine(
             url.set(drivername="sqlite+pysqlite"),
             connect_args={"timeout": 30, "check_same_thread": False},
-            pool_size=READER_THREADS,
+            pool_size=threads,
             pool_reset_on_return=None,
         )
         event.listen(self._engine, "connect", on_connect)
-        self._threads = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="sqlite-read")
+        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="sqlite")
 
     async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         frozen = await self._run(_fetch_all, statement, parameters)
