@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.slack.adapter import MessageHook
 from bot.identity import Caller, Place
 from bot.messages import Reply
 from tests.fakes.slack_server import (
@@ -71,15 +72,27 @@ async def test_commands_are_dealt_to_both_connections_and_each_answered_once(
         assert ack.payload["text"].startswith("No agency registered yet.")
 
 
+MESSAGE = {
+    "type": "message",
+    "channel": DEFAULT_CHANNEL_ID,
+    "user": ALICE,
+    "text": "comment adhérer ?",
+    "ts": "1764147600.000100",
+}
+
+
 def question(event_id: str) -> dict[str, object]:
-    event = {
-        "type": "message",
-        "channel": DEFAULT_CHANNEL_ID,
-        "user": ALICE,
-        "text": "comment adhérer ?",
-        "ts": "1764147600.000100",
-    }
-    return event_callback_payload(event=event, event_id=event_id)
+    return event_callback_payload(event=MESSAGE, event_id=event_id)
+
+
+def recorder(handled: list[tuple[int, str]], process: int) -> MessageHook:
+    """A passive-mode hook that notes which process handled a message, and answers it."""
+
+    async def on_message(caller: Caller, place: Place, text: str) -> Reply | None:
+        handled.append((process, text))
+        return Reply.text("Voir la FAQ", ephemeral=False)
+
+    return on_message
 
 
 @pytest.mark.parametrize("dies", ["after handling it", "before receiving it"])
@@ -90,17 +103,9 @@ async def test_an_event_nobody_acked_is_redelivered_elsewhere_and_handled_once(
     (the ack lost with the connection) or it never saw it. Slack retries on connection 2; the
     event is handled once either way (deliveries are recorded in the shared database)."""
     handled: list[tuple[int, str]] = []
-
-    def hook(process: int):  # noqa: ANN202 - the adapter's MessageHook
-        async def on_message(caller: Caller, place: Place, text: str) -> Reply | None:
-            handled.append((process, text))
-            return Reply.text("Voir la FAQ", ephemeral=False)
-
-        return on_message
-
     async with two_processes(tmp_path, fake) as bots:
         for process, bot in enumerate(bots, start=1):
-            bot.adapter.on_message = hook(process)
+            bot.adapter.on_message = recorder(handled, process)
         if dies == "after handling it":
             fake.socket_drop_next_ack(1)
             first = await fake.socket_send("events_api", question("Ev0042"), connection=1)
@@ -118,4 +123,29 @@ async def test_an_event_nobody_acked_is_redelivered_elsewhere_and_handled_once(
     assert ack.envelope_id == retry_id and ack.connection == 2
     assert len(handled) == 1
     assert handled[0][0] == (1 if dies == "after handling it" else 2)
+    assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_http_mode_behind_a_load_balancer_handles_a_retry_once(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """HTTP mode: any process may receive any request; Slack's retry of an event (here sent to
+    the other process) is dropped there, since the first delivery is recorded in the
+    database they share."""
+    handled: list[tuple[int, str]] = []
+    async with contextlib.AsyncExitStack() as stack:
+        bots = []
+        for process in (1, 2):
+            bot = await stack.enter_async_context(
+                slack_bot(tmp_path, fake, slack={"message_events": True})
+            )
+            bot.adapter.on_message = recorder(handled, process)
+            bots.append(bot)
+        first = await bots[0].http.event(event=MESSAGE, event_id="Ev0077")
+        await fake.wait_for_call("chat.postMessage")
+        again = await bots[1].http.event(event=MESSAGE, event_id="Ev0077", retry_num=1)
+        await asyncio.sleep(0.2)  # a second reply would have been posted by now
+
+    assert (first.status, again.status) == (200, 200)
+    assert handled == [(1, "comment adhérer ?")]
     assert len(fake.calls_to("chat.postMessage")) == 1
