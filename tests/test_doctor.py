@@ -204,3 +204,18 @@ async def test_a_refused_discord_token_fails(tmp_path: Path, capsys) -> None:
         code, lines = await _checked(await _migrated(_discord(tmp_path, fake)), capsys)
     assert code == 1
     assert _line(lines, "DISCORD_TOKEN") == "✗ DISCORD_TOKEN: refused by Discord"
+
+
+async def test_the_shards_are_shown_beside_discords_recommendation(tmp_path: Path, capsys) -> None:
+    async with FakeDiscord(patch_discord=False, recommended_shards=3) as fake:
+        whole = await _migrated(_discord(tmp_path, fake))
+        code, lines = await _checked(whole, capsys)
+        split = _discord(tmp_path, fake, shard_ids=[0, 2], shard_count=4)
+        code_split, split_lines = await _checked(split, capsys)
+    assert (code, code_split) == (0, 0)
+    assert _line(lines, "discord shards") == (
+        "✓ discord shards: one process connects every shard (Discord recommends 3)"
+    )
+    assert _line(split_lines, "discord shards") == (
+        "✓ discord shards: 0,2 of 4 in this process (Discord recommends 3)"
+    )
