@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,12 @@ import discord
 import pytest
 
 from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.scheduled import DiscordCalendar
 from bot.app import BotApp
 from bot.context import CommandContext
 from bot.errors import ConfigError
 from bot.messages import Reply
+from bot.native_events import NativeEvent
 from bot.registry import Registry
 from bot.spec import CommandSpec, GroupSpec, L10n
 from tests.discord_harness import GENERAL, GUILD, fake_discord, make_guild, running_bot
@@ -33,6 +37,7 @@ from tests.fakes.discord_server import (
 
 SECOND = GUILD + (1 << 22)  # the next shard's: (id >> 22) differs by one
 SECOND_CHANNEL = SECOND + 1
+SECOND_VOICE = SECOND + 2
 FOREIGN = GUILD + (3 << 22)  # not in the federation, on shard 1 of 2
 DORA = FakeUser(id=3_000_000_000_000_000_020, username="dora", global_name="Dora")
 NOBODY = FakeUser(id=3_000_000_000_000_000_021, username="nobody")
@@ -48,8 +53,12 @@ def two_servers() -> FakeDiscord:
     second = FakeGuild(
         id=SECOND,
         name="Antenne",
-        channels=[FakeChannel(SECOND_CHANNEL, "general")],
+        channels=[
+            FakeChannel(SECOND_CHANNEL, "general"),
+            FakeChannel(SECOND_VOICE, "visio", type=2),
+        ],
         members=[FakeMember(DORA)],
+        preferred_locale="en-US",
     )
     foreign = FakeGuild(id=FOREIGN, name="Ailleurs", channels=[FakeChannel(FOREIGN + 1, "x")])
     return FakeDiscord(guilds=[make_guild(), second, foreign], users=[NOBODY], patch_discord=False)
@@ -137,6 +146,26 @@ async def test_direct_messages_reach_shard_0_which_knows_every_servers_members(
 
     assert welcome.startswith("Pong\u202f! fedbot fonctionne")
     assert "Sorry, fedbot only serves" in refused
+
+
+async def test_a_scheduled_event_for_a_server_on_the_other_shard(tmp_path: Path) -> None:
+    """Shard 0's process creates the mirror in a server on shard 1: the voice channel the link
+    points to, and the server's language, are read over REST (not in its cache)."""
+    fake = two_servers()
+    async with fake, shard_bots(tmp_path, fake) as [(app, adapter), _]:
+        assert adapter.client is not None and adapter.client.get_guild(SECOND) is None
+        settings = replace(app.config.discord, scheduled_events=(str(SECOND),))
+        calendar = DiscordCalendar(adapter.client, settings)
+        link = f"https://discord.com/channels/{SECOND}/{SECOND_VOICE}"
+        event = NativeEvent(
+            "fedbot:event:1", "Atelier", "", datetime.now(UTC) + timedelta(days=2), None, "", link
+        )
+        mirror_id = await calendar.create(str(SECOND), event)
+        await fake.scheduled_event_user_add(SECOND, mirror_id, DORA.id, dispatch=False)
+        [dora] = await calendar.interested(str(SECOND), mirror_id)
+    [mirror] = fake.scheduled_events(SECOND)
+    assert mirror["entity_type"] == 2 and mirror["channel_id"] == str(SECOND_VOICE)
+    assert (dora.user_id, dora.locale) == (str(DORA.id), "en-US")
 
 
 async def test_without_shards_one_process_connects_every_recommended_shard(
