@@ -50,10 +50,9 @@ log = logging.getLogger(__name__)
 
 AUTOCOMPLETE_DEADLINE = 2.5  # seconds; Discord drops suggestions that come later than 3 s
 STOP_TIMEOUT = 5.0
-# The gateway's close codes for a shard plan it refuses (discord.py gives up on them).
+# The gateway's close code for a shard holding too many servers (discord.py gives up on it;
+# an invalid shard id, 4010, is refused by the config before Discord sees it).
 SHARD_REFUSALS = {
-    4010: "discord: Discord refused the shard (close code 4010 Invalid shard): check "
-    "discord.shard_ids and discord.shard_count (or --shards and --shard-count)",
     4011: "discord: Discord requires more shards (close code 4011): set discord.shard_count "
     "(or --shard-count) to at least what `fedbot doctor` says Discord recommends",
 }
