@@ -237,3 +237,18 @@ async def test_doctor_says_which_mirrored_server_lacks_manage_events(
     assert _line(lines_ok, "discord events") == (
         "✓ discord events: Manage Events granted in 1 server(s)"
     )
+
+
+async def test_the_shards_are_shown_beside_discords_recommendation(tmp_path: Path, capsys) -> None:
+    async with FakeDiscord(patch_discord=False, recommended_shards=3) as fake:
+        whole = await _migrated(_discord(tmp_path, fake))
+        code, lines = await _checked(whole, capsys)
+        split = _discord(tmp_path, fake, shard_ids=[0, 2], shard_count=4)
+        code_split, split_lines = await _checked(split, capsys)
+    assert (code, code_split) == (0, 0)
+    assert _line(lines, "discord shards") == (
+        "✓ discord shards: one process connects every shard (Discord recommends 3)"
+    )
+    assert _line(split_lines, "discord shards") == (
+        "✓ discord shards: 0,2 of 4 in this process (Discord recommends 3)"
+    )

@@ -1,6 +1,7 @@
 """`fedbot doctor`, Discord's part: `DISCORD_TOKEN` logs in (over HTTP only, no gateway), and
 when `discord.message_content` is on, the application has the privileged MESSAGE_CONTENT
-intent switched on in the developer portal (else Discord refuses the gateway connection).
+intent switched on in the developer portal (else Discord refuses the gateway connection); the
+shards the config gives this process, beside the number Discord recommends.
 
 When `discord.scheduled_events` lists servers, the bot holds Manage Events (or Create Events)
 in each of them: else nothing reaches their Events tab.
@@ -15,6 +16,7 @@ from adapters.discord.adapter import point_at
 from adapters.discord.checks import missing_permissions
 from bot.checkup import Finding, Situation
 from bot.errors import ConfigError
+from bot.platform_settings import DiscordSettings
 
 
 async def discord_findings(situation: Situation) -> list[Finding]:
@@ -44,6 +46,7 @@ async def _logged_in(situation: Situation, client: discord.Client, token: str) -
     user = client.user
     found = [Finding(True, "DISCORD_TOKEN", f"bot {user} (id {user.id if user else '?'})")]
     found += await _events_permission(situation, client)
+    found.append(await _shards(client, situation.config.discord))
     if not situation.config.discord.message_content:
         found.append(Finding(True, "discord intents", "no privileged intent needed"))
         return found
@@ -77,3 +80,18 @@ async def _events_permission(situation: Situation, client: discord.Client) -> li
         return [Finding(False, "discord events", line) for line in missing]
     count = len(settings.scheduled_events)
     return [Finding(True, "discord events", f"Manage Events granted in {count} server(s)")]
+
+
+async def _shards(client: discord.Client, settings: DiscordSettings) -> Finding:
+    """Informative: Discord refuses only a shard with more than 2,500 servers (close code
+    4011), which `fedbot run` then says."""
+    try:
+        recommended, _, _ = await client.http.get_bot_gateway()
+    except (discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+        return Finding(False, "discord shards", f"gateway not readable: {exc!r}"[:200])
+    if settings.shard_count is None:
+        text = f"one process connects every shard (Discord recommends {recommended})"
+        return Finding(True, "discord shards", text)
+    ids = ",".join(map(str, settings.shard_ids)) or "all"
+    text = f"{ids} of {settings.shard_count} in this process (Discord recommends {recommended})"
+    return Finding(True, "discord shards", text)
