@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.errors import DatabaseUnavailable
+from bot.storage.autocommit import AutocommitStatements, autocommit_engine
 from bot.storage.sqlite_threads import Reads, SqliteThreads
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,18 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._script_heads: list[str] | None = None
         self._unreachable = False
+        # Where reads and autocommit statements go, each in one hop (a thread's or the
+        # network's); None: through the main pool (an in-memory SQLite database).
+        self._reads: SqliteThreads | AutocommitStatements | None = None
+        self._statements: SqliteThreads | AutocommitStatements | None = None
         path = engine.url.database
-        on_file = self.is_sqlite and path and path != ":memory:"
-        self._reader = SqliteThreads(engine.url, _sqlite_pragmas) if on_file else None
-        self._statements = SqliteThreads(engine.url, _sqlite_pragmas, 1) if on_file else None
+        if not self.is_sqlite:
+            autocommit = autocommit_engine(engine)
+            self._reads = AutocommitStatements(autocommit, retry=True)
+            self._statements = AutocommitStatements(autocommit, retry=False)
+        elif path and path != ":memory:":
+            self._reads = SqliteThreads(engine.url, _sqlite_pragmas)
+            self._statements = SqliteThreads(engine.url, _sqlite_pragmas, 1)
 
     @classmethod
     def open(cls, url: str, migrations: Sequence[Path] = ()) -> Database:
@@ -82,11 +91,11 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Reads]:
-        """Something to run queries on. A SQLite file is read in one thread hop per query
-        (`SqliteThreads`); elsewhere a pooled connection. On SQLite no BEGIN is sent: a single
-        SELECT is already consistent."""
-        if self._reader is not None:
-            yield self._reader
+        """Something to run queries on, no transaction begun (a single SELECT is consistent
+        by itself): on a SQLite file one thread hop per query (`SqliteThreads`), on PostgreSQL
+        one round trip (`AutocommitStatements`)."""
+        if self._reads is not None:
+            yield self._reads
             return
         async with self.engine.connect() as conn:
             if self.is_sqlite:
@@ -99,11 +108,10 @@ class Database:
         BEGIN and COMMIT round trips, and on a SQLite file one thread hop. For hot,
         self-contained writes (the replay guard's upsert, on the path of every Slack
         request); never for a read-then-write."""
-        if not self.is_sqlite:
-            async with self.engine.connect() as conn:
-                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+        if isinstance(self._statements, AutocommitStatements):
+            yield self._statements
             return
-        async with self._write_lock:
+        async with self._write_lock:  # SQLite: in turn with the other writers
             if self._statements is not None:
                 yield self._statements
                 return
@@ -210,9 +218,9 @@ class Database:
     async def close(self) -> None:
         if not self._unreachable:
             await self.checkpoint()
-        for threads in (self._reader, self._statements):
-            if threads is not None:
-                await asyncio.to_thread(threads.close)
+        for side in (self._reads, self._statements):
+            if side is not None:
+                await side.close()
         await self.engine.dispose()
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Column, String, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from bot.storage.database import Database
 from bot.storage.schema import UTCDateTime, metadata
@@ -32,14 +33,18 @@ seen_deliveries = Table(
 )
 
 
-def _record_statement(insert: Any, now: datetime) -> Any:
+def _record_statement(insert: Any, now: datetime, again: bool = False) -> Any:
     """A key is new, or its old record has expired (then renewed): RETURNING says which.
-    Executed with many rows, it is sent as one multi-row INSERT, compiled once."""
+    Executed with many rows, it is sent as one multi-row INSERT, compiled once.
+
+    `again`: the same batch once more, after its connection died with the statement (which
+    may have been applied): a record with exactly the expiry this batch writes is its own."""
     stmt = insert(seen_deliveries).values(key=bindparam("key"), expires_at=bindparam("expires_at"))
+    renewable = seen_deliveries.c.expires_at <= now
+    if again:
+        renewable |= seen_deliveries.c.expires_at == stmt.excluded.expires_at
     return stmt.on_conflict_do_update(
-        index_elements=["key"],
-        set_={"expires_at": stmt.excluded.expires_at},
-        where=seen_deliveries.c.expires_at <= now,
+        index_elements=["key"], set_={"expires_at": stmt.excluded.expires_at}, where=renewable
     ).returning(seen_deliveries.c.key)
 
 
@@ -91,10 +96,19 @@ class DeliveryLedger:
     async def _record(self, batch: _Batch) -> set[str]:
         # in key order: two processes recording the same keys lock them in the same order
         rows = [{"key": k, "expires_at": e} for k, e in sorted(batch.keys.items())]
-        async with self.db.statement() as conn:  # one statement: atomic by itself
-            insert = sqlite.insert if self.db.is_sqlite else postgresql.insert
-            stmt = _record_statement(insert, batch.now)
-            return {row.key for row in await conn.execute(stmt, rows)}
+        insert = sqlite.insert if self.db.is_sqlite else postgresql.insert
+        try:
+            async with self.db.statement() as conn:  # one statement: atomic by itself
+                return {
+                    row.key
+                    for row in await conn.execute(_record_statement(insert, batch.now), rows)
+                }
+        except DBAPIError as err:
+            if not err.connection_invalidated:
+                raise
+        async with self.db.statement() as conn:  # a fresh connection (the pool was invalidated)
+            again = _record_statement(insert, batch.now, again=True)
+            return {row.key for row in await conn.execute(again, rows)}
 
     async def forget_expired(self, now: datetime) -> int:
         async with self.db.write() as conn:

@@ -70,7 +70,10 @@ class SqliteThreads:
 
         return await asyncio.get_running_loop().run_in_executor(self._threads, on_thread)
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        await asyncio.to_thread(self._close)
+
+    def _close(self) -> None:
         self._threads.shutdown(wait=True)
         self._engine.dispose()
 
