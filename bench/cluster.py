@@ -31,6 +31,7 @@ import contextlib
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import sys
@@ -74,6 +75,7 @@ PROCESSES = 3
 MARK = "Appel à projets cluster"
 LEASE_SECONDS = 5  # a dead process's work is taken over this soon
 CONCURRENCY = 20
+REMINDERS_DUE_IN = 8  # seconds after they are seeded, just before the chaos starts
 TZ = ZoneInfo("Europe/Paris")
 
 
@@ -257,9 +259,9 @@ def _staff() -> tuple[Caller, Place]:
     )
 
 
-async def seed(app: BotApp, size: Size, digest_at: datetime, reminder_at: datetime) -> None:
-    """Agencies with a Slack and a Discord channel each, events one member each has said they
-    come to (reminded at `reminder_at`), digests due at `digest_at`, one per Discord channel."""
+async def seed(app: BotApp, size: Size, digest_at: datetime) -> None:
+    """Agencies with a Slack and a Discord channel each, digests due at `digest_at`, one per
+    Discord channel."""
     now = app.clock.now()
     for i in range(size.agencies):
         agency, _ = await app.services.agencies.add(f"Agence {i:03d}", f"Région {i % 13}", now)
@@ -268,16 +270,6 @@ async def seed(app: BotApp, size: Size, digest_at: datetime, reminder_at: dateti
             ChannelRef("discord", str(GUILD), str(discord_channel(i))),
         ):
             await app.services.agencies.attach_channel(agency.id, ref, (), now)
-    events = app.services.get(EventRepo)
-    for i in range(size.events):
-        fields = EventFields(
-            title=f"Atelier {i}", starts_at=reminder_at + timedelta(hours=1), audience="all"
-        )
-        (event,) = await events.create([fields], None, now)
-        caller = Caller("slack", TEAM, user(i), f"Membre {i}", "fr")
-        place = Place(ChannelRef("slack", TEAM, slack_channel(i % size.agencies)))
-        reply = await app.dispatcher.handle_text(caller, place, f"/event rsvp {event.id} going")
-        assert reply is not None and not reply.is_error, reply
     schedule = schedule_text(f"daily {digest_at.astimezone(TZ):%H:%M}", "en", now, TZ)
     digests = app.services.get(DigestRepo)
     for i in range(size.digests):
@@ -286,6 +278,24 @@ async def seed(app: BotApp, size: Size, digest_at: datetime, reminder_at: dateti
         # Created an hour ago: a run due in the current minute counts as missed, and is caught
         # up by whichever process looks first.
         await digests.create(fields, None, now - timedelta(hours=1))
+
+
+async def seed_reminders(app: BotApp, size: Size) -> float:
+    """Events starting in an hour and a few seconds, one member each coming: their reminders
+    (an hour before) fall due a few seconds into the chaos. Returns when (epoch seconds)."""
+    now = datetime.now(UTC)
+    due = now + timedelta(seconds=REMINDERS_DUE_IN)
+    events = app.services.get(EventRepo)
+    for i in range(size.events):
+        fields = EventFields(
+            title=f"Atelier {i}", starts_at=due + timedelta(hours=1), audience="all"
+        )
+        (event,) = await events.create([fields], None, now)
+        caller = Caller("slack", TEAM, user(i), f"Membre {i}", "fr")
+        place = Place(ChannelRef("slack", TEAM, slack_channel(i % size.agencies)))
+        reply = await app.dispatcher.handle_text(caller, place, f"/event rsvp {event.id} going")
+        assert reply is not None and not reply.is_error, reply
+    return due.timestamp()
 
 
 async def confirm_broadcast(app: BotApp) -> None:
@@ -308,6 +318,7 @@ class Tally:
     duplicates: dict[str, int] = field(default_factory=dict)
     last_message_at: float = 0.0
     rejected: dict[str, int] = field(default_factory=dict)
+    sent_at: dict[str, list[float]] = field(default_factory=dict)  # per platform
 
     @property
     def complete(self) -> bool:
@@ -330,20 +341,41 @@ async def tally(control: str, size: Size) -> Tally:
         ],
         "reminders (Slack DM)": [counts["dm"].get(user(i), 0) for i in range(size.events)],
     }
-    out = Tally(last_message_at=counts["last_message_at"], rejected=counts["rejected"])
+    out = Tally(
+        last_message_at=counts["last_message_at"],
+        rejected=counts["rejected"],
+        sent_at=counts["sent_at"],
+    )
     for kind, seen in expected.items():
         out.lost[kind] = sum(1 for n in seen if n == 0)
         out.duplicates[kind] = sum(max(0, n - 1) for n in seen)
     return out
 
 
-def least_time(size: Size, digests_in_chaos: bool) -> float:
-    """Seconds the platforms' limits need for the chaos phase's messages, at best."""
-    slack_posts = size.agencies + 1 + size.events  # copies, the progress message, reminders
-    discord_posts = size.agencies + (size.digests if digests_in_chaos else 0)
-    slack = max(0, slack_posts - SLACK_LIMITS.workspace_burst) / SLACK_LIMITS.workspace_rate
-    discord = max(0, discord_posts - DISCORD_LIMITS.global_rate) / DISCORD_LIMITS.global_rate
-    return max(slack, discord)
+def least_time(size: Size, started: float, reminders_at: float, digest_at: float | None) -> float:
+    """Seconds the platforms' limits need for the chaos phase's messages, at best: each
+    platform's messages sent as soon as they are due (the broadcast's copies, its progress
+    message at the start, the reminders and the digests when they fall due) and as fast as its
+    rate allows."""
+    slack = [started] * (size.agencies + 1) + [max(started, reminders_at)] * size.events
+    discord = [started] * size.agencies
+    if digest_at is not None and digest_at >= started:  # else sent before the chaos began
+        discord += [digest_at] * size.digests
+    return (
+        max(
+            _finish(slack, SLACK_LIMITS.workspace_rate, SLACK_LIMITS.workspace_burst),
+            _finish(discord, DISCORD_LIMITS.global_rate, int(DISCORD_LIMITS.global_rate)),
+        )
+        - started
+    )
+
+
+def _finish(due: list[float], rate: float, burst: int) -> float:
+    """When the last of messages `due` goes out through a bucket of `rate`/s and `burst`."""
+    last, first = 0.0, min(due)
+    for k, at in enumerate(sorted(due)):
+        last = max(at, first + max(0, k - burst + 1) / rate)
+    return last
 
 
 # --------------------------------------------------------------------------- phases
@@ -353,32 +385,54 @@ def _commands(n: int, size: Size) -> list[list[str]]:
     return [["/ping", "", user(i % size.users)] for i in range(n)]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a running process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _load_with_cpu(spec: dict[str, Any], bots: list[BotProcess]) -> dict[str, Any]:
+    """One load, and the CPU time it cost: the bots' (all three: idle ones tick too) and the
+    load generator's (a child process of this one, waited for)."""
+    pids = [b.proc.pid for b in bots if b.proc is not None]
+    bots_before = sum(_cpu_seconds(pid) for pid in pids)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = await run_load(spec)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["cpu_bots"] = sum(_cpu_seconds(pid) for pid in pids) - bots_before
+    result["cpu_load"] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    return result
+
+
 async def throughput(bots: list[BotProcess], size: Size) -> dict[str, Any]:
     base = {"kind": "commands", "secret": DEFAULT_SIGNING_SECRET, "team": TEAM}
     base |= {"concurrency": CONCURRENCY}
     await run_load(
         {**base, "urls": [f"{b.url}/slack/events" for b in bots], "commands": _commands(60, size)}
     )
-    one = await run_load(
+    one = await _load_with_cpu(
         {
             **base,
             "urls": [f"{bots[0].url}/slack/events"],
             "commands": _commands(size.commands, size),
-        }
+        },
+        bots,
     )
-    three = await run_load(
+    three = await _load_with_cpu(
         {
             **base,
             "urls": [f"{b.url}/slack/events" for b in bots],
             "commands": _commands(size.commands, size),
-        }
+        },
+        bots,
     )
     return {"one": one, "three": three}
 
 
 async def chaos(
-    app: BotApp, bots: list[BotProcess], fakes: dict[str, str], size: Size, digests_in_chaos: bool
-) -> tuple[Tally, float, dict[str, Any]]:
+    app: BotApp, bots: list[BotProcess], fakes: dict[str, str], size: Size
+) -> tuple[Tally, float, float, dict[str, Any]]:
+    reminders_at = await seed_reminders(app, size)
     base = {"kind": "commands", "secret": DEFAULT_SIGNING_SECRET, "team": TEAM}
     load = await start_load(
         {
@@ -406,7 +460,7 @@ async def chaos(
     # What a takeover could still send twice: the leases of the last killed process lapse.
     await asyncio.sleep(LEASE_SECONDS + 5)
     final = await tally(fakes["control"], size)
-    return final, started, commands
+    return final, started, reminders_at, commands
 
 
 async def _kill_at_random(bots: list[BotProcess], size: Size, stop: asyncio.Event) -> None:
@@ -423,6 +477,16 @@ async def _kill_at_random(bots: list[BotProcess], size: Size, stop: asyncio.Even
 
 
 # --------------------------------------------------------------------------- the report
+
+
+def _timeline(times: list[float], started: float, step: float = 5.0) -> str:
+    """Messages that arrived in each `step` seconds from the chaos's start: a gap shows a
+    stall (leases waiting to lapse after a kill), a steady count the platform's limit."""
+    counts: dict[int, int] = {}
+    for at in times:
+        if at >= started:
+            counts[int((at - started) // step)] = counts.get(int((at - started) // step), 0) + 1
+    return " ".join(str(counts.get(i, 0)) for i in range(max(counts, default=-1) + 1))
 
 
 def _p50_p99(latencies: list[float]) -> str:
@@ -446,16 +510,16 @@ def print_report(
     size: Size,
     tput: dict[str, Any],
     found: Tally,
-    started: float,
+    times: tuple[float, float, float | None],  # the chaos's start, reminders due, digests due
     commands: dict[str, Any],
-    digests_in_chaos: bool,
     kills: int,
 ) -> float:
+    started = times[0]
     one, three = tput["one"], tput["three"]
     rate1 = len(one["latencies"]) / one["seconds"]
     rate3 = len(three["latencies"]) / three["seconds"]
     p99_3 = percentile(three["latencies"], 99) * 1000
-    least = least_time(size, digests_in_chaos)
+    least = least_time(size, *times)
     elapsed = found.last_message_at - started
     ratio = elapsed / least if least else 0.0
     rows: list[tuple[str, str, str, bool]] = [
@@ -475,6 +539,16 @@ def print_report(
         ),
         ("  3 processes / 1", f"{rate3 / rate1:.2f}×", "≥ 1.3×", rate3 / rate1 >= 1.3),
     ]
+    for label, run in (("1 process", one), ("3 processes", three)):
+        busy = (run["cpu_bots"] + run["cpu_load"]) / run["seconds"]
+        rows.append(
+            (
+                f"  CPU, {label}: bots / load generator",
+                f"{run['cpu_bots']:.1f} s / {run['cpu_load']:.1f} s ({busy:.1f} cores)",
+                "",
+                True,
+            )
+        )
     for name, rate, p99 in _per_process(three, PROCESSES):
         rows.append((f"  {name}", f"{rate:,.0f}/s, p99 {p99 * 1000:.0f} ms", "", True))
     rows.append(("chaos: processes killed (SIGKILL)", f"{kills}", "", True))
@@ -494,6 +568,8 @@ def print_report(
             True,
         ),
     ]
+    for platform, times in found.sent_at.items():
+        rows.append((f"chaos: {platform} messages per 5 s", _timeline(times, started), "", True))
     answered = len(commands["latencies"])
     rows.append(
         ("chaos: commands answered", f"{answered}/{size.commands}", "", answered == size.commands)
@@ -514,11 +590,12 @@ def print_report(
     return ratio
 
 
-async def main(db_url: str, quick: bool) -> None:
+async def main(db_url: str, quick: bool, keep: Path | None) -> None:
     size = QUICK if quick else FULL
     shards = _shardable()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         async with fakes_process(size) as fakes, postgres_database(db_url) as url:
             ports = [_free_port() for _ in range(PROCESSES)]
             raws = [raw_config(url, fakes, port) for port in ports]
@@ -532,7 +609,7 @@ async def main(db_url: str, quick: bool) -> None:
             if digests_in_chaos and (digest_at - now).total_seconds() < 30:
                 digest_at += timedelta(minutes=1)
             async with make_app(config, start_scheduler=False) as app:
-                await seed(app, size, digest_at, now + timedelta(seconds=20))
+                await seed(app, size, digest_at)
                 bots = [BotProcess(i, folder, raws[i], shards) for i in range(PROCESSES)]
                 try:
                     for bot in bots:
@@ -540,12 +617,14 @@ async def main(db_url: str, quick: bool) -> None:
                     for bot in bots:
                         await bot.ready()
                     tput = await throughput(bots, size)
-                    found, started, commands = await chaos(app, bots, fakes, size, digests_in_chaos)
+                    found, started, reminders_at, commands = await chaos(app, bots, fakes, size)
                 finally:
                     for bot in bots:
                         await bot.stop()
             kills = sum(b.kills for b in bots)
-            ratio = print_report(size, tput, found, started, commands, digests_in_chaos, kills)
+            due = digest_at.timestamp() if digests_in_chaos else None
+            times = (started, reminders_at, due)
+            ratio = print_report(size, tput, found, times, commands, kills)
     lost, dup = sum(found.lost.values()), sum(found.duplicates.values())
     print(f"cluster: lost={lost} duplicates={dup} ratio={ratio:.2f}")
 
@@ -554,7 +633,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--db", default=os.environ.get("FEDBOT_TEST_POSTGRES_URL"))
     parser.add_argument("--quick", action="store_true", help="a small version, under a minute")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="write the bots' configs and logs there, and keep them",
+    )
     args = parser.parse_args()
     if not args.db:
         parser.error("PostgreSQL: give --db or set FEDBOT_TEST_POSTGRES_URL")
-    asyncio.run(main(args.db, args.quick))
+    asyncio.run(main(args.db, args.quick, args.keep))

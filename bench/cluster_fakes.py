@@ -69,8 +69,10 @@ def counts(slack: PacedSlack, discord: PacedDiscord, mark: str) -> dict[str, Any
     out: dict[str, Any] = {"slack": {}, "slack_marked": {}, "dm": {}, "discord": {}}
     out["discord_marked"] = {}
     last = 0.0
+    out["sent_at"] = {"slack": [], "discord": []}  # when each message arrived, for a timeline
     for (channel, ts), message in list(slack.messages.items()):
         last = max(last, float(ts))
+        out["sent_at"]["slack"].append(float(ts))
         info = slack.channels.get(channel) or {}
         if info.get("is_im"):
             out["dm"][info["user"]] = out["dm"].get(info["user"], 0) + 1
@@ -80,7 +82,9 @@ def counts(slack: PacedSlack, discord: PacedDiscord, mark: str) -> dict[str, Any
             out["slack_marked"][channel] = out["slack_marked"].get(channel, 0) + 1
     for message in list(discord._messages.values()):  # noqa: SLF001 - the fake's own store
         channel = str(message["channel_id"])
-        last = max(last, ((int(message["id"]) >> 22) + 1_420_070_400_000) / 1000)
+        at = ((int(message["id"]) >> 22) + 1_420_070_400_000) / 1000
+        last = max(last, at)
+        out["sent_at"]["discord"].append(at)
         out["discord"][channel] = out["discord"].get(channel, 0) + 1
         text = (message.get("content") or "") + " ".join(
             e.get("description") or "" for e in message.get("embeds") or []

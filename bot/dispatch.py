@@ -13,7 +13,7 @@ a polite message, never a traceback in chat.
 from __future__ import annotations
 
 import logging
-import secrets
+import random
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,13 +43,19 @@ log = logging.getLogger(__name__)
 UNTHROTTLED_PLATFORMS = frozenset({"console"})
 
 
+def reference() -> str:
+    """A short id to find a command in the logs. Not a secret: `random` rather than the
+    system's entropy, whose call gives up the GIL on every command."""
+    return f"{random.getrandbits(32):08x}"
+
+
 @dataclass(slots=True)
 class Invocation:
     """One command on its way through: its id (in the logs, and the reference a member sees
     after an internal error), the command once resolved, and how it ended when that is not
     read from the reply (refused, throttled, internal error)."""
 
-    id: str = field(default_factory=lambda: secrets.token_hex(4))
+    id: str = field(default_factory=lambda: reference())
     command: str = UNRESOLVED
     outcome: str | None = None
 
@@ -221,7 +227,7 @@ class Dispatcher:
             try:
                 messages += await section.build(ctx)
             except Exception:
-                ref = secrets.token_hex(4)
+                ref = reference()
                 log.exception("home section %s failed (ref %s)", section.build.__name__, ref)
                 messages.append(Message(text=t("core.home.section_failed", ref=ref)))
         return messages

@@ -91,8 +91,15 @@ class DiscordSettings:
     scheduled_events: tuple[str, ...] = ()
     scheduled_events_days: int = 60
     scheduled_events_deleted: Literal["unlink", "recreate"] = "unlink"
+    # Sharding (several processes on one bot): this process connects the shards `shard_ids`
+    # of `shard_count`; `fedbot run --shards/--shard-count` override them. Unset, one process
+    # connects every shard (as many as Discord recommends).
+    shard_ids: tuple[int, ...] = ()
+    shard_count: int | None = None
 
     def __post_init__(self) -> None:
+        if problem := shard_problem(self.shard_ids, self.shard_count):
+            raise ConfigError(f"config: {problem}")
         if self.rate <= 0:
             raise ConfigError("config: discord.rate: must be positive")
         if not 1 <= self.burst <= 50:
@@ -104,3 +111,19 @@ class DiscordSettings:
                 )
         if not 1 <= self.scheduled_events_days <= 365:
             raise ConfigError("config: discord.scheduled_events_days: must be between 1 and 365")
+
+
+def shard_problem(shard_ids: tuple[int, ...], shard_count: int | None) -> str | None:
+    """What is wrong with a shard plan, in English for the config file (the command line says
+    it in the operator's language); None when the plan is valid."""
+    if shard_count is not None and shard_count < 1:
+        return f"discord.shard_count: must be 1 or more, got {shard_count}"
+    if shard_ids and shard_count is None:
+        return "discord.shard_ids: needs discord.shard_count, the total number of shards"
+    for shard in shard_ids:
+        if shard_count is not None and not 0 <= shard < shard_count:
+            last = shard_count - 1
+            return f"discord.shard_ids: no shard {shard} among {shard_count} (0 to {last})"
+    if len(set(shard_ids)) != len(shard_ids):
+        return "discord.shard_ids: a shard is listed twice"
+    return None

@@ -24,7 +24,7 @@ from bot.settings import database_url, default_database_url
 from bot.spec import Role
 from bot.storage.database import url_password
 from commands import all_features
-from fedbot import operations, platforms, serving
+from fedbot import operations, platforms, serving, shards
 from fedbot import tools as tools_module
 from fedbot.assembly import make_app
 from fedbot.problems import CliError, database_problem
@@ -108,6 +108,7 @@ def _run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="console: folder the attachments (.ics, exports) are written to "
         f"(default: ./{DEFAULT_FOLDER})",
     )
+    shards.add_arguments(run)
 
 
 _USER_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

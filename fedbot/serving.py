@@ -20,6 +20,7 @@ from bot.i18n import translator
 from bot.spec import Role
 from fedbot.assembly import make_app
 from fedbot.problems import UNREACHABLE, unreachable
+from fedbot.shards import with_shards
 
 log = logging.getLogger("fedbot")
 
@@ -47,6 +48,7 @@ def platform_adapters(app: BotApp) -> list[Adapter]:
 
 
 async def run(config: Config, args: argparse.Namespace) -> int:
+    config = with_shards(config, args)  # refused before the database is even opened
     async with make_app(config) as app:
         if args.demo:
             await app.load_demo()

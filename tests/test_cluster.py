@@ -6,6 +6,7 @@ test_announce_storage.py, test_profile_storage.py) and end to end in test_announ
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.pacing import LocalPacer, Rate
 from bot.storage.agencies import AgencyRepo
 from bot.storage.budgets import SharedPacer, pacer_for
 from bot.storage.database import Database
+from bot.storage.deliveries import DeliveryLedger
 from bot.storage.members import MemberRepo
 from commands.announce.audience import resolve
 from commands.announce.store.announcements import AnnouncementRepo, Draft
@@ -75,6 +77,32 @@ async def test_a_dropped_connection_costs_no_command() -> None:
         await _terminate_backends(url)
         async with db.read() as conn:
             assert (await conn.execute(text("SELECT 2"))).scalar() == 2
+        await db.close()
+
+
+@needs_postgres
+async def test_a_signature_recorded_as_its_connection_died_is_still_fresh_once() -> None:
+    """The replay guard's upsert was applied, then its connection died before the answer: the
+    batch runs again on a fresh connection and its requests pass; a later replay does not."""
+    assert PG_URL is not None
+    async with postgres_database(PG_URL) as url:
+        db = Database.open(url, migration_dirs())
+        await db.migrate()
+        async with db.statement() as side:
+            engine = side.engine.sync_engine  # the autocommit pool the guard writes through
+        faults: list[str] = []
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def die(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            if not faults and statement.startswith("INSERT INTO seen_deliveries"):
+                faults.append("killed after the insert")
+                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+        ledger = DeliveryLedger(db)
+        ttl = timedelta(minutes=5)
+        assert await ledger.first("slack:sig:v0=abc", T0, ttl)
+        assert faults == ["killed after the insert"]
+        assert not await ledger.first("slack:sig:v0=abc", T0 + timedelta(seconds=1), ttl)
         await db.close()
 
 

@@ -419,7 +419,7 @@ async def test_without_manage_events_nothing_is_mirrored_and_doctor_says_so(
         lacking = ALL_PERMISSIONS & ~(PERM_MANAGE_EVENTS | PERM_CREATE_EVENTS | PERM_ADMINISTRATOR)
         await fake.set_bot_permissions(GUILD, lacking)
         assert adapter.client is not None
-        lines = await missing_permissions(app, adapter.client)
+        lines = await missing_permissions(app.config.discord, adapter.client)
         assert lines == [
             f"Discord server {GUILD} (Fédération): scheduled events are on "
             "(discord.scheduled_events), but the bot lacks the Manage Events permission: give "
@@ -433,7 +433,7 @@ async def test_without_manage_events_nothing_is_mirrored_and_doctor_says_so(
         assert row.state == FAILED and "missing_access" in row.detail
 
         await fake.set_bot_permissions(GUILD, ALL_PERMISSIONS)
-        assert await missing_permissions(app, adapter.client) == []
+        assert await missing_permissions(app.config.discord, adapter.client) == []
         clock = app.clock
         assert isinstance(clock, FixedClock)
         clock.set(T0 + timedelta(hours=1))

@@ -103,6 +103,8 @@ def test_readme_links_into_docs_resolve() -> None:
 
 
 def _toml(value: Any) -> str:
+    if value is None:  # a key TOML cannot set to "nothing": left out of the file
+        return "unset"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

@@ -15,7 +15,15 @@ from fedbot.assembly import make_app
 from fedbot.cli import main
 from fedbot.doctor import doctor
 from tests.conftest import TEST_SECRET_KEY, make_config
-from tests.fakes.discord_server import DEFAULT_TOKEN, FakeDiscord
+from tests.discord_harness import make_guild
+from tests.fakes.discord_server import (
+    ALL_PERMISSIONS,
+    DEFAULT_TOKEN,
+    PERM_ADMINISTRATOR,
+    PERM_CREATE_EVENTS,
+    PERM_MANAGE_EVENTS,
+    FakeDiscord,
+)
 from tests.fakes.slack_server import (
     DEFAULT_APP_TOKEN,
     DEFAULT_BOT_TOKEN,
@@ -204,3 +212,43 @@ async def test_a_refused_discord_token_fails(tmp_path: Path, capsys) -> None:
         code, lines = await _checked(await _migrated(_discord(tmp_path, fake)), capsys)
     assert code == 1
     assert _line(lines, "DISCORD_TOKEN") == "✗ DISCORD_TOKEN: refused by Discord"
+
+
+async def test_doctor_says_which_mirrored_server_lacks_manage_events(
+    tmp_path: Path, capsys
+) -> None:
+    guild = make_guild()
+    async with FakeDiscord(guilds=[guild], patch_discord=False) as fake:
+        config = await _migrated(_discord(tmp_path, fake, scheduled_events=[str(guild.id)]))
+        await fake.set_bot_permissions(
+            guild.id,
+            ALL_PERMISSIONS & ~(PERM_MANAGE_EVENTS | PERM_CREATE_EVENTS | PERM_ADMINISTRATOR),
+        )
+        code, lines = await _checked(config, capsys)
+        await fake.set_bot_permissions(guild.id, ALL_PERMISSIONS)
+        code_ok, lines_ok = await _checked(config, capsys)
+    assert code == 1
+    assert _line(lines, "discord events") == (
+        f"✗ discord events: Discord server {guild.id} ({guild.name}): scheduled events are on "
+        "(discord.scheduled_events), but the bot lacks the Manage Events permission: give it "
+        "to the bot's role (Server Settings > Roles), or no event is added to the Events tab"
+    )
+    assert code_ok == 0
+    assert _line(lines_ok, "discord events") == (
+        "✓ discord events: Manage Events granted in 1 server(s)"
+    )
+
+
+async def test_the_shards_are_shown_beside_discords_recommendation(tmp_path: Path, capsys) -> None:
+    async with FakeDiscord(patch_discord=False, recommended_shards=3) as fake:
+        whole = await _migrated(_discord(tmp_path, fake))
+        code, lines = await _checked(whole, capsys)
+        split = _discord(tmp_path, fake, shard_ids=[0, 2], shard_count=4)
+        code_split, split_lines = await _checked(split, capsys)
+    assert (code, code_split) == (0, 0)
+    assert _line(lines, "discord shards") == (
+        "✓ discord shards: one process connects every shard (Discord recommends 3)"
+    )
+    assert _line(split_lines, "discord shards") == (
+        "✓ discord shards: 0,2 of 4 in this process (Discord recommends 3)"
+    )

@@ -44,7 +44,7 @@ async def test_the_migration_builds_what_the_tables_declare(db: Database) -> Non
             for name in MINE
         }
 
-    async with db.read() as conn:
+    async with db.engine.connect() as conn:
         built = await conn.run_sync(shape)
     declared = {
         name: (

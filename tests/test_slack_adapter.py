@@ -61,6 +61,20 @@ async def test_help_is_answered_in_the_ack_in_the_callers_language(
     assert lookup.params["include_locale"] == "1" and lookup.token == DEFAULT_BOT_TOKEN
 
 
+async def test_a_start_with_the_token_in_the_environment_logs_no_false_warning(
+    tmp_path: Path,
+    fake: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", DEFAULT_BOT_TOKEN)  # as `fedbot run` is given it
+    with caplog.at_level("WARNING"):
+        async with slack_bot(tmp_path, fake) as bot:
+            assert (await bot.http.slash_command(command="/ping", user_id=ALICE)).status == 200
+    # bolt would say the token "will be unused": it is used, through the adapter's client
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("slack_bolt")] == []
+
+
 async def test_agency_commands_by_role_and_visibility(tmp_path: Path, fake: FakeSlack) -> None:
     async with slack_bot(tmp_path, fake) as bot:
         add = 'add name:"Rennes Atalante" region:Bretagne'

@@ -200,14 +200,13 @@ async def test_a_new_member_gets_a_home_that_says_where_to_start(
 ) -> None:
     async with home_bot(tmp_path, fake) as bot:
         view = await open_home(bot, fake, BOB)
+        assert await bot.app.services.members.find("slack", TEAM, BOB) is None  # nothing stored
     text = texts(view)
     assert "Hello Bob" in text
     assert "You have no profile yet" in text
     assert "Take part in introductions" in [
         e["text"]["text"] for b in view["blocks"] for e in b.get("elements", []) if "value" in e
     ]
-    assert bot.app.services.members is not None
-    assert await bot.app.services.members.find("slack", TEAM, BOB) is None  # nothing stored
 
 
 # -- buttons in the Home are ordinary buttons

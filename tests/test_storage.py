@@ -10,7 +10,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from bot.identity import ChannelRef
 from bot.storage.agencies import AgencyRepo, agencies
@@ -123,3 +123,27 @@ async def test_each_delivery_is_handled_once_even_when_many_arrive_together(
     assert sorted(fresh) == sorted(set(keys))  # each key once, whichever ledger saw it first
     assert again == [True, True] and replayed is False
     assert await one.forget_expired(later + ttl) == 31
+
+
+async def test_a_read_on_a_sqlite_file_is_one_thread_hop_and_sees_every_commit(
+    tmp_path: Path,
+) -> None:
+    db = Database.open(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", migration_dirs())
+    await db.migrate()
+    repo = AgencyRepo(db)
+    hops: list[object] = []
+    async with db.read() as reader:
+        threads = reader._threads  # the reader's own pool: count what goes through it
+    submit = threads.submit
+    threads.submit = lambda fn, *a, **k: hops.append(fn) or submit(fn, *a, **k)  # type: ignore[method-assign]
+    for i in range(3):
+        await repo.add(f"Agence {i}", "Bretagne", NOW)
+        assert [a.name for a in await repo.list()] == [f"Agence {n}" for n in range(i + 1)]
+    assert len(hops) == 3  # one per query, however many DB-API calls it makes
+    async with db.read() as conn:
+        assert await conn.scalar(select(func.count()).select_from(agencies)) == 3
+        names = (await conn.execute(select(agencies.c.name))).scalars().all()
+        assert sorted(names) == ["Agence 0", "Agence 1", "Agence 2"]
+        row = (await conn.execute(select(agencies.c.created_at).limit(1))).one()
+        assert row.created_at.replace(tzinfo=UTC) == NOW  # types still processed
+    await db.close()

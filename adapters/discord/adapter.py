@@ -1,7 +1,11 @@
 """The Discord adapter: a discord.py client whose slash commands and buttons lead to the core.
 
 `start()` logs in, connects the gateway in a background task, waits until ready and registers
-the Sender; `stop()` closes it all. Slash commands are generated from the registry
+the Sender; `stop()` closes it all. The client is an `AutoShardedClient`: it connects the
+shards `discord.shard_ids` of `discord.shard_count` (several processes split them), else
+every shard Discord recommends. Discord sends a server's events to its shard only; what a
+process does for any server (sending, scheduled events, memberships) goes through the REST
+API, which every shard may use. Slash commands are generated from the registry
 (`adapters.discord.commands`) and pushed to Discord only by `fedbot discord sync` (or
 `discord.sync_on_start`): syncing on every start would hit Discord's command rate limits and
 is pointless when nothing changed.
@@ -46,6 +50,12 @@ log = logging.getLogger(__name__)
 
 AUTOCOMPLETE_DEADLINE = 2.5  # seconds; Discord drops suggestions that come later than 3 s
 STOP_TIMEOUT = 5.0
+# The gateway's close code for a shard holding too many servers (discord.py gives up on it;
+# an invalid shard id, 4010, is refused by the config before Discord sees it).
+SHARD_REFUSALS = {
+    4011: "discord: Discord requires more shards (close code 4011): set discord.shard_count "
+    "(or --shard-count) to at least what `fedbot doctor` says Discord recommends",
+}
 
 
 def gateway_intents(settings: DiscordSettings) -> discord.Intents:
@@ -131,10 +141,12 @@ def rate_limit_trace(metrics: Metrics) -> aiohttp.TraceConfig:
     return trace
 
 
-class FedbotClient(discord.Client):
+class FedbotClient(discord.AutoShardedClient):
     def __init__(self, adapter: DiscordAdapter) -> None:
         settings = adapter.settings
         super().__init__(
+            shard_ids=list(settings.shard_ids) or None,
+            shard_count=settings.shard_count,
             intents=gateway_intents(settings),
             allowed_mentions=NO_MENTIONS,  # the default for every send; render passes it too
             max_ratelimit_timeout=settings.max_ratelimit_wait,
@@ -160,6 +172,9 @@ class FedbotClient(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         lang = self.adapter.app.config.bot.default_locale
         await answer_channel_message(self.adapter.app.dispatcher, message, lang)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("Discord: shard %d of %s ready", shard_id, self.shard_count)
 
     async def on_ready(self) -> None:
         log.info("Discord: connected as %s to %d guild(s)", self.user, len(self.guilds))
@@ -208,23 +223,27 @@ class DiscordAdapter:
             connection = self._connection
             failed = connection.done() and not connection.cancelled() and connection.exception()
             await self.stop()
+            if isinstance(failed, discord.ConnectionClosed) and failed.code in SHARD_REFUSALS:
+                raise ConfigError(SHARD_REFUSALS[failed.code]) from failed
             raise failed or TimeoutError(f"Discord not ready in {self.settings.ready_timeout}s")
         if self.settings.sync_on_start:
             await self.sync()
         self.app.outbound.register(DiscordSender(client, discord_buckets(self.settings)))
         if self.settings.scheduled_events:
-            for line in await missing_permissions(self.app, client):
+            for line in await missing_permissions(self.settings, client):
                 log.warning("%s", line)  # the Events tab stays empty there until fixed
             self.app.calendars.register(DiscordCalendar(client, self.settings))
         roles = functools.partial(self.membership.roles, client)
         self.app.services.directory.register(PLATFORM, roles)
 
     async def ready(self) -> bool:
-        """Logged in and connected to the gateway now (discord.py reconnects by itself)."""
+        """Logged in and every shard of this process connected now (discord.py reconnects by
+        itself)."""
         client = self.client
         if client is None or not client.is_ready() or client.is_closed():
             return False
-        return client.ws is not None and client.ws.open
+        shards = client.shards.values()
+        return bool(shards) and not any(shard.is_closed() for shard in shards)
 
     async def stop(self) -> None:
         self.app.outbound.unregister(PLATFORM)

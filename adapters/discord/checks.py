@@ -7,21 +7,18 @@ overwrites aside: scheduled events need the server-wide permission).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import aiohttp
 import discord
 
-if TYPE_CHECKING:
-    from bot.app import BotApp
+from bot.platform_settings import DiscordSettings
 
 
-async def missing_permissions(app: BotApp, client: discord.Client) -> list[str]:
+async def missing_permissions(settings: DiscordSettings, client: discord.Client) -> list[str]:
     """One readable line per server of `discord.scheduled_events` where the bot lacks Manage
     Events (or Create Events, which Discord now accepts for the events a bot creates itself),
     or which it cannot see; none when all is well."""
     lines: list[str] = []
-    for guild_id in app.config.discord.scheduled_events:
+    for guild_id in settings.scheduled_events:
         where = f"Discord server {guild_id}"
         try:
             guild = await client.fetch_guild(int(guild_id))

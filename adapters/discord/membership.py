@@ -25,50 +25,78 @@ class DmMembership:
     def __init__(self) -> None:
         self._homes: TtlCache[int, frozenset[str]] = TtlCache(MEMBERSHIP_TTL)
         self._roles: TtlCache[tuple[str, str], frozenset[str]] = TtlCache(MEMBERSHIP_TTL)
+        self._servers: TtlCache[str, tuple[int, ...]] = TtlCache(MEMBERSHIP_TTL)
 
-    async def roles(self, client: discord.Client, guild_id: str, user_id: str) -> frozenset[str]:
+    async def roles(
+        self, client: discord.AutoShardedClient, guild_id: str, user_id: str
+    ) -> frozenset[str]:
         """A member's role ids in a server, for callers that come from no interaction (the
-        dashboard), cached a minute like memberships: a removed role stops granting then."""
+        dashboard), cached a minute like memberships: a removed role stops granting then.
+        Over REST when the server is on another process's shard (not in this cache)."""
         cached = self._roles.get((guild_id, user_id))
         if cached is not None:
             return cached
-        guild = client.get_guild(int(guild_id)) if guild_id.isdigit() else None
         found: frozenset[str] = frozenset()
-        if guild is not None and user_id.isdigit():
-            try:
-                member = guild.get_member(int(user_id)) or await guild.fetch_member(int(user_id))
-            except discord.HTTPException as exc:
-                log.info("roles of user %s in %s unknown: %s", user_id, guild_id, exc)
-            else:
-                found = frozenset(str(r.id) for r in member.roles if not r.is_default())
+        if guild_id.isdigit() and user_id.isdigit():
+            found = await _role_ids(client, int(guild_id), int(user_id))
         self._roles.put((guild_id, user_id), found)
         return found
 
-    async def homes(self, client: discord.Client, user_id: int) -> frozenset[str]:
+    async def homes(self, client: discord.AutoShardedClient, user_id: int) -> frozenset[str]:
         cached = self._homes.get(user_id)
         if cached is not None:
             return cached
-        guilds = list(client.guilds)
         try:
-            found = await asyncio.wait_for(
-                asyncio.gather(*(self._is_member(g, user_id) for g in guilds)), LOOKUP_TIMEOUT
-            )
+            homes = await asyncio.wait_for(self._look_up(client, user_id), LOOKUP_TIMEOUT)
         except TimeoutError:
             log.warning("membership of user %s: Discord too slow, treated as none", user_id)
             return frozenset()
-        homes = frozenset(str(g.id) for g, member in zip(guilds, found, strict=True) if member)
         self._homes.put(user_id, homes)
         return homes
 
-    @staticmethod
-    async def _is_member(guild: discord.Guild, user_id: int) -> bool:
-        if guild.get_member(user_id) is not None:
-            return True
-        try:
-            await guild.fetch_member(user_id)
-        except discord.NotFound:
-            return False
-        except discord.HTTPException as exc:
-            log.info("membership of user %s in %s unknown: %s", user_id, guild.id, exc)
-            return False
+    async def _look_up(self, client: discord.AutoShardedClient, user_id: int) -> frozenset[str]:
+        guilds = await self._servers_of(client)
+        found = await asyncio.gather(*(_is_member(client, g, user_id) for g in guilds))
+        return frozenset(str(g) for g, member in zip(guilds, found, strict=True) if member)
+
+    async def _servers_of(self, client: discord.AutoShardedClient) -> tuple[int, ...]:
+        """Every server of the bot. A process that connects every shard has them all in its
+        cache; one that shares the shards with other processes asks the REST API (direct
+        messages all come to shard 0, the members' servers may be on any shard)."""
+        local = tuple(g.id for g in client.guilds)
+        if client.shard_ids is None or len(client.shard_ids) == client.shard_count:
+            return local
+        cached = self._servers.get("all")
+        if cached is None:
+            cached = tuple([g.id async for g in client.fetch_guilds(limit=None)])
+            self._servers.put("all", cached)
+        return cached
+
+
+async def _is_member(client: discord.AutoShardedClient, guild_id: int, user_id: int) -> bool:
+    guild = client.get_guild(guild_id)
+    if guild is not None and guild.get_member(user_id) is not None:
         return True
+    try:
+        await client.http.get_member(guild_id, user_id)
+    except discord.NotFound:
+        return False
+    except discord.HTTPException as exc:
+        log.info("membership of user %s in %s unknown: %s", user_id, guild_id, exc)
+        return False
+    return True
+
+
+async def _role_ids(
+    client: discord.AutoShardedClient, guild_id: int, user_id: int
+) -> frozenset[str]:
+    guild = client.get_guild(guild_id)
+    member = guild.get_member(user_id) if guild is not None else None
+    if member is not None:
+        return frozenset(str(r.id) for r in member.roles if not r.is_default())
+    try:  # a member's payload lists their roles, never @everyone
+        data = await client.http.get_member(guild_id, user_id)
+    except discord.HTTPException as exc:
+        log.info("roles of user %s in %s unknown: %s", user_id, guild_id, exc)
+        return frozenset()
+    return frozenset(str(r) for r in data.get("roles") or ())

@@ -74,7 +74,7 @@ class DiscordCalendar:
         return workspace in self.guilds
 
     async def create(self, workspace: str, event: NativeEvent) -> str:
-        payload = self._payload(workspace, event)
+        payload = await self._payload(workspace, event)
         http = self.client.http
         data = await _call(
             http.create_guild_scheduled_event(int(workspace), reason=REASON, **payload)
@@ -82,7 +82,7 @@ class DiscordCalendar:
         return str(data["id"])
 
     async def update(self, workspace: str, mirror_id: str, event: NativeEvent) -> None:
-        payload = self._payload(workspace, event)
+        payload = await self._payload(workspace, event)
         http = self.client.http
         await _call(
             http.edit_scheduled_event(int(workspace), int(mirror_id), reason=REASON, **payload)
@@ -110,8 +110,7 @@ class DiscordCalendar:
         ]
 
     async def interested(self, workspace: str, mirror_id: str) -> list[Caller]:
-        guild = self.client.get_guild(int(workspace))
-        locale = guild.preferred_locale.value if guild is not None else "fr"
+        locale = await self._locale(workspace)
         people: list[Caller] = []
         after: int | None = None
         while True:
@@ -126,7 +125,15 @@ class DiscordCalendar:
                 return people
             after = int(page[-1]["user"]["id"])
 
-    def _payload(self, workspace: str, event: NativeEvent) -> dict[str, Any]:
+    async def _locale(self, workspace: str) -> str:
+        """The server's language; over REST when it is on another process's shard."""
+        guild = self.client.get_guild(int(workspace))
+        if guild is not None:
+            return guild.preferred_locale.value
+        data = await _call(self.client.http.get_guild(int(workspace), with_counts=False))
+        return str(data.get("preferred_locale") or "fr")
+
+    async def _payload(self, workspace: str, event: NativeEvent) -> dict[str, Any]:
         end = event.ends_at or event.starts_at + DEFAULT_LENGTH
         body = _fit(event.description, MAX_DESCRIPTION - len(event.key) - 2)
         payload: dict[str, Any] = {
@@ -136,7 +143,7 @@ class DiscordCalendar:
             "scheduled_start_time": _iso(event.starts_at),
             "scheduled_end_time": _iso(end),
         }
-        channel = self._channel(workspace, event.link)
+        channel = await self._channel(workspace, event.link)
         if channel is not None:
             kind = STAGE if isinstance(channel, discord.StageChannel) else VOICE
             return payload | {
@@ -151,15 +158,19 @@ class DiscordCalendar:
             "entity_metadata": {"location": location},
         }
 
-    def _channel(
-        self, workspace: str, link: str
-    ) -> discord.VoiceChannel | discord.StageChannel | None:
-        """The server's voice or stage channel the event's link points to, if it does."""
+    async def _channel(self, workspace: str, link: str) -> Any:
+        """The server's voice or stage channel the event's link points to, if it does (over
+        REST when the server is on another process's shard)."""
         match = _CHANNEL_LINK.match(link or "")
         if match is None or match.group(1) != workspace:
             return None
         guild = self.client.get_guild(int(workspace))
-        channel = guild.get_channel(int(match.group(2))) if guild is not None else None
+        channel: Any = guild.get_channel(int(match.group(2))) if guild is not None else None
+        if guild is None:
+            try:
+                channel = await self.client.fetch_channel(int(match.group(2)))
+            except (discord.NotFound, discord.Forbidden):
+                channel = None
         return channel if isinstance(channel, discord.VoiceChannel | discord.StageChannel) else None
 
 

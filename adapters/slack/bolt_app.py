@@ -9,6 +9,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.logger import get_bolt_logger
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
@@ -85,4 +87,19 @@ def build_bolt(
                 callback_options=CALLBACKS,
             ),
         }
+    _quiet_token_warning()
     return AsyncApp(**options)
+
+
+def _quiet_token_warning() -> None:
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns at
+    every start that the token "will be unused": it is in use, through our client. Only that
+    line is dropped; bolt's other warnings still reach the log."""
+    logger = get_bolt_logger(AsyncApp)
+    if not any(isinstance(f, _TokenUnused) for f in logger.filters):
+        logger.addFilter(_TokenUnused())
+
+
+class _TokenUnused(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()

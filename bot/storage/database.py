@@ -21,6 +21,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.errors import DatabaseUnavailable
+from bot.storage.autocommit import AutocommitStatements, autocommit_engine
+from bot.storage.sqlite_threads import Reads, SqliteThreads
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -48,6 +50,18 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._script_heads: list[str] | None = None
         self._unreachable = False
+        # Where reads and autocommit statements go, each in one hop (a thread's or the
+        # network's); None: through the main pool (an in-memory SQLite database).
+        self._reads: SqliteThreads | AutocommitStatements | None = None
+        self._statements: SqliteThreads | AutocommitStatements | None = None
+        path = engine.url.database
+        if not self.is_sqlite:
+            autocommit = autocommit_engine(engine)
+            self._reads = AutocommitStatements(autocommit, retry=True)
+            self._statements = AutocommitStatements(autocommit, retry=False)
+        elif path and path != ":memory:":
+            self._reads = SqliteThreads(engine.url, _sqlite_pragmas)
+            self._statements = SqliteThreads(engine.url, _sqlite_pragmas, 1)
 
     @classmethod
     def open(cls, url: str, migrations: Sequence[Path] = ()) -> Database:
@@ -76,25 +90,33 @@ class Database:
         return cls(engine, migrations)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for queries. On SQLite no BEGIN is sent: a single SELECT is already
-        consistent, and skipping the transaction saves two thread hops per read."""
+    async def read(self) -> AsyncIterator[Reads]:
+        """Something to run queries on, no transaction begun (a single SELECT is consistent
+        by itself): on a SQLite file one thread hop per query (`SqliteThreads`), on PostgreSQL
+        one round trip (`AutocommitStatements`)."""
+        if self._reads is not None:
+            yield self._reads
+            return
         async with self.engine.connect() as conn:
             if self.is_sqlite:
                 conn = await conn.execution_options(sqlite_autocommit=True)
             yield conn
 
     @asynccontextmanager
-    async def statement(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for one write statement that is its own transaction (autocommit): no
-        BEGIN and COMMIT round trips. For hot, self-contained writes (the replay guard's
-        upsert, on the path of every Slack request); never for a read-then-write."""
-        if not self.is_sqlite:
-            async with self.engine.connect() as conn:
-                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+    async def statement(self) -> AsyncIterator[Reads]:
+        """Somewhere to run one write statement that is its own transaction (autocommit): no
+        BEGIN and COMMIT round trips, and on a SQLite file one thread hop. For hot,
+        self-contained writes (the replay guard's upsert, on the path of every Slack
+        request); never for a read-then-write."""
+        if isinstance(self._statements, AutocommitStatements):
+            yield self._statements
             return
-        async with self._write_lock, self.engine.connect() as conn:
-            yield await conn.execution_options(sqlite_autocommit=True)
+        async with self._write_lock:  # SQLite: in turn with the other writers
+            if self._statements is not None:
+                yield self._statements
+                return
+            async with self.engine.connect() as conn:
+                yield await conn.execution_options(sqlite_autocommit=True)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -139,7 +161,7 @@ class Database:
         """Copy the WAL back into the database file (SQLite only; PASSIVE: never blocks
         readers or writers). Scheduled every minute by the app, and run at close."""
         if self.is_sqlite:
-            async with self.read() as conn:
+            async with self.engine.connect() as conn:
                 await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def reachable(self) -> None:
@@ -169,7 +191,7 @@ class Database:
             await conn.run_sync(_upgrade, self.migrations)
 
     async def revision(self) -> list[str]:
-        async with self.read() as conn:
+        async with self.engine.connect() as conn:
             return await conn.run_sync(_current_heads)
 
     def script_heads(self) -> list[str]:
@@ -190,12 +212,15 @@ class Database:
 
     async def ping(self) -> None:
         """One round trip; raises when the database cannot be reached."""
-        async with self.read() as conn:
+        async with self.engine.connect() as conn:
             await conn.exec_driver_sql("SELECT 1")
 
     async def close(self) -> None:
         if not self._unreachable:
             await self.checkpoint()
+        for side in (self._reads, self._statements):
+            if side is not None:
+                await side.close()
         await self.engine.dispose()
 
 
@@ -284,22 +309,24 @@ def _current_heads(conn: Connection) -> list[str]:
     return sorted(MigrationContext.configure(conn).get_current_heads())
 
 
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    # No automatic checkpoint inside a user's commit (it showed as the p99 tail of RSVPs):
+    # `Database.checkpoint` runs one periodically, off the request path.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
     """WAL for concurrent readers, foreign keys on, and transactions we begin ourselves
     (pysqlite's implicit BEGIN is wrong for read-then-write transactions)."""
 
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        # No automatic checkpoint inside a user's commit (it showed as the p99 tail of RSVPs):
-        # `Database.checkpoint` runs one periodically, off the request path.
-        cursor.execute("PRAGMA wal_autocheckpoint=0")
-        cursor.close()
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:

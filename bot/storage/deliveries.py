@@ -13,6 +13,7 @@ commit) rather than one transaction each, which on SQLite would wait for each ot
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Column, String, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from bot.storage.database import Database
 from bot.storage.schema import UTCDateTime, metadata
@@ -32,14 +34,20 @@ seen_deliveries = Table(
 )
 
 
-def _record_statement(insert: Any, now: datetime) -> Any:
+@functools.cache
+def _record_statement(insert: Any, again: bool = False) -> Any:
     """A key is new, or its old record has expired (then renewed): RETURNING says which.
-    Executed with many rows, it is sent as one multi-row INSERT, compiled once."""
+    Executed with many rows, it is sent as one multi-row INSERT; built once per dialect (each
+    row carries the batch's `now`).
+
+    `again`: the same batch once more, after its connection died with the statement (which
+    may have been applied): a record with exactly the expiry this batch writes is its own."""
     stmt = insert(seen_deliveries).values(key=bindparam("key"), expires_at=bindparam("expires_at"))
+    renewable = seen_deliveries.c.expires_at <= bindparam("now", type_=UTCDateTime())
+    if again:
+        renewable |= seen_deliveries.c.expires_at == stmt.excluded.expires_at
     return stmt.on_conflict_do_update(
-        index_elements=["key"],
-        set_={"expires_at": stmt.excluded.expires_at},
-        where=seen_deliveries.c.expires_at <= now,
+        index_elements=["key"], set_={"expires_at": stmt.excluded.expires_at}, where=renewable
     ).returning(seen_deliveries.c.key)
 
 
@@ -90,11 +98,19 @@ class DeliveryLedger:
 
     async def _record(self, batch: _Batch) -> set[str]:
         # in key order: two processes recording the same keys lock them in the same order
-        rows = [{"key": k, "expires_at": e} for k, e in sorted(batch.keys.items())]
-        async with self.db.statement() as conn:  # one statement: atomic by itself
-            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-            stmt = _record_statement(insert, batch.now)
-            return {row.key for row in await conn.execute(stmt, rows)}
+        rows = [
+            {"key": k, "expires_at": e, "now": batch.now} for k, e in sorted(batch.keys.items())
+        ]
+        insert = sqlite.insert if self.db.is_sqlite else postgresql.insert
+        try:
+            async with self.db.statement() as conn:  # one statement: atomic by itself
+                return {row.key for row in await conn.execute(_record_statement(insert), rows)}
+        except DBAPIError as err:
+            if not err.connection_invalidated:
+                raise
+        async with self.db.statement() as conn:  # a fresh connection (the pool was invalidated)
+            again = _record_statement(insert, again=True)
+            return {row.key for row in await conn.execute(again, rows)}
 
     async def forget_expired(self, now: datetime) -> int:
         async with self.db.write() as conn:

@@ -15,7 +15,9 @@ nor a second process sends one twice. The rules:
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -36,6 +38,9 @@ KIND = "event-reminder"
 RETRY = "retry"
 MAX_ATTEMPTS = 5  # a direct message refused for now is tried again, this many times in all
 JOB_ID = "events.reminders"
+# Reminders one process sends at once: a direct message waits on the platform (opening the
+# conversation, then the post), and the shared pacer keeps the platform's pace.
+SENDS_IN_FLIGHT = 8
 
 
 async def start_reminders(services: Services) -> None:
@@ -68,13 +73,18 @@ async def send_due_reminders(services: Services, now: datetime) -> int:
     await repo.mark([r.id for r in due if r.id not in chosen], now, "superseded")
     live = set(services.outbound.platforms)
     events = {e.id: e for e in await services.get(EventRepo).many(list({k[0] for k in nearest}))}
-    sent = 0
-    for reminder in nearest.values():
-        if reminder.platform not in live or reminder.event_id not in events:
-            continue
-        outcome = await _send_claimed(services, events[reminder.event_id], reminder, now)
-        sent += outcome == "sent"
-    return sent
+    todo = [r for r in nearest.values() if r.platform in live and r.event_id in events]
+    # Processes that look at the same time start at different places in the list, so that
+    # they seldom try to claim the same reminder.
+    random.shuffle(todo)
+    gate = asyncio.Semaphore(SENDS_IN_FLIGHT)
+
+    async def send(reminder: DueReminder) -> str | None:
+        async with gate:
+            return await _send_claimed(services, events[reminder.event_id], reminder, now)
+
+    outcomes = await asyncio.gather(*(send(r) for r in todo))
+    return sum(outcome == "sent" for outcome in outcomes)
 
 
 async def _send_claimed(

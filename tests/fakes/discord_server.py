@@ -25,6 +25,12 @@ What it models:
 * Gateway (``/gateway``): HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeat
   ACKs, RESUME (with replay of missed dispatches) or INVALID_SESSION, and
   ``zlib-stream`` transport compression (discord.py asks for it by default).
+  Several sessions at once, one per shard (IDENTIFY's ``shard: [id, count]``;
+  none means ``[0, 1]``): as on Discord, a guild's events go only to the
+  session of shard ``(guild_id >> 22) % count``, direct messages to shard 0,
+  an invalid shard is closed with 4010, a shard holding more than
+  ``max_guilds_per_shard`` servers with 4011, and ``GET /gateway/bot``
+  recommends ``recommended_shards``.
   GUILD_SCHEDULED_EVENT_CREATE/UPDATE/DELETE follow REST changes, and members
   clicking "Interested" (:meth:`FakeDiscord.scheduled_event_user_add` /
   ``_remove``) or an admin deleting an event by hand
@@ -642,10 +648,17 @@ class _GatewayConnection:
 class _GatewaySession:
     session_id: str
     identify: Json
+    shard: tuple[int, int] = (0, 1)  # (id, count)
     seq: int = 0
     history: list[Json] = field(default_factory=list)
     connection: _GatewayConnection | None = None
     resumes: int = 0
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Discord's routing: a guild's events go to shard (guild_id >> 22) % count, the
+        rest (direct messages) to shard 0."""
+        shard_id, count = self.shard
+        return (guild_id >> 22) % count == shard_id if guild_id is not None else shard_id == 0
 
 
 @dataclass
@@ -695,6 +708,8 @@ class FakeDiscord:
         bot_permissions: int = ALL_PERMISSIONS,
         patch_discord: bool = True,
         host: str = "127.0.0.1",
+        recommended_shards: int = 1,
+        max_guilds_per_shard: int = 2500,
         now: Callable[[], datetime] | None = None,
         client_secret: str = DEFAULT_CLIENT_SECRET,
     ) -> None:
@@ -715,6 +730,10 @@ class FakeDiscord:
         self.application_flags = application_flags
         self.bot_permissions = bot_permissions
         self.host = host
+        #: What ``GET /gateway/bot`` answers in ``shards``.
+        self.recommended_shards = recommended_shards
+        #: More servers than this on one shard: IDENTIFY is closed with 4011 (Discord: 2,500).
+        self.max_guilds_per_shard = max_guilds_per_shard
         self._patch_on_enter = patch_discord
         # OAuth2 (sign-in on a web page): the app's secret, who consents on the authorize page,
         # the codes it issued (code -> user, scopes, redirect_uri) and the tokens they became.
@@ -771,7 +790,11 @@ class FakeDiscord:
         self._event_users: dict[int, list[int]] = {}  # scheduled event -> interested users
         self._attachments: dict[int, bytes] = {}
         self._interactions: dict[int, _InteractionState] = {}
-        self._session: _GatewaySession | None = None
+        #: Identified sessions by shard ``(id, count)``: a new IDENTIFY of a shard replaces its
+        #: session, as Discord does.
+        self._sessions: dict[tuple[int, int], _GatewaySession] = {}
+        #: Shards refused (close code 4010), as sent in IDENTIFY.
+        self.refused_shards: list[Any] = []
         self._connections: set[_GatewayConnection] = set()
         self._changed = asyncio.Event()
 
@@ -1066,7 +1089,20 @@ class FakeDiscord:
     @property
     def connected(self) -> bool:
         """True while an identified client is attached to the gateway."""
-        return self._session is not None and self._session.connection is not None
+        return any(s.connection is not None for s in self._sessions.values())
+
+    @property
+    def _session(self) -> _GatewaySession | None:
+        """The session of shard 0 (the only one when the client does not shard)."""
+        return self._session_of(None)
+
+    def _session_of(self, guild_id: int | None) -> _GatewaySession | None:
+        """The session whose shard owns the guild (direct messages: shard 0), if any."""
+        return next((s for s in self._sessions.values() if s.owns(guild_id)), None)
+
+    def sessions(self) -> dict[tuple[int, int], str]:
+        """Identified shards ``(id, count)`` and their session ids."""
+        return {shard: s.session_id for shard, s in self._sessions.items()}
 
     # ------------------------------------------------------------------ waiting
 
@@ -1172,13 +1208,23 @@ class FakeDiscord:
     # ------------------------------------------------------------------ gateway control
 
     async def dispatch(self, event: str, data: Json, *, timeout: float = 5.0) -> int:
-        """Send a DISPATCH (op 0) to the identified client; returns its sequence number.
+        """Send a DISPATCH (op 0) to the session of the shard owning the event's guild
+        (``guild_id``, or ``id`` for GUILD_* events; none: shard 0); returns its sequence
+        number.
 
-        Waits up to ``timeout`` for a client to identify.  If the client is
+        Waits up to ``timeout`` for that shard to identify.  If the client is
         momentarily disconnected the event is kept and replayed on RESUME.
         """
-        session = await self._wait(lambda: self._session, timeout, "a client to IDENTIFY")
+        guild_id = _event_guild(event, data)
+        session = await self._wait_session(guild_id, timeout)
         return await self._dispatch_to(session, event, data)
+
+    async def _wait_session(self, guild_id: int | None, timeout: float) -> _GatewaySession:
+        return await self._wait(
+            lambda: self._session_of(guild_id),
+            timeout,
+            f"the shard of guild {guild_id} to IDENTIFY" if guild_id else "a client to IDENTIFY",
+        )
 
     async def _dispatch_to(self, session: _GatewaySession, event: str, data: Json) -> int:
         session.seq += 1
@@ -1190,7 +1236,7 @@ class FakeDiscord:
 
     async def join_guild(self, guild: FakeGuild, *, timeout: float = 5.0) -> int:
         """Someone invites the bot to ``guild``: it is added and GUILD_CREATE dispatched."""
-        session = await self._wait(lambda: self._session, timeout, "a client to IDENTIFY")
+        session = await self._wait_session(guild.id, timeout)
         self.guilds.append(guild)
         self._give_bot_role(guild)
         intents = int(session.identify.get("intents") or 0)
@@ -1228,8 +1274,9 @@ class FakeDiscord:
         )
 
     async def _dispatch_if_connected(self, event: str, data: Json, intent: int = 0) -> None:
-        """What Discord does after a change: tell the connected client, if its intents ask."""
-        session = self._session
+        """What Discord does after a change: tell the shard owning the guild, if its intents
+        ask."""
+        session = self._session_of(_event_guild(event, data))
         if session is None:
             return
         if intent and not int(session.identify.get("intents") or 0) & intent:
@@ -1317,7 +1364,7 @@ class FakeDiscord:
         """
         conn = self._current_connection()
         if not resumable:
-            self._session = None
+            self._sessions = {k: s for k, s in self._sessions.items() if s.connection is not conn}
         await conn.send({"op": OP_INVALID_SESSION, "d": resumable, "s": None, "t": None})
 
     def _current_connection(self) -> _GatewayConnection:
@@ -1526,7 +1573,7 @@ class FakeDiscord:
             partial.pop("user")
             message["member"] = partial
         self._messages[int(message["id"])] = message
-        session = await self._wait(lambda: self._session, timeout, "a client to IDENTIFY")
+        session = await self._wait_session(guild.id if guild is not None else None, timeout)
         intents = int(session.identify.get("intents") or 0)
         # Like Discord: guild messages only with GUILD_MESSAGES, and their content only with
         # the privileged MESSAGE_CONTENT intent (or when the bot is mentioned).
@@ -2186,7 +2233,7 @@ class FakeDiscord:
         return _json_response(
             {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.recommended_shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,
@@ -2633,8 +2680,9 @@ class FakeDiscord:
         guild = self._guild_or_404(match["guild_id"])
         self.guilds.remove(guild)
         self.left_guild_ids.append(guild.id)
-        if self._session is not None:
-            await self._dispatch_to(self._session, "GUILD_DELETE", {"id": str(guild.id)})
+        session = self._session_of(guild.id)
+        if session is not None:
+            await self._dispatch_to(session, "GUILD_DELETE", {"id": str(guild.id)})
         return web.Response(status=204)
 
     async def _h_get_guild(self, rec: RecordedRequest, match: _Match) -> web.Response:
@@ -2817,8 +2865,8 @@ class FakeDiscord:
                     await self._on_gateway_frame(conn, msg.data.decode())
         finally:
             self._connections.discard(conn)
-            if self._session is not None and self._session.connection is conn:
-                self._session.connection = None
+            if conn.session is not None and conn.session.connection is conn:
+                conn.session.connection = None
             self._notify()
         return ws
 
@@ -2854,17 +2902,28 @@ class FakeDiscord:
             await conn.ws.close(code=4005, message=b"Already authenticated.")
             return
         self.identify_payloads.append(data)
-        session = _GatewaySession(session_id=secrets.token_hex(16), identify=data, connection=conn)
-        old = self._session
+        shard = _valid_shard(data.get("shard", [0, 1]))
+        if shard is None:
+            self.refused_shards.append(data.get("shard"))
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        session = _GatewaySession(
+            session_id=secrets.token_hex(16), identify=data, shard=shard, connection=conn
+        )
+        if len(self._guilds_of(session)) > self.max_guilds_per_shard:
+            self.refused_shards.append(data.get("shard"))
+            await conn.ws.close(code=4011, message=b"Sharding required.")
+            return
+        old = self._sessions.get(shard)
         if old is not None and old.connection is not None and old.connection is not conn:
             with contextlib.suppress(Exception):
                 await old.connection.ws.close(code=4009, message=b"Session replaced.")
-        self._session = session
+        self._sessions[shard] = session
         conn.session = session
         ready: Json = {
             "v": 10,
             "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self._guilds_of(session)],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -2880,9 +2939,12 @@ class FakeDiscord:
         if "shard" in data:
             ready["shard"] = data["shard"]
         await self._dispatch_to(session, "READY", ready)
-        for guild in self.guilds:
+        for guild in self._guilds_of(session):
             payload = self._guild_create_payload(guild, int(data.get("intents") or 0))
             await self._dispatch_to(session, "GUILD_CREATE", payload)
+
+    def _guilds_of(self, session: _GatewaySession) -> list[FakeGuild]:
+        return [g for g in self.guilds if session.owns(g.id)]
 
     def _guild_create_payload(self, guild: FakeGuild, intents: int) -> Json:
         """Full guild; like Discord, other members only with the GUILD_MEMBERS intent."""
@@ -2912,7 +2974,8 @@ class FakeDiscord:
         return data
 
     async def _resume(self, conn: _GatewayConnection, data: Json) -> None:
-        session = self._session
+        wanted = data.get("session_id")
+        session = next((s for s in self._sessions.values() if s.session_id == wanted), None)
         valid = (
             session is not None
             and data.get("session_id") == session.session_id
@@ -2957,6 +3020,23 @@ class FakeDiscord:
 
 
 NONCE_WINDOW = 300.0  # seconds Discord remembers an enforced nonce ("the past few minutes")
+
+
+def _valid_shard(value: Any) -> tuple[int, int] | None:
+    """``[id, count]`` with 0 <= id < count, else None (Discord closes with 4010)."""
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return None
+    shard_id, count = value
+    return (shard_id, count) if 0 <= shard_id < count else None
+
+
+def _event_guild(event: str, data: Json) -> int | None:
+    """The guild a dispatch is about: GUILD_CREATE/UPDATE/DELETE carry it as ``id``."""
+    found = data.get("id") if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") else None
+    found = data.get("guild_id") or found
+    return int(found) if found else None
 
 
 def _created(message: Json) -> float:

@@ -202,6 +202,7 @@ class SocketAck:
     envelope_id: str
     payload: dict[str, Any] | None
     raw: dict[str, Any]
+    connection: int = 0  # which connection acked it (`_SocketConnection.number`)
 
 
 @dataclass
@@ -219,6 +220,9 @@ class _SocketConnection:
     ws: web.WebSocketResponse
     app_id: str
     url: str
+    number: int = 0  # 1 for the first connection opened, 2 for the next…
+    drop_next_ack: bool = False  # closed when its next ack arrives, the ack lost
+    unacked: dict[str, dict[str, Any]] = field(default_factory=dict)  # envelope id -> envelope
 
 
 @dataclass
@@ -357,6 +361,11 @@ class FakeSlack:
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._socket_tickets: dict[str, str] = {}
         self._socket_conns: list[_SocketConnection] = []
+        self._socket_turn = 0  # round-robin over the open connections
+        self._socket_numbers = 0
+        #: Every envelope sent, with the number of the connection it went to, in order.
+        self.socket_deliveries: list[tuple[str, int]] = []
+        self._retry_of: dict[str, str] = {}  # redelivered envelope id -> the first one
         self._ack_futures: dict[str, asyncio.Future[SocketAck]] = {}
         self._changed = asyncio.Condition()
         self._ids = itertools.count(1)
@@ -715,17 +724,26 @@ class FakeSlack:
         retry_attempt: int | None = None,
         retry_reason: str | None = None,
         timeout: float = 2.0,
+        connection: int | None = None,
+        in_flight: bool = False,
     ) -> str:
-        """Send an envelope to the newest connection; returns its ``envelope_id``.
+        """Send an envelope to one of the open connections; returns its ``envelope_id``.
 
-        ``envelope_type`` is ``slash_commands``, ``interactive`` or
-        ``events_api``; ``payload`` is what HTTP mode would have POSTed (see
-        the ``*_payload`` builders). Shapes follow Slack: ``events_api``
-        envelopes carry ``retry_attempt``/``retry_reason`` (0 and "" on the
-        first delivery) and do not accept a response payload.
+        Like Slack with several connections (an app may open up to 10), each
+        envelope goes to one of them: here in turn (round-robin), or to the
+        connection numbered ``connection``. ``envelope_type`` is
+        ``slash_commands``, ``interactive`` or ``events_api``; ``payload`` is
+        what HTTP mode would have POSTed (see the ``*_payload`` builders).
+        Shapes follow Slack: ``events_api`` envelopes carry
+        ``retry_attempt``/``retry_reason`` (0 and "" on the first delivery) and
+        do not accept a response payload. An ``events_api`` envelope still
+        unacked when its connection closes is delivered again, as a retry, to
+        another open connection (Slack retries events, not commands).
+        ``in_flight``: the envelope is still on its way (not written) when the
+        test closes its connection.
         """
         await self.socket_wait_connected(timeout=timeout)
-        conn = [c for c in self._socket_conns if not c.ws.closed][-1]
+        conn = self._pick_connection(connection)
         envelope_id = envelope_id or f"{secrets.token_hex(4)}-{next(self._ids):04d}-fake"
         envelope: dict[str, Any] = {
             "envelope_id": envelope_id,
@@ -741,11 +759,60 @@ class FakeSlack:
             envelope["retry_attempt"] = retry_attempt or 0
             envelope["retry_reason"] = retry_reason or ""
         self._ack_futures[envelope_id] = asyncio.get_running_loop().create_future()
-        await conn.ws.send_str(json.dumps(envelope))
+        await self._deliver(conn, envelope, in_flight)
         return envelope_id
 
+    def _open_connections(self) -> list[_SocketConnection]:
+        return [c for c in self._socket_conns if not c.ws.closed]
+
+    def _pick_connection(self, number: int | None) -> _SocketConnection:
+        conns = self._open_connections()
+        if number is not None:
+            return next(c for c in conns if c.number == number)
+        self._socket_turn += 1
+        return conns[(self._socket_turn - 1) % len(conns)]
+
+    async def _deliver(
+        self, conn: _SocketConnection, envelope: dict[str, Any], in_flight: bool = False
+    ) -> None:
+        self.socket_deliveries.append((envelope["envelope_id"], conn.number))
+        conn.unacked[envelope["envelope_id"]] = envelope
+        if not in_flight:
+            await conn.ws.send_str(json.dumps(envelope))
+
+    async def _redeliver(self, closed: _SocketConnection) -> None:
+        """Events the closed connection never acked go, as retries, to the oldest other open
+        connection (none open: they are lost, as Slack gives up after its retries)."""
+        others = [c for c in self._open_connections() if c is not closed]
+        for envelope in closed.unacked.values():
+            if envelope["type"] != "events_api" or not others:
+                continue
+            retry = {
+                **envelope,
+                "envelope_id": f"{secrets.token_hex(4)}-{next(self._ids):04d}-fake",
+                "retry_attempt": envelope.get("retry_attempt", 0) + 1,
+                "retry_reason": "timeout",
+            }
+            first = self._retry_of.get(envelope["envelope_id"], envelope["envelope_id"])
+            self._retry_of[retry["envelope_id"]] = first
+            self._ack_futures[retry["envelope_id"]] = asyncio.get_running_loop().create_future()
+            with contextlib.suppress(ConnectionError, RuntimeError):  # closing too
+                await self._deliver(others[0], retry)
+        closed.unacked.clear()
+
+    def socket_drop_next_ack(self, connection: int) -> None:
+        """The process behind connection ``connection`` dies after handling its next
+        envelope, before the ack leaves: the fake closes that connection instead of
+        recording the ack (so an unacked event is redelivered elsewhere)."""
+        next(c for c in self._open_connections() if c.number == connection).drop_next_ack = True
+
+    def socket_connection_numbers(self) -> list[int]:
+        """The numbers of the open connections, oldest first."""
+        return [c.number for c in self._open_connections()]
+
     async def socket_wait_ack(self, envelope_id: str, timeout: float = 2.0) -> SocketAck:
-        """Wait for the app's ack of one envelope (raises TimeoutError)."""
+        """Wait for the app's ack of one envelope, or of a retry of it (raises
+        TimeoutError)."""
         fut = self._ack_futures.get(envelope_id)
         if fut is None:
             raise KeyError(f"envelope {envelope_id!r} was not sent by this fake")
@@ -771,9 +838,13 @@ class FakeSlack:
             {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake"}}
         )
 
-    async def socket_close(self, code: int = aiohttp.WSCloseCode.GOING_AWAY) -> None:
-        """Close the newest connection from the server side (client reconnects)."""
-        conn = [c for c in self._socket_conns if not c.ws.closed][-1]
+    async def socket_close(
+        self, code: int = aiohttp.WSCloseCode.GOING_AWAY, *, connection: int | None = None
+    ) -> None:
+        """Close the newest connection (or the one numbered ``connection``) from the server
+        side (the client reconnects)."""
+        conns = self._open_connections()
+        conn = next(c for c in conns if c.number == connection) if connection else conns[-1]
         await conn.ws.close(code=code)
 
     # ------------------------------------------------------------------ HTTP plumbing
@@ -1573,7 +1644,10 @@ class FakeSlack:
             return web.Response(status=401, text="invalid_ticket")
         ws = web.WebSocketResponse(autoping=False)
         await ws.prepare(request)
-        conn = _SocketConnection(ws=ws, app_id=app_id, url=str(request.url))
+        self._socket_numbers += 1
+        conn = _SocketConnection(
+            ws=ws, app_id=app_id, url=str(request.url), number=self._socket_numbers
+        )
         self._socket_conns.append(conn)
         try:
             await ws.send_json(
@@ -1595,28 +1669,36 @@ class FakeSlack:
                     if self.socket_respond_to_pings:
                         await ws.pong(msg.data)
                 elif msg.type == aiohttp.WSMsgType.TEXT:
-                    self._on_socket_text(msg.data)
+                    if not await self._on_socket_text(conn, msg.data):
+                        await ws.close(code=aiohttp.WSCloseCode.GOING_AWAY)
                     await self._notify()
         finally:
             self._socket_conns.remove(conn)
+            await self._redeliver(conn)
             await self._notify()
         return ws
 
-    def _on_socket_text(self, data: str) -> None:
+    async def _on_socket_text(self, conn: _SocketConnection, data: str) -> bool:
+        """Record what the app sent; False when the connection is to die instead."""
         try:
             message = json.loads(data)
         except ValueError:
             self.socket_received.append(data)
-            return
+            return True
+        if isinstance(message, dict) and "envelope_id" in message and conn.drop_next_ack:
+            conn.drop_next_ack = False
+            return False  # the ack is lost with the connection: the envelope stays unacked
         self.socket_received.append(message)
         if isinstance(message, dict) and "envelope_id" in message:
-            ack = SocketAck(
-                envelope_id=message["envelope_id"], payload=message.get("payload"), raw=message
-            )
+            envelope_id = message["envelope_id"]
+            conn.unacked.pop(envelope_id, None)
+            ack = SocketAck(envelope_id, message.get("payload"), message, conn.number)
             self.socket_acks.append(ack)
-            fut = self._ack_futures.get(ack.envelope_id)
-            if fut is not None and not fut.done():
-                fut.set_result(ack)
+            for key in {envelope_id, self._retry_of.get(envelope_id, envelope_id)}:
+                fut = self._ack_futures.get(key)
+                if fut is not None and not fut.done():
+                    fut.set_result(ack)
+        return True
 
 
 def _text_of(obj: Any) -> str:

@@ -110,7 +110,7 @@ class FaqRepo:
                 fingerprint = tuple((await conn.execute(_FINGERPRINT)).one())
                 entries = await all_entries(conn)
                 known = await stored_vectors.read_all(conn) if self.encoder.dim else {}
-                passive = frozenset((await conn.scalars(_ENABLED_CHANNELS)).all())
+                passive = frozenset((await conn.execute(_ENABLED_CHANNELS)).scalars().all())
             docs = [entry.doc(known.get(entry.id)) for entry in entries]
             # Building takes ~0.2 ms per entry: off the event loop, on a fresh index.
             index, fresh = await asyncio.to_thread(self._build, docs)
