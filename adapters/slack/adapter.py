@@ -235,19 +235,22 @@ class SlackAdapter:
 
     async def _http_events(self, request: web.Request) -> web.Response:
         """Signed requests only, each once: a captured request replayed within Slack's
-        5-minute window is refused like a forged one (bolt checks the signature again)."""
+        5-minute window is refused like a forged one. The signature is checked here, once
+        (bolt's own check is off: this is its only door in HTTP mode)."""
         if self.bolt is None or self.verifier is None:
             return _not_started()
         body = await request.text()
         signature = request.headers.get("X-Slack-Signature", "")
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        if _signed(self.verifier, body, timestamp, signature):
-            fresh = await self.deliveries.first(
-                f"slack:sig:{signature}", self.app.clock.now(), SIGNATURE_TTL
-            )
-            if not fresh:
-                log.warning("Slack request replayed (signature seen before): refused")
-                return web.Response(status=401, text="")
+        if not _signed(self.verifier, body, timestamp, signature):
+            log.warning("Slack request with a bad or stale signature: refused")
+            return web.Response(status=401, text="")
+        fresh = await self.deliveries.first(
+            f"slack:sig:{signature}", self.app.clock.now(), SIGNATURE_TTL
+        )
+        if not fresh:
+            log.warning("Slack request replayed (signature seen before): refused")
+            return web.Response(status=401, text="")
         return await to_aiohttp_response(
             await self.bolt.async_dispatch(await to_bolt_request(request))
         )

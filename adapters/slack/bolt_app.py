@@ -64,6 +64,9 @@ def build_bolt(
         # only client=, never token= as well: the client carries token and base URL
         "client": AsyncWebClient(token=token, base_url=settings.api_base_url),
         "signing_secret": secrets.slack_signing_secret or "",
+        # HTTP requests reach bolt only through the adapter, which has checked the signature
+        # (and recorded it against replays); Socket Mode envelopes are not signed.
+        "request_verification_enabled": False,
         "process_before_response": True,
         "user_facing_authorize_error_message": t("slack.not_installed"),
     }
