@@ -234,9 +234,8 @@ class SlackAdapter:
             self.app.web.add_get(manifest.REDIRECT_PATH, self._http_redirect, public=True)
 
     async def _http_events(self, request: web.Request) -> web.Response:
-        """Signed requests only, each once: a captured request replayed within Slack's
-        5-minute window is refused like a forged one. The signature is checked here, once
-        (bolt's own check is off: this is its only door in HTTP mode)."""
+        """Signed requests only, each once (a request replayed within Slack's 5 minutes is
+        refused like a forged one), checked here alone: bolt's own check is off."""
         if self.bolt is None or self.verifier is None:
             return _not_started()
         body = await request.text()
@@ -245,10 +244,8 @@ class SlackAdapter:
         if not _signed(self.verifier, body, timestamp, signature):
             log.warning("Slack request with a bad or stale signature: refused")
             return web.Response(status=401, text="")
-        fresh = await self.deliveries.first(
-            f"slack:sig:{signature}", self.app.clock.now(), SIGNATURE_TTL
-        )
-        if not fresh:
+        key = f"slack:sig:{signature}"
+        if not await self.deliveries.first(key, self.app.clock.now(), SIGNATURE_TTL):
             log.warning("Slack request replayed (signature seen before): refused")
             return web.Response(status=401, text="")
         return await to_aiohttp_response(
