@@ -22,35 +22,26 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from faq_data import load_queries
 from loadgen import run_load
 from measure import percentile, report
-from slack_http import _database
+from slack_http import _database, fedbot, upcoming_events
+from slack_http import load as signed_commands
 from sqlalchemy import func, select
 
-from adapters.slack.adapter import SlackAdapter
 from bot.app import BotApp
-from bot.config import parse_config
-from commands.events.store.events import EventFields, EventRepo
 from commands.faq.analysis import content_tokens
 from commands.faq.store.entries import FaqRepo
 from commands.faq.store.tables import faq_asks
 from commands.faq.transfer import import_text
 from fedbot.assembly import make_app
 from fedbot.cli import run_async
-from tests.fakes.slack_server import (
-    DEFAULT_BOT_TOKEN,
-    DEFAULT_SIGNING_SECRET,
-    DEFAULT_TEAM_ID,
-    FakeSlack,
-)
+from tests.fakes.slack_server import FakeSlack
 from tests.faq_support import EVAL_ENTRIES
 
 USERS = [f"U0ASK{i:03d}" for i in range(100)]
@@ -58,44 +49,16 @@ CONCURRENCY = 100
 TARGET_P99_MS = 50.0
 
 
+async def tuning_faq(app: BotApp) -> None:
+    """The tuning FAQ (its vectors stored by the import) and the events `/event list` reads."""
+    await import_text(app.services.get(FaqRepo), EVAL_ENTRIES.read_text("utf-8"), app.clock.now())
+    await upcoming_events(app)
+
+
 def load(
     url: str, lines: list[tuple[str, str]], n: int, concurrency: int = CONCURRENCY
 ) -> dict[str, Any]:
-    commands = [[*lines[i % len(lines)], USERS[i % len(USERS)]] for i in range(n)]
-    return {
-        "kind": "commands",
-        "url": f"{url}/slack/events",
-        "secret": DEFAULT_SIGNING_SECRET,
-        "team": DEFAULT_TEAM_ID,
-        "commands": commands,
-        "concurrency": concurrency,
-    }
-
-
-@asynccontextmanager
-async def bot(fake: FakeSlack, url: str) -> AsyncIterator[tuple[str, BotApp]]:
-    raw = {
-        "slack": {"mode": "http", "api_base_url": fake.api_url},
-        "federation": {"slack_teams": [DEFAULT_TEAM_ID]},
-        "http": {"port": 0},
-        "throttle": {"burst": 10**9, "rate_per_minute": 10**9},
-    }
-    env = {"SLACK_BOT_TOKEN": DEFAULT_BOT_TOKEN, "SLACK_SIGNING_SECRET": DEFAULT_SIGNING_SECRET}
-    config = parse_config(raw, env)
-    config = replace(config, bot=replace(config.bot, database_url=url))
-    async with make_app(config, start_scheduler=False) as app:
-        now = app.clock.now()
-        await import_text(app.services.get(FaqRepo), EVAL_ENTRIES.read_text("utf-8"), now)
-        repo = app.services.get(EventRepo)
-        for i in range(200):
-            start = now + timedelta(days=1 + i, hours=10)
-            await repo.create([EventFields(f"Atelier {i}", start)], None, now)
-        slack = SlackAdapter(app)
-        await slack.start()
-        try:
-            yield app.web.base_url, app
-        finally:
-            await slack.stop()
+    return signed_commands(url, lines, n, USERS, concurrency)
 
 
 async def measure(fake: FakeSlack, url: str, n: int, rounds: int) -> dict[str, Any]:
@@ -110,7 +73,8 @@ async def measure(fake: FakeSlack, url: str, n: int, rounds: int) -> dict[str, A
         return sum(asking[i % len(asks)] for i in range(count))
 
     recorded_expected = expected(2 * CONCURRENCY) + 2 * rounds * expected(n // rounds)
-    async with bot(fake, url) as (base, app):
+    async with fedbot(fake, url, tuning_faq) as app:
+        base = app.web.base_url
         await run_load(load(base, asks, 2 * CONCURRENCY))  # warm: the encoder, every member
         await run_load(load(base, events, CONCURRENCY))
         for _ in range(rounds):

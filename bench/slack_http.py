@@ -29,7 +29,7 @@ import re
 import socket
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -43,6 +43,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.adapter import SlackAdapter
+from bot.app import BotApp
 from bot.config import parse_config
 from commands.events.store.events import EventFields, EventRepo
 from fedbot.assembly import make_app
@@ -60,15 +61,22 @@ CONCURRENCY = 20
 TARGET = 1.25
 
 
-def load(url: str, command: str, text: str, n: int) -> dict[str, Any]:
-    commands = [[command, text, USERS[i % len(USERS)]] for i in range(n)]
+def load(
+    url: str,
+    lines: list[tuple[str, str]],
+    n: int,
+    users: list[str] = USERS,
+    concurrency: int = CONCURRENCY,
+) -> dict[str, Any]:
+    """`n` signed slash commands cycling through `lines` (command, text) and `users`."""
+    commands = [[*lines[i % len(lines)], users[i % len(users)]] for i in range(n)]
     return {
         "kind": "commands",
         "url": f"{url}/slack/events",
         "secret": DEFAULT_SIGNING_SECRET,
         "team": DEFAULT_TEAM_ID,
         "commands": commands,
-        "concurrency": CONCURRENCY,
+        "concurrency": concurrency,
     }
 
 
@@ -85,11 +93,11 @@ class Target:
     cpu: float = 0.0  # this process's CPU time (every thread) while serving
 
     async def warm(self) -> None:
-        await run_load(load(self.url, self.command, self.text, len(USERS) * 2))
+        await run_load(load(self.url, [(self.command, self.text)], len(USERS) * 2))
 
     async def round(self, n: int) -> None:
         cpu = time.process_time()
-        figures = await run_load(load(self.url, self.command, self.text, n))
+        figures = await run_load(load(self.url, [(self.command, self.text)], n))
         self.cpu += time.process_time() - cpu
         assert figures["statuses"] == {"200": n}, (self.name, figures["statuses"])
         self.latencies += figures["latencies"]
@@ -129,8 +137,20 @@ async def bare_bolt(fake: FakeSlack) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
+async def upcoming_events(app: BotApp) -> None:
+    """200 upcoming events, what `/event list` reads."""
+    repo, now = app.services.get(EventRepo), app.clock.now()
+    for i in range(200):
+        start = now + timedelta(days=1 + i, hours=10)
+        await repo.create([EventFields(f"Atelier {i}", start)], None, now)
+
+
 @asynccontextmanager
-async def fedbot(fake: FakeSlack, url: str) -> AsyncIterator[str]:
+async def fedbot(
+    fake: FakeSlack, url: str, seed: Callable[[BotApp], Awaitable[None]] = upcoming_events
+) -> AsyncIterator[BotApp]:
+    """The real Slack adapter in HTTP mode on database `url`, seeded; serves at
+    `app.web.base_url`."""
     raw = {
         "slack": {"mode": "http", "api_base_url": fake.api_url},
         "federation": {"slack_teams": [DEFAULT_TEAM_ID]},
@@ -142,14 +162,11 @@ async def fedbot(fake: FakeSlack, url: str) -> AsyncIterator[str]:
     config = parse_config(raw, env)
     config = replace(config, bot=replace(config.bot, database_url=url))
     async with make_app(config, start_scheduler=False) as app:
-        repo, now = app.services.get(EventRepo), app.clock.now()
-        for i in range(200):
-            start = now + timedelta(days=1 + i, hours=10)
-            await repo.create([EventFields(f"Atelier {i}", start)], None, now)
+        await seed(app)
         slack = SlackAdapter(app)
         await slack.start()  # it starts the HTTP server: [http] is not enabled
         try:
-            yield app.web.base_url
+            yield app
         finally:
             await slack.stop()
 
@@ -194,9 +211,10 @@ async def main(quick: bool) -> None:
         if pg := os.environ.get("FEDBOT_TEST_POSTGRES_URL"):
             databases.append(("PostgreSQL", pg))
         for label, url in databases:
-            base = await stack.enter_async_context(
+            app = await stack.enter_async_context(
                 fedbot(fake, await stack.enter_async_context(_database(url)))
             )
+            base = app.web.base_url
             for command, text in (("/ping", ""), ("/help", ""), ("/event", "list")):
                 name = f"fedbot {command} {text}".rstrip() + f" ({label})"
                 targets.append(Target(name, base, command, text))
