@@ -29,7 +29,7 @@ def autocommit_engine(main: AsyncEngine) -> AsyncEngine:
 
 
 class AutocommitStatements:
-    """`execute` and `scalar` with the `AsyncConnection` signature (see `Reads`); `retry`:
+    """`execute` and `scalar` with the `AsyncConnection` signature (see `database.Reads`); `retry`:
     run a statement once more when its connection turned out dead (for reads only)."""
 
     def __init__(self, engine: AsyncEngine, *, retry: bool) -> None:

@@ -11,18 +11,18 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Select, String, cast, event, func, select
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import Executable, Select, String, cast, event, func, select
+from sqlalchemy.engine import Connection, Result, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.errors import DatabaseUnavailable
 from bot.storage.autocommit import AutocommitStatements, autocommit_engine
-from bot.storage.sqlite_threads import Reads, SqliteThreads
+from bot.storage.sqlite_threads import SqliteThreads
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -32,6 +32,16 @@ RETRY_BASE = 0.05  # seconds; doubled per attempt, with full jitter
 # PostgreSQL SQLSTATEs worth another try: connection lost (08…), serialization failure,
 # deadlock, the server shutting down or restarting (57P…).
 _TRANSIENT_STATES = ("08", "40001", "40P01", "57P01", "57P02", "57P03")
+
+
+class Reads(Protocol):
+    """What `read()` and `statement()` give: run a statement, read its rows. An
+    `AsyncConnection` satisfies it (in-memory SQLite), and so do `SqliteThreads` (a SQLite
+    file) and `AutocommitStatements` (PostgreSQL)."""
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]: ...
+
+    async def scalar(self, statement: Executable, parameters: Any = None) -> Any: ...
 
 
 class Database:

@@ -17,21 +17,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Engine, Executable, create_engine, event
 from sqlalchemy.engine import URL, Connection, Result
 
 READER_THREADS = 2  # a long query (a dashboard report) leaves a thread for commands
-
-
-class Reads(Protocol):
-    """What a read block may do: run statements and read their rows. An `AsyncConnection`
-    satisfies it (PostgreSQL, in-memory SQLite), and so does `SqliteThreads`."""
-
-    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]: ...
-
-    async def scalar(self, statement: Executable, parameters: Any = None) -> Any: ...
 
 
 class SqliteThreads:
