@@ -137,7 +137,8 @@ def _suggestions(result: SearchResult, ctx: CommandContext, token: str) -> Messa
         lines.append(ctx.t("faq.ask.suggestion", id=hit.doc_id, question=shown.question))
         args = {"entry": str(hit.doc_id), "ask": token}
         buttons.append(Button(clip(shown.question, LABEL_MAX), "faq.pick", args))
-    text = "\n".join([ctx.t("faq.ask.suggest"), *lines])
+    # A suggestion is no answer: the question reaches the moderators too, and the asker knows.
+    text = "\n".join([ctx.t("faq.ask.suggest"), *lines, ctx.t("faq.ask.suggest_none")])
     return Message(text=text, buttons=tuple(buttons))
 
 

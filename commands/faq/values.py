@@ -119,7 +119,7 @@ class RetrievalConfig:
     evidence_base: float = 0.2
     # --- dense ranking and fusion (see `hybrid`); measured by bench/faq_fit.py
     dense_candidates: int = 20
-    combined_weight: float = 0.5  # entry score: best phrasing (0) .. the whole entry's vector (1)
+    combined_weight: float = 0.75  # entry score: best phrasing (0) .. the whole entry's vector (1)
     dense_weight: float = 0.5  # fused = (1 - w) * lexical confidence + w * rescaled dense
     # --- the decision (see `decision`): None = the model fitted for the ranking in use
     decision: DecisionModel | None = None
