@@ -25,11 +25,13 @@ Thresholds, chosen on the training folds:
 - suggest_at: the highest fused score that keeps RECALL_KEPT of the questions whose entry
   could be shown at all (more "I don't know" for out-of-scope ones, few entries lost).
 
-`--grid` measures the fusion weights (combined_weight c, dense_weight w). Measured: w = 0.5 is
-best for every c; between c = 0.5 and c = 1 the grid is flat within a point (averaged over
-several fold assignments). The engine ships c = 0.5: the best phrasing's evidence keeps an
-entry with a terse answer ("Parking P2.") reachable, which the whole entry's vector alone
-does not.
+`--grid` measures the fusion weights (combined_weight c, dense_weight w). Measured on the 509
+tuning questions (with paraphrases, formal and long messages): w = 0.5 is best or within a
+point for every c; answered right is flat within about a point between c = 0.25 and c = 1
+(69 to 70.5 %), and c = 0.75 ranks the right entry first most often (90.0 %) and shows it
+most often (96.6 %), so the engine ships c = 0.75. The best phrasing's share (1 - c) keeps an
+entry with a terse answer ("Parking P2.") reachable, which the whole entry's vector alone does
+not.
 """
 
 from __future__ import annotations

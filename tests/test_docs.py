@@ -20,7 +20,8 @@ README = ROOT / "README.md"
 DOCS = ROOT / "docs"
 
 RUN_COMMAND = (
-    "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/fedbot run --demo"
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[semantic]'"
+    " && .venv/bin/fedbot run --demo"
 )
 TEST_COMMAND = "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/pytest"
 # Inline links and images: [text](target) — the target up to a space or the closing parenthesis.

