@@ -76,10 +76,10 @@ async def test_another_process_s_changes_are_seen_after_a_refresh(app: BotApp) -
     added = await other.add(draft, None, now)
     await other.remove(29)
     await other.set_passive(CHANNEL, True, None, now)
-    assert mine.search("parking au forum").verdict != "answer"
+    assert (await mine.search("parking au forum")).verdict != "answer"
     assert not mine.passive_in(CHANNEL)
     assert await mine.refresh()
-    found = mine.search("où se garer pour le forum ?")
+    found = await mine.search("où se garer pour le forum ?")
     assert found.verdict != "unknown" and found.hits[0].doc_id == added.id
     assert 29 not in mine.index and mine.passive_in(CHANNEL)
     assert not await mine.refresh()

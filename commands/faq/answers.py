@@ -97,7 +97,7 @@ async def ask(ctx: CommandContext) -> Reply:
     if not content_tokens(question):
         raise UserError("faq.ask.too_vague")
     faq = ctx.services.get(FaqRepo)
-    result = faq.search(question, lang=ctx.lang)
+    result = await faq.search(question, lang=ctx.lang)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     best = result.best
     if result.verdict == "answer" and best is not None:

@@ -48,7 +48,7 @@ async def add(ctx: CommandContext) -> Reply:
     )
     faq = ctx.services.get(FaqRepo)
     # Looked for before adding, while the new entry cannot be its own look-alike.
-    twin = faq.search(draft.question, lang=lang)
+    twin = await faq.search(draft.question, lang=lang)
     similar = faq.index.doc(twin.hits[0].doc_id) if twin.verdict == "answer" else None
     member = await ctx.services.members.ensure(ctx.caller, ctx.now())
     entry = await faq.add(draft, member.id, ctx.now())

@@ -38,7 +38,7 @@ async def answer_in_thread(
         return None
     if not looks_like_question(message.text):
         return None
-    result = faq.search(message.text, lang=t.lang)
+    result = await faq.search(message.text, lang=t.lang)
     best = result.best
     if result.verdict != "answer" or best is None:
         return None

@@ -41,6 +41,8 @@ from commands.faq.values import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from commands.faq.hybrid import DenseIndex
 
 __all__ = [
@@ -145,15 +147,22 @@ class FaqIndex:
 
     # --- search --------------------------------------------------------------------------
 
-    def search(self, query: str, limit: int = 3, lang: str | None = None) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        limit: int = 3,
+        lang: str | None = None,
+        vector: np.ndarray | None = None,
+    ) -> SearchResult:
         """Answer (with other possible answers), suggest up to `limit` entries, or admit not
         knowing.
 
         `lang` is the caller's language (their locale), used to choose the language of the
-        reply when the question's own language cannot be told.
+        reply when the question's own language cannot be told. `vector` is the question's,
+        when the caller encoded its `readings` already (see `batching`).
         """
         query_lang = self._lexical.analyser.guess_language(query)
-        ruling = decide(self.decision, self.rank(query), limit)
+        ruling = decide(self.decision, self.rank(query, vector), limit)
         if ruling.verdict == "unknown":
             return SearchResult("unknown", (), query_lang)
         reply_lang = query_lang or lang
@@ -165,20 +174,30 @@ class FaqIndex:
         lang = reply_lang if reply_lang in doc.languages() else doc.lang
         return Hit(scored.doc_id, round(confidence, 4), scored.matched, lang)
 
-    def rank(self, query: str) -> list[Scored]:
+    def readings(self, query: str) -> list[str]:
+        """The texts a question's vector is made of (none without an encoder): the whole
+        message and its question part, whose vectors are summed."""
+        if self._dense is None or not content_tokens(query):
+            return []
+        return list(dict.fromkeys((query, self._reduced(query))))
+
+    def _reduced(self, query: str) -> str:
+        return question_part(query) if self.config.reduce_messages else query
+
+    def rank(self, query: str, vector: np.ndarray | None = None) -> list[Scored]:
         """Candidates for `query`, best fused score first, each with the confidence the
-        decision gives it (exposed for evaluation and for "closest entries")."""
+        decision gives it (exposed for evaluation and for "closest entries"). `vector` is the
+        sum of the `readings` vectors when the caller has it, else it is encoded here."""
         if not content_tokens(query):
             return []
-        reduced = question_part(query) if self.config.reduce_messages else query
-        prepared = self._lexical.prepare(reduced)
+        prepared = self._lexical.prepare(self._reduced(query))
         lexical = self._lexical.candidates(prepared, self.config.candidates) if prepared else []
         similar: dict[int, float] = {}
         if self._dense is not None:
-            readings = list(dict.fromkeys((query, reduced)))
             also = [doc_id for doc_id, _ in lexical]
             with one_blas_thread():
-                vector = self._dense.encode_query(readings)
+                if vector is None:
+                    vector = self._dense.encode_query(self.readings(query))
                 similar = self._dense.similarities(vector, self.config.dense_candidates, also)
         ranked = self._fuse(prepared, dict(lexical), similar)
         decision = self.decision

@@ -19,6 +19,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import ChannelRef
 from bot.storage.database import Database
+from commands.faq.batching import QueryEncoder
 from commands.faq.encoder import Encoder, encoder_key, load_encoder
 from commands.faq.retrieval import DocVectors, FaqDoc, FaqIndex, RetrievalConfig, SearchResult
 from commands.faq.store import vectors as stored_vectors
@@ -88,11 +90,21 @@ class FaqRepo:
             raise RuntimeError("FaqRepo.load() first")
         return self._loaded.index
 
-    def search(self, question: str, lang: str | None = None, limit: int = 3) -> SearchResult:
-        return self.index.search(question, limit=limit, lang=lang)
+    async def search(self, question: str, lang: str | None = None, limit: int = 3) -> SearchResult:
+        """The index's answer, the question encoded with those of concurrent searches (see
+        `batching`) when there is an encoder."""
+        readings = self.index.readings(question)
+        vector = await self._queries.vector(readings) if readings else None
+        # The index may have been rebuilt while the question was encoded: same encoder, and
+        # the vector is the question's, so it fits the new index as well.
+        return self.index.search(question, limit=limit, lang=lang, vector=vector)
 
     def passive_in(self, channel: ChannelRef) -> bool:
         return self._loaded is not None and str(channel) in self._loaded.passive
+
+    @cached_property
+    def _queries(self) -> QueryEncoder:
+        return QueryEncoder(self.encoder)
 
     @property
     def encoder(self) -> Encoder:
