@@ -291,7 +291,7 @@ class FaqSettings:
     `auto_accept_after`: a member's phrasing becomes a variant of an entry once this many
     distinct people agreed on it (0: only a moderator's click does)."""
 
-    passive_min_confidence: float = 0.7
+    passive_min_confidence: float = 0.9
     refresh_seconds: int = 30
     encoder: str = "auto"
     auto_accept_after: int = 0
