@@ -8,6 +8,7 @@ dispatcher with the form's fields as options: the same checks and messages as in
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,19 +36,22 @@ class Group:
     questions: list[tuple[Unanswered, list[tuple[int, str]]]]  # with their closest entries
 
 
-def _group(faq: FaqRepo, found: list[Unanswered]) -> list[Group]:
+async def _group(faq: FaqRepo, found: list[Unanswered]) -> list[Group]:
+    # Searched together: the page's questions are encoded in one batch (faq/batching.py).
+    results = await asyncio.gather(*(faq.search(q.text, lang=q.lang, limit=CLOSEST) for q in found))
     groups: dict[tuple[str, int | None], Group] = {}
     index = faq.index
-    for question in found:
-        result = faq.search(question.text, lang=question.lang, limit=CLOSEST)
-        best = result.best if result.verdict != "unknown" else None
+    for question, result in zip(found, results, strict=True):
+        # An entry another process removed while the page was searched is no longer offered.
+        hits = [h for h in result.hits if h.doc_id in index]
+        best = hits[0] if result.verdict != "unknown" and hits else None
         key = (result.verdict if best else "unknown", best.doc_id if best else None)
         if key not in groups:
             title = index.doc(best.doc_id).question if best else ""
             groups[key] = Group(key[0], key[1], title, [])
         # The search's own candidates; when it knows none, the nearest entries all the same
         # (a second ranking only then: searching is most of this page's time).
-        near = [h.doc_id for h in result.hits] or [s.doc_id for s in index.rank(question.text)]
+        near = [h.doc_id for h in hits] or [s.doc_id for s in index.rank(question.text)]
         closest = [(doc_id, index.doc(doc_id).question) for doc_id in near[:CLOSEST]]
         groups[key].questions.append((question, closest))
     order = {"answer": 0, "suggest": 1, "unknown": 2}
@@ -66,7 +70,7 @@ async def queue(request: web.Request) -> web.Response:
     found, total = await site.services.get(FaqReports).queue((page - 1) * PAGE_SIZE, PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     context = {
-        "groups": _group(site.services.get(FaqRepo), found),
+        "groups": await _group(site.services.get(FaqRepo), found),
         "total": total,
         "page": page,
         "pages": pages,
