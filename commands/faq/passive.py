@@ -82,7 +82,7 @@ async def start_faq(services: Services) -> None:
     if not faq.encoder.dim:
         # Said once at start: without vectors, paraphrases are found far less often.
         log.warning("FAQ: lexical ranking only; pip install 'fedbot[semantic]' for the encoder")
-    faq.activity.asks.start()
+    await faq.activity.asks.start()  # after writing what a crashed process journaled
 
     async def refresh() -> None:
         if await services.get(FaqRepo).refresh():
@@ -95,5 +95,6 @@ async def start_faq(services: Services) -> None:
 
 
 async def stop_faq(services: Services) -> None:
-    """Write the asks still queued (store/asklog.py) before the database closes."""
+    """Write the asks still queued (store/asklog.py) before the database closes; if that
+    fails, their journal keeps them for the next start."""
     await services.get(FaqRepo).activity.asks.stop()

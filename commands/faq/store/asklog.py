@@ -4,14 +4,15 @@ one writer task writes the queue in one transaction every `INTERVAL` seconds, or
 
 Why: every ask used to write its own transaction before replying. On SQLite the process has one
 write lock, so 100 concurrent asks queued on it (median 699 ms, while a read-only command took
-9 ms). Now an ask costs the search and an append to a list.
+9 ms). Now an ask costs the search, an append to a list and one line in a journal file.
 
-What a crash costs: the queue is written when the bot stops (`on_stop`, also on SIGTERM), and
-every read of the FAQ's activity (`faq unanswered`, `faq stats`, a click on a suggestion) writes
-it first, so nothing reads stale. A hard crash (SIGKILL, power loss) loses the asks of the last
-`INTERVAL` at most: counts in `faq stats` and unanswered questions of those 0.2 s, never an
-answer already given. Each ask carries a random token stored under a unique index, so writing a
-batch again (a retry after a failed transaction) counts each ask once.
+What a crash costs: nothing once the bot has started. Each queued ask is also a line of this
+process's journal (`askjournal`), dropped once its batch is in the database; a start writes
+the asks a dead process left there. The queue is written when the bot stops (`on_stop`, also on
+SIGTERM), and every read of the FAQ's activity (`faq unanswered`, `faq stats`, a click on a
+suggestion) writes it first, so nothing reads stale. Each ask carries a random token stored
+under a unique index, so an ask written twice (a retry after a failed transaction, a journal
+replayed after its batch was written) counts once.
 """
 
 from __future__ import annotations
@@ -19,20 +20,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.database import Database
 from bot.storage.members import members
+from commands.faq.store.askjournal import AskJournal, journal_dir
 from commands.faq.store.tables import faq_asks, faq_entries
 
 log = logging.getLogger(__name__)
 
 INTERVAL = 0.2  # seconds between writes of the queue
 BATCH = 200  # asks waiting that trigger a write at once
+RECOVERED_BATCH = 500  # asks of a dead process's journal written per transaction
 
 A, E, M = faq_asks.c, faq_entries.c, members.c
 
@@ -64,9 +69,17 @@ class AskLog:
         self._full = asyncio.Event()
         self._writing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._journal: AskJournal | None = None  # opened by `start`
+        self._closed_segments: list[Path] = []  # journal files of asks not yet in the database
 
     def note(self, record: AskRecord) -> None:
-        """Queue an ask (no I/O: the reply does not wait)."""
+        """Queue an ask; no I/O but one line appended to the journal (the reply waits on no
+        disk flush, no lock)."""
+        if self._journal is not None:
+            try:
+                self._journal.append(asdict(record))
+            except OSError:  # a full disk: the ask is still queued, only a crash would lose it
+                log.exception("FAQ: ask not journaled")
         self._queue.append(record)
         if len(self._queue) >= BATCH:
             self._full.set()
@@ -74,12 +87,19 @@ class AskLog:
     def waiting(self, token: str) -> AskRecord | None:
         return next((r for r in self._queue if r.token == token), None)
 
-    def start(self) -> None:
+    async def start(self) -> int:
+        """Open this process's journal, write the asks dead processes left in theirs (how
+        many), and start the writer."""
+        directory = journal_dir(self.db.engine.url)
+        if directory is not None and self._journal is None:
+            self._journal = AskJournal(directory)
+        recovered = await self._recover() if self._journal is not None else 0
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="faq-asks")
+        return recovered
 
     async def stop(self) -> None:
-        """Stop the writer and write what is queued."""
+        """Stop the writer and write what is queued (the journal keeps it if that fails)."""
         if self._task is not None:
             self._task.cancel()
             try:
@@ -87,7 +107,12 @@ class AskLog:
             except asyncio.CancelledError:
                 pass
             self._task = None
-        await self.flush()
+        try:
+            await self.flush()
+        finally:
+            if self._journal is not None:
+                self._journal.close()
+                self._journal = None
 
     async def _run(self) -> None:
         while True:
@@ -107,17 +132,34 @@ class AskLog:
             batch, self._queue = self._queue, []
             if not batch:
                 return 0
+            if self._journal is not None:  # later asks go to a new segment
+                self._closed_segments.append(self._journal.rotate())
             try:
-                for attempt in range(2):
-                    try:
-                        return await self._write(batch)
-                    except IntegrityError:  # another process created the same question
-                        if attempt:
-                            raise
+                written = await self._write_retrying(batch)
             except BaseException:
                 self._queue[:0] = batch  # kept, in order, for the next write
                 raise
-        return 0
+            AskJournal.drop(self._closed_segments)  # every ask they hold is written now
+            self._closed_segments = []
+            return written
+
+    async def _recover(self) -> int:
+        assert self._journal is not None
+        total = 0
+        for lines, files in self._journal.orphans():
+            records = [r for fields in lines if (r := _record(fields)) is not None]
+            for i in range(0, len(records), RECOVERED_BATCH):
+                total += await self._write_retrying(records[i : i + RECOVERED_BATCH])
+            AskJournal.drop(files)
+        if total:
+            log.info("FAQ: %d asks written from the journal of a process that stopped", total)
+        return total
+
+    async def _write_retrying(self, batch: list[AskRecord]) -> int:
+        try:
+            return await self._write(batch)
+        except IntegrityError:  # another process created the same question: once more
+            return await self._write(batch)
 
     async def _write(self, batch: list[AskRecord]) -> int:
         from commands.faq.store.activity import NewQuestion
@@ -163,3 +205,12 @@ class AskLog:
                     )
                     await self._count_question(conn, question, r.at)
         return len(fresh)
+
+
+def _record(fields: dict[str, Any]) -> AskRecord | None:
+    """An ask read back from a journal (None: a line another version wrote, or garbled)."""
+    try:
+        return AskRecord(**{**fields, "at": datetime.fromisoformat(fields["at"])})
+    except (KeyError, TypeError, ValueError):
+        log.warning("FAQ: a journaled ask could not be read, skipped")
+        return None
