@@ -149,9 +149,18 @@ async def test_database_files_are_private(tmp_path: Path) -> None:
 
     config = replace(config, bot=replace(config.bot, database_url=url))
     async with make_app(config, FixedClock(T0), start_scheduler=False):
-        modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in [folder, *folder.iterdir()]}
-    assert modes["fedbot.db"] == 0o600
-    assert all(mode == 0o600 for name, mode in modes.items() if name.startswith("fedbot.db-"))
+        # the database's own files, and the FAQ's journal of asks (a folder) and its files
+        paths = [folder, *folder.iterdir(), *folder.glob("*/*")]
+        modes = {str(p.relative_to(folder)): stat.S_IMODE(os.stat(p).st_mode) for p in paths}
+    assert modes["fedbot.db"] == 0o600 and modes["fedbot.db-asks"] == 0o700
+    files = [name for name in modes if name.startswith("fedbot.db-asks/")]
+    assert any(name.endswith(".lock") for name in files)  # the journal of a running bot
+    assert all(modes[name] == 0o600 for name in files)
+    assert all(
+        mode == 0o600
+        for name, mode in modes.items()
+        if name.startswith("fedbot.db-") and not name.startswith("fedbot.db-asks")
+    )
 
 
 async def test_the_console_banner_hides_the_database_password(tmp_path: Path, monkeypatch) -> None:
