@@ -133,3 +133,16 @@ async def test_a_live_process_journal_is_never_taken(tmp_path: Path) -> None:
     found = list(starting.orphans())
     assert [[f["token"] for f in fields] for fields, _ in found] == [["t1"]]
     starting.close()
+
+
+async def test_without_a_writable_journal_the_bot_still_answers_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "fedbot.db-asks").write_text("not a folder")  # the journal cannot be made
+    config = make_config(tmp_path, {"faq": {"encoder": "none"}})
+    async with make_app(config, clock=FixedClock(T0), start_scheduler=False) as app:
+        reply = await type_in(app, "/faq ask recette de la pâte à crêpes")
+        assert reply.message.text.startswith("Je ne connais pas encore la réponse")
+        stats = await type_in(app, "/faq stats", role=Role.FAQ_EDITOR)
+        assert _field(stats, "Questions posées") == "1"  # recorded all the same
+    assert "no ask journal" in caplog.text and "a crash may lose recent asks" in caplog.text

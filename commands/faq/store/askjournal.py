@@ -54,6 +54,7 @@ class AskJournal:
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.chmod(0o700)  # made by hand, or under another umask: private all the same
         self.dir = directory
         self.owner = f"{os.getpid()}-{secrets.token_hex(4)}"
         # Locked under a name no one looks at, then renamed: another process never sees this
@@ -92,11 +93,12 @@ class AskJournal:
         """Leave no file behind once every ask is in the database (else keep the segments:
         the next start writes them)."""
         os.close(self._fd)
-        current = self._segment(self._number)
-        if current.stat().st_size == 0:
-            current.unlink()
-        if not any(self.dir.glob(f"{self.owner}-*.jsonl")):
-            (self.dir / f"{self.owner}.lock").unlink(missing_ok=True)
+        with suppress(FileNotFoundError):  # the folder removed by hand: nothing to keep
+            current = self._segment(self._number)
+            if current.stat().st_size == 0:
+                current.unlink()
+            if not any(self.dir.glob(f"{self.owner}-*.jsonl")):
+                (self.dir / f"{self.owner}.lock").unlink()
         os.close(self._lock)  # releases the flock
 
     def orphans(self) -> Iterator[tuple[list[dict[str, Any]], list[Path]]]:

@@ -92,7 +92,12 @@ class AskLog:
         many), and start the writer."""
         directory = journal_dir(self.db.engine.url)
         if directory is not None and self._journal is None:
-            self._journal = AskJournal(directory)
+            try:
+                self._journal = AskJournal(directory)
+            except OSError as exc:  # a read-only disk: the bot answers all the same
+                log.warning(
+                    "FAQ: no ask journal in %s (%s): a crash may lose recent asks", directory, exc
+                )
         recovered = await self._recover() if self._journal is not None else 0
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="faq-asks")
