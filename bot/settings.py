@@ -44,10 +44,15 @@ def database_url(text: str) -> str:
     return f"{_ASYNC_DRIVERS.get(scheme.lower(), scheme)}://{rest}"
 
 
+def data_home(env: Mapping[str, str] = os.environ) -> Path:
+    """The bot's folder in the user's data directory (XDG): the default database, the console's
+    history, the FAQ's journal of asks for a database that is not a file."""
+    return Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "fedbot"
+
+
 def default_database_url(env: Mapping[str, str] = os.environ) -> str:
     """One default location for every CLI command: the user's data directory."""
-    base = Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return f"sqlite+aiosqlite:///{base / 'fedbot' / 'fedbot.db'}"
+    return f"sqlite+aiosqlite:///{data_home(env) / 'fedbot.db'}"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import errno
 import logging
-import os
 import signal
 import sys
 from collections.abc import Awaitable
@@ -17,6 +16,7 @@ from bot.app import Adapter, BotApp
 from bot.config import Config
 from bot.errors import ConfigError, SendError
 from bot.i18n import translator
+from bot.settings import data_home
 from bot.spec import Role
 from fedbot.assembly import make_app
 from fedbot.problems import UNREACHABLE, unreachable
@@ -78,8 +78,7 @@ async def run(config: Config, args: argparse.Namespace) -> int:
 
 def history_file() -> Path:
     """The interactive console's history, beside the default database."""
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "fedbot" / "console-history"
+    return data_home() / "console-history"
 
 
 async def _run_console(app: BotApp, args: argparse.Namespace) -> None:

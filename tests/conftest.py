@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +34,16 @@ TEST_FEDERATION = {
     "slack_teams": ["T1", "T0FAKE001"],
     "discord_guilds": ["3000000000000000001"],
 }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The user's data directory (XDG_DATA_HOME) in a temporary folder for the whole run:
+    what the bot keeps there (the FAQ's journal of asks on PostgreSQL, the console's history)
+    never lands in the home of whoever runs the tests, nor reads what it holds."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+        yield
 
 
 def make_config(tmp_path: Path, raw: dict[str, Any] | None = None, **env: str) -> Config:

@@ -32,6 +32,8 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
+from bot.settings import data_home
+
 log = logging.getLogger(__name__)
 
 
@@ -45,8 +47,7 @@ def journal_dir(url: URL) -> Path | None:
         db = Path(path)
         return db.with_name(f"{db.name}-asks")
     key = url.render_as_string(hide_password=True).encode()
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "fedbot" / f"faq-asks-{hashlib.sha256(key).hexdigest()[:12]}"
+    return data_home() / f"faq-asks-{hashlib.sha256(key).hexdigest()[:12]}"
 
 
 class AskJournal:
