@@ -185,17 +185,19 @@ class Outbound:
     async def _paced(
         self, sender: Sender, op: str, where: ChannelRef, best_effort: bool = False
     ) -> AsyncIterator[bool]:
-        """Wait for the operation's slot (or, `best_effort`, say at once whether there is
-        one); a 429 that comes back stalls the bucket it counts against."""
-        wanted = pacing.wants(sender.buckets, op, where)
-        if wanted:
-            now = self.now()
-            if best_effort:
-                if not await self.pacer.try_reserve(wanted, now):
-                    yield False
-                    return
-            elif (start := await self.pacer.reserve(wanted, now)) > now:
-                await self.sleep(start - now)
+        """Wait for the operation's slot, one scope after the other (`pacing.stages`), or,
+        `best_effort`, say at once whether there is one; a 429 that comes back stalls the
+        bucket it counts against."""
+        if best_effort:
+            wanted = pacing.wants(sender.buckets, op, where)
+            if wanted and not await self.pacer.try_reserve(wanted, self.now()):
+                yield False
+                return
+        else:
+            for stage in pacing.stages(sender.buckets, op, where):
+                now = self.now()
+                if (start := await self.pacer.reserve(stage, now)) > now:
+                    await self.sleep(start - now)
         try:
             yield True
         except SendError as err:

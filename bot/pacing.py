@@ -145,6 +145,21 @@ def wants(buckets: Iterable[Bucket], op: str, ref: ChannelRef) -> list[tuple[str
     return [(b.key(ref), b.rate) for b in buckets if op in b.ops]
 
 
+NARROW_FIRST: tuple[Scope, ...] = ("channel", "workspace", "platform")
+
+
+def stages(buckets: Iterable[Bucket], op: str, ref: ChannelRef) -> list[list[tuple[str, Rate]]]:
+    """`wants`, narrowest scope first: a send waits for its channel's slot before it reserves
+    one in its workspace's or the platform's budget. Reserved together, a channel's slot far
+    ahead (a queue of sends, a 429's pause) would take the shared budget's slot just as far
+    ahead, and every other channel would wait behind it."""
+    return [
+        stage
+        for per in NARROW_FIRST
+        if (stage := [(b.key(ref), b.rate) for b in buckets if op in b.ops and b.per == per])
+    ]
+
+
 def pause_key(buckets: Iterable[Bucket], op: str, ref: ChannelRef) -> str | None:
     """The bucket a "wait" (429) on this operation stalls, if any."""
     return next((b.key(ref) for b in buckets if b.pauses and op in b.ops), None)

@@ -21,6 +21,7 @@ from bot.clock import SystemClock
 from bot.errors import SendError
 from bot.i18n import translator
 from bot.identity import ChannelRef
+from bot.messages import Message
 from bot.pacing import Limiter, Rate, backoff
 from bot.platform_settings import SlackSettings
 from commands.announce.delivery import courier_for, run_due
@@ -162,6 +163,22 @@ async def test_a_slack_channel_gets_at_most_its_own_rate(tmp_path) -> None:
         # 10/s per channel: 100 ms apart, less the event loop's scheduling jitter on a busy
         # machine (the limiter's arithmetic itself is tested exactly below).
         assert len(times) == 2 and abs(times[1] - times[0]) >= 0.1 - 0.02
+    await app.close()
+
+
+async def test_a_busy_channel_does_not_hold_the_workspace_budget(tmp_path) -> None:
+    slack = slack_recorder(workspace_rate=20.0, channel_rate=2.0)
+    app = await _real_time_app(tmp_path, slack)
+    busy, other = (ChannelRef("slack", "T1", channel) for channel in ("c0", "c1"))
+    queued = [asyncio.create_task(app.outbound.send(busy, Message(text=f"{i}"))) for i in range(4)]
+    await asyncio.sleep(0.05)  # c0's slots are taken: now, then 0.5, 1 and 1.5 s ahead
+    started = time.monotonic()
+    await app.outbound.send(other, Message(text="ailleurs"))
+    # c1 goes now: it waited behind c0's last slot (1.5 s) when every bucket was reserved
+    # at once, the workspace's slot as far ahead as the channel's.
+    assert time.monotonic() - started < 0.4
+    await asyncio.gather(*queued)
+    assert len(slack.sent) == 5
     await app.close()
 
 

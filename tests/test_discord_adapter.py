@@ -425,6 +425,15 @@ async def test_sender_failures_say_whether_to_retry(tmp_path: Path, fake: FakeDi
         with pytest.raises(SendError) as error:
             await app.outbound.send(general, Message(text="hello"))
         assert not error.value.permanent and error.value.retry_after == 90
+        # That wait belongs to the channel's route: the channel holds its sends for it...
+        tried = len(fake.requests_matching(f"POST channels/{GENERAL}/messages"))
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(app.outbound.send(general, Message(text="encore")), 0.5)
+        assert len(fake.requests_matching(f"POST channels/{GENERAL}/messages")) == tried
+        # ...and every other channel is served at once (it used to stall all Discord sends).
+        news = ChannelRef("discord", str(GUILD), str(NEWS))
+        posted = await asyncio.wait_for(app.outbound.send(news, Message(text="Forum")), 10)
+        assert [m["id"] for m in fake.messages_in(NEWS)][-1] == posted.message_id
 
         with pytest.raises(SendError) as error:
             await app.outbound.send(ChannelRef("discord", "x", "general"), Message(text="hi"))
