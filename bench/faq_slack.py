@@ -9,8 +9,9 @@ the load from another process (bench/loadgen.py): signed slash commands, 100 in 
 all three are recorded). `/event list` (a read of 200 events) is measured the same way beside
 it, as the reference the issue compared with; and both again with 10 in flight. Printed: p50
 and p99 as the client sees them, beside the target (`/faq ask` p99 < 50 ms at 100 concurrent
-commands); then how many asks the database holds once the bot stopped (every ask recorded: the
-batches lose none).
+commands); the bot process's CPU time per command (every thread: with 100 in flight, the last
+command waits for the others' CPU, whatever the bookkeeping); then how many asks the database
+holds once the bot stopped (every ask recorded: the batches lose none).
 
 SQLite, and PostgreSQL too when $FEDBOT_TEST_POSTGRES_URL is set. Before the change, every ask
 wrote its own transaction through SQLite's single write lock before replying (issue 17: median
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import time
 from contextlib import AsyncExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -65,6 +67,7 @@ async def measure(fake: FakeSlack, url: str, n: int, rounds: int) -> dict[str, A
     asks = [("/faq", f"ask {q.text}") for q in load_queries()]
     events = [("/event", "list")]
     found: dict[str, list[float]] = {"ask": [], "event": [], "ask10": [], "event10": []}
+    cpu = dict.fromkeys(found, 0.0)  # this process's CPU time (every thread) while serving
     # A question without a meaningful word ("lol", "ok super": 3 of the 300) gets "could you
     # say more?" and is no ask: every other one must be recorded.
     asking = [bool(content_tokens(text[len("ask ") :])) for _, text in asks]
@@ -84,14 +87,17 @@ async def measure(fake: FakeSlack, url: str, n: int, rounds: int) -> dict[str, A
                 ("ask10", asks, 10),
                 ("event10", events, 10),
             ):
+                started = time.process_time()
                 figures = await run_load(load(base, lines, n // rounds, concurrency))
+                cpu[name] += time.process_time() - started
                 assert figures["statuses"] == {"200": n // rounds}, figures["statuses"]
                 found[name] += figures["latencies"]
     # The bot has stopped: its queue was written on the way out.
     async with make_app(replace(app.config), start_scheduler=False) as reopened:
         async with reopened.db.read() as conn:
             recorded = await conn.scalar(select(func.count()).select_from(faq_asks))
-    return {**found, "sent_asks": recorded_expected, "recorded": recorded}
+    per_command = {name: cpu[name] / len(found[name]) * 1e3 for name in found}
+    return {**found, "cpu_ms": per_command, "sent_asks": recorded_expected, "recorded": recorded}
 
 
 def _pair(latencies: list[float]) -> str:
@@ -130,6 +136,12 @@ async def main(quick: bool) -> None:
                     True,
                 ),
                 (f"{label}: /faq ask p50 ÷ /event list p50", f"{ask50 / ev50:.1f}×", "-", True),
+                (
+                    f"{label}: CPU per command, /faq ask / /event list",
+                    f"{f['cpu_ms']['ask']:.2f} / {f['cpu_ms']['event']:.2f} ms",
+                    "-",
+                    True,
+                ),
                 (f"{label}: /faq ask p50 / p99, 10 in flight", _pair(f["ask10"]), "-", True),
                 (f"{label}: /event list p50 / p99, 10 in flight", _pair(f["event10"]), "-", True),
                 (

@@ -6,6 +6,7 @@ wire too: Slack's HTTP mode, with slack-bolt against the fake Slack."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,24 @@ async def test_helpful_makes_a_phrasing_and_reject_drops_it(faq_app: BotApp) -> 
     assert (await type_in(faq_app, "/faq unanswered", role=EDITOR)).message.text.startswith(
         "Aucune"
     )
+
+
+async def test_a_pick_while_its_ask_is_being_written_still_teaches(faq_app: BotApp) -> None:
+    asked = (await type_in(faq_app, f"/faq ask {UNSURE}", user="ann")).message
+    asks = faq_app.services.get(FaqRepo).activity.asks
+    # Another writer holds the database: the ask's batch is taken from the queue and its
+    # transaction waits, while the member picks a suggestion.
+    async with faq_app.db.write():
+        writing = asyncio.create_task(asks.flush())
+        await asyncio.sleep(0.05)
+        picked = asyncio.create_task(click(faq_app, *button(asked, "faq.pick", entry="3")))
+        await asyncio.sleep(0.3)
+    assert await writing == 1
+    assert (await picked).message.title == "Quand faut-il payer la cotisation ?"
+    queue = (await type_in(faq_app, "/faq unanswered", role=EDITOR)).message
+    assert "Formulation n° 1 proposée pour l'entrée n° 3 · 1 personne" in [
+        f.name for f in queue.fields
+    ]
 
 
 async def test_words_the_entry_already_has_teach_nothing(faq_app: BotApp) -> None:

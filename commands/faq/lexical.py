@@ -49,6 +49,9 @@ class _Entry:
     phrasings: tuple[tuple[Slot, ...], ...]
     words: tuple[str, ...]
     length: float
+    # every term of each phrasing: one sharing none with a question covers nothing of it, and
+    # is skipped without weighing its slots (most of a candidate's phrasings, most of the time)
+    phrasing_terms: tuple[frozenset[str], ...]
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,8 @@ class LexicalIndex:
             if is_phrasing and analysed.slots:
                 phrasings.append(analysed.slots)
         length = sum(tf for tf, _ in terms.values())
-        return _Entry(terms, tuple(phrasings), tuple(words), length)
+        every_term = tuple(frozenset(t for slot in p for t in slot.terms) for p in phrasings)
+        return _Entry(terms, tuple(phrasings), tuple(words), length, every_term)
 
     # --- search --------------------------------------------------------------------------
 
@@ -287,8 +291,13 @@ class LexicalIndex:
                 matched.append(group.surface)
             covered += group.weight * best
         query_coverage = covered / total
+        by_term = query.by_term
         phrasing_coverage, phrasing_evidence = max(
-            (self._phrasing_coverage(p, query.by_term) for p in entry.phrasings),
+            (
+                self._phrasing_coverage(p, by_term)
+                for p, p_terms in zip(entry.phrasings, entry.phrasing_terms, strict=True)
+                if not p_terms.isdisjoint(by_term)
+            ),
             default=(0.0, 0.0),
         )
         phrasing_evidence /= self._idf_ceiling()

@@ -9,8 +9,9 @@ write lock, so 100 concurrent asks queued on it (median 699 ms, while a read-onl
 What a crash costs: nothing once the bot has started. Each queued ask is also a line of this
 process's journal (`askjournal`), dropped once its batch is in the database; a start writes
 the asks a dead process left there. The queue is written when the bot stops (`on_stop`, also on
-SIGTERM), and every read of the FAQ's activity (`faq unanswered`, `faq stats`, a click on a
-suggestion) writes it first, so nothing reads stale. Each ask carries a random token stored
+SIGTERM), and every read of the FAQ's activity (`faq unanswered`, `faq stats`) writes it
+first, so nothing reads stale; a click on an ask's buttons finds the ask in the queue, in the
+batch being written, or in the database. Each ask carries a random token stored
 under a unique index, so an ask written twice (a retry after a failed transaction, a journal
 replayed after its batch was written) counts once.
 """
@@ -66,6 +67,7 @@ class AskLog:
         self.db = db
         self._count_question = count_question
         self._queue: list[AskRecord] = []
+        self._in_flight: list[AskRecord] = []  # the batch being written, not yet committed
         self._full = asyncio.Event()
         self._writing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -85,7 +87,9 @@ class AskLog:
             self._full.set()
 
     def waiting(self, token: str) -> AskRecord | None:
-        return next((r for r in self._queue if r.token == token), None)
+        """The ask of `token` if it is not in the database yet: queued, or in the batch being
+        written (a click on its buttons must find it while its transaction runs)."""
+        return next((r for r in (*self._in_flight, *self._queue) if r.token == token), None)
 
     async def start(self) -> int:
         """Open this process's journal, write the asks dead processes left in theirs (how
@@ -139,11 +143,14 @@ class AskLog:
                 return 0
             if self._journal is not None:  # later asks go to a new segment
                 self._closed_segments.append(self._journal.rotate())
+            self._in_flight = batch
             try:
                 written = await self._write_retrying(batch)
             except BaseException:
                 self._queue[:0] = batch  # kept, in order, for the next write
                 raise
+            finally:
+                self._in_flight = []
             AskJournal.drop(self._closed_segments)  # every ask they hold is written now
             self._closed_segments = []
             return written
