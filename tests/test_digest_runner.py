@@ -182,12 +182,15 @@ async def test_two_processes_sharing_a_database_send_each_run_once(tmp_path, clo
 
 async def test_a_slow_send_is_not_resumed_while_in_flight(app: BotApp, clock) -> None:
     await setup_agencies(app)
-    sender = recorder(app, delay=0.3)
+    sender = recorder(app, delay=2.0)
     await create(app, WEEKLY)
     in_flight = asyncio.create_task(runner.run_scheduled(app.services, 1, MONDAY))
-    await asyncio.sleep(0.1)  # claimed, still sending
-    (run,) = await app.services.runs.unfinished("digest")
-    assert run.key == KEY
+    for _ in range(200):  # until it is claimed (a busy machine takes longer), still sending
+        if unfinished := await app.services.runs.unfinished("digest"):
+            break
+        await asyncio.sleep(0.01)
+    (run,) = unfinished
+    assert run.key == KEY and not in_flight.done()
     a_minute_later = at("2026-11-30T08:01:00+00:00")
     assert await runner.resume_interrupted(app.services, a_minute_later) == 0
     assert await runner.run_due(app.services, a_minute_later) == {1: "taken"}
