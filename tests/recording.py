@@ -33,11 +33,13 @@ class RecordingSender:
     crash: bool = False
     crash_after_accept: bool = False
     delay: float = 0.0
+    arriving: int = 0  # sends the platform has begun to answer (a test waits for one)
     sent: list[tuple[str, Message]] = field(default_factory=list)
     # What a platform remembers of keyed sends: a send in doubt adopts its earlier message.
     by_key: dict[str, Posted] = field(default_factory=dict)
 
     async def _arrive(self, target: str, reason: str) -> None:
+        self.arriving += 1
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.crash:

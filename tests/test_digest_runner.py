@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,8 @@ from tests.digest_support import (
     setup_agencies,
     type_in,
 )
+from tests.recording import RecordingSender
+from tests.waiting import until
 
 MONDAY = at("2026-11-30T08:00:00+00:00")  # 09:00 in Paris
 NEXT_MONDAY = at("2026-12-07T08:00:00+00:00")
@@ -185,11 +188,8 @@ async def test_a_slow_send_is_not_resumed_while_in_flight(app: BotApp, clock) ->
     sender = recorder(app, delay=2.0)
     await create(app, WEEKLY)
     in_flight = asyncio.create_task(runner.run_scheduled(app.services, 1, MONDAY))
-    for _ in range(200):  # until it is claimed (a busy machine takes longer), still sending
-        if unfinished := await app.services.runs.unfinished("digest"):
-            break
-        await asyncio.sleep(0.01)
-    (run,) = unfinished
+    await until(_answering(sender), "the platform answering")  # claimed, still sending
+    (run,) = await app.services.runs.unfinished("digest")
     assert run.key == KEY and not in_flight.done()
     a_minute_later = at("2026-11-30T08:01:00+00:00")
     assert await runner.resume_interrupted(app.services, a_minute_later) == 0
@@ -316,6 +316,13 @@ def test_run_keys_read_back() -> None:
         assert runner.RunKey.parse(other) is None
 
 
+def _answering(sender: RecordingSender) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        return sender.arriving > 0
+
+    return probe
+
+
 async def test_a_stopping_bot_lets_a_digest_being_sent_finish(tmp_path, clock) -> None:
     await _first_app(tmp_path, clock)
     clock.set(MONDAY)
@@ -324,7 +331,7 @@ async def test_a_stopping_bot_lets_a_digest_being_sent_finish(tmp_path, clock) -
         # The digest's job fires, as APScheduler runs it: in a task the scheduler cancels when
         # it shuts down, which the bot does first when it stops.
         job = asyncio.create_task(runner.digest_job(app.services, 1)())
-        await asyncio.sleep(0.1)  # claimed, the platform is answering
+        await until(_answering(sender), "the platform answering")  # claimed, being sent
         job.cancel()
         await app.stop_features()
         # Stopping waited for the run: sent and finished while the database is still open.
@@ -334,7 +341,7 @@ async def test_a_stopping_bot_lets_a_digest_being_sent_finish(tmp_path, clock) -
     async with app_on(tmp_path, clock) as app:
         sender = recorder(app, delay=0.3)
         typed = asyncio.create_task(type_in(app, "/digest run 1"))
-        await asyncio.sleep(0.1)
+        await until(_answering(sender), "the platform answering")
         await app.stop_features()
         assert typed.done() and len(sender.sent) == 1
 

@@ -9,7 +9,7 @@ description, status), and the answers fedbot keeps (roster, waitlist, direct mes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -40,6 +40,7 @@ from tests.fakes.discord_server import (
     FakeChannel,
     FakeDiscord,
 )
+from tests.waiting import until
 
 Json = dict[str, Any]
 VOICE = 3_000_000_000_000_000_020
@@ -87,14 +88,6 @@ async def settle(app: BotApp) -> None:
         if keeper.tasks:
             await asyncio.wait(set(keeper.tasks), timeout=5)
         await asyncio.sleep(0.05)
-
-
-async def until(probe: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await probe():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 async def staff_says(app: BotApp, line: str) -> Reply:

@@ -10,7 +10,7 @@ them, and never more often than the debounce allows.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +32,7 @@ from commands.match.round_runner import run_due
 from fedbot.assembly import full_registry
 from tests.fakes.slack_server import DEFAULT_TEAM_ID, FakeSlack, app_home_opened_event
 from tests.slack_harness import ALICE, BOB, STAFF, SlackBot, add_people, golden, slack_bot
+from tests.waiting import until
 
 TEAM = DEFAULT_TEAM_ID
 MODO = "U0MODO001"  # English, moderator of Nantes
@@ -87,14 +88,6 @@ async def say(bot: SlackBot, user: str, line: str) -> Reply:
     )
     assert reply is not None and not reply.is_error, reply and reply.message.plain_text()
     return reply
-
-
-async def until(probe: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await probe():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 async def federation_life(bot: SlackBot) -> None:
