@@ -176,7 +176,7 @@ async def test_a_busy_channel_does_not_hold_the_workspace_budget(tmp_path) -> No
     await app.outbound.send(other, Message(text="ailleurs"))
     # c1 goes now: it waited behind c0's last slot (1.5 s) when every bucket was reserved
     # at once, the workspace's slot as far ahead as the channel's.
-    assert time.monotonic() - started < 0.4
+    assert time.monotonic() - started < 1.0
     await asyncio.gather(*queued)
     assert len(slack.sent) == 5
     await app.close()
