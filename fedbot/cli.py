@@ -188,8 +188,13 @@ def _quiet_noise() -> None:
     logging.getLogger("discord.client").addFilter(drop)
 
 
+def feature_tools() -> dict[str, CliTool]:
+    """The features' own commands (`fedbot faq import`…), by name."""
+    return {tool.name: tool for feature in all_features() for tool in feature.cli}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    tools = {tool.name: tool for feature in all_features() for tool in feature.cli}
+    tools = feature_tools()
     args = build_parser(list(tools.values())).parse_args(argv)
     try:
         config = _load(args)
