@@ -153,11 +153,9 @@ def stages(buckets: Iterable[Bucket], op: str, ref: ChannelRef) -> list[list[tup
     one in its workspace's or the platform's budget. Reserved together, a channel's slot far
     ahead (a queue of sends, a 429's pause) would take the shared budget's slot just as far
     ahead, and every other channel would wait behind it."""
-    return [
-        stage
-        for per in NARROW_FIRST
-        if (stage := [(b.key(ref), b.rate) for b in buckets if op in b.ops and b.per == per])
-    ]
+    buckets = list(buckets)
+    scoped = ([b for b in buckets if b.per == per] for per in NARROW_FIRST)
+    return [stage for same_scope in scoped if (stage := wants(same_scope, op, ref))]
 
 
 def pause_key(buckets: Iterable[Bucket], op: str, ref: ChannelRef) -> str | None:
