@@ -81,7 +81,10 @@ async def test_unsure_suggests_buttons_and_unknown_says_a_moderator_will_see(
     assert unsure.text.startswith("Je ne suis pas sûr de la réponse. Vouliez-vous dire\u00a0:")
     assert [args["entry"] for _, args in actions(unsure)] == ["3", "36", "2"]
     assert len(labels(unsure)) == 3
-    assert unsure.text.endswith("votre question est transmise aux modérateurs de la FAQ.")
+    assert unsure.text.endswith(
+        "votre question est transmise aux modérateurs de la FAQ\u00a0: vous recevrez leur "
+        "réponse en message privé."
+    )
     unknown = (await type_in(faq_app, "/faq ask recette de la pâte à crêpes")).message
     assert unknown.buttons == ()
     assert "transmise aux modérateurs" in unknown.text

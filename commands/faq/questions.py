@@ -18,6 +18,7 @@ from commands.faq.curation import page_buttons
 from commands.faq.drafts import check_question, make_draft, parse_tags
 from commands.faq.grouping import QuestionGroup, group_questions
 from commands.faq.learning import phrasing_buttons
+from commands.faq.notices import Told, tell_askers
 from commands.faq.store.activity import Unanswered
 from commands.faq.store.entries import FaqRepo
 from commands.faq.store.phrasings import Phrasing
@@ -126,25 +127,42 @@ async def _question(ctx: CommandContext) -> Unanswered:
 
 
 async def promote(ctx: CommandContext) -> Reply:
-    """With `answer`: a new entry; with `variant_of`: a new phrasing; else: what to do."""
+    """With `answer`: a new entry; with `variant_of`: a new phrasing; else: what to do. Either
+    way the people who asked the question get its answer (notices.py)."""
     question = await _question(ctx)
     answer, variant_of = ctx.options["answer"], ctx.options["variant_of"]
     if answer and variant_of:
         raise UserError("faq.promote.one_or_other")
     if variant_of:
-        return await _as_variant(ctx, question, variant_of)
-    if answer:
+        entry_id, done = await _as_variant(ctx, question, variant_of)
+    elif answer:
         lang = ctx.options["lang"] or question.lang
         draft = make_draft(lang, question.text, answer, tags=parse_tags(ctx.options["tags"]))
         member = await ctx.services.members.ensure(ctx.caller, ctx.now())
         entry = await ctx.services.get(FaqRepo).add(draft, member.id, ctx.now())
-        await ctx.services.get(FaqRepo).activity.drop_unanswered(question.id)
-        ctx.services.home.changed()  # its askers' homes, and the queue count
-        return Reply.text(ctx.t("faq.promote.created", id=entry.id, question=draft.question))
-    return Reply(_guidance(question, ctx))
+        entry_id = entry.id
+        done = ctx.t("faq.promote.created", id=entry.id, question=draft.question)
+    else:
+        return Reply(_guidance(question, ctx))
+    faq = ctx.services.get(FaqRepo)
+    askers = await faq.activity.take_answered(question.id)
+    ctx.services.home.changed()  # its askers' homes, and the queue count
+    caller = ctx.caller
+    editor = await ctx.services.members.find(caller.platform, caller.workspace, caller.user_id)
+    told = await tell_askers(
+        ctx.services, question, faq.index.doc(entry_id), askers, editor.id if editor else None
+    )
+    return Reply.text("\n".join([done, *_told(told, ctx)]))
 
 
-async def _as_variant(ctx: CommandContext, question: Unanswered, entry_id: int) -> Reply:
+def _told(told: Told, ctx: CommandContext) -> list[str]:
+    lines = [ctx.t.plural("faq.promote.told", told.sent)] if told.sent else []
+    if told.failed:
+        lines.append(ctx.t.plural("faq.promote.told_failed", told.failed))
+    return lines
+
+
+async def _as_variant(ctx: CommandContext, question: Unanswered, entry_id: int) -> tuple[int, str]:
     faq = ctx.services.get(FaqRepo)
     entry = await faq.get(entry_id)
     if entry is None:
@@ -159,9 +177,7 @@ async def _as_variant(ctx: CommandContext, question: Unanswered, entry_id: int) 
         old.translations,
     )
     await faq.update(entry.id, draft, ctx.now())
-    await faq.activity.drop_unanswered(question.id)
-    ctx.services.home.changed()
-    return Reply.text(ctx.t("faq.promote.variant", id=entry.id, question=old.question))
+    return entry.id, ctx.t("faq.promote.variant", id=entry.id, question=old.question)
 
 
 def _guidance(question: Unanswered, ctx: CommandContext) -> Message:

@@ -214,6 +214,17 @@ class FaqActivity:
             result = await conn.execute(faq_unanswered.delete().where(U.id == question_id))
         return bool(result.rowcount)
 
+    async def take_answered(self, question_id: int) -> list[int]:
+        """An unanswered question has an answer now: it goes, and the members who asked it
+        are returned, once (a second editor answering it at the same time gets nobody)."""
+        askers = select(faq_unanswered_askers.c.member_id).where(
+            faq_unanswered_askers.c.question_id == question_id
+        )
+        async with self.db.write() as conn:
+            members = sorted((await conn.execute(askers)).scalars().all())
+            result = await conn.execute(faq_unanswered.delete().where(U.id == question_id))
+        return members if result.rowcount else []
+
     async def drop_unanswered_text(self, normalised: str) -> bool:
         """The unanswered question asked in these words goes (it has an answer now)."""
         await self.asks.flush()
