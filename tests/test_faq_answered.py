@@ -12,6 +12,7 @@ import pytest
 from bot.app import BotApp
 from bot.spec import Role
 from commands.faq.store.entries import FaqRepo
+from tests.conftest import PLACE, console_caller
 from tests.discord_harness import ALICE as DISCORD_ALICE
 from tests.discord_harness import BOB as DISCORD_STAFF
 from tests.discord_harness import fake_discord, running_bot
@@ -128,6 +129,32 @@ async def test_nobody_is_told_of_a_dismissed_question_or_twice_of_an_answer(
         f"Je ne trouve pas de question sans réponse n° {qid} (déjà traitée\u202f?)."
     )
     assert sent.targets() == ["@ann"]  # told once
+
+
+async def test_an_accepted_phrasing_tells_those_who_asked_in_its_words_but_did_not_pick(
+    faq_app: BotApp, sent: RecordingSender
+) -> None:
+    unsure = "comment on paie la cotisation annuelle"  # suggestions 3, 36, 2 (eval FAQ)
+    asked = (await type_in(faq_app, f"/faq ask {unsure}", user="ann")).message
+    [pick] = [b for b in asked.buttons if b.action == "faq.pick" and b.args["entry"] == "3"]
+    await faq_app.dispatcher.handle_action(
+        console_caller(Role.MEMBER, "fr", "ann"), PLACE, pick.action, pick.value
+    )
+    await type_in(faq_app, f"/faq ask {unsure}", user="ben")  # saw the suggestions, left
+    queue = (await type_in(faq_app, "/faq unanswered", role=EDITOR, user="eve")).message
+    [accept] = [b for b in queue.buttons if b.action == "faq.accept"]
+    reply = await faq_app.dispatcher.handle_action(
+        console_caller(EDITOR, "fr", "eve"), PLACE, accept.action, accept.value
+    )
+    assert reply is not None
+    assert reply.message.text.split("\n")[1] == (
+        "La personne qui avait posé cette question a reçu la réponse en message privé."
+    )
+    # Ann picked that answer herself: only Ben hears of it.
+    [(target, message)] = sent.sent
+    assert target == "@ben"
+    assert message.title == "Quand faut-il payer la cotisation ?"
+    assert f"\u00ab\u00a0{unsure}\u00a0\u00bb" in message.text
 
 
 # --- over the wire -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from commands.faq.analysis import fold
 from commands.faq.answers import LABEL_MAX, answer_message, clip, normalised
 from commands.faq.drafts import check_question, make_draft
 from commands.faq.messages import question_part
+from commands.faq.notices import Told, tell_askers, told_lines
 from commands.faq.retrieval import FaqDoc
 from commands.faq.store.entries import FaqRepo
 from commands.faq.store.phrasings import Phrasing
@@ -113,8 +114,9 @@ def learnable(doc: FaqDoc, asked: str) -> str | None:
     return phrasing
 
 
-async def accept_phrasing(ctx: CommandContext, phrasing: Phrasing) -> int:
-    """`phrasing` becomes a variant of its entry; the entry's number."""
+async def accept_phrasing(ctx: CommandContext, phrasing: Phrasing) -> tuple[int, Told]:
+    """`phrasing` becomes a variant of its entry: the entry's number, and who else asked the
+    question in those words and was told its answer (notices.py)."""
     faq = ctx.services.get(FaqRepo)
     entry = await faq.get(phrasing.entry_id)
     if entry is None:
@@ -127,9 +129,17 @@ async def accept_phrasing(ctx: CommandContext, phrasing: Phrasing) -> int:
         variants = [*old.variants, phrasing.text]
         draft = make_draft(old.lang, old.question, old.answer, variants, old.tags, old.translations)
         await faq.update(entry.id, draft, ctx.now())
+    voters = await faq.activity.phrasings.voters(phrasing.id)
     await faq.activity.phrasings.drop(phrasing.id)
-    await faq.activity.drop_unanswered_text(normalised(phrasing.text))
-    return entry.id
+    question, askers = await faq.activity.take_answered_text(normalised(phrasing.text))
+    told = Told()
+    if question is not None:
+        caller = ctx.caller
+        me = await ctx.services.members.find(caller.platform, caller.workspace, caller.user_id)
+        others = [a for a in askers if a not in voters]
+        doc = faq.index.doc(entry.id)
+        told = await tell_askers(ctx.services, question, doc, others, me.id if me else None)
+    return entry.id, told
 
 
 async def _phrasing(ctx: CommandContext) -> Phrasing:
@@ -142,9 +152,10 @@ async def _phrasing(ctx: CommandContext) -> Phrasing:
 
 async def accept(ctx: CommandContext) -> Reply:
     phrasing = await _phrasing(ctx)
-    entry_id = await accept_phrasing(ctx, phrasing)
+    entry_id, told = await accept_phrasing(ctx, phrasing)
     ctx.services.home.changed()
     text = ctx.t("faq.phrasing.accepted", text=clip(phrasing.text, 200), id=entry_id)
+    text = "\n".join([text, *told_lines(told, ctx.t)])
     return Reply(Message(text=text), replace_original=True)
 
 

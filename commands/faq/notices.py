@@ -1,5 +1,6 @@
 """Closing the loop of "I don't know": when a FAQ editor answers an unanswered question (a new
-entry, or a variant of an entry), the people who asked it get the answer by direct message.
+entry, or a variant of an entry, typed or accepted from a member's phrasing), the people who
+asked it get the answer by direct message.
 
 The bot told them a moderator would see their question; without this they would have to ask
 again to find out. Each asker gets the entry in their own language (its translation when it
@@ -8,7 +9,8 @@ date, so the message explains itself days later.
 
 Sent while the editor's command runs, like an event's change notices (commands/events/notify):
 a failed send is logged and counted in the editor's reply, never fatal. The editor who answers
-is not told their own answer.
+is not told their own answer, nor are the members whose click proposed the accepted phrasing
+(they picked that answer already).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import logging
 from dataclasses import dataclass, replace
 
 from bot.errors import SendError
-from bot.i18n import normalise_lang, translator
+from bot.i18n import Translator, normalise_lang, translator
 from bot.outbound import delivery_key
 from bot.services import Services
 from commands.faq.answers import answer_message, clip
@@ -68,3 +70,11 @@ async def tell_askers(
                 err.reason,
             )
     return Told(sent, failed)
+
+
+def told_lines(told: Told, t: Translator) -> list[str]:
+    """What the editor's reply says of it: who was told, and how many messages failed."""
+    lines = [t.plural("faq.promote.told", told.sent)] if told.sent else []
+    if told.failed:
+        lines.append(t.plural("faq.promote.told_failed", told.failed))
+    return lines

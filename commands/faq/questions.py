@@ -18,7 +18,7 @@ from commands.faq.curation import page_buttons
 from commands.faq.drafts import check_question, make_draft, parse_tags
 from commands.faq.grouping import QuestionGroup, group_questions
 from commands.faq.learning import phrasing_buttons
-from commands.faq.notices import Told, tell_askers
+from commands.faq.notices import tell_askers, told_lines
 from commands.faq.store.activity import Unanswered
 from commands.faq.store.entries import FaqRepo
 from commands.faq.store.phrasings import Phrasing
@@ -152,14 +152,7 @@ async def promote(ctx: CommandContext) -> Reply:
     told = await tell_askers(
         ctx.services, question, faq.index.doc(entry_id), askers, editor.id if editor else None
     )
-    return Reply.text("\n".join([done, *_told(told, ctx)]))
-
-
-def _told(told: Told, ctx: CommandContext) -> list[str]:
-    lines = [ctx.t.plural("faq.promote.told", told.sent)] if told.sent else []
-    if told.failed:
-        lines.append(ctx.t.plural("faq.promote.told_failed", told.failed))
-    return lines
+    return Reply.text("\n".join([done, *told_lines(told, ctx.t)]))
 
 
 async def _as_variant(ctx: CommandContext, question: Unanswered, entry_id: int) -> tuple[int, str]:

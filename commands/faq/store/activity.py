@@ -217,20 +217,22 @@ class FaqActivity:
     async def take_answered(self, question_id: int) -> list[int]:
         """An unanswered question has an answer now: it goes, and the members who asked it
         are returned, once (a second editor answering it at the same time gets nobody)."""
-        askers = select(faq_unanswered_askers.c.member_id).where(
-            faq_unanswered_askers.c.question_id == question_id
-        )
         async with self.db.write() as conn:
-            members = sorted((await conn.execute(askers)).scalars().all())
-            result = await conn.execute(faq_unanswered.delete().where(U.id == question_id))
-        return members if result.rowcount else []
+            return await _take(conn, U.id == question_id)
 
-    async def drop_unanswered_text(self, normalised: str) -> bool:
-        """The unanswered question asked in these words goes (it has an answer now)."""
+    async def take_answered_text(self, normalised: str) -> tuple[Unanswered | None, list[int]]:
+        """The same for the question asked in these words (a member's phrasing became a
+        variant): the question, if there was one, and who asked it."""
         await self.asks.flush()
         async with self.db.write() as conn:
-            result = await conn.execute(faq_unanswered.delete().where(U.normalised == normalised))
-        return bool(result.rowcount)
+            row = (
+                await conn.execute(
+                    select(faq_unanswered, _ASKERS).where(U.normalised == normalised)
+                )
+            ).first()
+            if row is None:
+                return None, []
+            return _unanswered(row), await _take(conn, U.id == row.id)
 
     async def give_feedback(
         self, entry_id: int, member_id: int, helpful: bool, now: datetime
@@ -384,3 +386,13 @@ def _unanswered(row: Any) -> Unanswered:
         row.askers,
         row.nearest_entry_id,
     )
+
+
+async def _take(conn: Any, which: Any) -> list[int]:
+    """Delete the unanswered question `which` selects; who asked it (none if already gone)."""
+    asked = select(faq_unanswered_askers.c.member_id).join(
+        faq_unanswered, faq_unanswered_askers.c.question_id == U.id
+    )
+    members = sorted((await conn.execute(asked.where(which))).scalars().all())
+    result = await conn.execute(faq_unanswered.delete().where(which))
+    return members if result.rowcount else []

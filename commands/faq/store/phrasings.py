@@ -111,6 +111,12 @@ class FaqPhrasings:
             row = (await conn.execute(_PENDING.where(P.id == phrasing_id))).first()
         return _phrasing(row) if row is not None else None
 
+    async def voters(self, phrasing_id: int) -> set[int]:
+        """The members who backed a phrasing (they have seen its entry's answer already)."""
+        query = select(V.member_id).where(V.phrasing_id == phrasing_id)
+        async with self.db.read() as conn:
+            return set((await conn.execute(query)).scalars().all())
+
     async def drop(self, phrasing_id: int) -> bool:
         async with self.db.write() as conn:
             result = await conn.execute(faq_phrasings.delete().where(P.id == phrasing_id))
