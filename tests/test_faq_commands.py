@@ -11,6 +11,7 @@ from bot.spec import Role
 from commands.faq.store.entries import FaqRepo
 from tests.conftest import console_caller
 from tests.faq_support import actions, labels, load_eval_faq, type_in
+from tests.recording import RecordingSender
 
 MOD = Role.FAQ_EDITOR  # curating the FAQ is a federation-wide right, not a moderator's
 
@@ -235,6 +236,8 @@ async def test_list_is_paginated_and_filtered_by_tag(faq_app: BotApp) -> None:
 
 
 async def test_an_unanswered_question_becomes_an_entry_or_a_variant(faq_app: BotApp) -> None:
+    sent = RecordingSender()
+    faq_app.outbound.register(sent)
     for user in ("ann", "ben"):
         await type_in(faq_app, "/faq ask quel est le code wifi des locaux ?", user=user)
     offered = await type_in(faq_app, "/faq ask on paie la cotisation comment ?")
@@ -244,7 +247,11 @@ async def test_an_unanswered_question_becomes_an_entry_or_a_variant(faq_app: Bot
     variant_of = [args.get("variant_of") for action, args in actions(guidance)]
     assert "3" in variant_of  # among the closest entries: when to pay the fee
     created = await type_in(faq_app, '/faq promote 1 answer:"Demandez-le à l\'accueil."', role=MOD)
-    assert created.message.text == "Entrée n° 51 créée : « quel est le code wifi des locaux ? »."
+    assert created.message.text == (
+        "Entrée n° 51 créée : « quel est le code wifi des locaux ? ».\n"
+        "Les 2 personnes qui avaient posé cette question ont reçu la réponse en message privé."
+    )
+    assert sent.targets() == ["@ann", "@ben"]  # see test_faq_answered.py
     await type_in(faq_app, "/faq promote 2 variant_of:3", role=MOD)
     entry = await faq_app.services.get(FaqRepo).get(3)
     assert entry is not None
