@@ -18,10 +18,9 @@ by the whole process: every index of the process (and every test) pays the weigh
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # numpy comes with the `semantic` extra: the lexical engine runs without it
@@ -176,31 +175,28 @@ class SentenceTransformerEncoder:
         return unit_rows(vectors)
 
 
-_CONTROLLER: Any = None
+_BLAS_LIMITED = False
 
 
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Numpy's BLAS limited to one thread (when threadpoolctl is installed, as the `semantic`
-    extra does).
+def one_blas_thread() -> None:
+    """Numpy's BLAS limited to one thread in this process, from the first call on (when
+    threadpoolctl is installed, as the `semantic` extra does).
 
     A question's vector and its products with the FAQ's matrices are small: threads gain
     nothing, and on a busy two-core machine their spin-waits made a search several times
-    slower (measured: encoding a question 2 ms single-threaded, 10 to 30 ms threaded).
+    slower (measured: encoding a question 2 ms single-threaded, 10 to 30 ms threaded). The
+    limit is set once rather than around each search: OpenBLAS's thread count is global to
+    the process anyway, and setting and restoring it cost a tenth of a search's CPU time.
     """
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER = ThreadpoolController()
-        except ImportError:
-            _CONTROLLER = False
-    if not _CONTROLLER:
-        yield
+    global _BLAS_LIMITED
+    if _BLAS_LIMITED:
         return
-    with _CONTROLLER.limit(limits=1, user_api="blas"):
-        yield
+    _BLAS_LIMITED = True
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def available(module: str) -> bool:

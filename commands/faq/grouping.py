@@ -61,8 +61,8 @@ def _similar(questions: list[Unanswered], encoder: Encoder | None) -> list[list[
     """Greedy clusters by sentence vectors (one question per cluster without an encoder)."""
     if encoder is None or not encoder.dim or len(questions) < 2:
         return [[q] for q in questions]
-    with one_blas_thread():
-        vectors = encoder.encode([q.text for q in questions])
+    one_blas_thread()
+    vectors = encoder.encode([q.text for q in questions])
     clusters: list[tuple[int, list[Unanswered]]] = []  # (row of the first question, members)
     for row, question in enumerate(questions):
         for first, members in clusters:

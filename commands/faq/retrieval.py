@@ -195,10 +195,10 @@ class FaqIndex:
         similar: dict[int, float] = {}
         if self._dense is not None:
             also = [doc_id for doc_id, _ in lexical]
-            with one_blas_thread():
-                if vector is None:
-                    vector = self._dense.encode_query(self.readings(query))
-                similar = self._dense.similarities(vector, self.config.dense_candidates, also)
+            one_blas_thread()
+            if vector is None:
+                vector = self._dense.encode_query(self.readings(query))
+            similar = self._dense.similarities(vector, self.config.dense_candidates, also)
         ranked = self._fuse(prepared, dict(lexical), similar)
         decision = self.decision
         return [
