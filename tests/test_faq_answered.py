@@ -16,7 +16,6 @@ from tests.conftest import PLACE, console_caller
 from tests.discord_harness import ALICE as DISCORD_ALICE
 from tests.discord_harness import BOB as DISCORD_STAFF
 from tests.discord_harness import fake_discord, running_bot
-from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
 from tests.faq_support import labels, load_eval_faq, type_in
 from tests.recording import RecordingSender
@@ -168,6 +167,12 @@ async def test_slack_askers_get_the_answer_in_a_direct_message(tmp_path: Path) -
             ack = await bot.http.slash_command(command="/faq", text=f"ask {UNKNOWN}", user_id=user)
             assert ack.status == 200
         qid = await question_id(bot.app)
+        # A member cannot answer it, nor have the bot write to the people who asked.
+        refused = await bot.http.slash_command(
+            command="/faq", text=f'promote {qid} answer:"{ANSWER}"', user_id=ALICE
+        )
+        assert "réservée aux éditeurs de la FAQ" in str(refused.body)
+        assert slack.calls_to("chat.postMessage") == []
         done = await bot.http.slash_command(
             command="/faq", text=f'promote {qid} answer:"{ANSWER}"', user_id=STAFF
         )
@@ -184,16 +189,8 @@ async def test_slack_askers_get_the_answer_in_a_direct_message(tmp_path: Path) -
     assert "you asked" in by_user[BOB] and "badge d" in by_user[BOB]
 
 
-@pytest.fixture
-async def discord() -> FakeDiscord:
-    async with fake_discord() as server:
-        yield server
-
-
-async def test_discord_askers_get_the_answer_in_a_direct_message(
-    tmp_path: Path, discord: FakeDiscord
-) -> None:
-    async with running_bot(tmp_path, discord) as (app, _):
+async def test_discord_askers_get_the_answer_in_a_direct_message(tmp_path: Path) -> None:
+    async with fake_discord() as discord, running_bot(tmp_path, discord) as (app, _):
         await discord.wait_for_identify()
         await load_eval_faq(app)
         asked = await discord.dispatch_interaction(
