@@ -67,6 +67,24 @@ def test_demo_is_idempotent_and_migrate_shares_the_database(tmp_path: Path) -> N
     assert json.loads(listed.stdout)["title"] == "5 agences"
 
 
+def test_an_answered_question_reaches_its_asker_from_another_session(tmp_path: Path) -> None:
+    # docs/faq.md, "Seeing it in the console": two sessions share the database.
+    asked = run_bot(
+        ["run", "--demo", "--user", "ann", "--as", "member"],
+        "/faq ask où garer mon vélo cargo ?\n",
+        tmp_path,
+    )
+    assert "je vous enverrai leur réponse en message privé" in asked.stdout, asked.stderr
+    line = '/faq promote 1 answer:"Au local vélos de la cour."\n'
+    done = run_bot(["run", "--as", "staff"], line, tmp_path)
+    assert done.returncode == 0, done.stderr
+    dm = done.stdout.split("[→ @ann]\n", 1)[1]
+    assert "Vous aviez demandé le " in dm and "Au local vélos de la cour." in dm
+    assert "La personne qui avait posé cette question a reçu la réponse en message privé." in (
+        done.stdout
+    )
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
