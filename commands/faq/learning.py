@@ -134,11 +134,9 @@ async def accept_phrasing(ctx: CommandContext, phrasing: Phrasing) -> tuple[int,
     question, askers = await faq.activity.take_answered_text(normalised(phrasing.text))
     told = Told()
     if question is not None:
-        caller = ctx.caller
-        me = await ctx.services.members.find(caller.platform, caller.workspace, caller.user_id)
         others = [a for a in askers if a not in voters]
         doc = faq.index.doc(entry.id)
-        told = await tell_askers(ctx.services, question, doc, others, me.id if me else None)
+        told = await tell_askers(ctx.services, question, doc, others, ctx.caller)
     return entry.id, told
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from bot.errors import SendError
 from bot.i18n import Translator, normalise_lang, translator
+from bot.identity import Caller
 from bot.outbound import delivery_key
 from bot.services import Services
 from commands.faq.answers import answer_message, clip
@@ -38,13 +39,16 @@ class Told:
 
 
 async def tell_askers(
-    services: Services, question: Unanswered, doc: FaqDoc, askers: list[int], skip: int | None
+    services: Services, question: Unanswered, doc: FaqDoc, askers: list[int], editor: Caller
 ) -> Told:
-    """Send `doc` to each member in `askers` (but `skip`, the editor), each in their language."""
+    """Send `doc` to each member in `askers` but the `editor`, each in their language."""
     sent = failed = 0
     for member_id in askers:
         member = await services.members.get(member_id)
-        if member is None or member.id == skip:
+        if member is None or (member.platform, member.user_id) == (
+            editor.platform,
+            editor.user_id,
+        ):
             continue
         lang = normalise_lang(member.locale)
         t = translator(lang, services.config.bot.timezone)

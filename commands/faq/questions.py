@@ -147,11 +147,8 @@ async def promote(ctx: CommandContext) -> Reply:
     faq = ctx.services.get(FaqRepo)
     askers = await faq.activity.take_answered(question.id)
     ctx.services.home.changed()  # its askers' homes, and the queue count
-    caller = ctx.caller
-    editor = await ctx.services.members.find(caller.platform, caller.workspace, caller.user_id)
-    told = await tell_askers(
-        ctx.services, question, faq.index.doc(entry_id), askers, editor.id if editor else None
-    )
+    doc = faq.index.doc(entry_id)
+    told = await tell_askers(ctx.services, question, doc, askers, ctx.caller)
     return Reply.text("\n".join([done, *told_lines(told, ctx.t)]))
 
 
