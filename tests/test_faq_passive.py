@@ -52,6 +52,13 @@ async def test_off_by_default_then_answers_once_in_the_thread(faq_app: BotApp) -
     assert reply.message.title == "Comment adhérer à la fédération ?"
     assert reply.message.footer == "Réponse automatique de la FAQ (n° 1) · Était-ce utile ?"
     assert [b.action for b in reply.message.buttons] == ["faq.feedback", "faq.feedback"]
+    # "Not helpful" under a passive answer counts the vote; the message is no ask to route.
+    no = reply.message.buttons[1]
+    voted = await faq_app.dispatcher.handle_action(HUMAN, at("1.2"), no.action, no.value)
+    assert voted is not None and voted.message.text.startswith(
+        "Merci\u00a0: les modérateurs verront"
+    )
+    assert (await faq_app.services.get(FaqRepo).activity.unanswered())[1] == 0
     assert await handle(HUMAN, at("1.2"), QUESTION) is None  # the same message: never twice
     assert await handle(HUMAN, at("1.3"), QUESTION) is not None  # asked again: answered again
 

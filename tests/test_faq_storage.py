@@ -109,6 +109,31 @@ async def test_one_vote_per_member_and_one_answer_per_message(app: BotApp) -> No
     assert await activity.claim_message(str(CHANNEL), "1.2", 1, now)
 
 
+async def test_an_unhelpful_answer_s_question_waits_once_per_member(app: BotApp) -> None:
+    await load_eval_faq(app)
+    activity, now = app.services.get(FaqRepo).activity, app.clock.now()
+    ann = await app.services.members.ensure(Caller("slack", "T1", "U1", "Ann"), now)
+    ben = await app.services.members.ensure(Caller("slack", "T1", "U2", "Ben"), now)
+
+    def asked(member_id: int) -> NewQuestion:
+        return NewQuestion("cotisation", "la cotisation ?", "fr", member_id, str(CHANNEL), 2)
+
+    assert await activity.add_unanswered(asked(ann.id), now)
+    assert not await activity.add_unanswered(asked(ann.id), now)  # Ann clicked twice
+    assert await activity.add_unanswered(asked(ben.id), now)
+    [question] = (await activity.unanswered())[0]
+    assert (question.count, question.askers, question.nearest_entry_id) == (2, 2, 2)
+    phrasings = activity.phrasings
+    for member in (ann, ben):
+        await phrasings.propose(3, "la cotisation ?", "cotisation", "fr", member.id, now)
+    assert await phrasings.withdraw(3, "cotisation", ann.id)
+    assert not await phrasings.withdraw(3, "cotisation", ann.id)
+    [left], _ = await phrasings.pending()
+    assert left.supporters == 1
+    assert await phrasings.withdraw(3, "cotisation", ben.id)
+    assert (await phrasings.pending())[1] == 0  # nobody backs it any more
+
+
 async def test_erasing_a_member_removes_their_questions_and_votes_not_the_entries(
     app: BotApp,
 ) -> None:

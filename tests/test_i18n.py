@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import UTC, datetime
 
@@ -19,6 +20,15 @@ def test_catalogues_have_the_same_keys_and_placeholders() -> None:
     assert sorted(set(fr) ^ set(en)) == []
     mismatched = [k for k in fr if _placeholders(fr[k]) != _placeholders(en[k])]
     assert mismatched == []
+
+
+def test_french_strings_keep_their_non_breaking_spaces() -> None:
+    """French puts a non-breaking space before : ; ? ! and inside « »: a plain one lets a
+    chat client wrap the line there, leaving the mark alone at the start of the next line."""
+    loose = re.compile(r" [:;?!»]|« ")
+    fr = load_catalog("fr")
+    texts = ((k, t) for k, e in fr.items() for t in (e.values() if isinstance(e, dict) else [e]))
+    assert [k for k, text in texts if loose.search(text)] == []
 
 
 def test_every_command_is_described_in_both_languages() -> None:

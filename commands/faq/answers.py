@@ -131,15 +131,24 @@ async def ask(ctx: CommandContext) -> Reply:
 
 def _suggestions(result: SearchResult, ctx: CommandContext, token: str) -> Message:
     index = ctx.services.get(FaqRepo).index
-    lines, buttons = [], []
-    for hit in result.hits:
-        shown = index.doc(hit.doc_id).localised(hit.lang)
-        lines.append(ctx.t("faq.ask.suggestion", id=hit.doc_id, question=shown.question))
-        args = {"entry": str(hit.doc_id), "ask": token}
-        buttons.append(Button(clip(shown.question, LABEL_MAX), "faq.pick", args))
+    lines, buttons = suggested([(index.doc(h.doc_id), h.lang) for h in result.hits], ctx.t, token)
     # A suggestion is no answer: the question reaches the moderators too, and the asker knows.
     text = "\n".join([ctx.t("faq.ask.suggest"), *lines, ctx.t("faq.ask.suggest_none")])
-    return Message(text=text, buttons=tuple(buttons))
+    return Message(text=text, buttons=buttons)
+
+
+def suggested(
+    docs: Sequence[tuple[FaqDoc, str]], t: Translator, token: str | None
+) -> tuple[list[str], tuple[Button, ...]]:
+    """Entries offered to pick from, each in the given language: a line each ("• n° 3 — …")
+    and a button each, carrying the ask's token so that a pick teaches (learning.py)."""
+    lines, buttons = [], []
+    for doc, lang in docs:
+        question = doc.localised(lang).question
+        lines.append(t("faq.ask.suggestion", id=doc.id, question=question))
+        args = {"entry": str(doc.id), **({"ask": token} if token else {})}
+        buttons.append(Button(clip(question, LABEL_MAX), "faq.pick", args))
+    return lines, tuple(buttons)
 
 
 async def find_entry(ctx: CommandContext, text: str) -> FaqEntry:
@@ -188,10 +197,14 @@ async def feedback(ctx: CommandContext) -> Reply:
         entry_id, member.id, helpful, ctx.now()
     ):
         raise UserError("faq.not_found", id=entry_id)
-    if helpful and ctx.options.get("ask"):
-        from commands.faq.learning import learn  # learning builds on this module
+    token = ctx.options.get("ask")
+    if token:
+        from commands.faq.learning import learn, unhelpful  # learning builds on this module
 
-        await learn(ctx, entry_id, ctx.options["ask"])
+        if helpful:
+            await learn(ctx, entry_id, token)
+        elif (routed := await unhelpful(ctx, entry_id, token, member.id)) is not None:
+            return Reply(routed)
     return Reply.text(ctx.t("faq.feedback.thanks_yes" if helpful else "faq.feedback.thanks_no"))
 
 

@@ -6,6 +6,10 @@ It waits in `faq unanswered` until a FAQ editor accepts it (it becomes a variant
 person asking in those words gets the answer) or rejects it, in one click; or, with
 `[faq] auto_accept_after = N`, it is accepted by itself once N distinct people backed it.
 
+"Not helpful" under an answer is the other side (`unhelpful`): the question goes to the FAQ
+editors as one the FAQ could not answer, the member's own backing of those words for that entry
+is withdrawn, and the other entries the question came close to are offered instead.
+
 Buttons carry an ask's random token, never its text: a token that matches no ask (tampered,
 or older than the ask log's retention) teaches nothing. Only FAQ editors (staff, or
 `roles.faq_editor`) accept or reject: the specs require it of both buttons.
@@ -19,11 +23,12 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Button, Message, Reply
 from commands.faq.analysis import fold
-from commands.faq.answers import LABEL_MAX, answer_message, clip, normalised
+from commands.faq.answers import answer_message, clip, normalised, suggested
 from commands.faq.drafts import check_question, make_draft
 from commands.faq.messages import question_part
 from commands.faq.notices import Told, tell_askers, told_lines
 from commands.faq.retrieval import FaqDoc
+from commands.faq.store.activity import NewQuestion
 from commands.faq.store.entries import FaqRepo
 from commands.faq.store.phrasings import Phrasing
 from commands.faq.store.tables import VARIANTS_MAX
@@ -52,16 +57,8 @@ async def others(ctx: CommandContext) -> Reply:
     shown = [index.doc(i) for i in ids if i in index]
     if not shown:
         return Reply.text(ctx.t("faq.others.none"))
-    token = ctx.options["ask"]
-    lines, buttons = [], []
-    for doc in shown:
-        question = doc.localised(ctx.lang).question
-        lines.append(ctx.t("faq.ask.suggestion", id=doc.id, question=question))
-        args = {"entry": str(doc.id), **({"ask": token} if token else {})}
-        buttons.append(Button(clip(question, LABEL_MAX), "faq.pick", args))
-    return Reply(
-        Message(text="\n".join([ctx.t("faq.others.title"), *lines]), buttons=tuple(buttons))
-    )
+    lines, buttons = suggested([(doc, ctx.lang) for doc in shown], ctx.t, ctx.options["ask"])
+    return Reply(Message(text="\n".join([ctx.t("faq.others.title"), *lines]), buttons=buttons))
 
 
 def _entry_ids(text: str) -> list[int]:
@@ -96,6 +93,36 @@ async def learn(ctx: CommandContext, entry_id: int, token: str) -> Phrasing | No
         await accept_phrasing(ctx, proposed)
     ctx.services.home.changed()  # the queue count on editors' homes
     return proposed
+
+
+async def unhelpful(
+    ctx: CommandContext, entry_id: int, token: str, member_id: int
+) -> Message | None:
+    """ "Not helpful" on the answer to an ask: the question goes to the FAQ editors as one it
+    could not answer (the asker is sent their answer when they give one, notices.py), and the
+    other entries it came close to are offered. None when the token names no ask (made up, or
+    older than the ask log's retention): nothing to route."""
+    faq = ctx.services.get(FaqRepo)
+    asked = await faq.activity.asked(token)
+    if asked is None:
+        return None
+    text, lang = asked
+    question = NewQuestion(
+        normalised(text), text, lang, member_id, str(ctx.place.channel), entry_id
+    )
+    await faq.activity.add_unanswered(question, ctx.now())
+    if entry_id in faq.index and (phrasing := learnable(faq.index.doc(entry_id), text)):
+        # words this member proposed for that entry (a pick, a "helpful") no longer stand
+        await faq.activity.phrasings.withdraw(entry_id, normalised(phrasing), member_id)
+    ctx.services.home.changed()  # the queue count on editors' homes
+    result = await faq.search(text, lang=lang)
+    others = [h for h in result.hits if h.doc_id != entry_id and h.doc_id in faq.index]
+    docs = [(faq.index.doc(h.doc_id), h.lang) for h in others[:OTHERS_MAX]]
+    lines, buttons = suggested(docs, ctx.t, token)
+    if lines:
+        lines.insert(0, ctx.t("faq.feedback.maybe"))
+    routed = ctx.t("faq.feedback.routed", question=clip(text, 150))
+    return Message(text="\n".join([routed, *lines]), buttons=buttons)
 
 
 def learnable(doc: FaqDoc, asked: str) -> str | None:

@@ -161,6 +161,31 @@ class FaqActivity:
                 if attempt:
                     raise
 
+    async def add_unanswered(self, question: NewQuestion, now: datetime) -> bool:
+        """A question whose answer did not help (`faq.feedback` "no") joins the unanswered
+        ones, its member among its askers. False, and nothing counted, when that member is
+        already waiting for an answer to it: a second click is not a second question."""
+        await self.asks.flush()  # the ask's own row, if it was unanswered, is written first
+        already = (
+            select(U.id)
+            .join(faq_unanswered_askers, faq_unanswered_askers.c.question_id == U.id)
+            .where(
+                U.normalised == question.normalised,
+                faq_unanswered_askers.c.member_id == question.member_id,
+            )
+        )
+        for attempt in range(2):
+            try:
+                async with self.db.write() as conn:
+                    if await conn.scalar(already) is not None:
+                        return False
+                    await _count_question(conn, question, now)
+                return True
+            except IntegrityError:  # another process added the same question meanwhile
+                if attempt:
+                    raise
+        return False
+
     async def unanswered(self, offset: int = 0, limit: int = 10) -> tuple[list[Unanswered], int]:
         """Most frequent first, then most recent; and how many there are in all."""
         await self.asks.flush()

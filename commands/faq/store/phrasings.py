@@ -117,6 +117,24 @@ class FaqPhrasings:
         async with self.db.read() as conn:
             return set((await conn.execute(query)).scalars().all())
 
+    async def withdraw(self, entry_id: int, normalised: str, member_id: int) -> bool:
+        """`member_id` no longer backs these words for entry `entry_id` (its answer did not
+        help them after all); a phrasing nobody backs any more goes. Whether there was a vote."""
+        async with self.db.write() as conn:
+            mine = (P.entry_id == entry_id, P.normalised == normalised)
+            phrasing_id = await conn.scalar(select(P.id).where(*mine))
+            if phrasing_id is None:
+                return False
+            result = await conn.execute(
+                faq_phrasing_votes.delete().where(
+                    V.phrasing_id == phrasing_id, V.member_id == member_id
+                )
+            )
+            left = await conn.scalar(select(func.count()).where(V.phrasing_id == phrasing_id))
+            if not left:
+                await conn.execute(faq_phrasings.delete().where(P.id == phrasing_id))
+        return bool(result.rowcount)
+
     async def drop(self, phrasing_id: int) -> bool:
         async with self.db.write() as conn:
             result = await conn.execute(faq_phrasings.delete().where(P.id == phrasing_id))
