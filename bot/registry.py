@@ -74,6 +74,10 @@ class Registry:
     def by_action(self, action_id: str) -> CommandSpec | None:
         return self._by_action.get(action_id)
 
+    def message_actions(self) -> list[CommandSpec]:
+        """The commands offered in a chat message's menu (adapters render them natively)."""
+        return [s for s in self.commands.values() if s.message_action is not None]
+
     def visible(self, access: Access) -> list[CommandSpec]:
         return [s for s in self.commands.values() if not s.hidden and access.may(s.role)]
 

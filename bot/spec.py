@@ -113,6 +113,27 @@ class OptionSpec:
 Handler = Callable[["CommandContext"], Awaitable["Reply"]]
 
 
+MESSAGE_ACTION_LABEL_MAX = 32  # Discord's limit on a context-menu name
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAction:
+    """A command also offered on a chat message, in the message's menu (a Slack message
+    shortcut, a Discord message context menu). The adapter runs the command with two text
+    options filled from the platform: `text_option` with the message's text, `parent_option`
+    with the text of the message it answers (the thread's first message, or the message it
+    replies to), "" when it answers none. The command's role, options and handler apply as
+    for a typed command: the core checks rights and lengths, never the adapter."""
+
+    label: L10n  # the menu entry
+    text_option: str
+    parent_option: str
+
+    def __post_init__(self) -> None:
+        if max(len(self.label.fr), len(self.label.en)) > MESSAGE_ACTION_LABEL_MAX:
+            raise ValueError(f"message action label too long: {self.label!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class GroupSpec:
     """A root word such as `faq` that groups subcommands (a Discord group, a Slack command)."""
@@ -142,6 +163,7 @@ class CommandSpec:
     # Options people may expect but the command refuses on purpose, with the message saying
     # why: `(("agency", "events.agency_fixed"),)` for an event's agency, which never changes.
     fixed: tuple[tuple[str, str], ...] = ()
+    message_action: MessageAction | None = None  # also offered in a chat message's menu
     _by_alias: dict[str, OptionSpec] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -156,6 +178,11 @@ class CommandSpec:
             if opt.required and seen_optional:
                 raise ValueError(f"{self.name}: required options must come first")
             seen_optional |= not opt.required
+        if self.message_action is not None:
+            filled = (self.message_action.text_option, self.message_action.parent_option)
+            texts = {o.name for o in self.options if o.type is OptionType.TEXT}
+            if not set(filled) <= texts:
+                raise ValueError(f"{self.name}: a message action fills text options {filled}")
         rests = [o for o in self.options if o.rest]
         if len(rests) > 1 or (rests and rests[0] is not self.options[-1]):
             raise ValueError(f"{self.name}: at most one rest option, and it comes last")

@@ -56,6 +56,12 @@ def make_guild() -> FakeGuild:
     )
 
 
+def menu_entries(registry: Registry) -> list[str]:
+    """The names of the message menu entries the adapter syncs: its message actions' English
+    labels (type 3 commands, after the slash commands)."""
+    return [s.message_action.label.en for s in registry.message_actions() if s.message_action]
+
+
 def fake_discord() -> FakeDiscord:
     return FakeDiscord(guilds=[make_guild()], patch_discord=False)
 

@@ -36,6 +36,7 @@ from tests.discord_harness import (
     NEWS,
     discord_config,
     fake_discord,
+    menu_entries,
     running_bot,
 )
 from tests.fakes.discord_server import FLAG_EPHEMERAL, FakeDiscord
@@ -466,7 +467,9 @@ async def test_sender_posts_edits_and_withdraws(tmp_path: Path, fake: FakeDiscor
 async def test_fedbot_discord_sync_pushes_the_tree(
     tmp_path: Path, fake: FakeDiscord, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    roots = list(dict.fromkeys(p[0] for p, s in full_registry().commands.items() if not s.hidden))
+    registry = full_registry()
+    roots = list(dict.fromkeys(p[0] for p, s in registry.commands.items() if not s.hidden))
+    roots += menu_entries(registry)  # "Add to FAQ" in a message's menu
     config = discord_config(tmp_path, fake, guild_ids=[str(GUILD)])
     assert await discord_cli(config, build_parser().parse_args(["discord", "sync"])) == 0
     assert [c["name"] for c in fake.command_payloads[GUILD]] == roots

@@ -18,7 +18,15 @@ from bot.messages import Reply
 from bot.registry import Registry
 from bot.spec import Choice, CommandSpec, GroupSpec, L10n, OptionSpec, OptionType, Role
 from fedbot.assembly import full_registry
-from tests.discord_harness import ALICE, GENERAL, GUILD, NEWS, fake_discord, running_bot
+from tests.discord_harness import (
+    ALICE,
+    GENERAL,
+    GUILD,
+    NEWS,
+    fake_discord,
+    menu_entries,
+    running_bot,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "discord_commands.json"
 LOCALISED = {"fr", "en-US", "en-GB"}
@@ -125,7 +133,11 @@ async def test_every_visible_command_is_registered_in_both_languages(tmp_path: P
         async with running_bot(tmp_path, fake, guild_ids=[str(GUILD)]) as (_, adapter):
             await adapter.sync()
     assert None not in fake.command_payloads  # configured guilds: no global commands
-    payloads = fake.command_payloads[GUILD]
+    # Slash commands are type 1; message actions are entries of a message's menu, type 3.
+    payloads = [c for c in fake.command_payloads[GUILD] if c["type"] == 1]
+    menus = [c for c in fake.command_payloads[GUILD] if c["type"] == 3]
+    assert [c["name"] for c in menus] == menu_entries(registry)
+    assert all(set(c["name_localizations"]) == LOCALISED for c in menus)
     registered = {
         (root["name"],) if sub is root else (root["name"], sub["name"])
         for root in payloads

@@ -6,9 +6,10 @@ shards `discord.shard_ids` of `discord.shard_count` (several processes split the
 every shard Discord recommends. Discord sends a server's events to its shard only; what a
 process does for any server (sending, scheduled events, memberships) goes through the REST
 API, which every shard may use. Slash commands are generated from the registry
-(`adapters.discord.commands`) and pushed to Discord only by `fedbot discord sync` (or
-`discord.sync_on_start`): syncing on every start would hit Discord's command rate limits and
-is pointless when nothing changed.
+(`adapters.discord.commands`), and message actions become entries of a message's menu
+(`adapters.discord.message_actions`); both are pushed to Discord only by `fedbot discord
+sync` (or `discord.sync_on_start`): syncing on every start would hit Discord's command rate
+limits and is pointless when nothing changed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from adapters.discord.checks import missing_permissions
 from adapters.discord.commands import SpecTranslator, build_commands
 from adapters.discord.inbound import PLATFORM
 from adapters.discord.membership import DmMembership
+from adapters.discord.message_actions import action_options, build_message_actions
 from adapters.discord.pacing import discord_buckets
 from adapters.discord.render import NO_MENTIONS
 from adapters.discord.responder import Responder
@@ -156,8 +158,11 @@ class FedbotClient(discord.AutoShardedClient):
         self.adapter = adapter
         self.tree = FedbotTree(self, adapter.responder)
         lang = adapter.app.config.bot.default_locale
-        for command in build_commands(adapter.app.services.registry, adapter, lang):
+        registry = adapter.app.services.registry
+        for command in build_commands(registry, adapter, lang):
             self.tree.add_command(command)
+        for menu in build_message_actions(registry, adapter):
+            self.tree.add_command(menu)
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(SpecTranslator())
@@ -319,6 +324,12 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
     ) -> None:
         await self.responder.command(interaction, spec, options)
+
+    async def run_message_action(
+        self, interaction: discord.Interaction, spec: CommandSpec, message: discord.Message
+    ) -> None:
+        gather = functools.partial(action_options, spec, interaction, message)
+        await self.responder.gathered(interaction, spec, gather)
 
     async def admit(self, guild: discord.Guild) -> None:
         """A server outside the federation is left at once (and recorded as pending, so an

@@ -25,7 +25,7 @@ import discord
 from adapters.discord.inbound import caller_of, place_of
 from adapters.discord.render import NO_MENTIONS, Outgoing, render_reply
 from bot.dispatch import Dispatcher
-from bot.identity import Caller
+from bot.identity import Caller, Place
 from bot.logs import request_context
 from bot.messages import Reply
 from bot.spec import CommandSpec
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 # The servers a user is a member of, asked for callers in direct messages.
 Homes = Callable[[int], Awaitable[frozenset[str]]]
+# A command's options, gathered once the interaction is being answered.
+Gather = Callable[[], Awaitable[dict[str, Any]]]
 
 
 async def _no_homes(user_id: int) -> frozenset[str]:
@@ -60,10 +62,25 @@ class Responder:
     async def command(
         self, interaction: discord.Interaction, spec: CommandSpec, options: dict[str, Any]
     ) -> None:
+        async def given() -> dict[str, Any]:
+            return options
+
+        await self.gathered(interaction, spec, given)
+
+    async def gathered(
+        self, interaction: discord.Interaction, spec: CommandSpec, options: Gather
+    ) -> None:
+        """A command whose options are read from Discord first (a message action's answered
+        message): that reading counts against the acknowledgement deadline, as the work does."""
         with request_context(f"discord:{interaction.id}"):
             caller = await self.caller(interaction)
-            work = self.dispatcher.handle(caller, place_of(interaction), spec.path, options)
+            work = self._handle(caller, place_of(interaction), spec, options)
             await self._answer(interaction, caller, work, slow=spec.slow, click=False)
+
+    async def _handle(
+        self, caller: Caller, place: Place, spec: CommandSpec, options: Gather
+    ) -> Reply | None:
+        return await self.dispatcher.handle(caller, place, spec.path, await options())
 
     async def click(self, interaction: discord.Interaction, action: str, value: str) -> None:
         with request_context(f"discord:{interaction.id}"):

@@ -24,34 +24,34 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import manifest
 from adapters.slack.bolt_app import build_bolt, token_rotator
+from adapters.slack.endpoints import SlackEndpoints
 from adapters.slack.home import HomePublisher
 from adapters.slack.identity import IdentityResolver
 from adapters.slack.inbound import (
     Click,
     CommandRouting,
     Invocation,
+    MessageShortcut,
     click,
     message_invocation,
+    message_shortcut,
     request_id,
     slash_invocation,
 )
-from adapters.slack.install_gate import install_page, oauth_redirect
 from adapters.slack.installations import InstallationStore
 from adapters.slack.pacing import slack_buckets
 from adapters.slack.render import escape
 from adapters.slack.replies import Responder, ack_body
 from adapters.slack.sender import SlackSender
+from adapters.slack.shortcuts import MessageShortcuts
 from adapters.slack.webapi import RetryPolicy, Sleep, WebApi
 from adapters.slack.workspaces import (
     InstalledWorkspaces,
@@ -74,9 +74,6 @@ log = logging.getLogger(__name__)
 # message's thread.
 MessageHook = Callable[[Caller, Place, str], Awaitable[Reply | None]]
 REDELIVERY_TTL = timedelta(hours=1)  # Slack retries an event 3 times within minutes
-# Slack refuses requests whose timestamp is more than 5 minutes off: a signature seen within
-# that window again is a replay.
-SIGNATURE_TTL = timedelta(minutes=5)
 SHUTDOWN_GRACE = 5.0
 
 
@@ -91,8 +88,8 @@ class SlackAdapter:
         self.identity = IdentityResolver(app.config)
         policy = RetryPolicy(self.settings.max_retries, self.settings.max_retry_wait)
         self.api = WebApi(self.settings.api_base_url, policy, sleep, app.metrics)
+        self.shortcuts = MessageShortcuts(app.services.registry, app.dispatcher, self.api)
         self.deliveries = app.services.deliveries
-        self.verifier: SignatureVerifier | None = None  # HTTP mode only
         # Channel messages go to the core's listeners (the FAQ's passive mode) when the app
         # subscribes to them (`message_events`); tests may plug in their own hook.
         self.on_message: MessageHook | None = (
@@ -107,7 +104,9 @@ class SlackAdapter:
         self._started_web = False
         self._started = False
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._add_routes()
+        self.endpoints = SlackEndpoints(
+            app, lambda: self.bolt, events=self.settings.mode == "http", install=self.uses_oauth
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -208,6 +207,8 @@ class SlackAdapter:
         bolt.middleware(self._drop_redeliveries)
         bolt.command(re.compile(r"^/"))(self._on_command)
         bolt.action(re.compile(r".+"))(self._on_click)
+        if (callback_ids := self.shortcuts.callback_ids()) is not None:
+            bolt.message_shortcut(callback_ids)(self._on_shortcut)
         bolt.event("message")(self._on_message)
         if self.settings.home_tab:
             bolt.event(manifest.HOME_EVENT)(self._on_home_opened)
@@ -217,51 +218,6 @@ class SlackAdapter:
     @property
     def _serves_http(self) -> bool:
         return self.settings.mode == "http" or self.uses_oauth
-
-    def _add_routes(self) -> None:
-        """Bolt's endpoints on the bot's one web server, which HTTP mode and OAuth need: added
-        before the server starts (its routes are fixed then); they answer 503 until `start()`
-        has built the bolt app. Slack's signed requests are never rate-limited: refusing Slack
-        would drop a user's command; the install pages, for anyone's browser, are."""
-        if not self._serves_http:
-            return
-        router = self.app.web.app.router
-        if self.settings.mode == "http":
-            self.verifier = SignatureVerifier(self.config.secrets.slack_signing_secret or "")
-            router.add_post(manifest.EVENTS_PATH, self._http_events)
-        if self.uses_oauth:  # pages for anyone's browser: rate-limited per client
-            self.app.web.add_get(manifest.INSTALL_PATH, self._http_install, public=True)
-            self.app.web.add_get(manifest.REDIRECT_PATH, self._http_redirect, public=True)
-
-    async def _http_events(self, request: web.Request) -> web.Response:
-        """Signed requests only, each once (a request replayed within Slack's 5 minutes is
-        refused like a forged one), checked here alone: bolt's own check is off."""
-        if self.bolt is None or self.verifier is None:
-            return _not_started()
-        body = await request.text()
-        signature = request.headers.get("X-Slack-Signature", "")
-        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        if not _signed(self.verifier, body, timestamp, signature):
-            log.warning("Slack request with a bad or stale signature: refused")
-            return web.Response(status=401, text="")
-        key = f"slack:sig:{signature}"
-        if not await self.deliveries.first(key, self.app.clock.now(), SIGNATURE_TTL):
-            log.warning("Slack request replayed (signature seen before): refused")
-            return web.Response(status=401, text="")
-        return await to_aiohttp_response(
-            await self.bolt.async_dispatch(await to_bolt_request(request))
-        )
-
-    async def _http_install(self, request: web.Request) -> web.Response:
-        if self.bolt is None or self.bolt.oauth_flow is None:
-            return _not_started()
-        federation = self.app.services.federation
-        return await install_page(request, self.bolt.oauth_flow, federation, self.app.clock)
-
-    async def _http_redirect(self, request: web.Request) -> web.Response:
-        if self.bolt is None or self.bolt.oauth_flow is None:
-            return _not_started()
-        return await oauth_redirect(request, self.bolt.oauth_flow)
 
     # ------------------------------------------------------------------ listeners
 
@@ -316,6 +272,13 @@ class SlackAdapter:
                 return
             self._spawn(self._click(client, click(body, action)))
 
+    async def _on_shortcut(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()  # as for a click, the answer goes to response_url
+        with request_context(request_id(body)):
+            self._spawn(self._shortcut(client, message_shortcut(body)))
+
     async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if self.home is not None and event.get("tab") == "home" and event.get("user"):
             team = body.get("team_id") or ""
@@ -350,9 +313,25 @@ class SlackAdapter:
         reply = await self.app.dispatcher.handle_action(
             caller, invocation.place, clicked.action_id, clicked.value
         )
+        await self._interacted(client, invocation, reply, click=True)
+
+    async def _shortcut(self, client: AsyncWebClient, used: MessageShortcut) -> None:
+        caller = await self._caller(client, used.invocation)
+        reply = await self.shortcuts.run(client, caller, used)
+        await self._interacted(client, used.invocation, reply)
+
+    async def _interacted(
+        self,
+        client: AsyncWebClient,
+        invocation: Invocation,
+        reply: Reply | None,
+        *,
+        click: bool = False,
+    ) -> None:
+        """After a click or a shortcut: the reply to the interaction's response_url."""
         self._touched(invocation)
         if reply is not None and self.responder is not None:
-            await self.responder.respond(client, invocation, reply, click=True)
+            await self.responder.respond(client, invocation, reply, click=click)
 
     async def _home_click(self, client: AsyncWebClient, clicked: Click) -> None:
         assert self.home is not None
@@ -407,14 +386,3 @@ class SlackAdapter:
         self._tasks.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("Slack work failed after the ack", exc_info=exc)
-
-
-def _not_started() -> web.Response:
-    return web.Response(status=503, text="starting")
-
-
-def _signed(verifier: SignatureVerifier, body: str, timestamp: str, signature: str) -> bool:
-    try:
-        return verifier.is_valid(body, timestamp, signature)
-    except ValueError:  # a timestamp that is not a number
-        return False

@@ -54,6 +54,16 @@ class Click:
     message_ts: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class MessageShortcut:
+    """A message shortcut used on a message: the core action id, the message's text (in
+    `invocation.text`) and the thread it answers in (its first message's ts), if any."""
+
+    invocation: Invocation
+    action_id: str
+    thread_ts: str | None
+
+
 def unescape(text: str) -> str:
     """Slack sends `&`, `<` and `>` typed by users as entities; the core wants the text."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -126,26 +136,47 @@ def slash_invocation(payload: Mapping[str, Any], line: str) -> Invocation:
     )
 
 
-def click(body: Mapping[str, Any], action: Mapping[str, Any]) -> Click:
-    """A `block_actions` payload (one action) as a core click."""
+def _interaction(
+    body: Mapping[str, Any], channel_id: str, thread: str | None, ts: str | None, text: str = ""
+) -> Invocation:
+    """Who acted, where, in an interaction payload (a click, a shortcut): the same fields in
+    both, the same identity and workspace."""
     user = body.get("user") or {}
     team_id = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    return Invocation(
+        team_id=team_id,
+        user_id=user.get("id") or "",
+        user_name=user.get("username") or user.get("name") or "",
+        place=_place(team_id, channel_id, thread, ts),
+        text=text,
+        response_url=body.get("response_url"),
+        enterprise_id=(body.get("enterprise") or {}).get("id") or None,
+    )
+
+
+def click(body: Mapping[str, Any], action: Mapping[str, Any]) -> Click:
+    """A `block_actions` payload (one action) as a core click."""
     container = body.get("container") or {}
     message = body.get("message") or {}
     channel_id = container.get("channel_id") or (body.get("channel") or {}).get("id") or ""
     message_ts = container.get("message_ts") or message.get("ts")
-    invocation = Invocation(
-        team_id=team_id,
-        user_id=user.get("id") or "",
-        user_name=user.get("username") or user.get("name") or "",
-        place=_place(team_id, channel_id, message.get("thread_ts"), message_ts),
-        text="",
-        response_url=body.get("response_url"),
-        enterprise_id=(body.get("enterprise") or {}).get("id") or None,
-    )
+    invocation = _interaction(body, channel_id, message.get("thread_ts"), message_ts)
     return Click(
         invocation, action_id(action.get("action_id") or ""), action.get("value") or "", message_ts
     )
+
+
+def message_shortcut(body: Mapping[str, Any]) -> MessageShortcut:
+    """A `message_action` payload (a message shortcut) as a core message action."""
+    message = body.get("message") or {}
+    ts = message.get("ts") or body.get("message_ts")
+    thread = message.get("thread_ts")
+    channel_id = (body.get("channel") or {}).get("id") or ""
+    text = unescape(message.get("text") or "")
+    invocation = _interaction(body, channel_id, thread, ts, text)
+    # A thread's first message carries its own ts as thread_ts: it answers none.
+    answered = thread if thread and thread != ts else None
+    return MessageShortcut(invocation, body.get("callback_id") or "", answered)
 
 
 def message_invocation(body: Mapping[str, Any], event: Mapping[str, Any]) -> Invocation | None:

@@ -1,13 +1,15 @@
 """The Slack app manifest, generated from the command specs (`fedbot slack manifest`).
 
 Manifest and code cannot drift: the slash commands come from the registry through the same
-`CommandRouting` the adapter answers with, the scopes from the same list the OAuth install
+`CommandRouting` the adapter answers with, the message shortcuts from the same message actions
+it listens for (`adapters.slack.shortcuts`), the scopes from the same list the OAuth install
 asks for. Paste the output at https://api.slack.com/apps -> Create New App -> From a manifest.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import yaml
@@ -17,6 +19,8 @@ from bot.config import Config
 from bot.i18n import translator
 from bot.platform_settings import SlackSettings
 from bot.registry import Registry
+
+log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
@@ -43,6 +47,11 @@ INSTALL_EVENTS = ("app_uninstalled", "tokens_revoked")
 HOME_EVENT = "app_home_opened"
 MAX_DESCRIPTION = 100
 MAX_USAGE_HINT = 100
+# Message shortcuts: Slack refuses a name over 24 characters (its manifest reference does not
+# say so, but an app is rejected for it), a description over 150, and more than 5 per app.
+MAX_SHORTCUT_NAME = 24
+MAX_SHORTCUT_DESCRIPTION = 150
+MAX_MESSAGE_SHORTCUTS = 5
 
 
 def bot_scopes(settings: SlackSettings) -> list[str]:
@@ -91,6 +100,25 @@ def slash_commands(registry: Registry, config: Config) -> list[dict[str, Any]]:
     return commands
 
 
+def message_shortcuts(registry: Registry, config: Config) -> list[dict[str, Any]]:
+    """One message shortcut per message action, in the language of the slash commands."""
+    lang = config.bot.default_locale
+    specs = registry.message_actions()
+    if len(specs) > MAX_MESSAGE_SHORTCUTS:
+        dropped = ", ".join(s.action_id for s in specs[MAX_MESSAGE_SHORTCUTS:])
+        log.warning("Slack takes %d message shortcuts: left out %s", MAX_MESSAGE_SHORTCUTS, dropped)
+    return [
+        {
+            "name": _short(spec.message_action.label.get(lang), MAX_SHORTCUT_NAME),
+            "type": "message",
+            "callback_id": spec.action_id,
+            "description": _short(spec.description.get(lang), MAX_SHORTCUT_DESCRIPTION),
+        }
+        for spec in specs[:MAX_MESSAGE_SHORTCUTS]
+        if spec.message_action is not None
+    ]
+
+
 def _base_url(config: Config) -> str:
     return config.http.public_url.rstrip("/") or PLACEHOLDER_URL
 
@@ -113,6 +141,17 @@ def build_manifest(registry: Registry, config: Config) -> dict[str, Any]:
         subscriptions["request_url"] = interactivity["request_url"] = (
             _base_url(config) + EVENTS_PATH
         )
+    features: dict[str, Any] = {
+        "app_home": {
+            "home_tab_enabled": settings.home_tab,
+            "messages_tab_enabled": True,  # reminders and replies arrive there
+            "messages_tab_read_only_enabled": False,
+        },
+        "bot_user": {"display_name": "fedbot", "always_online": True},
+        "slash_commands": slash_commands(registry, config),
+    }
+    if shortcuts := message_shortcuts(registry, config):
+        features["shortcuts"] = shortcuts
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -120,15 +159,7 @@ def build_manifest(registry: Registry, config: Config) -> dict[str, Any]:
             "description": t("slack.manifest.description"),
             "background_color": "#1d4f91",
         },
-        "features": {
-            "app_home": {
-                "home_tab_enabled": settings.home_tab,
-                "messages_tab_enabled": True,  # reminders and replies arrive there
-                "messages_tab_read_only_enabled": False,
-            },
-            "bot_user": {"display_name": "fedbot", "always_online": True},
-            "slash_commands": slash_commands(registry, config),
-        },
+        "features": features,
         "oauth_config": oauth,
         "settings": {
             "event_subscriptions": subscriptions,

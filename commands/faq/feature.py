@@ -13,7 +13,7 @@ from typing import Any
 from bot.feature import Feature
 from bot.home import HomeSection
 from bot.services import Services
-from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, Role
+from bot.spec import Choice, CommandSpec, GroupSpec, Handler, L10n, MessageAction, Role
 from commands.faq import (
     answers,
     curation,
@@ -53,6 +53,8 @@ from commands.faq.transfer import FAQ_TOOL
 def _command(sub: str, fr: str, en: str, handler: Handler, fr_name: str, **kw: Any) -> CommandSpec:
     return CommandSpec(("faq", sub), L10n(fr, en), handler, fr_name=fr_name, **kw)
 
+
+PARENT_MAX = 4000  # a thread's first message: reduced to its question sentences, then checked
 
 # Curating the FAQ is a federation-wide right (staff, or `roles.faq_editor`), not a
 # moderator's: the FAQ answers every agency.
@@ -219,6 +221,28 @@ COMMANDS = (
         ),
         examples=("/faq passive on",),
         role=Role.MODERATOR,  # of the channel's agency: checked by the handler
+    ),
+    _command(
+        "from_message",
+        "Fait d'une réponse donnée dans un fil une entrée de la FAQ",
+        "Make a reply given in a thread a FAQ entry",
+        questions.from_message,
+        "depuis_message",
+        options=(
+            opt("answer", T, "La réponse", "The answer", required=True, max_length=ANSWER_MAX),
+            opt(
+                "question",
+                T,
+                "Le message de la question",
+                "The question's message",
+                max_length=PARENT_MAX,
+            ),
+        ),
+        hidden=True,  # offered in a message's menu, not typed
+        message_action=MessageAction(
+            L10n("Ajouter à la FAQ", "Add to FAQ"), text_option="answer", parent_option="question"
+        ),
+        **EDITOR,
     ),
     # Targets of buttons.
     _command(

@@ -20,7 +20,7 @@ import re
 
 from commands.faq.analysis import content_tokens, fold, looks_like_question
 
-__all__ = ["question_part", "sentences"]
+__all__ = ["entry_question", "question_part", "sentences"]
 
 # Words a greeting, a thank-you or a sign-off is made of (folded). A sentence or a leading
 # clause made only of these (and stopwords) says nothing about what is asked.
@@ -95,3 +95,13 @@ def question_part(text: str) -> str:
     if not chosen:
         chosen = [max(kept, key=lambda s: len(content_tokens(s)))]
     return " ".join(chosen)
+
+
+def entry_question(text: str) -> str:
+    """A chat message made the question of an FAQ entry: its question part, greetings and
+    thanks dropped even from a short one ("Bonjour ! Où garer un vélo ?" -> "Où garer un
+    vélo ?"), starting with a capital. The message itself when nothing else is left."""
+    asked = question_part(text)
+    kept = [_without_pleasantries(s) for s in sentences(asked) if not _is_pleasantry(s)]
+    question = " ".join(" ".join(kept).split()) or " ".join(asked.split())
+    return question[:1].upper() + question[1:]

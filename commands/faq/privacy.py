@@ -15,10 +15,11 @@ from typing import Any
 from bot.privacy import register_exporter
 from bot.services import Services
 from commands.faq.store.entries import FaqRepo
+from commands.faq.store.personal import member_data
 
 
 async def export_faq(services: Services, member_id: int) -> dict[str, Any]:
-    return await services.get(FaqRepo).activity.of_member(member_id)
+    return await member_data(services.get(FaqRepo).activity, member_id)
 
 
 register_exporter(

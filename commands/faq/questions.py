@@ -13,11 +13,13 @@ from babel.numbers import format_percent
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Button, ButtonStyle, Field, Message, Reply
-from commands.faq.answers import LABEL_MAX, clip
+from commands.faq.analysis import content_tokens
+from commands.faq.answers import LABEL_MAX, clip, normalised
 from commands.faq.curation import page_buttons
 from commands.faq.drafts import check_question, make_draft, parse_tags
 from commands.faq.grouping import QuestionGroup, group_questions
 from commands.faq.learning import phrasing_buttons
+from commands.faq.messages import entry_question
 from commands.faq.notices import tell_askers, told_lines
 from commands.faq.store.activity import Unanswered
 from commands.faq.store.entries import FaqRepo
@@ -192,6 +194,40 @@ def _guidance(question: Unanswered, ctx: CommandContext) -> Message:
     )
     text = ctx.t("faq.promote.how", id=question.id, question=clip(question.text, 300))
     return Message(text=text, buttons=tuple(buttons))
+
+
+async def from_message(ctx: CommandContext) -> Reply:
+    """ "Add to FAQ" on a reply in a chat thread (a message action): an entry whose question is
+    the thread's first message (or the message replied to), reduced to its question sentences,
+    and whose answer is the reply. Whoever asked the FAQ that question in those words is sent
+    the answer (notices.py); an entry that already answered it for sure is named."""
+    parent, answer = ctx.options["question"] or "", ctx.options["answer"]
+    if not content_tokens(parent):
+        raise UserError("faq.from_message.no_question")
+    question = check_question(entry_question(parent))
+    faq = ctx.services.get(FaqRepo)
+    known = await faq.search(question, lang=ctx.lang)
+    draft = make_draft(known.query_lang or ctx.lang, question, answer)
+    member = await ctx.services.members.ensure(ctx.caller, ctx.now())
+    entry = await faq.add(draft, member.id, ctx.now())
+    lines = [ctx.t("faq.from_message.created", id=entry.id, question=clip(question, 150))]
+    if known.verdict == "answer" and known.best is not None and known.best.doc_id in faq.index:
+        close = faq.index.doc(known.best.doc_id)
+        lines.append(
+            ctx.t("faq.from_message.close", id=close.id, question=clip(close.question, 100))
+        )
+    asked, askers = await faq.activity.take_answered_text(normalised(question))
+    ctx.services.home.changed()
+    if asked is not None:
+        told = await tell_askers(ctx.services, asked, faq.index.doc(entry.id), askers, ctx.caller)
+        lines += told_lines(told, ctx.t)
+    buttons = (
+        Button(ctx.t("faq.from_message.show"), "faq.show", {"id": str(entry.id)}),
+        Button(
+            ctx.t("faq.show.remove"), "faq.remove", {"id": str(entry.id)}, style=ButtonStyle.DANGER
+        ),
+    )
+    return Reply(Message(text="\n".join(lines), buttons=buttons))
 
 
 async def dismiss(ctx: CommandContext) -> Reply:

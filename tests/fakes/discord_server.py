@@ -13,9 +13,12 @@ talk to it, and nothing ever leaves the machine.
 What it models:
 
 * REST: ``users/@me``, ``gateway[/bot]``, ``oauth2/applications/@me``,
-  application commands (bulk overwrite, with light validation), interaction
+  application commands (bulk overwrite, with light validation; slash commands
+  and context menus, :meth:`FakeDiscord.message_commands`), interaction
   callbacks, interaction webhooks (follow-ups, ``@original`` edits), channel
-  messages (incl. multipart uploads served back as attachments), DMs,
+  messages (incl. multipart uploads served back as attachments; read back as
+  the app may see them: without the Message Content intent in
+  ``application_flags``, others' server messages come without content), DMs,
   channels, guilds, scheduled events (create/modify/delete/list, who is
   interested; Discord's validation, status transitions and the Manage/Create
   Events permission, which the bot holds through a managed role per guild as
@@ -36,8 +39,13 @@ What it models:
   ``_remove``) or an admin deleting an event by hand
   (:meth:`FakeDiscord.delete_scheduled_event_by_hand`) are dispatched as
   Discord does, only to a client with the GUILD_SCHEDULED_EVENTS intent.
+* Messages from members (:meth:`FakeDiscord.post_user_message`, replies
+  included), threads started from a message (:meth:`FakeDiscord.start_thread`:
+  the thread takes the message's id) and forum posts
+  (:meth:`FakeDiscord.open_forum_post`: the first message lives in the post).
 * Interactions: payload builders (slash with sub-command paths, autocomplete,
-  components, modal submits) shaped like Discord's, dispatched as
+  message commands with their resolved target, components, modal submits)
+  shaped like Discord's, dispatched as
   INTERACTION_CREATE; Discord's acknowledgement rules are enforced (unknown
   interaction -> 404/10062, second callback -> 400/40060, first follow-up after
   a deferred response replaces the "thinking" message).
@@ -98,6 +106,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALL_PERMISSIONS",
+    "APP_FLAG_MESSAGE_CONTENT",
     "DEFAULT_APPLICATION_ID",
     "DEFAULT_CHANNEL_ID",
     "DEFAULT_GUILD_ID",
@@ -149,13 +158,20 @@ OP_INVALID_SESSION = 9
 OP_HELLO = 10
 OP_HEARTBEAT_ACK = 11
 
+INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_MESSAGE_CONTENT = 1 << 15  # privileged
 INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
 
+# Application flags: the Message Content intent switched on in the developer portal (the
+# "limited" one for apps in fewer than 100 servers). It decides what REST reads show.
+APP_FLAG_MESSAGE_CONTENT = 1 << 18
+APP_FLAG_MESSAGE_CONTENT_LIMITED = 1 << 19
+
 # Message flags.
 FLAG_SUPPRESS_EMBEDS = 1 << 2
+FLAG_HAS_THREAD = 1 << 5
 FLAG_EPHEMERAL = 1 << 6
 FLAG_LOADING = 1 << 7
 FLAG_SUPPRESS_NOTIFICATIONS = 1 << 12
@@ -180,6 +196,16 @@ CALLBACK_MODAL = 9
 CALLBACK_LAUNCH_ACTIVITY = 12
 _KNOWN_CALLBACK_TYPES = {1, 4, 5, 6, 7, 8, 9, 10, 12}
 UNKNOWN_SCHEDULED_EVENT = 10070
+
+# Application command types, and how many context menus of a type a scope may hold.
+COMMAND_CHAT_INPUT = 1
+COMMAND_USER = 2
+COMMAND_MESSAGE = 3
+CONTEXT_MENUS_MAX = 5
+
+# Channel types of threads (announcement, public, private), and of a forum.
+THREAD_TYPES = (10, 11, 12)
+CHANNEL_FORUM = 15
 
 # Application command option types.
 OPT_SUB_COMMAND = 1
@@ -310,7 +336,8 @@ class FakeRole:
 
 @dataclass
 class FakeChannel:
-    """A guild channel. ``type``: 0 text, 2 voice, 4 category, 5 announcement."""
+    """A guild channel. ``type``: 0 text, 2 voice, 4 category, 5 announcement, 11 public
+    thread (``parent_id`` its channel, ``owner_id`` who started it), 15 forum."""
 
     id: int
     name: str
@@ -319,8 +346,15 @@ class FakeChannel:
     parent_id: int | None = None
     position: int = 0
     extra: Json = field(default_factory=dict)
+    owner_id: int | None = None
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in THREAD_TYPES
 
     def payload(self, guild_id: int) -> Json:
+        if self.is_thread:
+            return self._thread_payload(guild_id)
         data: Json = {
             "id": str(self.id),
             "type": self.type,
@@ -348,6 +382,33 @@ class FakeChannel:
                 last_message_id=None,
                 rate_limit_per_user=0,
             )
+        data.update(self.extra)
+        return data
+
+    def _thread_payload(self, guild_id: int) -> Json:
+        """A thread is a channel without position or overwrites, with its own metadata."""
+        created = _now_iso()
+        data: Json = {
+            "id": str(self.id),
+            "type": self.type,
+            "guild_id": str(guild_id),
+            "parent_id": _snowflake_str(self.parent_id),
+            "owner_id": _snowflake_str(self.owner_id),
+            "name": self.name,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": created,
+                "locked": False,
+                "create_timestamp": created,
+            },
+        }
         data.update(self.extra)
         return data
 
@@ -1054,6 +1115,10 @@ class FakeDiscord:
         """Registered commands (with ids) for a guild, or global ones."""
         return copy.deepcopy(self._commands.get(guild_id, []))
 
+    def message_commands(self, guild_id: int | None = None) -> list[Json]:
+        """Registered message context menu commands (type 3) of a guild, or global ones."""
+        return [c for c in self.commands(guild_id) if c["type"] == COMMAND_MESSAGE]
+
     def scheduled_events(self, guild_id: int | None = None) -> list[Json]:
         """Scheduled events not deleted (cancelled ones too), optionally for one guild."""
         return [
@@ -1553,26 +1618,50 @@ class FakeDiscord:
         }
         return payload
 
-    async def dispatch_user_message(
+    def post_user_message(
         self,
         channel_id: int,
         content: str,
         *,
         user_id: int | None = None,
-        timeout: float = 5.0,
+        reply_to: int | None = None,
+        message_id: int | None = None,
     ) -> Json:
-        """Store a message from a user and send it as MESSAGE_CREATE; returns the payload."""
+        """Store a message from a user (``reply_to``: a Discord reply to that message), without
+        telling the bot: what a bot without the GUILD_MESSAGES intent misses."""
         user = self._user(user_id if user_id is not None else self.default_user.id)
-        message = self._build_message(
-            channel_id=channel_id, body={"content": content}, author=user.payload()
-        )
+        body: Json = {"content": content}
         guild = self._guild_of_channel(channel_id)
+        if reply_to is not None:
+            body["message_reference"] = {
+                "type": 0,  # a reply (1 would be a forward)
+                "message_id": str(reply_to),
+                "channel_id": str(channel_id),
+                "guild_id": _snowflake_str(guild.id if guild is not None else None),
+            }
+        message = self._build_message(
+            channel_id=channel_id, body=body, author=user.payload(), message_id=message_id
+        )
         if guild is not None:
             member = guild.member(user.id) or FakeMember(user=user)
             partial = member.payload()
             partial.pop("user")
             message["member"] = partial
         self._messages[int(message["id"])] = message
+        return copy.deepcopy(message)
+
+    async def dispatch_user_message(
+        self,
+        channel_id: int,
+        content: str,
+        *,
+        user_id: int | None = None,
+        reply_to: int | None = None,
+        timeout: float = 5.0,
+    ) -> Json:
+        """Store a message from a user and send it as MESSAGE_CREATE; returns the payload."""
+        message = self.post_user_message(channel_id, content, user_id=user_id, reply_to=reply_to)
+        guild = self._guild_of_channel(channel_id)
         session = await self._wait_session(guild.id if guild is not None else None, timeout)
         intents = int(session.identify.get("intents") or 0)
         # Like Discord: guild messages only with GUILD_MESSAGES, and their content only with
@@ -1585,6 +1674,96 @@ class FakeDiscord:
             sent.update(content="", embeds=[], attachments=[], components=[])
         await self._dispatch_to(session, "MESSAGE_CREATE", sent)
         return message
+
+    async def start_thread(
+        self, channel_id: int, message_id: int, name: str, *, user_id: int | None = None
+    ) -> FakeChannel:
+        """A member starts a thread from a message ("Create Thread"): the thread takes the
+        message's id and lives beside it in its guild; the message stays in ``channel_id``,
+        marked as having a thread. THREAD_CREATE goes to a bot with the GUILDS intent."""
+        message = self._get_message(channel_id, message_id)
+        guild = self._guild_of_channel(channel_id)
+        if guild is None:
+            raise ValueError(f"channel {channel_id} is in no guild")
+        owner = user_id if user_id is not None else int(message["author"]["id"])
+        thread = FakeChannel(message_id, name, type=11, parent_id=channel_id, owner_id=owner)
+        guild.channels.append(thread)
+        message["flags"] = int(message["flags"]) | FLAG_HAS_THREAD
+        message["thread"] = thread.payload(guild.id)
+        await self._thread_created(guild, thread)
+        return thread
+
+    async def open_forum_post(
+        self, forum_id: int, title: str, content: str, *, user_id: int | None = None
+    ) -> tuple[FakeChannel, Json]:
+        """A member opens a post in a forum channel: a thread whose first message, with the
+        thread's id, lives in the thread itself. Returns the thread and that message."""
+        guild = self._guild_of_channel(forum_id)
+        forum = guild.channel(forum_id) if guild is not None else None
+        if guild is None or forum is None or forum.type != CHANNEL_FORUM:
+            raise ValueError(f"channel {forum_id} is no forum")
+        user = self._user(user_id if user_id is not None else self.default_user.id)
+        post = FakeChannel(self._ids.next(), title, type=11, parent_id=forum_id, owner_id=user.id)
+        guild.channels.append(post)
+        first = self.post_user_message(post.id, content, user_id=user.id, message_id=post.id)
+        await self._thread_created(guild, post)
+        return post, first
+
+    async def _thread_created(self, guild: FakeGuild, thread: FakeChannel) -> None:
+        await self._dispatch_if_connected(
+            "THREAD_CREATE", {**thread.payload(guild.id), "newly_created": True}, INTENT_GUILDS
+        )
+
+    def message_command_interaction(
+        self,
+        name: str,
+        message_id: int,
+        *,
+        user_id: int | None = None,
+        locale: str = "en-US",
+        member_roles: Sequence[int] | None = None,
+        permissions: int | None = None,
+        command_id: int | None = None,
+        with_referenced: bool = True,
+    ) -> Json:
+        """Build a message command (context menu, type 3) payload: ``name`` is the menu entry
+        picked on the stored message ``message_id``, used in that message's channel.
+
+        As on Discord, ``data.resolved.messages`` holds the target with its content (even for
+        an app without the Message Content intent) and, for a reply, the message it replies to
+        as the app may see it (``_as_seen_by_app``); ``with_referenced=False`` leaves that one
+        out, as Discord does when it did not look it up.
+        """
+        stored = self._messages.get(int(message_id))
+        if stored is None:
+            raise ValueError(f"unknown message {message_id}")
+        channel_id = int(stored["channel_id"])
+        guild_id = int(stored["guild_id"]) if stored.get("guild_id") else None
+        payload = self._interaction_base(
+            INTERACTION_APPLICATION_COMMAND,
+            user_id=user_id,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            dm=guild_id is None,
+            locale=locale,
+            member_roles=member_roles,
+            permissions=permissions,
+        )
+        command, scope = self._find_command(name, guild_id, COMMAND_MESSAGE)
+        target = self._as_seen_by_app(stored, target=True)
+        if not with_referenced:
+            target.pop("referenced_message", None)
+        data: Json = {
+            "id": str(command_id or (command["id"] if command else self._ids.next())),
+            "name": name,
+            "type": COMMAND_MESSAGE,
+            "target_id": str(message_id),
+            "resolved": {"messages": {str(message_id): target}},
+        }
+        if scope is not None:
+            data["guild_id"] = str(scope)
+        payload["data"] = data
+        return payload
 
     def _command_interaction(
         self,
@@ -1791,11 +1970,13 @@ class FakeDiscord:
         )
         return payload
 
-    def _find_command(self, name: str, guild_id: int | None) -> tuple[Json | None, int | None]:
+    def _find_command(
+        self, name: str, guild_id: int | None, ctype: int = COMMAND_CHAT_INPUT
+    ) -> tuple[Json | None, int | None]:
         scopes: list[int | None] = [guild_id, None] if guild_id is not None else [None]
         for scope in scopes:
             for command in self._commands.get(scope, []):
-                if command["name"] == name and command.get("type", 1) == 1:
+                if command["name"] == name and command.get("type", 1) == ctype:
                     return command, scope
         return None, None
 
@@ -1907,8 +2088,9 @@ class FakeDiscord:
             message["message_reference"] = ref
             message["type"] = 19 if msg_type == 0 else msg_type
             referenced = self._messages.get(int(reference.get("message_id") or 0))
-            if referenced is not None:
-                message["referenced_message"] = copy.deepcopy(referenced)
+            if referenced is not None:  # one level deep: not the message it replies to
+                shown = {k: v for k, v in referenced.items() if k != "referenced_message"}
+                message["referenced_message"] = copy.deepcopy(shown)
         return message
 
     def _fill_mentions(self, message: Json, guild: FakeGuild | None) -> None:
@@ -1997,6 +2179,9 @@ class FakeDiscord:
             metadata["original_response_message_id"] = str(state.original_message_id)
         if state.message_id is not None:
             metadata["interacted_message_id"] = str(state.message_id)
+        data = payload.get("data") or {}
+        if itype == INTERACTION_APPLICATION_COMMAND and data.get("type") == COMMAND_MESSAGE:
+            metadata["target_message_id"] = data["target_id"]
         message["interaction_metadata"] = metadata
         self._messages[int(message["id"])] = message
         return message
@@ -2006,6 +2191,28 @@ class FakeDiscord:
         if message is None or int(message["channel_id"]) != channel_id:
             raise _ApiError(404, "Unknown Message", 10008)
         return message
+
+    def _as_seen_by_app(self, message: Json, *, target: bool = False) -> Json:
+        """A message (a copy) as Discord shows it to this application. Without the Message
+        Content intent switched on for it (``application_flags``), the content of others'
+        server messages is empty, except where the bot is mentioned and in the ``target`` of
+        a message command; a message it replies to is shown by the same rule."""
+        seen = copy.deepcopy(message)
+        if not target and self._content_hidden(seen):
+            seen.update(content="", embeds=[], attachments=[], components=[])
+            seen.pop("poll", None)
+        if "referenced_message" in seen:  # as it is now: null once deleted
+            live = self._messages.get(int(seen["message_reference"]["message_id"]))
+            shown = {k: v for k, v in live.items() if k != "referenced_message"} if live else None
+            seen["referenced_message"] = self._as_seen_by_app(shown) if shown else None
+        return seen
+
+    def _content_hidden(self, message: Json) -> bool:
+        if self.application_flags & (APP_FLAG_MESSAGE_CONTENT | APP_FLAG_MESSAGE_CONTENT_LIMITED):
+            return False
+        if message.get("guild_id") is None or message["author"]["id"] == str(self.bot_user.id):
+            return False  # direct messages and the bot's own
+        return not any(int(u["id"]) == self.bot_user.id for u in message.get("mentions", []))
 
     # ------------------------------------------------------------------ HTTP plumbing
 
@@ -2287,6 +2494,10 @@ class FakeDiscord:
         if not isinstance(payload, list):
             raise _ApiError(400, "Invalid Form Body", 50035, {"_errors": "expected an array"})
         errors = {str(i): e for i, cmd in enumerate(payload) if (e := _validate_command(cmd))}
+        for ctype in (COMMAND_USER, COMMAND_MESSAGE):
+            menus = [c for c in payload if isinstance(c, dict) and c.get("type") == ctype]
+            if len(menus) > CONTEXT_MENUS_MAX:
+                errors["_errors"] = f"at most {CONTEXT_MENUS_MAX} context menus of type {ctype}"
         if errors:
             raise _ApiError(400, "Invalid Form Body", 50035, errors)
         previous = self._commands.get(scope, [])
@@ -2317,7 +2528,6 @@ class FakeDiscord:
             "type": ctype,
             "name": cmd["name"],
             "description": cmd.get("description", ""),
-            "options": copy.deepcopy(cmd.get("options", [])),
             "default_member_permissions": cmd.get("default_member_permissions"),
             "dm_permission": cmd.get("dm_permission", True),
             "nsfw": cmd.get("nsfw", False),
@@ -2326,6 +2536,8 @@ class FakeDiscord:
             "integration_types": cmd.get("integration_types", [0]),
             "contexts": cmd.get("contexts"),
         }
+        if ctype == COMMAND_CHAT_INPUT:  # context menus have no options
+            stored["options"] = copy.deepcopy(cmd.get("options", []))
         if scope is not None:
             stored["guild_id"] = str(scope)
         return stored
@@ -2482,7 +2694,7 @@ class FakeDiscord:
         after = int(rec.query.get("after", "0"))
         found = [m for m in self.messages_in(channel_id) if after < int(m["id"]) < before]
         found.reverse()  # newest first, like Discord
-        return _json_response(found[:limit])
+        return _json_response([self._as_seen_by_app(m) for m in found[:limit]])
 
     async def _h_create_message(self, rec: RecordedRequest, match: _Match) -> web.Response:
         channel_id = int(match["channel_id"])
@@ -2522,7 +2734,7 @@ class FakeDiscord:
 
     async def _h_get_message(self, rec: RecordedRequest, match: _Match) -> web.Response:
         message = self._get_message(int(match["channel_id"]), int(match["message_id"]))
-        return _json_response(copy.deepcopy(message))
+        return _json_response(self._as_seen_by_app(message))
 
     async def _h_edit_message(self, rec: RecordedRequest, match: _Match) -> web.Response:
         message = self._get_message(int(match["channel_id"]), int(match["message_id"]))
@@ -2690,7 +2902,8 @@ class FakeDiscord:
 
     async def _h_guild_channels(self, rec: RecordedRequest, match: _Match) -> web.Response:
         guild = self._guild_or_404(match["guild_id"])
-        return _json_response([c.payload(guild.id) for c in guild.channels])
+        # Like Discord, threads are not listed with the channels.
+        return _json_response([c.payload(guild.id) for c in guild.channels if not c.is_thread])
 
     async def _h_guild_roles(self, rec: RecordedRequest, match: _Match) -> web.Response:
         guild = self._guild_or_404(match["guild_id"])
@@ -2963,8 +3176,9 @@ class FakeDiscord:
             channels=[
                 {k: v for k, v in c.payload(guild.id).items() if k != "guild_id"}
                 for c in guild.channels
+                if not c.is_thread
             ],
-            threads=[],
+            threads=[c.payload(guild.id) for c in guild.channels if c.is_thread],
             presences=[],
             voice_states=[],
             stage_instances=[],
@@ -3120,14 +3334,23 @@ def _validate_command(cmd: Any) -> Json:
     errors: Json = {}
     ctype = int(cmd.get("type", 1))
     name = str(cmd.get("name", ""))
-    if ctype == 1:
+    if ctype == COMMAND_CHAT_INPUT:
         if not _COMMAND_NAME_RE.fullmatch(name) or name != name.lower():
             errors["name"] = f"invalid command name {name!r}"
         if not 1 <= len(str(cmd.get("description", ""))) <= 100:
             errors["description"] = "must be 1-100 characters"
         _validate_options(cmd.get("options") or [], "", errors)
-    elif not 1 <= len(name) <= 32:
-        errors["name"] = "must be 1-32 characters"
+    elif ctype in (COMMAND_USER, COMMAND_MESSAGE):
+        # A context menu's name is what the menu shows: any case, spaces allowed.
+        names = [name, *(cmd.get("name_localizations") or {}).values()]
+        if not all(1 <= len(str(n)) <= 32 for n in names):
+            errors["name"] = "must be 1-32 characters (localisations too)"
+        if cmd.get("description"):
+            errors["description"] = "must be empty for a context menu"
+        if cmd.get("options"):
+            errors["options"] = "a context menu takes no options"
+    else:
+        errors["type"] = f"unknown command type {ctype}"
     return errors
 
 

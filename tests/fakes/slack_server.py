@@ -14,12 +14,16 @@ Three pieces:
   ``AsyncWebClient``), file-upload URLs, ``response_url`` hooks, OAuth, and a
   Socket Mode websocket. Every call is recorded; failures can be injected.
 * :class:`SlackRequestSender` - plays Slack's side of HTTP mode: it signs and
-  POSTs slash commands, block actions, Events API callbacks and
-  ``url_verification`` to the bot's endpoint.
+  POSTs slash commands, block actions, message shortcuts, Events API callbacks
+  and ``url_verification`` to the bot's endpoint.
 * payload builders (:func:`slash_command_payload`,
   :func:`block_actions_payload` (on a message, or in a Home view),
-  :func:`event_callback_payload`, :func:`app_home_opened_event`) - the exact
-  shapes Slack sends, shared by HTTP mode and Socket Mode envelopes.
+  :func:`message_action_payload`, :func:`event_callback_payload`,
+  :func:`app_home_opened_event`) - the exact shapes Slack sends, shared by HTTP
+  mode and Socket Mode envelopes.
+
+People's messages, threads included, are seeded with :meth:`FakeSlack.add_message`;
+``conversations.replies`` and ``conversations.history`` read them like the bot's own.
 
 ``views.publish`` keeps each user's Home view (:meth:`FakeSlack.home_of`) and
 refuses what Slack refuses: not a ``home`` view, more than 100 blocks, a block
@@ -81,6 +85,7 @@ __all__ = [
     "Workspace",
     "block_actions_payload",
     "event_callback_payload",
+    "message_action_payload",
     "sign_request",
     "slash_command_payload",
 ]
@@ -397,6 +402,7 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "conversations.members": self._conversations_members,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
@@ -557,6 +563,43 @@ class FakeSlack:
         self.channels[channel_id] = channel
         return channel
 
+    def add_message(
+        self,
+        channel: str,
+        text: str,
+        *,
+        user: str = DEFAULT_USER_ID,
+        thread_ts: str | None = None,
+        team_id: str = DEFAULT_TEAM_ID,
+    ) -> dict[str, Any]:
+        """A message a person posted in ``channel`` (in the thread of ``thread_ts`` if given),
+        as Slack stores it: ``text`` as it is on the wire (``&lt;`` for ``<``, ``<@U…>`` for
+        a mention). Returns it with its new ``ts``."""
+        if thread_ts is not None and (channel, thread_ts) not in self.messages:
+            raise ValueError(f"no message {thread_ts} in {channel} to reply to")
+        ts = self._next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "team": team_id,
+            "client_msg_id": secrets.token_hex(16),
+            "blocks": [
+                {
+                    "type": "rich_text",
+                    "block_id": secrets.token_hex(3),
+                    "elements": [
+                        {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
+                    ],
+                }
+            ],
+        }
+        if thread_ts is not None:
+            message["thread_ts"] = thread_ts
+        self.messages[(channel, ts)] = message
+        return self.message(channel, ts)
+
     def add_usergroup(
         self,
         handle: str,
@@ -670,6 +713,30 @@ class FakeSlack:
     def messages_in(self, channel: str) -> list[dict[str, Any]]:
         """Messages currently in ``channel`` (posted and not deleted), oldest first."""
         return [m for (ch, _), m in sorted(self.messages.items()) if ch == channel]
+
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        """One message as Slack shows it now: a thread's first message with its ``thread_ts``
+        (its own ts), ``reply_count``, ``reply_users`` and ``latest_reply``; a reply with its
+        ``parent_user_id``."""
+        found = json.loads(json.dumps(self.messages[(channel, ts)]))
+        thread_ts = found.get("thread_ts")
+        if thread_ts and thread_ts != ts:
+            found["parent_user_id"] = self.messages[(channel, thread_ts)].get("user")
+            return found
+        replies = self._replies(channel, ts)
+        if replies:
+            users = list(dict.fromkeys(str(r.get("user")) for r in replies))
+            found.update(
+                thread_ts=ts,
+                reply_count=len(replies),
+                reply_users=users,
+                reply_users_count=len(users),
+                latest_reply=replies[-1]["ts"],
+            )
+        return found
+
+    def _replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages_in(channel) if m.get("thread_ts") == thread_ts != m["ts"]]
 
     async def wait_for_call(
         self, method: str, count: int = 1, timeout: float = 2.0
@@ -1482,6 +1549,31 @@ class FakeSlack:
                 message.pop("metadata", None)
         return {"messages": found[:limit], "has_more": len(found) > limit}
 
+    def _conversations_replies(self, ctx: _Ctx) -> dict[str, Any]:
+        """A thread: its first message, then the replies oldest first. ``ts`` may name any
+        message of the thread; a message without replies comes alone. ``limit`` (at most
+        1000) and ``cursor`` page through it (``oldest``/``latest`` are not supported)."""
+        p = ctx.params
+        channel_id = self._resolve_channel(ctx, p.get("channel"), posting=False)
+        if not p.get("ts"):
+            raise SlackError("invalid_arguments")
+        known = self.messages.get((channel_id, str(p["ts"])))
+        if known is None:
+            raise SlackError("thread_not_found")
+        root = str(known.get("thread_ts") or known["ts"])
+        thread = [root] + [m["ts"] for m in self._replies(channel_id, root)]
+        limit = min(int(p.get("limit") or 1000), 1000)
+        cursor = str(p.get("cursor") or "")
+        start = int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
+        page = thread[start : start + limit]
+        more = start + len(page) < len(thread)
+        next_cursor = base64.b64encode(f"offset:{start + len(page)}".encode()).decode()
+        return {
+            "messages": [self.message(channel_id, ts) for ts in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": next_cursor if more else ""},
+        }
+
     def _conversations_members(self, ctx: _Ctx) -> dict[str, Any]:
         channel_id = self._resolve_channel(ctx, ctx.params.get("channel"), posting=False)
         members = list(self.channels.get(channel_id, {}).get("_members", []))
@@ -1933,6 +2025,39 @@ def block_actions_payload(
     }
 
 
+def message_action_payload(
+    *,
+    callback_id: str,
+    message: dict[str, Any],
+    user_id: str = DEFAULT_USER_ID,
+    user_name: str = "alice",
+    team_id: str = DEFAULT_TEAM_ID,
+    team_domain: str | None = None,
+    channel_id: str = DEFAULT_CHANNEL_ID,
+    channel_name: str = "general",
+    response_url: str = "http://127.0.0.1:9/response-url-not-set",
+    trigger_id: str | None = None,
+    verification_token: str = DEFAULT_VERIFICATION_TOKEN,
+) -> dict[str, Any]:
+    """A message shortcut used on ``message`` (as Slack shows it: ``FakeSlack.message``),
+    shaped like Slack's ``message_action`` interaction."""
+    return {
+        "type": "message_action",
+        "token": verification_token,
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": team_domain or team_id.lower()},
+        "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+        "channel": {"id": channel_id, "name": channel_name},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id or _trigger_id(),
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": message,
+    }
+
+
 def event_callback_payload(
     *,
     event: dict[str, Any],
@@ -2152,6 +2277,51 @@ class SlackRequestSender:
             api_app_id=self.api_app_id,
             verification_token=self.verification_token,
             view=view,
+        )
+        return await self.post(
+            urllib.parse.urlencode({"payload": json.dumps(payload)}),
+            content_type="application/x-www-form-urlencoded",
+            path=path,
+            bad_signature=bad_signature,
+            stale=stale,
+            timestamp=timestamp,
+        )
+
+    async def message_action(
+        self,
+        *,
+        callback_id: str,
+        message_ts: str | None = None,
+        message: dict[str, Any] | None = None,
+        user_id: str = DEFAULT_USER_ID,
+        user_name: str = "alice",
+        team_id: str = DEFAULT_TEAM_ID,
+        channel_id: str = DEFAULT_CHANNEL_ID,
+        channel_name: str = "general",
+        response_url: str | None = None,
+        trigger_id: str | None = None,
+        path: str | None = None,
+        bad_signature: bool = False,
+        stale: bool = False,
+        timestamp: int | None = None,
+    ) -> SignedResponse:
+        """POST a ``message_action`` payload (a message shortcut) as ``payload=<json>``
+        (form-encoded), on ``message``, or on the fake's message ``message_ts`` in
+        ``channel_id`` as Slack shows it now."""
+        if message is None:
+            assert self.fake is not None and message_ts is not None, "message= or message_ts="
+            message = self.fake.message(channel_id, message_ts)
+        payload = message_action_payload(
+            callback_id=callback_id,
+            message=message,
+            user_id=user_id,
+            user_name=user_name,
+            team_id=team_id,
+            channel_id=channel_id,
+            channel_name=channel_name,
+            response_url=self._response_url(response_url, team_id, "actions"),
+            trigger_id=trigger_id,
+            verification_token=self.verification_token,
         )
         return await self.post(
             urllib.parse.urlencode({"payload": json.dumps(payload)}),

@@ -7,9 +7,10 @@ one); everything else here serves moderators (`faq unanswered`, `faq stats`).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -30,6 +31,7 @@ from commands.faq.store.tables import (
     faq_unanswered_askers,
 )
 
+T = TypeVar("T")
 A, U, F, P = faq_asks.c, faq_unanswered.c, faq_feedback.c, faq_passive_channels.c
 
 _RECORD_ASK = faq_asks.insert().values(
@@ -150,16 +152,13 @@ class FaqActivity:
         transaction. Two processes adding the same new question at once: the loser of the
         unique constraint retries, and bumps."""
         ask = {"at": now, "verdict": verdict, "entry_id": entry_id, "passive": False}
-        for attempt in range(2):
-            try:
-                async with self.db.write() as conn:
-                    await conn.execute(_RECORD_ASK, ask)
-                    if unanswered is not None:
-                        await _count_question(conn, unanswered, now)
-                return
-            except IntegrityError:
-                if attempt:
-                    raise
+
+        async def record(conn: Any) -> None:
+            await conn.execute(_RECORD_ASK, ask)
+            if unanswered is not None:
+                await _count_question(conn, unanswered, now)
+
+        await _retrying(self.db, record)
 
     async def add_unanswered(self, question: NewQuestion, now: datetime) -> bool:
         """A question whose answer did not help (`faq.feedback` "no") joins the unanswered
@@ -174,17 +173,14 @@ class FaqActivity:
                 faq_unanswered_askers.c.member_id == question.member_id,
             )
         )
-        for attempt in range(2):
-            try:
-                async with self.db.write() as conn:
-                    if await conn.scalar(already) is not None:
-                        return False
-                    await _count_question(conn, question, now)
-                return True
-            except IntegrityError:  # another process added the same question meanwhile
-                if attempt:
-                    raise
-        return False
+
+        async def add(conn: Any) -> bool:
+            if await conn.scalar(already) is not None:
+                return False
+            await _count_question(conn, question, now)
+            return True
+
+        return await _retrying(self.db, add)
 
     async def unanswered(self, offset: int = 0, limit: int = 10) -> tuple[list[Unanswered], int]:
         """Most frequent first, then most recent; and how many there are in all."""
@@ -264,28 +260,21 @@ class FaqActivity:
     ) -> bool:
         """One vote per member and entry (a second click changes it); False if the entry is
         gone."""
-        for attempt in range(2):
-            try:
-                async with self.db.write() as conn:
-                    exists = await conn.scalar(
-                        select(faq_entries.c.id).where(faq_entries.c.id == entry_id)
-                    )
-                    if exists is None:
-                        return False
-                    mine = (F.entry_id == entry_id, F.member_id == member_id)
-                    values = {"helpful": helpful, "given_at": now}
-                    result = await conn.execute(faq_feedback.update().where(*mine).values(values))
-                    if not result.rowcount:
-                        await conn.execute(
-                            faq_feedback.insert().values(
-                                entry_id=entry_id, member_id=member_id, **values
-                            )
-                        )
-                return True
-            except IntegrityError:
-                if attempt:
-                    raise
-        return False
+
+        async def vote(conn: Any) -> bool:
+            exists = await conn.scalar(select(faq_entries.c.id).where(faq_entries.c.id == entry_id))
+            if exists is None:
+                return False
+            mine = (F.entry_id == entry_id, F.member_id == member_id)
+            values = {"helpful": helpful, "given_at": now}
+            result = await conn.execute(faq_feedback.update().where(*mine).values(values))
+            if not result.rowcount:
+                await conn.execute(
+                    faq_feedback.insert().values(entry_id=entry_id, member_id=member_id, **values)
+                )
+            return True
+
+        return await _retrying(self.db, vote)
 
     async def claim_message(
         self, channel: str, message_id: str, entry_id: int, now: datetime
@@ -318,53 +307,19 @@ class FaqActivity:
             rows = (await conn.execute(_VOTES, {"limit": limit})).all()
         return [Votes(r.entry_id, r.question, int(r.yes), int(r.no)) for r in rows]
 
-    # --- personal data (GDPR export) ------------------------------------------------------
 
-    async def of_member(self, member_id: int) -> dict[str, list[dict[str, Any]]]:
-        async with self.db.read() as conn:
-            askers = faq_unanswered_askers.c
-            asked = (
-                await conn.execute(
-                    select(U.text, U.first_asked_at, U.channel)
-                    .join(faq_unanswered_askers, askers.question_id == U.id)
-                    .where(askers.member_id == member_id)
-                    .order_by(U.id)
-                )
-            ).all()
-            given = (
-                await conn.execute(
-                    select(F.entry_id, F.helpful, F.given_at).where(F.member_id == member_id)
-                )
-            ).all()
-            written = (
-                await conn.execute(
-                    select(faq_entries.c.id, faq_entries.c.question, faq_entries.c.created_at)
-                    .where(faq_entries.c.created_by == member_id)
-                    .order_by(faq_entries.c.id)
-                )
-            ).all()
-            switched = (
-                await conn.execute(
-                    select(P.channel, P.enabled, P.updated_at).where(P.updated_by == member_id)
-                )
-            ).all()
-        await self.asks.flush()
-        async with self.db.read() as conn:
-            typed = (
-                await conn.execute(
-                    select(A.text, A.asked_at, A.verdict)
-                    .where(A.member_id == member_id)
-                    .order_by(A.id)
-                )
-            ).all()
-        return {
-            "questions_asked": [dict(r._mapping) for r in typed],
-            "phrasings_backed": await self.phrasings.of_member(member_id),
-            "unanswered_questions": [dict(r._mapping) for r in asked],
-            "feedback": [dict(r._mapping) for r in given],
-            "entries_written": [dict(r._mapping) for r in written],
-            "passive_mode_switched": [dict(r._mapping) for r in switched],
-        }
+async def _retrying(db: Database, work: Callable[[Any], Awaitable[T]]) -> T:
+    """`work` in one write transaction, run once more if it lost a race on a unique constraint
+    to another process (two first asks of one question, two first votes): the second run
+    sees the winner's row and updates it."""
+    for attempt in range(2):
+        try:
+            async with db.write() as conn:
+                return await work(conn)
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def _count_question(conn: Any, question: NewQuestion, now: datetime) -> None:
