@@ -75,6 +75,16 @@ async def test_commands_and_completions_from_a_strange_server_do_nothing(
                 ("agency add", {"name": "Agence pirate", "region": "Nulle-part"}),
             )
         ]  # fmt: skip
+        # "Add to FAQ" in a message's menu, on a reply in Mallory's server.
+        root = fake.post_user_message(
+            STRANGE_CHANNEL, "Comment gagner au loto ?", user_id=MALLORY.id
+        )
+        answer = fake.post_user_message(
+            STRANGE_CHANNEL, "Achetez nos tickets.", user_id=MALLORY.id, reply_to=int(root["id"])
+        )
+        attempts.append(
+            fake.message_command_interaction("Add to FAQ", int(answer["id"]), user_id=MALLORY.id)
+        )
         typing = fake.autocomplete_interaction(
             "agency channel", {"agency": "n"}, focused="agency", user_id=MALLORY.id,
             guild_id=STRANGE_GUILD,

@@ -85,6 +85,18 @@ async def test_an_install_from_outside_is_pending_and_its_commands_are_refused(
         click = await bot.http.block_action(
             action_id="announce.confirm", value="id=1", team_id=STRANGER_TEAM, user_id=STRANGER
         )
+        # "Add to FAQ" in a message's menu, on a reply in one of the stranger's threads.
+        root = fake.add_message("C0PIRATE", "Comment gagner au loto ?", team_id=STRANGER_TEAM)
+        answer = fake.add_message(
+            "C0PIRATE", "Achetez nos tickets.", thread_ts=root["ts"], team_id=STRANGER_TEAM
+        )
+        shortcut = await bot.http.message_action(
+            callback_id="faq.from_message",
+            message=answer,
+            team_id=STRANGER_TEAM,
+            user_id=STRANGER,
+            channel_id="C0PIRATE",
+        )
         event = await bot.http.event(
             event={"type": "message", "user": STRANGER, "text": "comment adhérer ?",
                    "channel": "C0PIRATE", "ts": "1.1"},
@@ -95,13 +107,16 @@ async def test_an_install_from_outside_is_pending_and_its_commands_are_refused(
 
     refusal = "Sorry, fedbot only serves the workspaces of the federation"
     assert all(refusal in reply for reply in replies), replies
-    assert (click.status, event.status) == (200, 200)
+    assert (click.status, event.status, shortcut.status) == (200, 200, 200)
     assert changed(before, after) == []  # no member, no question, no RSVP, no draft
     assert [(w.workspace_id, w.status) for w in pending if w.platform == "slack"] == [
         (DEFAULT_TEAM_ID, "listed"),
         (STRANGER_TEAM, "pending"),
     ]
-    # The refusal went to the click's response_url too, and nothing was posted anywhere.
+    # The refusal went to the click's and the shortcut's response_url too, and nothing was
+    # posted anywhere.
+    posted = [str(p.body) for p in await fake.wait_for_response_url_post(count=2)]
+    assert len(posted) == 2 and all("fedbot only serves" in text for text in posted), posted
     assert fake.calls_to("chat.postMessage") == []
 
 
