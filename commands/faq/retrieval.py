@@ -162,7 +162,7 @@ class FaqIndex:
         when the caller encoded its `readings` already (see `batching`).
         """
         query_lang = self._lexical.analyser.guess_language(query)
-        ruling = decide(self.decision, self.rank(query, vector), limit)
+        ruling = decide(self.decision, self._ranked(query, vector), limit)
         if ruling.verdict == "unknown":
             return SearchResult("unknown", (), query_lang)
         reply_lang = query_lang or lang
@@ -188,6 +188,16 @@ class FaqIndex:
         """Candidates for `query`, best fused score first, each with the confidence the
         decision gives it (exposed for evaluation and for "closest entries"). `vector` is the
         sum of the `readings` vectors when the caller has it, else it is encoded here."""
+        ranked = self._ranked(query, vector)
+        decision = self.decision
+        return [
+            replace(s, confidence=decision.confidence(ranking_features(ranked, i)))
+            for i, s in enumerate(ranked)
+        ]
+
+    def _ranked(self, query: str, vector: np.ndarray | None = None) -> list[Scored]:
+        """`rank` without each candidate's confidence: a search needs those of the few it
+        shows only (`decide` computes them), and copying every candidate cost a tenth of it."""
         if not content_tokens(query):
             return []
         prepared = self._lexical.prepare(self._reduced(query))
@@ -199,12 +209,7 @@ class FaqIndex:
             if vector is None:
                 vector = self._dense.encode_query(self.readings(query))
             similar = self._dense.similarities(vector, self.config.dense_candidates, also)
-        ranked = self._fuse(prepared, dict(lexical), similar)
-        decision = self.decision
-        return [
-            replace(s, confidence=decision.confidence(ranking_features(ranked, i)))
-            for i, s in enumerate(ranked)
-        ]
+        return self._fuse(prepared, dict(lexical), similar)
 
     def _fuse(
         self, prepared: LexicalQuery | None, bm25: dict[int, float], similar: dict[int, float]
