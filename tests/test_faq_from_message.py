@@ -89,6 +89,29 @@ async def test_greetings_are_dropped_and_an_entry_that_already_answered_is_named
         "question proche\u00a0: s'il s'agit de la même, supprimez la nouvelle et ajoutez plutôt "
         "une variante.",
     ]
+    assert actions(reply.message) == [
+        ("faq.show", {"id": "51"}),
+        ("faq.merge", {"entry": "51", "into": "1"}),
+        ("faq.remove", {"id": "51"}),
+    ]
+    merge = reply.message.buttons[1]
+    assert merge.label == "En faire une variante de n° 1"
+    member = console_caller(Role.MEMBER, "fr", "mal")
+    refused = await faq_app.dispatcher.handle_action(member, PLACE, merge.action, merge.value)
+    assert refused is not None and refused.is_error  # FAQ editors only
+    editor = console_caller(EDITOR, "fr", "eve")
+    merged = await faq_app.dispatcher.handle_action(editor, PLACE, merge.action, merge.value)
+    assert merged is not None and merged.replace_original
+    assert merged.message.text == (
+        "L'entrée n° 51 est supprimée\u00a0: sa question «\u00a0Comment adhérer à la fédé ?\u00a0» "
+        "est désormais une variante de l'entrée n° 1."
+    )
+    faq = faq_app.services.get(FaqRepo)
+    first = await faq.get(1)
+    assert await faq.get(51) is None and first is not None
+    assert first.draft.variants[-1] == "Comment adhérer à la fédé ?"
+    again = await faq_app.dispatcher.handle_action(editor, PLACE, merge.action, merge.value)
+    assert again is not None and again.message.text.startswith("Je ne trouve pas d'entrée n° 51")
 
 
 async def test_refused_to_a_member_and_to_a_message_answering_nothing(faq_app: BotApp) -> None:

@@ -122,3 +122,16 @@ def make_draft(
         tags=check_tags(tags),
         translations=checked,
     )
+
+
+def with_variant(draft: EntryDraft, text: str) -> EntryDraft:
+    """`draft` with `text` as one more variant, checked as any (words it has already are
+    dropped; one variant too many is refused)."""
+    return make_draft(
+        draft.lang,
+        draft.question,
+        draft.answer,
+        [*draft.variants, text],
+        draft.tags,
+        draft.translations,
+    )

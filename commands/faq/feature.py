@@ -246,6 +246,27 @@ COMMANDS = (
     ),
     # Targets of buttons.
     _command(
+        "merge",
+        "Fait d'une entrée une variante d'une autre",
+        "Make an entry a variant of another",
+        questions.merge,
+        "fusionner",
+        options=(
+            opt("entry", INT, "Entrée", "Entry", required=True, min_value=1, max_value=ID_MAX),
+            opt(
+                "into",
+                INT,
+                "Dans l'entrée",
+                "Into entry",
+                required=True,
+                min_value=1,
+                max_value=ID_MAX,
+            ),
+        ),
+        hidden=True,
+        **EDITOR,
+    ),
+    _command(
         "pick",
         "Suggestion choisie",
         "Suggestion picked",

@@ -24,14 +24,13 @@ from bot.errors import UserError
 from bot.messages import Button, Message, Reply
 from commands.faq.analysis import fold
 from commands.faq.answers import answer_message, clip, normalised, suggested
-from commands.faq.drafts import check_question, make_draft
+from commands.faq.drafts import check_question, with_variant
 from commands.faq.messages import question_part
 from commands.faq.notices import Told, tell_askers, told_lines
 from commands.faq.retrieval import FaqDoc
 from commands.faq.store.activity import NewQuestion
 from commands.faq.store.entries import FaqRepo
 from commands.faq.store.phrasings import Phrasing
-from commands.faq.store.tables import VARIANTS_MAX
 
 OTHERS_MAX = 3  # entries a "other possible answers" button may name
 
@@ -149,13 +148,8 @@ async def accept_phrasing(ctx: CommandContext, phrasing: Phrasing) -> tuple[int,
     if entry is None:
         await faq.activity.phrasings.drop(phrasing.id)
         raise UserError("faq.not_found", id=phrasing.entry_id)
-    old = entry.draft
-    if len(old.variants) >= VARIANTS_MAX:
-        raise UserError("faq.too_many_variants", max=VARIANTS_MAX)
-    if phrasing.text not in old.variants:
-        variants = [*old.variants, phrasing.text]
-        draft = make_draft(old.lang, old.question, old.answer, variants, old.tags, old.translations)
-        await faq.update(entry.id, draft, ctx.now())
+    if phrasing.text not in entry.draft.variants:
+        await faq.update(entry.id, with_variant(entry.draft, phrasing.text), ctx.now())
     voters = await faq.activity.phrasings.voters(phrasing.id)
     await faq.activity.phrasings.drop(phrasing.id)
     question, askers = await faq.activity.take_answered_text(normalised(phrasing.text))

@@ -16,7 +16,7 @@ from bot.messages import Button, ButtonStyle, Field, Message, Reply
 from commands.faq.analysis import content_tokens
 from commands.faq.answers import LABEL_MAX, clip, normalised
 from commands.faq.curation import page_buttons
-from commands.faq.drafts import check_question, make_draft, parse_tags
+from commands.faq.drafts import check_question, make_draft, parse_tags, with_variant
 from commands.faq.grouping import QuestionGroup, group_questions
 from commands.faq.learning import phrasing_buttons
 from commands.faq.messages import entry_question
@@ -159,17 +159,8 @@ async def _as_variant(ctx: CommandContext, question: Unanswered, entry_id: int) 
     entry = await faq.get(entry_id)
     if entry is None:
         raise UserError("faq.not_found", id=entry_id)
-    old = entry.draft
-    draft = make_draft(
-        old.lang,
-        old.question,
-        old.answer,
-        [*old.variants, check_question(question.text)],
-        old.tags,
-        old.translations,
-    )
-    await faq.update(entry.id, draft, ctx.now())
-    return entry.id, ctx.t("faq.promote.variant", id=entry.id, question=old.question)
+    await faq.update(entry.id, with_variant(entry.draft, question.text), ctx.now())
+    return entry.id, ctx.t("faq.promote.variant", id=entry.id, question=entry.draft.question)
 
 
 def _guidance(question: Unanswered, ctx: CommandContext) -> Message:
@@ -211,23 +202,41 @@ async def from_message(ctx: CommandContext) -> Reply:
     member = await ctx.services.members.ensure(ctx.caller, ctx.now())
     entry = await faq.add(draft, member.id, ctx.now())
     lines = [ctx.t("faq.from_message.created", id=entry.id, question=clip(question, 150))]
+    buttons = [Button(ctx.t("faq.from_message.show"), "faq.show", {"id": str(entry.id)})]
     if known.verdict == "answer" and known.best is not None and known.best.doc_id in faq.index:
         close = faq.index.doc(known.best.doc_id)
         lines.append(
             ctx.t("faq.from_message.close", id=close.id, question=clip(close.question, 100))
         )
+        label = ctx.t("faq.from_message.merge", id=close.id)
+        buttons.append(Button(label, "faq.merge", {"entry": str(entry.id), "into": str(close.id)}))
+    remove = {"id": str(entry.id)}
+    buttons.append(Button(ctx.t("faq.show.remove"), "faq.remove", remove, style=ButtonStyle.DANGER))
     asked, askers = await faq.activity.take_answered_text(normalised(question))
     ctx.services.home.changed()
     if asked is not None:
         told = await tell_askers(ctx.services, asked, faq.index.doc(entry.id), askers, ctx.caller)
         lines += told_lines(told, ctx.t)
-    buttons = (
-        Button(ctx.t("faq.from_message.show"), "faq.show", {"id": str(entry.id)}),
-        Button(
-            ctx.t("faq.show.remove"), "faq.remove", {"id": str(entry.id)}, style=ButtonStyle.DANGER
-        ),
+    return Reply(Message(text="\n".join(lines), buttons=tuple(buttons)))
+
+
+async def merge(ctx: CommandContext) -> Reply:
+    """ "Make it a variant of n° N" under an entry just made from a thread whose question the
+    FAQ already answered with entry N: its question joins N's variants, and it goes."""
+    faq, made_id, into_id = ctx.services.get(FaqRepo), ctx.options["entry"], ctx.options["into"]
+    if made_id == into_id:
+        raise UserError("faq.merge.same", id=made_id)
+    made, into = await faq.get(made_id), await faq.get(into_id)
+    for entry_id, entry in ((made_id, made), (into_id, into)):
+        if entry is None:
+            raise UserError("faq.not_found", id=entry_id)
+    assert made is not None and into is not None
+    await faq.update(into.id, with_variant(into.draft, made.draft.question), ctx.now())
+    await faq.remove(made.id)
+    text = ctx.t(
+        "faq.merge.done", id=made.id, into=into.id, question=clip(made.draft.question, 150)
     )
-    return Reply(Message(text="\n".join(lines), buttons=buttons))
+    return Reply(Message(text=text), replace_original=True)
 
 
 async def dismiss(ctx: CommandContext) -> Reply:
