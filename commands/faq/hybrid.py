@@ -313,4 +313,4 @@ def _top_owners(scores: np.ndarray, owners: np.ndarray, count: int) -> set[int]:
         top = np.argpartition(-scores, count)[:count]
     else:
         top = np.arange(len(scores))
-    return {int(o) for o in owners[top] if o >= 0}
+    return {o for o in owners[top].tolist() if o >= 0}
