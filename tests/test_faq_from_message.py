@@ -10,6 +10,7 @@ import pytest
 from bot.app import BotApp
 from bot.messages import Reply
 from bot.spec import Role
+from commands.faq.messages import entry_question
 from commands.faq.store.entries import FaqRepo
 from fedbot.assembly import full_registry
 from tests.conftest import PLACE, console_caller
@@ -126,3 +127,20 @@ async def test_refused_to_a_member_and_to_a_message_answering_nothing(faq_app: B
     too_long = await act(faq_app, "x" * 2001, ROOT)
     assert too_long.is_error and "2000" in too_long.message.text.replace("\u202f", "")
     assert len(await faq_app.services.get(FaqRepo).all()) == 50  # nothing was created
+
+
+@pytest.mark.parametrize(
+    ("message", "question"),
+    [
+        # the example of docs/faq.md
+        (
+            "Bonjour à tous ! Je viens d'arriver. Où peut-on garer un vélo cargo ?",
+            "Où peut-on garer un vélo cargo ?",
+        ),
+        ("Salut, comment adhérer à la fédé ? Merci", "Comment adhérer à la fédé ?"),
+        ("hello everyone, where is the press kit?", "Where is the press kit?"),
+        ("Où est le kit presse ?", "Où est le kit presse ?"),
+    ],
+)
+def test_a_thread_s_message_made_a_question(message: str, question: str) -> None:
+    assert entry_question(message) == question
