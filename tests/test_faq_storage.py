@@ -116,13 +116,16 @@ async def test_an_unhelpful_answer_s_question_waits_once_per_member(app: BotApp)
     ben = await app.services.members.ensure(Caller("slack", "T1", "U2", "Ben"), now)
 
     def asked(member_id: int) -> NewQuestion:
-        return NewQuestion("cotisation", "la cotisation ?", "fr", member_id, str(CHANNEL), 2)
+        return NewQuestion(
+            "cotisation", "la cotisation ?", "fr", member_id, str(CHANNEL), 2, unhelpful=True
+        )
 
     assert await activity.add_unanswered(asked(ann.id), now)
     assert not await activity.add_unanswered(asked(ann.id), now)  # Ann clicked twice
     assert await activity.add_unanswered(asked(ben.id), now)
     [question] = (await activity.unanswered())[0]
     assert (question.count, question.askers, question.nearest_entry_id) == (2, 2, 2)
+    assert question.unhelpful == 2
     phrasings = activity.phrasings
     for member in (ann, ben):
         await phrasings.propose(3, "la cotisation ?", "cotisation", "fr", member.id, now)

@@ -65,11 +65,12 @@ async def test_not_helpful_offers_the_other_entries_and_reaches_the_editors(
     [question] = await waiting(faq_app)
     assert (question.text, question.askers, question.nearest_entry_id) == (SURE, 1, 2)
     queue = (await type_in(faq_app, "/faq unanswered", role=EDITOR, user="eve")).message
-    assert any(f.name.startswith("Près de l'entrée n° 2") for f in queue.fields)
+    [near] = [f.name for f in queue.fields if f.name.startswith("Près de l'entrée n° 2")]
+    assert near.endswith(" · 👎 réponse jugée inutile par 1 personne")
     # A second click is not a second question.
     await click(faq_app, *button(answer, "faq.feedback", helpful="no"))
     [again] = await waiting(faq_app)
-    assert (again.count, again.askers) == (1, 1)
+    assert (again.count, again.askers, again.unhelpful) == (1, 1, 1)
     # The editor answers it as a variant of another entry: Ann is told, by direct message.
     done = await type_in(
         faq_app, f"/faq promote {question.id} variant_of:3", role=EDITOR, user="eve"

@@ -106,8 +106,9 @@ async def unhelpful(
     if asked is None:
         return None
     text, lang = asked
+    channel = str(ctx.place.channel)
     question = NewQuestion(
-        normalised(text), text, lang, member_id, str(ctx.place.channel), entry_id
+        normalised(text), text, lang, member_id, channel, entry_id, unhelpful=True
     )
     await faq.activity.add_unanswered(question, ctx.now())
     if entry_id in faq.index and (phrasing := learnable(faq.index.doc(entry_id), text)):

@@ -96,6 +96,8 @@ def _group_field(group: QuestionGroup, ctx: CommandContext) -> Field:
         name = t("faq.unanswered.alike", questions=questions, people=people)
     else:
         name = t.plural("faq.unanswered.asked", first.count, id=first.id) + f" · {people}"
+    if unhelpful := sum(q.unhelpful for q in group.questions):
+        name += " · " + t.plural("faq.unanswered.unhelpful", unhelpful)
     lines = [
         t("faq.unanswered.line", id=q.id, n=q.count, text=clip(q.text, 150))
         for q in group.questions[:GROUP_LINES]

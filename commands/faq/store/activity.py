@@ -47,6 +47,7 @@ _BUMP = (
         count=U.count + 1,
         last_asked_at=bindparam("b_at"),
         nearest_entry_id=func.coalesce(bindparam("b_nearest"), U.nearest_entry_id),
+        unhelpful=U.unhelpful + bindparam("b_unhelpful"),
     )
 )
 _VERDICTS = (
@@ -92,6 +93,7 @@ class Unanswered:
     channel: str | None
     askers: int  # distinct people who asked it
     nearest_entry_id: int | None = None  # the entry the FAQ suggested for it
+    unhelpful: int = 0  # askers who marked the FAQ's answer to it "not helpful"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,7 @@ class NewQuestion:
     member_id: int | None
     channel: str | None
     nearest_entry_id: int | None = None
+    unhelpful: bool = False  # its asker marked the FAQ's answer "not helpful"
 
 
 class FaqActivity:
@@ -325,7 +328,12 @@ async def _retrying(db: Database, work: Callable[[Any], Awaitable[T]]) -> T:
 async def _count_question(conn: Any, question: NewQuestion, now: datetime) -> None:
     bumped = await conn.execute(
         _BUMP,
-        {"b_normalised": question.normalised, "b_at": now, "b_nearest": question.nearest_entry_id},
+        {
+            "b_normalised": question.normalised,
+            "b_at": now,
+            "b_nearest": question.nearest_entry_id,
+            "b_unhelpful": int(question.unhelpful),
+        },
     )
     if not bumped.rowcount:
         fresh = await fresh_id(conn, faq_unanswered)  # SQLite: never a dismissed one's number
@@ -341,6 +349,7 @@ async def _count_question(conn: Any, question: NewQuestion, now: datetime) -> No
                 first_asker_id=question.member_id,
                 channel=question.channel,
                 nearest_entry_id=question.nearest_entry_id,
+                unhelpful=int(question.unhelpful),
             )
         )
     if question.member_id is None:
@@ -365,6 +374,7 @@ def _unanswered(row: Any) -> Unanswered:
         row.channel,
         row.askers,
         row.nearest_entry_id,
+        row.unhelpful,
     )
 
 

@@ -98,6 +98,9 @@ faq_unanswered = Table(
         ForeignKey("faq_entries.id", ondelete="SET NULL"),
         nullable=True,
     ),
+    # How many of its askers came from an answer they marked "not helpful" (the FAQ answered,
+    # wrongly): `faq unanswered` shows it.
+    Column("unhelpful", Integer, nullable=False, server_default="0"),
 )
 
 # Who asked an unanswered question, once per person: a digest shows a question only when
