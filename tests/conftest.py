@@ -64,6 +64,15 @@ async def app(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotApp]:
         yield bot_app
 
 
+@pytest.fixture
+async def faq_app(app: BotApp) -> BotApp:
+    """`app` with the tuning FAQ (tests/faq_eval, 50 entries) imported."""
+    from tests.faq_support import load_eval_faq  # FAQ tests only need the feature's helpers
+
+    await load_eval_faq(app)
+    return app
+
+
 def console_caller(
     role: Role = Role.ADMIN,
     lang: str = "fr",

@@ -18,7 +18,7 @@ from tests.discord_harness import BOB as DISCORD_STAFF
 from tests.discord_harness import fake_discord, running_bot
 from tests.fakes.slack_server import FakeSlack
 from tests.faq_support import labels, load_eval_faq, type_in
-from tests.recording import RecordingSender
+from tests.recording import RecordingSender, recorder
 from tests.slack_harness import ALICE, BOB, STAFF, add_people, slack_bot
 
 EDITOR = Role.FAQ_EDITOR
@@ -27,16 +27,8 @@ ANSWER = "Au local vélos de la cour, badge d'accueil."
 
 
 @pytest.fixture
-async def faq_app(app: BotApp) -> BotApp:
-    await load_eval_faq(app)
-    return app
-
-
-@pytest.fixture
 def sent(app: BotApp) -> RecordingSender:
-    sender = RecordingSender()
-    app.outbound.register(sender)
-    return sender
+    return recorder(app)
 
 
 async def question_id(app: BotApp) -> int:

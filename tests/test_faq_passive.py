@@ -37,12 +37,6 @@ async def passive_on(app: BotApp, channel: ChannelRef = CHANNEL) -> None:
     await app.services.get(FaqRepo).set_passive(channel, True, None, app.clock.now())
 
 
-@pytest.fixture
-async def faq_app(app: BotApp) -> BotApp:
-    await load_eval_faq(app)
-    return app
-
-
 async def test_off_by_default_then_answers_once_in_the_thread(faq_app: BotApp) -> None:
     handle = faq_app.dispatcher.handle_message
     assert await handle(HUMAN, at("1.1"), QUESTION) is None

@@ -19,7 +19,7 @@ from tests.discord_harness import ALICE as DISCORD_ALICE
 from tests.discord_harness import fake_discord, running_bot
 from tests.fakes.slack_server import FakeSlack
 from tests.faq_support import actions, load_eval_faq, type_in
-from tests.recording import RecordingSender
+from tests.recording import RecordingSender, recorder
 from tests.slack_harness import ALICE, STAFF, add_people, slack_bot
 from tests.test_faq_learning import button, click
 
@@ -29,16 +29,8 @@ FEE = "Combien coûte la cotisation annuelle ?"
 
 
 @pytest.fixture
-async def faq_app(app: BotApp) -> BotApp:
-    await load_eval_faq(app)
-    return app
-
-
-@pytest.fixture
 def sent(app: BotApp) -> RecordingSender:
-    sender = RecordingSender()
-    app.outbound.register(sender)
-    return sender
+    return recorder(app)
 
 
 async def waiting(app: BotApp) -> list[Unanswered]:

@@ -252,7 +252,7 @@ COMMANDS = (
         questions.merge,
         "fusionner",
         options=(
-            opt("entry", INT, "Entrée", "Entry", required=True, min_value=1, max_value=ID_MAX),
+            ENTRY_NUMBER,
             opt(
                 "into",
                 INT,

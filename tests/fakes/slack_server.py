@@ -2192,6 +2192,26 @@ class SlackRequestSender:
             return self.fake.response_url(team_id=team_id, kind=kind)
         return "http://127.0.0.1:9/response-url-not-set"
 
+    async def interaction(
+        self,
+        payload: dict[str, Any],
+        *,
+        path: str | None = None,
+        bad_signature: bool = False,
+        stale: bool = False,
+        timestamp: int | None = None,
+    ) -> SignedResponse:
+        """POST an interaction payload (a click, a shortcut) as Slack does: form-encoded
+        ``payload=<json>``, signed."""
+        return await self.post(
+            urllib.parse.urlencode({"payload": json.dumps(payload)}),
+            content_type="application/x-www-form-urlencoded",
+            path=path,
+            bad_signature=bad_signature,
+            stale=stale,
+            timestamp=timestamp,
+        )
+
     async def slash_command(
         self,
         *,
@@ -2278,13 +2298,8 @@ class SlackRequestSender:
             verification_token=self.verification_token,
             view=view,
         )
-        return await self.post(
-            urllib.parse.urlencode({"payload": json.dumps(payload)}),
-            content_type="application/x-www-form-urlencoded",
-            path=path,
-            bad_signature=bad_signature,
-            stale=stale,
-            timestamp=timestamp,
+        return await self.interaction(
+            payload, path=path, bad_signature=bad_signature, stale=stale, timestamp=timestamp
         )
 
     async def message_action(
@@ -2323,13 +2338,8 @@ class SlackRequestSender:
             trigger_id=trigger_id,
             verification_token=self.verification_token,
         )
-        return await self.post(
-            urllib.parse.urlencode({"payload": json.dumps(payload)}),
-            content_type="application/x-www-form-urlencoded",
-            path=path,
-            bad_signature=bad_signature,
-            stale=stale,
-            timestamp=timestamp,
+        return await self.interaction(
+            payload, path=path, bad_signature=bad_signature, stale=stale, timestamp=timestamp
         )
 
     async def event(
